@@ -1,0 +1,240 @@
+// Package contract loads our OpenAPI files, validates requests against them
+// (a violation is handed to the owning provider to render in its own error
+// format) and checks responses against them in tests.
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+func init() {
+	// Pages, scripts and styles are described as strings.
+	for _, ct := range []string{"text/html", "application/javascript", "text/javascript", "text/css", "image/svg+xml"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.PlainBodyDecoder)
+	}
+}
+
+// Spec is one loaded OpenAPI file.
+type Spec struct {
+	Name   string
+	Raw    []byte
+	Doc    *openapi3.T
+	router routers.Router
+}
+
+// Set is every loaded spec, by name (file name without extension).
+type Set struct {
+	specs map[string]*Spec
+	order []string
+}
+
+// Load reads and validates every *.yaml file of fsys.
+func Load(fsys fs.FS) (*Set, error) {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	s := &Set{specs: map[string]*Spec{}}
+	for _, file := range names {
+		raw, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return nil, err
+		}
+		sp, err := parse(strings.TrimSuffix(path.Base(file), ".yaml"), raw)
+		if err != nil {
+			return nil, fmt.Errorf("openapi/%s: %w", file, err)
+		}
+		s.specs[sp.Name] = sp
+		s.order = append(s.order, sp.Name)
+	}
+	return s, nil
+}
+
+func parse(name string, raw []byte) (*Spec, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	// Match any host: the emulator runs behind whatever address a user picks.
+	doc.Servers = nil
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &Spec{Name: name, Raw: raw, Doc: doc, router: r}, nil
+}
+
+// Spec returns the named spec, or nil.
+func (s *Set) Spec(name string) *Spec { return s.specs[name] }
+
+// Names lists the loaded specs.
+func (s *Set) Names() []string { return append([]string(nil), s.order...) }
+
+// ViolationKind classifies a request that breaks the contract.
+type ViolationKind int
+
+// Kinds of violation.
+const (
+	Body                 ViolationKind = iota + 1 // the body breaks the schema
+	Malformed                                     // the body is not valid JSON
+	TooLarge                                      // the body is over the surface's limit
+	Parameter                                     // a path, query or header parameter is wrong
+	NoOperation                                   // no operation has this path
+	MethodNotAllowed                              // the path exists, not with this method
+	UnsupportedMediaType                          // the Content-Type is not one the operation takes
+	MissingBody                                   // a required body is absent
+)
+
+func (k ViolationKind) String() string {
+	return [...]string{"", "body", "malformed", "too_large", "parameter", "no_operation", "method_not_allowed", "unsupported_media_type", "missing_body"}[k]
+}
+
+// Violation says how a request broke the contract.
+type Violation struct {
+	Kind ViolationKind
+	// In is "body", "path", "query" or "header".
+	In string
+	// Name is the parameter's name when In is not "body".
+	Name string
+	// Pointer is the JSON path inside the body, e.g. ["order_lines","0","total_amount"].
+	Pointer []string
+	// Reason is the validator's explanation, for details and logs.
+	Reason string
+}
+
+func (v *Violation) Error() string {
+	where := v.In
+	if v.Name != "" {
+		where += " " + v.Name
+	}
+	if len(v.Pointer) > 0 {
+		where += " /" + strings.Join(v.Pointer, "/")
+	}
+	return fmt.Sprintf("%s: %s: %s", v.Kind, where, v.Reason)
+}
+
+var reqOptions = &openapi3filter.Options{
+	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults: true,
+}
+
+// Validate checks the request (whose body has already been read into body)
+// against the spec. It leaves r.Body readable.
+func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
+	route, params, err := sp.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return &Violation{Kind: MethodNotAllowed, Reason: "method not allowed"}
+	case err != nil:
+		return &Violation{Kind: NoOperation, Reason: "no such operation"}
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: reqOptions}
+	err = openapi3filter.ValidateRequest(r.Context(), in)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err == nil {
+		return nil
+	}
+	return toViolation(err)
+}
+
+func toViolation(err error) *Violation {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return &Violation{Kind: Body, In: "body", Reason: err.Error()}
+	}
+	if re.Parameter != nil {
+		v := &Violation{Kind: Parameter, In: re.Parameter.In, Name: re.Parameter.Name, Reason: re.Error()}
+		var se *openapi3.SchemaError
+		if errors.As(re.Err, &se) {
+			v.Pointer = se.JSONPointer()
+		}
+		return v
+	}
+	v := &Violation{Kind: Body, In: "body", Reason: re.Error()}
+	var pe *openapi3filter.ParseError
+	var se *openapi3.SchemaError
+	switch {
+	case errors.Is(re.Err, openapi3filter.ErrInvalidRequired):
+		v.Kind = MissingBody
+	case strings.Contains(re.Reason, "header Content-Type has unexpected value"),
+		strings.Contains(re.Reason, "unsupported content type"):
+		v.Kind = UnsupportedMediaType
+		v.In = "header"
+		v.Name = "Content-Type"
+	case errors.As(re.Err, &se):
+		v.Pointer = se.JSONPointer()
+		if len(v.Pointer) == 0 && se.SchemaField == "required" {
+			// A missing property names itself in the reason, not the pointer.
+			v.Pointer = nil
+		}
+	case errors.As(re.Err, &pe):
+		v.Kind = Malformed
+	}
+	// A schema error that is about a missing property: point at the property.
+	if se != nil && se.SchemaField == "required" {
+		if name := missingProperty(se.Reason); name != "" {
+			v.Pointer = append(v.Pointer, name)
+		}
+	}
+	return v
+}
+
+// missingProperty extracts NAME from kin-openapi's `property "NAME" is missing`.
+func missingProperty(reason string) string {
+	const pre = `property "`
+	i := strings.Index(reason, pre)
+	if i < 0 {
+		return ""
+	}
+	rest := reason[i+len(pre):]
+	j := strings.Index(rest, `"`)
+	if j < 0 {
+		return ""
+	}
+	return rest[:j]
+}
+
+// CheckResponse validates a response against whichever spec has an operation
+// for the request. A request no spec describes is itself an error: every
+// response the test suite sees must be in our OpenAPI files.
+func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, body []byte) error {
+	for _, name := range s.order {
+		sp := s.specs[name]
+		route, params, err := sp.router.FindRoute(req)
+		if err != nil {
+			continue
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: reqOptions},
+			Status:                 status,
+			Header:                 header,
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		in.SetBodyBytes(body)
+		if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+			return fmt.Errorf("%s %s -> %d breaks openapi/%s.yaml: %w", req.Method, req.URL.Path, status, name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s %s: no operation in any of our OpenAPI files", req.Method, req.URL.Path)
+}

@@ -1,0 +1,177 @@
+// Package emulator builds the whole paysandbox emulator as an http.Handler:
+// the shared infrastructure, the admin API and every provider.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/paysandbox/paysandbox/emulator/admin"
+	"github.com/paysandbox/paysandbox/emulator/clock"
+	"github.com/paysandbox/paysandbox/emulator/contract"
+	"github.com/paysandbox/paysandbox/emulator/ids"
+	"github.com/paysandbox/paysandbox/emulator/journal"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
+	"github.com/paysandbox/paysandbox/emulator/webhook"
+	"github.com/paysandbox/paysandbox/openapi"
+)
+
+// Config configures an emulator.
+type Config struct {
+	// DataPath is the bbolt file.
+	DataPath string
+	// NoSync skips fsync (throwaway data, e.g. --ephemeral).
+	NoSync bool
+	// Seed makes ids and fake data repeatable; 0 picks a random seed.
+	Seed int64
+	// StrictAuth accepts only the credentials in fixtures/.
+	StrictAuth bool
+	// AdminToken guards the admin API; AdminOrigins may call it from browsers.
+	AdminToken   string
+	AdminOrigins []string
+	// JournalSize is how many requests the journal keeps (default 1000).
+	JournalSize int
+	Version     string
+	Logger      *slog.Logger
+	// Now is the real-time source (time.Now when nil); tests may pin it.
+	Now func() time.Time
+}
+
+// Emulator is a running emulator. Handler serves it; Close releases it.
+type Emulator struct {
+	cfg       Config
+	platform  *platform.Platform
+	journal   *journal.Journal
+	admin     *admin.API
+	providers []Provider
+	handler   http.Handler
+	ready     atomic.Bool
+
+	stop    context.CancelFunc
+	stopped chan struct{}
+	closeMu sync.Once
+}
+
+// Provider is one emulated vendor API.
+type Provider interface {
+	Routes(r *mux.Router)
+	Info() platform.ProviderInfo
+}
+
+var (
+	specsOnce sync.Once
+	specs     *contract.Set
+	specsErr  error
+)
+
+// Specs loads our embedded OpenAPI files once per process.
+func Specs() (*contract.Set, error) {
+	specsOnce.Do(func() { specs, specsErr = contract.Load(openapi.FS) })
+	return specs, specsErr
+}
+
+// New opens the data file and builds the emulator. Start runs its background
+// work; until then nothing scheduled runs.
+func New(cfg Config) (*Emulator, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Version == "" {
+		cfg.Version = "dev"
+	}
+	set, err := Specs()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync})
+	if err != nil {
+		return nil, err
+	}
+	clk, err := clock.New(st, cfg.Now)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("data file %s: reading the clock: %w", cfg.DataPath, err)
+	}
+	sch := clock.NewScheduler(st, clk, cfg.Logger)
+	p := &platform.Platform{
+		Store: st, Clock: clk, Scheduler: sch,
+		Webhooks: webhook.New(st, clk, sch, cfg.Logger),
+		Contract: set, IDs: ids.New(cfg.Seed), Log: cfg.Logger,
+		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
+	}
+	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
+	e.admin = admin.New(admin.Deps{
+		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
+		Version: cfg.Version, Ready: e.ready.Load, Token: cfg.AdminToken, Origins: cfg.AdminOrigins,
+	})
+	for _, build := range providers {
+		prov, err := build(p)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		e.providers = append(e.providers, prov)
+	}
+	e.handler = e.routes()
+	e.ready.Store(true)
+	return e, nil
+}
+
+// Start runs the scheduler (expiries, webhook deliveries) until Close.
+func (e *Emulator) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.stop, e.stopped = cancel, make(chan struct{})
+	go func() {
+		defer close(e.stopped)
+		e.platform.Scheduler.Run(ctx, 250*time.Millisecond)
+	}()
+}
+
+// Handler serves every surface.
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// Platform exposes the shared infrastructure (for tests and tools).
+func (e *Emulator) Platform() *platform.Platform { return e.platform }
+
+// Journal exposes the request journal.
+func (e *Emulator) Journal() *journal.Journal { return e.journal }
+
+// Providers lists the mounted providers.
+func (e *Emulator) Providers() []Provider { return e.providers }
+
+// SetReady flips what /_sandbox/health answers (false while draining).
+func (e *Emulator) SetReady(v bool) { e.ready.Store(v) }
+
+// Close stops background work and closes the data file.
+func (e *Emulator) Close() error {
+	var err error
+	e.closeMu.Do(func() {
+		e.ready.Store(false)
+		if e.stop != nil {
+			e.stop()
+			<-e.stopped
+		}
+		err = e.platform.Store.Close()
+	})
+	return err
+}
+
+// ErrLocked and ErrNotOurs tell why a data file could not be opened.
+var (
+	ErrLocked  = store.ErrLocked
+	ErrNotOurs = store.ErrNotOurs
+)
+
+// IsStartupError tells errors that deserve a one-line message from others.
+func IsStartupError(err error) bool {
+	return errors.Is(err, ErrLocked) || errors.Is(err, ErrNotOurs)
+}

@@ -1,0 +1,80 @@
+package emulator
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/journal"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+)
+
+// middleware wraps every request: panic recovery and the journal.
+func (e *Emulator) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, info := platform.WithInfo(r.Context())
+		r = r.WithContext(ctx)
+
+		// Keep the head of the body for the journal; the handler still reads all of it.
+		var reqHead []byte
+		if r.Body != nil && r.Body != http.NoBody {
+			reqHead, _ = io.ReadAll(io.LimitReader(r.Body, journal.MaxBody))
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(reqHead), r.Body), r.Body}
+		}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				e.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				if !rec.wrote {
+					rec.Header().Set("Content-Type", "application/json")
+					rec.WriteHeader(http.StatusInternalServerError)
+					_, _ = rec.Write([]byte(`{"error":{"code":"internal","message":"the emulator failed; see its log"}}`))
+				}
+			}
+			e.journal.Add(journal.Entry{
+				Time: e.platform.Clock.Now(info.Tenant), Provider: info.Provider, Tenant: info.Tenant, Scenario: info.Scenario,
+				Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+				RequestHeader: journal.Header(r.Header), RequestBody: string(reqHead),
+				Status: rec.status, ResponseHeader: journal.Header(rec.Header()), ResponseBody: rec.body.String(),
+				DurationMillis: float64(time.Since(start).Microseconds()) / 1000,
+			})
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// recorder keeps the status and the head of the body for the journal.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	if room := journal.MaxBody - r.body.Len(); room > 0 {
+		r.body.Write(b[:min(room, len(b))])
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach flush and deadlines.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -1,0 +1,275 @@
+// Package platform is what a provider package gets from the emulator: the
+// shared infrastructure and the one request chain every provider endpoint
+// goes through (body limit, authentication, scenarios, contract validation).
+package platform
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/paysandbox/paysandbox/emulator/clock"
+	"github.com/paysandbox/paysandbox/emulator/contract"
+	"github.com/paysandbox/paysandbox/emulator/ids"
+	"github.com/paysandbox/paysandbox/emulator/store"
+	"github.com/paysandbox/paysandbox/emulator/webhook"
+)
+
+// Config is the part of the emulator's configuration that providers read.
+type Config struct {
+	// StrictAuth accepts only the credentials listed in fixtures/.
+	StrictAuth bool
+	// Version of the binary.
+	Version string
+}
+
+// Platform holds the shared infrastructure.
+type Platform struct {
+	Store     *store.Store
+	Clock     *clock.Clock
+	Scheduler *clock.Scheduler
+	Webhooks  *webhook.Sender
+	Contract  *contract.Set
+	IDs       *ids.Source
+	Log       *slog.Logger
+	Config    Config
+	// Interceptor, when set, wraps every provider endpoint after
+	// authentication and before validation (the scenario engine).
+	Interceptor Interceptor
+}
+
+// Interceptor may answer, delay or alter a request before the contract and
+// the handler see it.
+type Interceptor interface {
+	Wrap(c *SurfaceConfig, next http.Handler) http.Handler
+}
+
+// ProviderInfo describes a provider for the start-up banner and docs.
+type ProviderInfo struct {
+	Name        string // "Klarna"
+	BasePath    string // "/" or "/v1/json"
+	Credentials string // how to authenticate with the defaults
+}
+
+// Renderer renders errors in the provider's own format.
+type Renderer interface {
+	// RenderViolation answers a request that breaks our OpenAPI file.
+	RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation)
+	// RenderError answers any other error (authentication included).
+	RenderError(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// SurfaceConfig configures a group of provider endpoints.
+type SurfaceConfig struct {
+	Provider string
+	// Spec is the OpenAPI file (name without .yaml) that describes the surface.
+	Spec string
+	// Authenticate returns the tenant named by the request's credentials; nil
+	// for credential-less endpoints (browser pages), which find their tenant
+	// themselves.
+	Authenticate func(r *http.Request) (tenant string, err error)
+	Renderer     Renderer
+	// MaxBody is the largest accepted body; 0 means 1 MiB.
+	MaxBody int64
+}
+
+// Surface registers endpoints with the shared chain.
+type Surface struct {
+	p      *Platform
+	r      *mux.Router
+	c      SurfaceConfig
+	spec   *contract.Spec
+	mws    []mux.MiddlewareFunc
+	routes map[string]map[string]http.Handler // path -> method -> handler
+}
+
+// Surface starts a group of endpoints on r.
+func (p *Platform) Surface(r *mux.Router, c SurfaceConfig) *Surface {
+	if c.MaxBody == 0 {
+		c.MaxBody = 1 << 20
+	}
+	spec := p.Contract.Spec(c.Spec)
+	if spec == nil {
+		panic("platform: no OpenAPI file named " + c.Spec) // a wiring bug, found at start
+	}
+	return &Surface{p: p, r: r, c: c, spec: spec, routes: map[string]map[string]http.Handler{}}
+}
+
+// Use adds middleware (outermost first) to every endpoint registered after it.
+func (s *Surface) Use(mw ...mux.MiddlewareFunc) { s.mws = append(s.mws, mw...) }
+
+// Handle registers h for method and path (gorilla/mux path syntax). A method
+// that the path lacks is answered by the provider's renderer.
+func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
+	methods, ok := s.routes[path]
+	if !ok {
+		methods = map[string]http.Handler{}
+		s.routes[path] = methods
+		dispatch := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if h, ok := methods[r.Method]; ok {
+				h.ServeHTTP(w, r)
+				return
+			}
+			if r.Method == http.MethodHead {
+				if h, ok := methods[http.MethodGet]; ok {
+					h.ServeHTTP(w, r)
+					return
+				}
+			}
+			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.MethodNotAllowed, Reason: r.Method + " is not allowed here"})
+		})
+		s.r.Handle(path, s.wrapOuter(dispatch))
+	}
+	methods[method] = s.chain(h)
+}
+
+// NotFound answers every other path under prefix in the provider's format.
+// Call it after the surface's Handle calls.
+func (s *Surface) NotFound(prefix string) {
+	s.r.PathPrefix(prefix).Handler(s.wrapOuter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.NoOperation, Reason: "no such operation"})
+	})))
+}
+
+func (s *Surface) wrapOuter(h http.Handler) http.Handler {
+	for i := len(s.mws) - 1; i >= 0; i-- {
+		h = s.mws[i](h)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info := Info(r.Context()); info != nil {
+			info.Provider = s.c.Provider
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *Surface) chain(h http.HandlerFunc) http.Handler {
+	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := s.spec.Validate(r, Body(r)); v != nil {
+			s.c.Renderer.RenderViolation(w, r, v)
+			return
+		}
+		h(w, r)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			s.p.Scheduler.Kick() // send webhooks the request enqueued
+		}
+	})
+	if s.p.Interceptor != nil {
+		next = s.p.Interceptor.Wrap(&s.c, next)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxBody+1))
+		if err != nil {
+			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: "the body could not be read"})
+			return
+		}
+		if int64(len(body)) > s.c.MaxBody {
+			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.TooLarge, In: "body", Reason: "the body is too large"})
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		ctx := context.WithValue(r.Context(), bodyKey{}, body)
+		if s.c.Authenticate != nil {
+			tenant, err := s.c.Authenticate(r)
+			if err != nil {
+				s.c.Renderer.RenderError(w, r, err)
+				return
+			}
+			ctx = WithTenant(ctx, tenant)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type (
+	bodyKey   struct{}
+	tenantKey struct{}
+	infoKey   struct{}
+)
+
+// Body is the request body, read once by the surface.
+func Body(r *http.Request) []byte {
+	b, _ := r.Context().Value(bodyKey{}).([]byte)
+	return b
+}
+
+// WithTenant records the tenant in ctx (and in the journal's request info).
+func WithTenant(ctx context.Context, tenant string) context.Context {
+	if info := Info(ctx); info != nil {
+		info.Tenant = tenant
+	}
+	return context.WithValue(ctx, tenantKey{}, tenant)
+}
+
+// Tenant is the tenant the request's credentials named.
+func Tenant(ctx context.Context) string {
+	t, _ := ctx.Value(tenantKey{}).(string)
+	return t
+}
+
+// RequestInfo is filled in along the chain and read by the journal.
+type RequestInfo struct {
+	Provider string
+	Tenant   string
+	Scenario string
+}
+
+// WithInfo attaches a fresh RequestInfo to ctx.
+func WithInfo(ctx context.Context) (context.Context, *RequestInfo) {
+	info := &RequestInfo{}
+	return context.WithValue(ctx, infoKey{}, info), info
+}
+
+// Info returns the request's RequestInfo, or nil.
+func Info(ctx context.Context) *RequestInfo {
+	i, _ := ctx.Value(infoKey{}).(*RequestInfo)
+	return i
+}
+
+// BaseURL is scheme://host of the request, for absolute links.
+func BaseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if h := r.Header.Get("X-Forwarded-Host"); h != "" && !strings.ContainsAny(h, "/ ") {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
+// WriteJSON writes v as compact JSON (no HTML escaping) with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := MarshalJSON(v)
+	if err != nil {
+		http.Error(w, `{"error":"encoding failed"}`, http.StatusInternalServerError)
+		return
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// MarshalJSON encodes v compactly, without HTML escaping and without a
+// trailing newline (what signature schemes hash).
+func MarshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

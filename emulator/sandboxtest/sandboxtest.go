@@ -1,0 +1,231 @@
+// Package sandboxtest runs the whole emulator in-process on httptest, so a Go
+// team's tests need neither Docker nor a subprocess. Its client checks every
+// response against our OpenAPI files and fails the test on a mismatch.
+package sandboxtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/webhook"
+)
+
+// Sandbox is a running emulator.
+type Sandbox struct {
+	// URL is the base URL, e.g. http://127.0.0.1:41234.
+	URL      string
+	Emulator *emulator.Emulator
+	Server   *httptest.Server
+	t        testing.TB
+}
+
+// Option changes the emulator's configuration.
+type Option func(*emulator.Config)
+
+// WithConfig edits the configuration before start.
+func WithConfig(f func(*emulator.Config)) Option { return Option(f) }
+
+// Start runs a fresh emulator (own data file, seed 1) until the test ends.
+// The scheduler does not run in the background: tests call Flush or Advance,
+// so what happens when is deterministic.
+func Start(t testing.TB, opts ...Option) *Sandbox {
+	t.Helper()
+	cfg := emulator.Config{DataPath: filepath.Join(t.TempDir(), "paysandbox.db"), NoSync: true, Seed: 1, Version: "test"}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	e, err := emulator.New(cfg)
+	if err != nil {
+		t.Fatalf("sandboxtest: starting the emulator: %v", err)
+	}
+	srv := httptest.NewServer(e.Handler())
+	t.Cleanup(func() {
+		srv.Close()
+		_ = e.Close()
+	})
+	return &Sandbox{URL: srv.URL, Emulator: e, Server: srv, t: t}
+}
+
+// Client returns an HTTP client that checks every response against our
+// OpenAPI files (failing t on a mismatch) and does not follow redirects.
+func (s *Sandbox) Client() *http.Client {
+	return &http.Client{
+		Transport:     &checker{t: s.t, next: http.DefaultTransport, s: s},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+type checker struct {
+	t    testing.TB
+	next http.RoundTripper
+	s    *Sandbox
+}
+
+func (c *checker) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(req)
+	if err != nil || !strings.HasPrefix(req.URL.String(), c.s.URL) {
+		return resp, err
+	}
+	body, rerr := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if rerr != nil {
+		return resp, nil
+	}
+	set, _ := emulator.Specs()
+	check := req.Clone(context.Background())
+	if err := set.CheckResponse(check, resp.StatusCode, resp.Header, body); err != nil {
+		c.t.Errorf("response breaks our OpenAPI files: %v\nbody: %s", err, truncate(body))
+	}
+	return resp, nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 2000 {
+		return string(b[:2000]) + "…"
+	}
+	return string(b)
+}
+
+// Response is a read response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map (failing the test if it is not JSON).
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// Do sends a request through the checking client. body may be nil, a string
+// or []byte (sent as is), or anything else (sent as JSON). header pairs follow.
+func (s *Sandbox) Do(t testing.TB, method, path string, body any, header ...string) *Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// Flush runs every scheduled job that is due now (webhooks, expiries) and
+// returns how many ran.
+func (s *Sandbox) Flush() int {
+	return s.Emulator.Platform().Scheduler.RunDue(context.Background())
+}
+
+// Advance moves the tenant's virtual clock (every clock for "") forward by d
+// and runs what fell due.
+func (s *Sandbox) Advance(t testing.TB, tenant string, d time.Duration) {
+	t.Helper()
+	if err := s.Emulator.Platform().Clock.Advance(tenant, d); err != nil {
+		t.Fatal(err)
+	}
+	s.Flush()
+}
+
+// Now is the tenant's virtual time.
+func (s *Sandbox) Now(tenant string) time.Time { return s.Emulator.Platform().Clock.Now(tenant) }
+
+// Webhooks lists outbound deliveries, newest first.
+func (s *Sandbox) Webhooks(t testing.TB, f webhook.Filter) []webhook.Delivery {
+	t.Helper()
+	ds, err := s.Emulator.Platform().Webhooks.List(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+// Receiver is a webhook endpoint for tests: it records every request and
+// answers with the status and body it is told to.
+type Receiver struct {
+	URL    string
+	mu     sync.Mutex
+	got    []Received
+	status int
+	body   string
+}
+
+// Received is one request a Receiver got.
+type Received struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+}
+
+// NewReceiver starts a receiver that answers 200 "OK" until told otherwise.
+func NewReceiver(t testing.TB) *Receiver {
+	rc := &Receiver{status: http.StatusOK, body: "OK"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rc.mu.Lock()
+		rc.got = append(rc.got, Received{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone(), Body: b})
+		status, body := rc.status, rc.body
+		rc.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	rc.URL = srv.URL
+	return rc
+}
+
+// Respond sets the status and body of later answers.
+func (rc *Receiver) Respond(status int, body string) {
+	rc.mu.Lock()
+	rc.status, rc.body = status, body
+	rc.mu.Unlock()
+}
+
+// Requests returns what the receiver got so far.
+func (rc *Receiver) Requests() []Received {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]Received(nil), rc.got...)
+}

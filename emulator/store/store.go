@@ -1,0 +1,267 @@
+// Package store keeps every record of the emulator in one bbolt file, as JSON,
+// namespaced by tenant and provider.
+//
+// Layout (buckets):
+//
+//	meta                      format marker, clock offsets
+//	tenants/<tenant>/<provider>/<collection>/<id> = JSON record
+//	refs/<provider>/<kind>/<key> = tenant   (credential-less lookups, e.g. a client token)
+//	sys/<name>/<key> = JSON                  (shared infrastructure: jobs, webhook deliveries)
+//
+// Writes go through db.Batch, so concurrent writers share one fsync; a write
+// acknowledged to a client is on disk.
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Format is the marker that tells a paysandbox data file from any other bbolt file.
+const Format = "paysandbox/1"
+
+var (
+	// ErrNotFound is returned when a record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrLocked means another process holds the data file.
+	ErrLocked = errors.New("in use by another paysandbox instance")
+	// ErrNotOurs means the file is not a paysandbox data file.
+	ErrNotOurs = errors.New("not a paysandbox data file")
+)
+
+var (
+	bMeta    = []byte("meta")
+	bTenants = []byte("tenants")
+	bRefs    = []byte("refs")
+	bSys     = []byte("sys")
+	kFormat  = []byte("format")
+)
+
+// Options tune Open.
+type Options struct {
+	// NoSync skips fsync: for throwaway (ephemeral) data only.
+	NoSync bool
+	// LockTimeout is how long Open waits for another process's lock.
+	LockTimeout time.Duration
+}
+
+// Store is the bbolt-backed record store.
+type Store struct {
+	db   *bolt.DB
+	path string
+}
+
+// Open opens or creates the data file at path.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.LockTimeout == 0 {
+		opt.LockTimeout = 200 * time.Millisecond
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, NoFreelistSync: true, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			return nil, fmt.Errorf("data file %s: %w", path, ErrLocked)
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+			return nil, fmt.Errorf("data file %s: %w", path, ErrNotOurs)
+		}
+		return nil, fmt.Errorf("data file %s: %w", path, err)
+	}
+	db.MaxBatchDelay = 2 * time.Millisecond
+	s := &Store{db: db, path: path}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("data file %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			// A bbolt file with other content is someone else's.
+			empty := true
+			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+			if !empty {
+				return ErrNotOurs
+			}
+			var err error
+			if meta, err = tx.CreateBucket(bMeta); err != nil {
+				return err
+			}
+			if err := meta.Put(kFormat, []byte(Format)); err != nil {
+				return err
+			}
+		} else if !bytes.Equal(meta.Get(kFormat), []byte(Format)) {
+			return ErrNotOurs
+		}
+		for _, b := range [][]byte{bTenants, bRefs, bSys} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Path is the data file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the data file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// View runs fn in a read-only transaction scoped to (provider, tenant).
+func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant})
+	})
+}
+
+// Update runs fn in a read-write transaction scoped to (provider, tenant).
+// Concurrent calls are coalesced into one commit; fn may run more than once,
+// so it must not have effects outside the transaction.
+func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
+	return s.db.Batch(func(btx *bolt.Tx) error {
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true})
+	})
+}
+
+// Ref finds the tenant that a global key (see Tx.SetRef) belongs to.
+func (s *Store) Ref(provider, kind, key string) (string, error) {
+	var tenant string
+	err := s.db.View(func(btx *bolt.Tx) error {
+		b := nested(btx.Bucket(bRefs), provider, kind)
+		if b == nil {
+			return ErrNotFound
+		}
+		v := b.Get([]byte(key))
+		if v == nil {
+			return ErrNotFound
+		}
+		tenant = string(v)
+		return nil
+	})
+	return tenant, err
+}
+
+// Tenants lists the tenants that have any record.
+func (s *Store) Tenants() ([]string, error) {
+	var out []string
+	err := s.db.View(func(btx *bolt.Tx) error {
+		return btx.Bucket(bTenants).ForEachBucket(func(k []byte) error {
+			out = append(out, string(k))
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Meta reads a raw value from the meta bucket (nil when absent).
+func (s *Store) Meta(key string) ([]byte, error) {
+	var v []byte
+	err := s.db.View(func(btx *bolt.Tx) error {
+		if got := btx.Bucket(bMeta).Get([]byte(key)); got != nil {
+			v = append([]byte(nil), got...)
+		}
+		return nil
+	})
+	return v, err
+}
+
+// SetMeta writes (or with nil, deletes) a raw value in the meta bucket.
+func (s *Store) SetMeta(key string, value []byte) error {
+	return s.db.Update(func(btx *bolt.Tx) error {
+		if value == nil {
+			return btx.Bucket(bMeta).Delete([]byte(key))
+		}
+		return btx.Bucket(bMeta).Put([]byte(key), value)
+	})
+}
+
+// ResetAll drops every tenant's records, refs and system records.
+func (s *Store) ResetAll() error {
+	return s.db.Update(func(btx *bolt.Tx) error {
+		for _, b := range [][]byte{bTenants, bRefs, bSys} {
+			if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+				return err
+			}
+			if _, err := btx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ResetTenant drops one tenant's records, its refs and its system records
+// (which carry a "tenant" field).
+func (s *Store) ResetTenant(tenant string) error {
+	return s.db.Update(func(btx *bolt.Tx) error {
+		if err := btx.Bucket(bTenants).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+		// refs/<provider>/<kind>/<key> = tenant
+		err := btx.Bucket(bRefs).ForEachBucket(func(p []byte) error {
+			pb := btx.Bucket(bRefs).Bucket(p)
+			return pb.ForEachBucket(func(k []byte) error {
+				return deleteWhere(pb.Bucket(k), func(v []byte) bool { return string(v) == tenant })
+			})
+		})
+		if err != nil {
+			return err
+		}
+		sys := btx.Bucket(bSys)
+		return sys.ForEachBucket(func(name []byte) error {
+			return deleteWhere(sys.Bucket(name), func(v []byte) bool {
+				var rec struct {
+					Tenant string `json:"tenant"`
+				}
+				return json.Unmarshal(v, &rec) == nil && rec.Tenant == tenant
+			})
+		})
+	})
+}
+
+func deleteWhere(b *bolt.Bucket, match func(v []byte) bool) error {
+	var doomed [][]byte
+	if err := b.ForEach(func(k, v []byte) error {
+		if v != nil && match(v) {
+			doomed = append(doomed, append([]byte(nil), k...))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nested(b *bolt.Bucket, names ...string) *bolt.Bucket {
+	for _, n := range names {
+		if b == nil {
+			return nil
+		}
+		b = b.Bucket([]byte(n))
+	}
+	return b
+}
+
+func nestedCreate(b *bolt.Bucket, names ...string) (*bolt.Bucket, error) {
+	var err error
+	for _, n := range names {
+		if b, err = b.CreateBucketIfNotExists([]byte(n)); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}

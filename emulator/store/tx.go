@@ -1,0 +1,261 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is a transaction scoped to one provider's records of one tenant, with
+// access to the shared system buckets.
+type Tx struct {
+	btx      *bolt.Tx
+	provider string
+	tenant   string
+	write    bool
+}
+
+// Tenant is the tenant this transaction is scoped to.
+func (tx *Tx) Tenant() string { return tx.tenant }
+
+// Provider is the provider this transaction is scoped to.
+func (tx *Tx) Provider() string { return tx.provider }
+
+func (tx *Tx) collection(name string, create bool) (*bolt.Bucket, error) {
+	root := tx.btx.Bucket(bTenants)
+	if !create {
+		return nested(root, tx.tenant, tx.provider, name), nil
+	}
+	return nestedCreate(root, tx.tenant, tx.provider, name)
+}
+
+// Get decodes the record collection/id into v.
+func (tx *Tx) Get(collection, id string, v any) error {
+	b, _ := tx.collection(collection, false)
+	return getJSON(b, id, v)
+}
+
+// Exists tells whether collection/id exists.
+func (tx *Tx) Exists(collection, id string) bool {
+	b, _ := tx.collection(collection, false)
+	return b != nil && b.Get([]byte(id)) != nil
+}
+
+// Put stores v as collection/id.
+func (tx *Tx) Put(collection, id string, v any) error {
+	b, err := tx.collection(collection, true)
+	if err != nil {
+		return err
+	}
+	return putJSON(b, id, v)
+}
+
+// Delete removes collection/id (no error if absent).
+func (tx *Tx) Delete(collection, id string) error {
+	b, _ := tx.collection(collection, false)
+	if b == nil {
+		return nil
+	}
+	return b.Delete([]byte(id))
+}
+
+// List calls fn for each record of collection, in key order.
+func (tx *Tx) List(collection string, fn func(id string, raw []byte) error) error {
+	b, _ := tx.collection(collection, false)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return nil
+		}
+		return fn(string(k), v)
+	})
+}
+
+// Count is the number of records in collection.
+func (tx *Tx) Count(collection string) int {
+	b, _ := tx.collection(collection, false)
+	if b == nil {
+		return 0
+	}
+	return b.Stats().KeyN
+}
+
+// NextSequence returns a number that grows with every call for this
+// collection of this tenant (for sequential ids).
+func (tx *Tx) NextSequence(collection string) (uint64, error) {
+	b, err := tx.collection(collection, true)
+	if err != nil {
+		return 0, err
+	}
+	return b.NextSequence()
+}
+
+// SetRef records that the global key of kind belongs to this tenant, so that
+// endpoints without credentials (a browser page, a client token) find it.
+func (tx *Tx) SetRef(kind, key string) error {
+	b, err := nestedCreate(tx.btx.Bucket(bRefs), tx.provider, kind)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), []byte(tx.tenant))
+}
+
+// Sys gives shared infrastructure (scheduler, webhooks) a bucket of its own.
+// Records in it should carry a "tenant" JSON field so that a tenant reset
+// finds them.
+func (tx *Tx) Sys(name string) *SysBucket {
+	return &SysBucket{tx: tx, name: name}
+}
+
+// SysBucket is a global bucket of JSON records.
+type SysBucket struct {
+	tx   *Tx
+	name string
+}
+
+func (s *SysBucket) bucket(create bool) (*bolt.Bucket, error) {
+	if !create {
+		return nested(s.tx.btx.Bucket(bSys), s.name), nil
+	}
+	return nestedCreate(s.tx.btx.Bucket(bSys), s.name)
+}
+
+// Get decodes key into v.
+func (s *SysBucket) Get(key string, v any) error {
+	b, _ := s.bucket(false)
+	return getJSON(b, key, v)
+}
+
+// Put stores v under key.
+func (s *SysBucket) Put(key string, v any) error {
+	b, err := s.bucket(true)
+	if err != nil {
+		return err
+	}
+	return putJSON(b, key, v)
+}
+
+// Delete removes key.
+func (s *SysBucket) Delete(key string) error {
+	b, _ := s.bucket(false)
+	if b == nil {
+		return nil
+	}
+	return b.Delete([]byte(key))
+}
+
+// NextID returns a sortable, growing id with the given prefix.
+func (s *SysBucket) NextID(prefix string) (string, error) {
+	b, err := s.bucket(true)
+	if err != nil {
+		return "", err
+	}
+	n, err := b.NextSequence()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%012d", prefix, n), nil
+}
+
+// List calls fn for each record in key order; reverse walks newest first.
+func (s *SysBucket) List(reverse bool, fn func(key string, raw []byte) (more bool, err error)) error {
+	b, _ := s.bucket(false)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	k, v := c.First()
+	if reverse {
+		k, v = c.Last()
+	}
+	for ; k != nil; k, v = step(c, reverse) {
+		if v == nil {
+			continue
+		}
+		more, err := fn(string(k), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
+	if reverse {
+		return c.Prev()
+	}
+	return c.Next()
+}
+
+// SysView runs fn in a read-only transaction not scoped to any tenant.
+func (s *Store) SysView(fn func(tx *Tx) error) error {
+	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) })
+}
+
+// SysUpdate runs fn in a read-write transaction not scoped to any tenant.
+func (s *Store) SysUpdate(fn func(tx *Tx) error) error {
+	return s.db.Batch(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
+}
+
+// Job is work the scheduler runs when the tenant's clock passes At.
+type Job struct {
+	ID       string          `json:"id"`
+	Provider string          `json:"provider"`
+	Tenant   string          `json:"tenant"`
+	Kind     string          `json:"kind"`
+	At       time.Time       `json:"at"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+	Attempts int             `json:"attempts,omitempty"`
+}
+
+// JobsBucket is the system bucket that holds scheduled jobs.
+const JobsBucket = "jobs"
+
+// Schedule stores j to run when due. A job with the same ID replaces it; an
+// empty ID gets a fresh one. Provider and Tenant default to the transaction's.
+func (tx *Tx) Schedule(j Job) error {
+	if j.Provider == "" {
+		j.Provider = tx.provider
+	}
+	if j.Tenant == "" {
+		j.Tenant = tx.tenant
+	}
+	if j.Kind == "" || j.At.IsZero() {
+		return errors.New("store: job needs a kind and a time")
+	}
+	sys := tx.Sys(JobsBucket)
+	if j.ID == "" {
+		id, err := sys.NextID("job_")
+		if err != nil {
+			return err
+		}
+		j.ID = id
+	} else {
+		j.ID = j.Tenant + "/" + j.ID
+	}
+	return sys.Put(j.ID, j)
+}
+
+func getJSON(b *bolt.Bucket, key string, v any) error {
+	if b == nil {
+		return ErrNotFound
+	}
+	raw := b.Get([]byte(key))
+	if raw == nil {
+		return ErrNotFound
+	}
+	return json.Unmarshal(raw, v)
+}
+
+func putJSON(b *bolt.Bucket, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), raw)
+}

@@ -1,0 +1,265 @@
+// Package webhook sends every provider's outbound callbacks and notifications.
+// A delivery is stored with the domain change that caused it (Enqueue runs
+// inside the provider's transaction), sent by the scheduler when due, signed
+// per attempt by the provider's Prepare hook, retried on the virtual clock on
+// the provider's schedule, and every attempt is recorded.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/clock"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+const (
+	bucket  = "webhooks"
+	jobKind = "webhook.deliver"
+	// Bodies kept per attempt, to bound the data file.
+	maxRecordedBody = 4 << 10
+)
+
+// Delivery statuses.
+const (
+	Pending   = "pending"
+	Delivered = "delivered"
+	Failed    = "failed"
+)
+
+// Delivery is one outbound message and its attempts.
+type Delivery struct {
+	ID        string            `json:"id"`
+	Provider  string            `json:"provider"`
+	Tenant    string            `json:"tenant"`
+	Event     string            `json:"event"`
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Header    map[string]string `json:"header,omitempty"`
+	Body      []byte            `json:"body,omitempty"`
+	Status    string            `json:"status"`
+	CreatedAt time.Time         `json:"created_at"`
+	NextAt    *time.Time        `json:"next_at,omitempty"`
+	Attempts  []Attempt         `json:"attempts"`
+}
+
+// Attempt records one try.
+type Attempt struct {
+	At            time.Time         `json:"at"`
+	URL           string            `json:"url"`
+	RequestHeader map[string]string `json:"request_header"`
+	StatusCode    int               `json:"status_code,omitempty"`
+	ResponseBody  string            `json:"response_body,omitempty"`
+	LatencyMillis float64           `json:"latency_ms"`
+	Error         string            `json:"error,omitempty"`
+	Succeeded     bool              `json:"succeeded"`
+}
+
+// Policy is what a provider supplies: its retry schedule, what counts as
+// success and how each attempt is signed.
+type Policy struct {
+	// Retries is the delay before retry 1, 2, ... on the virtual clock.
+	Retries []time.Duration
+	// Success judges a response; nil means any 2xx.
+	Success func(status int, body []byte) bool
+	// Prepare stamps each attempt (timestamp, signature headers) just before
+	// it is sent.
+	Prepare func(req *http.Request, d *Delivery, now time.Time) error
+}
+
+// Sender delivers webhooks.
+type Sender struct {
+	st     *store.Store
+	clock  *clock.Clock
+	client *http.Client
+	log    *slog.Logger
+
+	mu       sync.RWMutex
+	policies map[string]Policy
+}
+
+// New creates a sender and registers its job handler with the scheduler.
+func New(st *store.Store, c *clock.Clock, sch *clock.Scheduler, log *slog.Logger) *Sender {
+	s := &Sender{
+		st: st, clock: c, log: log,
+		client:   &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		policies: map[string]Policy{},
+	}
+	sch.Handle(jobKind, s.deliver)
+	return s
+}
+
+// Register sets the provider's policy.
+func (s *Sender) Register(provider string, p Policy) {
+	s.mu.Lock()
+	s.policies[provider] = p
+	s.mu.Unlock()
+}
+
+// Enqueue stores d and schedules its first attempt at now (the tenant's
+// virtual time). Call it inside the domain transaction.
+func Enqueue(tx *store.Tx, d Delivery, now time.Time) (string, error) {
+	if d.URL == "" {
+		return "", errors.New("webhook: delivery needs a URL")
+	}
+	if d.Provider == "" {
+		d.Provider = tx.Provider()
+	}
+	if d.Tenant == "" {
+		d.Tenant = tx.Tenant()
+	}
+	if d.Method == "" {
+		d.Method = http.MethodPost
+	}
+	sys := tx.Sys(bucket)
+	id, err := sys.NextID("whd_")
+	if err != nil {
+		return "", err
+	}
+	d.ID, d.Status, d.CreatedAt, d.NextAt = id, Pending, now, &now
+	if d.Attempts == nil {
+		d.Attempts = []Attempt{}
+	}
+	if err := sys.Put(id, d); err != nil {
+		return "", err
+	}
+	return id, tx.Schedule(store.Job{ID: id, Provider: d.Provider, Tenant: d.Tenant, Kind: jobKind, At: now, Payload: mustJSON(id)})
+}
+
+func (s *Sender) policy(provider string) Policy {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.policies[provider]
+}
+
+func (s *Sender) deliver(ctx context.Context, j store.Job) error {
+	var id string
+	if err := json.Unmarshal(j.Payload, &id); err != nil {
+		return nil // unreadable job: nothing to retry
+	}
+	var d Delivery
+	err := s.st.SysView(func(tx *store.Tx) error { return tx.Sys(bucket).Get(id, &d) })
+	if errors.Is(err, store.ErrNotFound) || d.Status != Pending {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p := s.policy(d.Provider)
+	now := s.clock.Now(d.Tenant)
+	att := s.attempt(ctx, &d, p, now)
+
+	return s.st.SysUpdate(func(tx *store.Tx) error {
+		sys := tx.Sys(bucket)
+		var cur Delivery
+		if err := sys.Get(id, &cur); err != nil {
+			return nil // reset meanwhile
+		}
+		cur.Attempts = append(cur.Attempts, att)
+		cur.NextAt = nil
+		switch {
+		case att.Succeeded:
+			cur.Status = Delivered
+		case len(cur.Attempts) <= len(p.Retries):
+			next := now.Add(p.Retries[len(cur.Attempts)-1])
+			cur.NextAt = &next
+			if err := tx.Schedule(store.Job{ID: id, Provider: cur.Provider, Tenant: cur.Tenant, Kind: jobKind, At: next, Payload: j.Payload}); err != nil {
+				return err
+			}
+		default:
+			cur.Status = Failed
+		}
+		return sys.Put(id, cur)
+	})
+}
+
+func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Time) Attempt {
+	att := Attempt{At: now, URL: d.URL}
+	var body io.Reader
+	if len(d.Body) > 0 {
+		body = bytes.NewReader(d.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, body)
+	if err != nil {
+		att.Error = "invalid request: " + err.Error()
+		return att
+	}
+	req.Header.Set("User-Agent", "paysandbox-webhooks/1")
+	if len(d.Body) > 0 {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range d.Header {
+		req.Header.Set(k, v)
+	}
+	if p.Prepare != nil {
+		if err := p.Prepare(req, d, now); err != nil {
+			att.Error = "prepare: " + err.Error()
+			return att
+		}
+	}
+	att.URL = req.URL.String()
+	att.RequestHeader = map[string]string{}
+	for k := range req.Header {
+		att.RequestHeader[k] = req.Header.Get(k)
+	}
+	start := time.Now()
+	resp, err := s.client.Do(req)
+	att.LatencyMillis = float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		att.Error = err.Error()
+		return att
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBody))
+	att.StatusCode = resp.StatusCode
+	att.ResponseBody = string(rb)
+	if p.Success != nil {
+		att.Succeeded = p.Success(resp.StatusCode, rb)
+	} else {
+		att.Succeeded = resp.StatusCode >= 200 && resp.StatusCode < 300
+	}
+	return att
+}
+
+// Filter selects deliveries for List.
+type Filter struct {
+	Provider, Tenant, Status string
+	Limit                    int
+}
+
+// List returns deliveries newest first.
+func (s *Sender) List(f Filter) ([]Delivery, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	out := []Delivery{}
+	err := s.st.SysView(func(tx *store.Tx) error {
+		return tx.Sys(bucket).List(true, func(_ string, raw []byte) (bool, error) {
+			var d Delivery
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return true, nil
+			}
+			if (f.Provider == "" || d.Provider == f.Provider) && (f.Tenant == "" || d.Tenant == f.Tenant) && (f.Status == "" || d.Status == f.Status) {
+				out = append(out, d)
+			}
+			return len(out) < f.Limit, nil
+		})
+	})
+	return out, err
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("webhook: %v", err))
+	}
+	return b
+}
