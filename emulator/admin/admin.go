@@ -54,8 +54,29 @@ func New(d Deps) *API { return &API{d: d} }
 
 // Routes mounts the admin endpoints on r; the whole surface is here.
 func (a *API) Routes(r *mux.Router) {
-	open := func(path, method string, h http.HandlerFunc) { r.Handle(path, a.guard(false, h)).Methods(method) }
-	guarded := func(path, method string, h http.HandlerFunc) { r.Handle(path, a.guard(true, h)).Methods(method) }
+	byPath := map[string]map[string]http.Handler{}
+	var order []string
+	add := func(path, method string, h http.Handler) {
+		if byPath[path] == nil {
+			byPath[path] = map[string]http.Handler{}
+			order = append(order, path)
+		}
+		byPath[path][method] = h
+	}
+	open := func(path, method string, h http.HandlerFunc) { add(path, method, a.guard(false, h)) }
+	guarded := func(path, method string, h http.HandlerFunc) { add(path, method, a.guard(true, h)) }
+	defer func() {
+		for _, path := range order {
+			methods := byPath[path]
+			r.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if h, ok := methods[r.Method]; ok {
+					h.ServeHTTP(w, r)
+					return
+				}
+				a.MethodNotAllowed(w, r)
+			}))
+		}
+	}()
 
 	open("/_sandbox/health", http.MethodGet, a.health)
 	open("/_sandbox/version", http.MethodGet, a.version)
