@@ -255,3 +255,9 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 		}
 	}
 }
+
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
