@@ -1,0 +1,67 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkStartToReady measures what a CI job waits for: from exec of the
+// built binary to the first 200 from /_sandbox/health, and the idle RSS a
+// second later. Run: go test -run '^$' -bench StartToReady ./cmd/paysandbox
+func BenchmarkStartToReady(b *testing.B) {
+	bin := binary(b)
+	client := &http.Client{Timeout: time.Second}
+	var total time.Duration
+	var rssKB int64
+	for i := 0; i < b.N; i++ {
+		addr := freePort(b)
+		data := filepath.Join(b.TempDir(), "p.db")
+		cmd := exec.Command(bin, "--addr", addr, "--https-addr", freePort(b), "--data", data)
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		for {
+			resp, err := client.Get("http://" + addr + "/_sandbox/health")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Since(start) > 10*time.Second {
+				b.Fatal("not ready after 10s")
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+		total += time.Since(start)
+		if i == 0 {
+			time.Sleep(time.Second)
+			rssKB = vmRSS(b, cmd.Process.Pid)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms-to-ready")
+	b.ReportMetric(float64(rssKB)/1024, "MB-idle-rss")
+}
+
+func vmRSS(b *testing.B, pid int) int64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
