@@ -1,0 +1,77 @@
+package klarna
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// A session's client_token is a JWT (Klarna's JS SDK refuses anything else).
+// Its claims carry the session id and the tenant, so that the credential-less
+// authorization endpoint finds the session. It is signed with HMAC-SHA256
+// under a key stored per tenant, so tokens survive a restart and a tenant
+// reset invalidates them.
+
+const (
+	colKeys        = "keys"
+	clientTokenKey = "client_token"
+)
+
+// clientClaims are the claims of a client token. The names besides tenant are
+// those Klarna's own tokens carry.
+type clientClaims struct {
+	SessionID       string `json:"session_id"`
+	Tenant          string `json:"tenant"`
+	PurchaseCountry string `json:"purchase_country"`
+	Language        string `json:"language"`
+	Environment     string `json:"environment"`
+	SessionType     string `json:"session_type"`
+	Design          string `json:"design"`
+	jwt.RegisteredClaims
+}
+
+type signingKey struct {
+	Secret string `json:"secret"`
+}
+
+// tenantKey returns the tenant's signing key, storing candidate as the key
+// when the tenant has none yet.
+func tenantKey(tx *store.Tx, candidate string) ([]byte, error) {
+	var key signingKey
+	err := tx.Get(colKeys, clientTokenKey, &key)
+	if errors.Is(err, store.ErrNotFound) {
+		key.Secret = candidate
+		err = tx.Put(colKeys, clientTokenKey, key)
+	}
+	return []byte(key.Secret), err
+}
+
+func signClientToken(key []byte, c clientClaims) (string, error) {
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
+}
+
+// errInvalidClientToken is what the authorization endpoint says about a token
+// it cannot read or verify.
+var errInvalidClientToken = newError(http.StatusUnauthorized, "InvalidClientTokenError", "Invalid client token")
+
+// readClientToken verifies a client token and returns the tenant and session
+// it names.
+func (k *Klarna) readClientToken(token string) (tenant, sessionID string, err error) {
+	var claims clientClaims
+	_, err = jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		c, _ := t.Claims.(*clientClaims)
+		if c == nil || c.Tenant == "" || c.SessionID == "" {
+			return nil, errInvalidClientToken
+		}
+		var key signingKey
+		err := k.p.Store.View(provider, c.Tenant, func(tx *store.Tx) error { return tx.Get(colKeys, clientTokenKey, &key) })
+		return []byte(key.Secret), err
+	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}))
+	if err != nil {
+		return "", "", errInvalidClientToken
+	}
+	return claims.Tenant, claims.SessionID, nil
+}
