@@ -5,11 +5,14 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paysandbox/paysandbox/emulator/klarna"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
 // providers builds every emulated vendor; one line each.
-var providers = []func(p *platform.Platform) (Provider, error){}
+var providers = []func(p *platform.Platform) (Provider, error){
+	func(p *platform.Platform) (Provider, error) { return klarna.New(p) },
+}
 
 // routes is the whole surface: the admin API under /_sandbox, then each
 // provider at its vendor's own paths.
