@@ -1,0 +1,627 @@
+package multisafepay
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// Collections of a tenant's records.
+const (
+	colOrders   = "orders"   // order_id -> Order
+	colSessions = "sessions" // payment page session id -> order_id
+	colPSP      = "psp"      // transaction id -> pspRef
+	refSession  = "session"  // global ref: session id -> tenant
+	jobTimer    = "multisafepay.timer"
+)
+
+// pspRef finds the order behind a transaction id (payment, refund, capture, shipment).
+type pspRef struct {
+	OrderID string `json:"order_id"`
+	Kind    string `json:"kind"`
+}
+
+// Lifetimes of payment links (days_active / seconds_active).
+const (
+	defaultLinkLifetime = 30 * 24 * time.Hour
+)
+
+var localeRe = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
+
+// buildOrder validates a create request and makes the order it asks for
+// (without its ids), applying direct test data. It returns the outcome the
+// test data chose, for the caller to answer a decline with 1024.
+func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Error) {
+	typ := strings.ToLower(req.Type.String())
+	if typ == "" {
+		typ = typeRedirect
+	}
+	if typ != typeRedirect && typ != typeDirect && typ != typePaymentLink {
+		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct or paymentlink")
+	}
+	o := &Order{Type: typ, Status: stInitialized, FinancialStatus: stInitialized, Created: now, Modified: now}
+
+	o.OrderID = req.OrderID.String()
+	switch {
+	case o.OrderID == "":
+		return nil, errMissing("order_id")
+	case utf8.RuneCountInString(o.OrderID) > 50:
+		return nil, errOrderIDInvalid("Invalid transaction ID: order_id is longer than 50 characters")
+	}
+	var good bool
+	if o.Currency, good = normCurrency(req.Currency.String()); !good {
+		return nil, errCurrency()
+	}
+	if o.Amount, good = parseMinor(req.Amount.String()); !good || o.Amount < 1 {
+		return nil, errAmount("Invalid amount")
+	}
+	o.Description = strings.TrimSpace(string(req.Description))
+	if o.Description == "" || utf8.RuneCountInString(o.Description) > 200 {
+		return nil, errDescription()
+	}
+	for i, v := range []text{req.Var1, req.Var2, req.Var3} {
+		if utf8.RuneCountInString(string(v)) > 500 {
+			return nil, errVar(fmt.Sprintf("var%d", i+1))
+		}
+		o.Vars[i] = string(v)
+	}
+	o.Items = string(req.Items)
+	if req.CustomInfo != nil {
+		o.CustomInfo = [3]string{string(req.CustomInfo.Custom1), string(req.CustomInfo.Custom2), string(req.CustomInfo.Custom3)}
+	}
+	if err := o.takePaymentOptions(req.PaymentOptions); err != nil {
+		return nil, err
+	}
+	if err := o.takeAddresses(req); err != nil {
+		return nil, err
+	}
+	o.GatewayInfo = map[string]string{}
+	for k, v := range req.GatewayInfo {
+		o.GatewayInfo[k] = v.String()
+	}
+
+	var g *Gateway
+	if id := req.Gateway.String(); id != "" {
+		found := false
+		g, found = m.cat.Gateway(id)
+		if !found || !g.Accepts(o.Currency, o.country(), o.Amount) {
+			return nil, errGateway()
+		}
+		o.Gateway, o.GatewayName = g.ID, g.Name
+	} else if typ == typeDirect {
+		return nil, errMissing("gateway")
+	}
+	if g != nil {
+		if err := checkRequired(req, g); err != nil {
+			return nil, err
+		}
+		if err := m.checkIssuer(g, o.GatewayInfo["issuer_id"]); err != nil {
+			return nil, err
+		}
+	}
+	if req.ShoppingCart != nil {
+		items, err := toCart(req.ShoppingCart.Items, false)
+		if err != nil {
+			return nil, err
+		}
+		if req.CheckoutOptions != nil {
+			o.Tax = req.CheckoutOptions.TaxTables.toTaxTables()
+		}
+		totals, err := checkCart(items, o.Tax, o.country(), o.Currency, o.Amount)
+		if err != nil {
+			return nil, err
+		}
+		o.Cart, o.Totals = items, &totals
+	}
+	o.ManualCapture = g != nil && g.Card &&
+		(strings.EqualFold(req.Capture.String(), "manual") || strings.EqualFold(req.Manual.String(), "capture"))
+
+	lifetime, explicit, err := linkLifetime(req)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case explicit || g == nil || typ == typePaymentLink:
+		o.ExpiresAt = now.Add(lifetime)
+	default:
+		// A chosen method starts its own clock at creation.
+		o.ExpiresAt = now.Add(g.Expiry)
+	}
+	return o, nil
+}
+
+func (o *Order) takePaymentOptions(p paymentOptions) *Error {
+	for name, raw := range map[string]string{"notification_url": p.NotificationURL.String(), "redirect_url": p.RedirectURL.String(), "cancel_url": p.CancelURL.String()} {
+		if raw == "" {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return newError(http.StatusBadRequest, 1016, "Invalid data: payment_options.%s is not an absolute http(s) URL", name)
+		}
+	}
+	o.NotificationURL, o.RedirectURL, o.CancelURL = p.NotificationURL.String(), p.RedirectURL.String(), p.CancelURL.String()
+	// UNCONFIRMED: GET when notification_method is not given.
+	switch method := strings.ToUpper(p.NotificationMethod.String()); method {
+	case "", http.MethodGet:
+		o.NotificationMethod = http.MethodGet
+	case http.MethodPost:
+		o.NotificationMethod = http.MethodPost
+	default:
+		return newError(http.StatusBadRequest, 1016, "Invalid data: payment_options.notification_method must be GET or POST")
+	}
+	return nil
+}
+
+func (o *Order) takeAddresses(req *orderRequest) *Error {
+	o.Customer = req.Customer.toAddress()
+	if req.Delivery != nil {
+		d := req.Delivery.toAddress()
+		o.Delivery = &d
+	}
+	for _, a := range []*Address{&o.Customer, o.Delivery} {
+		if a == nil {
+			continue
+		}
+		if a.Country != "" && !validCountry(a.Country) {
+			return errCountry()
+		}
+		for _, ip := range []string{a.IPAddress, a.ForwardedIP} {
+			if ip != "" && net.ParseIP(ip) == nil {
+				return errIP()
+			}
+		}
+	}
+	if !localeRe.MatchString(o.Customer.Locale) {
+		o.Customer.Locale = "en_US"
+	}
+	return nil
+}
+
+// country is where the goods go (tax rules, gateway markets).
+func (o *Order) country() string {
+	if o.Delivery != nil && o.Delivery.Country != "" {
+		return o.Delivery.Country
+	}
+	return o.Customer.Country
+}
+
+// deliveryFields are what a gateway that requires delivery needs in it.
+var deliveryFields = []string{"address1", "city", "country", "first_name", "house_number", "last_name", "zip_code"}
+
+// checkRequired enforces a gateway's required request parts (Klarna's
+// gateway_info, shopping_cart, checkout_options and delivery) with 1016.
+func checkRequired(req *orderRequest, g *Gateway) *Error {
+	for _, part := range g.Requires {
+		switch part {
+		case "customer":
+			if req.Customer == nil {
+				return errMissing("customer")
+			}
+		case "delivery":
+			if req.Delivery == nil {
+				return errMissing("delivery")
+			}
+			d := req.Delivery.toAddress()
+			values := map[string]string{"address1": d.Address1, "city": d.City, "country": d.Country, "first_name": d.FirstName,
+				"house_number": d.HouseNumber, "last_name": d.LastName, "zip_code": d.ZipCode}
+			for _, f := range deliveryFields {
+				if values[f] == "" {
+					return errMissing("delivery." + f)
+				}
+			}
+		case "gateway_info":
+			if len(req.GatewayInfo) == 0 {
+				return errMissing("gateway_info")
+			}
+		case "shopping_cart":
+			if req.ShoppingCart == nil || len(req.ShoppingCart.Items) == 0 {
+				return errMissing("shopping_cart")
+			}
+		case "checkout_options":
+			if req.CheckoutOptions == nil || req.CheckoutOptions.TaxTables == nil {
+				return errMissing("checkout_options.tax_tables")
+			}
+		}
+	}
+	return nil
+}
+
+func (m *MultiSafepay) checkIssuer(g *Gateway, issuer string) *Error {
+	if issuer == "" || g.Issuers == "" {
+		return nil
+	}
+	for _, is := range m.cat.Issuers[g.Issuers] {
+		if is.Code == issuer {
+			return nil
+		}
+	}
+	return errIssuer()
+}
+
+// linkLifetime reads seconds_active (which wins) or days_active.
+func linkLifetime(req *orderRequest) (time.Duration, bool, *Error) {
+	if s := req.SecondsActive.String(); s != "" {
+		n, good := parseMinor(s)
+		if !good || n < 1 || n > 31536000 {
+			return 0, false, newError(http.StatusBadRequest, 1016, "Invalid data: seconds_active must be 1 to 31536000")
+		}
+		return time.Duration(n) * time.Second, true, nil
+	}
+	if s := req.DaysActive.String(); s != "" {
+		n, good := parseMinor(s)
+		if !good || n < 1 || n > 365 {
+			return 0, false, newError(http.StatusBadRequest, 1016, "Invalid data: days_active must be 1 to 365")
+		}
+		return time.Duration(n) * 24 * time.Hour, true, nil
+	}
+	return defaultLinkLifetime, false, nil
+}
+
+// applyDirect lets the test data decide a direct order.
+func (o *Order) applyDirect(g *Gateway, now time.Time) testOutcome {
+	t := directOutcome(o, g)
+	if t.Now != "" {
+		o.finish(g, t.Now, t.Reason, now)
+	}
+	if t.Then != "" {
+		o.Pending = &Transition{At: now.Add(t.After), Status: t.Then, Financial: t.ThenFin, Reason: t.ThenReason}
+	}
+	return t
+}
+
+// newTransactionID makes a PSP id: 7-8 digits, or the 16-digit format
+// (beyond JavaScript's 2^53) that the pspid-encoding test email turns on.
+func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) int64 {
+	for {
+		s := m.p.IDs.Digits(8)
+		if long {
+			s = "91" + m.p.IDs.Digits(14)
+		}
+		id, _ := strconv.ParseInt(s, 10, 64)
+		if id > 0 && !tx.Exists(colPSP, s) {
+			return id
+		}
+	}
+}
+
+func putPSP(tx *store.Tx, id int64, ref pspRef) error {
+	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
+}
+
+// save persists the order and schedules its next timed transition.
+func save(tx *store.Tx, o *Order) error {
+	if err := tx.Put(colOrders, o.OrderID, o); err != nil {
+		return err
+	}
+	if t := o.next(); t != nil {
+		return tx.Schedule(store.Job{ID: "timer/" + o.OrderID, Kind: jobTimer, At: t.At, Payload: mustJSON(o.OrderID)})
+	}
+	return nil
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// createOrder is POST /orders.
+func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
+	tenant := platform.Tenant(r.Context())
+	var req orderRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	now := m.p.Clock.Now(tenant)
+	draft, verr := m.buildOrder(&req, now)
+	if verr != nil {
+		writeError(w, verr)
+		return
+	}
+	g, _ := m.cat.Gateway(draft.Gateway)
+	base := platform.BaseURL(r)
+	var o Order
+	var outcome testOutcome
+	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+		if tx.Exists(colOrders, draft.OrderID) {
+			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", draft.OrderID))
+		}
+		o = *draft
+		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
+		o.SessionID = m.p.IDs.Alnum(35)
+		o.PaymentURL = base + "/multisafepay/connect/" + o.SessionID + "/?lang=" + o.Customer.Locale
+		if g != nil && g.BNPL {
+			o.ExternalID = m.p.IDs.UUID()
+		} else {
+			o.ExternalID = m.p.IDs.Digits(10)
+		}
+		outcome = testOutcome{}
+		if o.Type == typeDirect {
+			outcome = o.applyDirect(g, now)
+		}
+		if err := putPSP(tx, o.TransactionID, pspRef{OrderID: o.OrderID, Kind: "payment"}); err != nil {
+			return err
+		}
+		if err := tx.Put(colSessions, o.SessionID, o.OrderID); err != nil {
+			return err
+		}
+		if err := tx.SetRef(refSession, o.SessionID); err != nil {
+			return err
+		}
+		if o.Status != stInitialized {
+			if err := notify(tx, &o, now); err != nil {
+				return err
+			}
+		}
+		return save(tx, &o)
+	})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	switch {
+	case o.Type != typeDirect:
+		ok(w, map[string]string{"order_id": o.OrderID, "payment_url": o.PaymentURL, "session_id": o.SessionID})
+	case outcome.Now == outcomeDeclined:
+		writeError(w, errDeclined(outcome.Reason))
+	default:
+		ok(w, directOrderJSON{orderJSON: o.view(now), QRURL: o.PaymentURL, PaymentURL: o.PaymentURL})
+	}
+}
+
+// getOrder is GET /orders/{order_id}; expiry shows on read, before the
+// scheduler has stored it.
+func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
+	tenant := platform.Tenant(r.Context())
+	o, now, err := m.readOrder(tenant, pathVar(r, "order_id"))
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	ok(w, o.view(now))
+}
+
+// readOrder loads an order as it is at now, without writing.
+func (m *MultiSafepay) readOrder(tenant, orderID string) (*Order, time.Time, error) {
+	now := m.p.Clock.Now(tenant)
+	var o Order
+	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colOrders, orderID, &o) })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, now, errOrderNotFound()
+	}
+	if err != nil {
+		return nil, now, err
+	}
+	o.settle(now, nil)
+	return &o, now, nil
+}
+
+// change runs fn on the order in one write: due transitions first (each
+// notified), then fn; a changed status (or fn asking for it) is notified.
+func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *Order, now time.Time) (notifyAnyway bool, err error)) (*Order, error) {
+	now := m.p.Clock.Now(tenant)
+	var out Order
+	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+		var o Order
+		if err := tx.Get(colOrders, orderID, &o); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return errOrderNotFound()
+			}
+			return err
+		}
+		var nerr error
+		o.settle(now, func() {
+			if err := notify(tx, &o, now); err != nil && nerr == nil {
+				nerr = err
+			}
+		})
+		if nerr != nil {
+			return nerr
+		}
+		before := o.Status + "/" + o.FinancialStatus
+		anyway, err := fn(tx, &o, now)
+		if err != nil {
+			return err
+		}
+		if anyway || before != o.Status+"/"+o.FinancialStatus {
+			if err := notify(tx, &o, now); err != nil {
+				return err
+			}
+		}
+		out = o
+		return save(tx, &o)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// runTimer is the scheduler's job: it stores due transitions and sends
+// their notifications when the virtual clock passes a deadline.
+func (m *MultiSafepay) runTimer(tenant, orderID string) error {
+	now := m.p.Clock.Now(tenant)
+	return m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+		var o Order
+		if err := tx.Get(colOrders, orderID, &o); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // reset meanwhile
+			}
+			return err
+		}
+		changed := false
+		var nerr error
+		o.settle(now, func() {
+			changed = true
+			if err := notify(tx, &o, now); err != nil && nerr == nil {
+				nerr = err
+			}
+		})
+		if nerr != nil || !changed {
+			return nerr
+		}
+		return save(tx, &o)
+	})
+}
+
+// patchRequest is the body of PATCH /orders/{order_id}.
+type patchRequest struct {
+	Status           text `json:"status"`
+	TrackTraceCode   text `json:"tracktrace_code"`
+	TrackTraceURL    text `json:"tracktrace_url"`
+	Carrier          text `json:"carrier"`
+	ShipDate         text `json:"ship_date"`
+	Reason           text `json:"reason"`
+	InvoiceID        text `json:"invoice_id"`
+	InvoiceURL       text `json:"invoice_url"`
+	PONumber         text `json:"po_number"`
+	ExcludeOrder     text `json:"exclude_order"`
+	ExtendExpiration text `json:"extend_expiration"`
+	Amount           text `json:"amount"`
+}
+
+func errStatusChange(from, to string) *Error {
+	return errUnknown(fmt.Sprintf("Cannot change the status of an order that is %s to %s", from, to))
+}
+
+// patch applies PATCH /orders/{id}: ship (track and trace, partial shipment),
+// cancel, or Klarna's extend_expiration. newID gives a transaction id for a
+// partial shipment. It returns the response data.
+func (o *Order) patch(req patchRequest, g *Gateway, now time.Time, newID func() int64) (map[string]any, *Error) {
+	data := map[string]any{}
+	if parseBool(req.ExtendExpiration.String()) {
+		switch {
+		case o.ShipExtension == 0 || o.ShipBy.IsZero():
+			return nil, errUnknown("The expiration can only be extended for authorized Klarna orders")
+		case o.Status != stCompleted || o.Shipping != nil:
+			return nil, errUnknown(fmt.Sprintf("The expiration of an order that is %s cannot be extended", o.Status))
+		case !o.ShipBy.Before(o.ShipLimit):
+			return nil, errUnknown("The expiration cannot be extended beyond 180 days")
+		}
+		o.ShipBy = o.ShipBy.Add(o.ShipExtension)
+		if o.ShipBy.After(o.ShipLimit) {
+			o.ShipBy = o.ShipLimit
+		}
+		o.Modified = now
+		return data, nil
+	}
+	switch status := strings.ToLower(req.Status.String()); status {
+	case stShipped:
+		if o.Status != stCompleted && o.Status != stShipped {
+			return nil, errStatusChange(o.Status, status)
+		}
+		if utf8.RuneCountInString(req.InvoiceID.String()) > 50 {
+			return nil, newError(http.StatusBadRequest, 1016, "Invalid data: invoice_id is longer than 50 characters")
+		}
+		if o.Shipping == nil {
+			o.Shipping = &Shipping{At: now}
+		}
+		s := o.Shipping
+		for _, f := range []struct {
+			dst *string
+			src text
+		}{{&s.TrackTraceCode, req.TrackTraceCode}, {&s.TrackTraceURL, req.TrackTraceURL}, {&s.Carrier, req.Carrier},
+			{&s.ShipDate, req.ShipDate}, {&s.Reason, req.Reason}, {&s.InvoiceID, req.InvoiceID}, {&s.InvoiceURL, req.InvoiceURL},
+			{&s.PONumber, req.PONumber}} {
+			if v := f.src.String(); v != "" {
+				*f.dst = v
+			}
+		}
+		if a := req.Amount.String(); a != "" {
+			amount, good := parseMinor(a)
+			if !good || amount < 1 || amount > o.Amount {
+				return nil, errAmount("Invalid amount")
+			}
+			if amount < o.Amount {
+				sh := Shipment{TransactionID: newID(), Amount: amount, At: now}
+				s.Shipments = append(s.Shipments, sh)
+				data = map[string]any{"order_id": o.OrderID, "transaction_id": sh.TransactionID}
+			}
+		}
+		o.Modified = now
+		o.Status = stShipped
+	case stCancelled, stVoid:
+		if o.Status != stInitialized && o.Status != stUncleared {
+			if o.Status == stCompleted && g != nil && g.BNPL {
+				return nil, errUnknown("An authorized order can no longer be cancelled, only refunded")
+			}
+			return nil, errStatusChange(o.Status, stCancelled)
+		}
+		o.ExcludeOrder = parseBool(req.ExcludeOrder.String())
+		o.Pending = nil
+		o.finish(g, outcomeCancelled, req.Reason.String(), now)
+	case "":
+		return nil, errMissing("status")
+	default:
+		return nil, errStatusChange(o.Status, status)
+	}
+	return data, nil
+}
+
+// updateOrder is PATCH /orders/{order_id}.
+func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
+	tenant := platform.Tenant(r.Context())
+	var req patchRequest
+	if err := decode(r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	var data map[string]any
+	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+		g, _ := m.cat.Gateway(o.Gateway)
+		if o.Gateway == "" {
+			g = nil
+		}
+		var perr *Error
+		var ids []int64
+		data, perr = o.patch(req, g, now, func() int64 {
+			id := m.newTransactionID(tx, false)
+			ids = append(ids, id)
+			return id
+		})
+		if perr != nil {
+			return false, perr
+		}
+		for _, id := range ids {
+			if err := putPSP(tx, id, pspRef{OrderID: o.OrderID, Kind: "shipment"}); err != nil {
+				return false, err
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	ok(w, data)
+}
+
+// decode reads the JSON body (already checked against the OpenAPI file).
+func decode(r *http.Request, v any) *Error {
+	body := bytes.TrimSpace(platform.Body(r))
+	if len(body) == 0 {
+		return errMissing("request body")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return newError(http.StatusBadRequest, 1016, "Invalid data: the body does not have the expected structure")
+	}
+	return nil
+}
+
+// fail answers an error from a store write: our *Error as is, else 500.
+func (m *MultiSafepay) fail(w http.ResponseWriter, r *http.Request, err error) {
+	apiRenderer{log: m.p.Log}.RenderError(w, r, err)
+}
