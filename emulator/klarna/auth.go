@@ -17,7 +17,8 @@ import (
 //	Basic base64(username:password)   the classic credentials (PK12345_abcdef:secret)
 //	Basic base64(key)                 an API key alone: username=key, empty password
 //	Basic klarna_test_api_...         a new-style API key sent as is, not base64:
-//	                                  username=key (or the part before ':'), password=the rest
+//	                                  username=key, empty password
+//	Basic <uuid>:klarna_test_api_...  the same with its id: username=uuid, password=key
 //
 // Anything else (no header, another scheme, undecodable, empty username) is 401.
 
@@ -34,7 +35,7 @@ func basicCredentials(header string) (user, pass string, ok bool) {
 	var plain string
 	if raw, err := base64.StdEncoding.DecodeString(cred); err == nil && utf8.Valid(raw) {
 		plain = string(raw)
-	} else if strings.HasPrefix(cred, "klarna_") {
+	} else if _, key, _ := strings.Cut(cred, ":"); strings.HasPrefix(cred, "klarna_") || strings.HasPrefix(key, "klarna_") {
 		plain = cred
 	} else {
 		return "", "", false
