@@ -68,44 +68,49 @@ func TestOrderRules(t *testing.T) {
 		status int
 		code   string
 		after  string    // status afterwards
-		at     time.Time // when that status is read (zero: t0)
+		at     time.Time // when that status is read
 	}{
-		{"refund without captures", nil, func(o *orderRecord) error { _, err := o.refund(t0, "r", RefundRequest{RefundedAmount: 1}); return err }, 403, "REFUND_NOT_ALLOWED", StatusAuthorized},
-		{"capture of zero", nil, func(o *orderRecord) error { _, err := o.capture(t0, "c", CaptureRequest{}); return err }, 400, "BAD_VALUE", StatusAuthorized},
+		{"refund without captures", nil, func(o *orderRecord) error { _, err := o.refund(t0, "r", RefundRequest{RefundedAmount: 1}); return err }, 403, "REFUND_NOT_ALLOWED", StatusAuthorized, t0},
+		{"capture of zero", nil, func(o *orderRecord) error { _, err := o.capture(t0, "c", CaptureRequest{}); return err }, 400, "BAD_VALUE", StatusAuthorized, t0},
 		{"capture lines must add up", nil, func(o *orderRecord) error {
 			_, err := o.capture(t0, "c", CaptureRequest{CapturedAmount: 100, OrderLines: []OrderLine{line(1, 99, 0, 0, 0)}})
 			return err
-		}, 400, "BAD_VALUE", StatusAuthorized},
+		}, 400, "BAD_VALUE", StatusAuthorized, t0},
 		{"capture while fraud review pending", func(o *orderRecord) { o.FraudStatus = FraudPending }, func(o *orderRecord) error {
 			_, err := o.capture(t0, "c", CaptureRequest{CapturedAmount: 1})
 			return err
-		}, 403, "CAPTURE_NOT_ALLOWED", StatusAuthorized},
-		{"capture after expiry", nil, func(o *orderRecord) error { _, err := o.capture(later, "c", CaptureRequest{CapturedAmount: 1}); return err }, 403, "CAPTURE_NOT_ALLOWED", StatusExpired, later},
+		}, 403, "CAPTURE_NOT_ALLOWED", StatusAuthorized, t0},
+		{"capture after expiry", nil, func(o *orderRecord) error {
+			_, err := o.capture(later, "c", CaptureRequest{CapturedAmount: 1})
+			return err
+		}, 403, "CAPTURE_NOT_ALLOWED", StatusExpired, later},
 		{"capture of a cancelled order", func(o *orderRecord) { o.Status = StatusCancelled }, func(o *orderRecord) error {
 			_, err := o.capture(t0, "c", CaptureRequest{CapturedAmount: 1})
 			return err
-		}, 403, "CAPTURE_NOT_ALLOWED", StatusCancelled},
-		{"cancel", nil, func(o *orderRecord) error { return o.cancel(t0) }, 0, "", StatusCancelled},
-		{"cancel twice", func(o *orderRecord) { o.Status = StatusCancelled }, func(o *orderRecord) error { return o.cancel(t0) }, 403, "CANCEL_NOT_ALLOWED", StatusCancelled},
-		{"cancel after capture", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 1}) }, func(o *orderRecord) error { return o.cancel(t0) }, 403, "CANCEL_NOT_ALLOWED", StatusPartCaptured},
-		{"release part captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 1}) }, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 0, "", StatusClosed},
-		{"release uncaptured", nil, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 0, "", StatusCancelled},
-		{"release fully captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 10000}) }, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 403, "NOT_ALLOWED", StatusCaptured},
+		}, 403, "CAPTURE_NOT_ALLOWED", StatusCancelled, t0},
+		{"cancel", nil, func(o *orderRecord) error { return o.cancel(t0) }, 0, "", StatusCancelled, t0},
+		{"cancel twice", func(o *orderRecord) { o.Status = StatusCancelled }, func(o *orderRecord) error { return o.cancel(t0) }, 403, "CANCEL_NOT_ALLOWED", StatusCancelled, t0},
+		{"cancel after capture", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 1}) }, func(o *orderRecord) error { return o.cancel(t0) }, 403, "CANCEL_NOT_ALLOWED", StatusPartCaptured, t0},
+		{"release part captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 1}) }, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 0, "", StatusClosed, t0},
+		{"release uncaptured", nil, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 0, "", StatusCancelled, t0},
+		{"release fully captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 10000}) }, func(o *orderRecord) error { return o.releaseRemaining(t0) }, 403, "NOT_ALLOWED", StatusCaptured, t0},
 		{"part captured order expires closed", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 1}) }, func(o *orderRecord) error { return o.releaseRemaining(later) }, 403, "NOT_ALLOWED", StatusClosed, later},
-		{"update authorization down", nil, func(o *orderRecord) error { return o.updateAuthorization(t0, UpdateAuthorizationRequest{OrderAmount: 5000}) }, 0, "", StatusAuthorized},
+		{"update authorization down", nil, func(o *orderRecord) error {
+			return o.updateAuthorization(t0, UpdateAuthorizationRequest{OrderAmount: 5000})
+		}, 0, "", StatusAuthorized, t0},
 		{"update authorization below captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 6000}) }, func(o *orderRecord) error {
 			return o.updateAuthorization(t0, UpdateAuthorizationRequest{OrderAmount: 5000})
-		}, 403, "NOT_ALLOWED", StatusPartCaptured},
+		}, 403, "NOT_ALLOWED", StatusPartCaptured, t0},
 		{"update authorization to captured", func(o *orderRecord) { o.capture(t0, "c", CaptureRequest{CapturedAmount: 6000}) }, func(o *orderRecord) error {
 			return o.updateAuthorization(t0, UpdateAuthorizationRequest{OrderAmount: 6000})
-		}, 0, "", StatusCaptured},
+		}, 0, "", StatusCaptured, t0},
 		{"update authorization lines must add up", nil, func(o *orderRecord) error {
 			return o.updateAuthorization(t0, UpdateAuthorizationRequest{OrderAmount: 5000, OrderLines: []OrderLine{line(1, 4000, 0, 0, 0)}})
-		}, 400, "BAD_VALUE", StatusAuthorized},
+		}, 400, "BAD_VALUE", StatusAuthorized, t0},
 		{"extend expired", nil, func(o *orderRecord) error { return o.extendAuthorization(later) }, 403, "NOT_ALLOWED", StatusExpired, later},
 		{"merchant references of cancelled", func(o *orderRecord) { o.Status = StatusCancelled }, func(o *orderRecord) error {
 			return o.updateMerchantReferences(t0, MerchantReferences{})
-		}, 403, "NOT_ALLOWED", StatusCancelled},
+		}, 403, "NOT_ALLOWED", StatusCancelled, t0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,11 +125,7 @@ func TestOrderRules(t *testing.T) {
 			if tt.code != "" {
 				wantCode(t, err, tt.status, tt.code)
 			}
-			when := t0
-			if !tt.at.IsZero() {
-				when = tt.at
-			}
-			if got := o.status(when); got != tt.after {
+			if got := o.status(tt.at); got != tt.after {
 				t.Fatalf("status %s, want %s", got, tt.after)
 			}
 		})
