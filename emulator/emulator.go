@@ -113,13 +113,9 @@ func New(cfg Config) (*Emulator, error) {
 		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
 		Version: cfg.Version, Ready: e.ready.Load, Token: cfg.AdminToken, Origins: cfg.AdminOrigins,
 	})
-	for _, build := range providers {
-		prov, err := build(p)
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		e.providers = append(e.providers, prov)
+	if e.providers, err = buildProviders(p); err != nil {
+		st.Close()
+		return nil, err
 	}
 	e.handler = e.routes()
 	e.ready.Store(true)

@@ -9,9 +9,15 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// providers builds every emulated vendor; one line each.
-var providers = []func(p *platform.Platform) (Provider, error){
-	func(p *platform.Platform) (Provider, error) { return klarna.New(p) },
+// buildProviders builds every emulated vendor, each mounted at its own
+// paths by routes. Commerce Layer reaches Klarna only through the narrow
+// interface it declares, satisfied by *klarna.Klarna.
+func buildProviders(p *platform.Platform) ([]Provider, error) {
+	kl, err := klarna.New(p)
+	if err != nil {
+		return nil, err
+	}
+	return []Provider{kl}, nil
 }
 
 // routes is the whole surface: the admin API under /_sandbox, then each
