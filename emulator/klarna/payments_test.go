@@ -19,7 +19,7 @@ func TestSeedIntents(t *testing.T) {
 	c := newClient(t)
 	rc := sandboxtest.NewReceiver(t)
 	tests := []struct {
-		intent      string
+		intent       string
 		order, token bool
 	}{
 		{"buy", true, false},
