@@ -110,6 +110,8 @@ func violationError(v *contract.Violation) *Error {
 		return newError(http.StatusUnsupportedMediaType, 1016, "Invalid data: the body must be JSON")
 	case contract.NoOperation:
 		return newError(http.StatusNotFound, 1000, "Not found")
+	case contract.Unavailable:
+		return errInternal()
 	case contract.MethodNotAllowed:
 		return newError(http.StatusMethodNotAllowed, 1000, "Method not allowed")
 	case contract.Parameter:

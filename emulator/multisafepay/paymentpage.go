@@ -39,6 +39,8 @@ func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *c
 		status, msg = http.StatusNotFound, "This payment page does not exist."
 	case contract.MethodNotAllowed:
 		status, msg = http.StatusMethodNotAllowed, "Use GET to show the page and POST to submit it."
+	case contract.Unavailable:
+		status, msg = http.StatusInternalServerError, "Something went wrong."
 	}
 	renderPageError(w, r, &pageError{status: status, msg: msg})
 }
