@@ -22,7 +22,11 @@ func BenchmarkStartToReady(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		addr := freePort(b)
 		data := filepath.Join(b.TempDir(), "p.db")
-		cmd := exec.Command(bin, "--addr", addr, "--https-addr", freePort(b), "--data", data)
+		args := []string{"--addr", addr, "--https-addr", freePort(b), "--data", data}
+		if extra := os.Getenv("BENCH_ARGS"); extra != "" {
+			args = append(args, strings.Fields(extra)...)
+		}
+		cmd := exec.Command(bin, args...)
 		start := time.Now()
 		if err := cmd.Start(); err != nil {
 			b.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // These tests run the built, static binary as a user (or Docker) would.
@@ -117,7 +119,8 @@ func TestBinaryStopsCleanlyOnSIGTERM(t *testing.T) {
 func TestAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "p.db")
 	cmd, base, _ := startBinary(t, "--data", data)
-	resp, err := http.Post(base+"/_sandbox/clock/advance", "application/json", strings.NewReader(`{"duration":"72h","tenant":"durable"}`))
+	client := sandboxtest.CheckingClient(t, nil)
+	resp, err := client.Post(base+"/_sandbox/clock/advance", "application/json", strings.NewReader(`{"duration":"72h","tenant":"durable"}`))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("advance: %v %v", err, resp)
 	}
@@ -125,7 +128,7 @@ func TestAcknowledgedWriteSurvivesKill9(t *testing.T) {
 	_ = cmd.Process.Signal(syscall.SIGKILL)
 	_ = cmd.Wait()
 	_, base, _ = startBinary(t, "--data", data)
-	r, err := http.Get(base + "/_sandbox/clock?tenant=durable")
+	r, err := client.Get(base + "/_sandbox/clock?tenant=durable")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
@@ -78,10 +79,10 @@ func getJSON(t *testing.T, c *http.Client, url string) (int, map[string]any) {
 func TestServeAnswersOnHTTPAndHTTPSAndStopsCleanly(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "sub", "p.db")
 	in := start(t, data)
-	if code, body := getJSON(t, http.DefaultClient, in.http+"/_sandbox/health"); code != 200 || body["status"] != "ready" {
+	if code, body := getJSON(t, sandboxtest.CheckingClient(t, nil), in.http+"/_sandbox/health"); code != 200 || body["status"] != "ready" {
 		t.Fatalf("http health: %d %v", code, body)
 	}
-	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	insecure := sandboxtest.CheckingClient(t, &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}})
 	resp, err := insecure.Get(in.https + "/_sandbox/health")
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +145,7 @@ func TestForeignDataFileIsRefused(t *testing.T) {
 func TestStateSurvivesRestart(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "p.db")
 	in := start(t, data, "--https-addr", "off")
-	resp, err := http.Post(in.http+"/_sandbox/clock/advance", "application/json", strings.NewReader(`{"duration":"49h","tenant":"acme"}`))
+	resp, err := sandboxtest.CheckingClient(t, nil).Post(in.http+"/_sandbox/clock/advance", "application/json", strings.NewReader(`{"duration":"49h","tenant":"acme"}`))
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("advance: %v %v", err, resp)
 	}
@@ -153,7 +154,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	in = start(t, data, "--https-addr", "off")
-	_, body := getJSON(t, http.DefaultClient, in.http+"/_sandbox/clock?tenant=acme")
+	_, body := getJSON(t, sandboxtest.CheckingClient(t, nil), in.http+"/_sandbox/clock?tenant=acme")
 	if body["offset_seconds"] != float64(49*3600) {
 		t.Fatalf("clock after restart: %v", body)
 	}
@@ -161,7 +162,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 
 func TestEphemeralRemovesItsDataFile(t *testing.T) {
 	in := start(t, "ignored.db", "--ephemeral", "--https-addr", "off")
-	_, body := getJSON(t, http.DefaultClient, in.http+"/_sandbox/health")
+	_, body := getJSON(t, sandboxtest.CheckingClient(t, nil), in.http+"/_sandbox/health")
 	path, _ := body["data_file"].(string)
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("ephemeral file %q: %v", path, err)

@@ -60,7 +60,21 @@ func Start(t testing.TB, opts ...Option) *Sandbox {
 // OpenAPI files (failing t on a mismatch) and does not follow redirects.
 func (s *Sandbox) Client() *http.Client {
 	return &http.Client{
-		Transport:     &checker{t: s.t, next: http.DefaultTransport, s: s},
+		Transport:     &checker{t: s.t, next: http.DefaultTransport, base: s.URL},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// CheckingClient returns a client that checks every response from any
+// emulator it talks to (a subprocess, say) against our OpenAPI files. next
+// is the transport to use (nil for the default).
+func CheckingClient(t testing.TB, next http.RoundTripper) *http.Client {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &http.Client{
+		Transport:     &checker{t: t, next: next},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}
@@ -69,12 +83,12 @@ func (s *Sandbox) Client() *http.Client {
 type checker struct {
 	t    testing.TB
 	next http.RoundTripper
-	s    *Sandbox
+	base string // only responses from here are checked ("" = all)
 }
 
 func (c *checker) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
-	if err != nil || !strings.HasPrefix(req.URL.String(), c.s.URL) {
+	if err != nil || !strings.HasPrefix(req.URL.String(), c.base) {
 		return resp, err
 	}
 	body, rerr := io.ReadAll(resp.Body)
