@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -17,7 +18,11 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Provider{kl}, nil
+	msp, err := multisafepay.New(p)
+	if err != nil {
+		return nil, err
+	}
+	return []Provider{kl, msp}, nil
 }
 
 // routes is the whole surface: the admin API under /_sandbox, then each
