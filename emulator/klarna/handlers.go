@@ -2,6 +2,7 @@ package klarna
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -373,8 +374,8 @@ func (s sdkRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *
 }
 
 func (s sdkRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := err.(*Error)
-	if !ok {
+	var e *Error
+	if !errors.As(err, &e) {
 		s.log.Error("klarna: internal error", "path", r.URL.Path, "err", err)
 		e = newError(http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error")
 	}

@@ -76,11 +76,7 @@ func (m *Markets) categoriesFor(country string) []PaymentMethodCategory {
 		return out
 	}
 	for _, c := range mk.Categories {
-		name := c.Name
-		if name == "" {
-			name = m.categories[c.Identifier].Name
-		}
-		out = append(out, PaymentMethodCategory{Identifier: c.Identifier, Name: name, AssetURLs: m.assets})
+		out = append(out, PaymentMethodCategory{Identifier: c.Identifier, Name: m.categoryName(country, c.Identifier), AssetURLs: m.assets})
 	}
 	return out
 }

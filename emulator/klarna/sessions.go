@@ -29,6 +29,9 @@ func applySessionDefaults(p *Purchase) {
 	if p.Locale == "" {
 		p.Locale = "en-US" // Klarna's default; it must still fit the country
 	}
+	if string(p.Options) == "null" {
+		p.Options = nil
+	}
 }
 
 // OpenSession creates a payment session for tenant (POST /payments/v1/sessions).
