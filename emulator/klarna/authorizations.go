@@ -68,7 +68,7 @@ func (k *Klarna) Authorize(_ context.Context, tenant, sessionID string, in Autho
 			res = fixable("payment_method_category")
 			return nil
 		}
-		billing := firstAddress(in.BillingAddress, s.BillingAddress)
+		billing := firstSet(in.BillingAddress, s.BillingAddress)
 		if missing := missingBillingFields(billing, s.PurchaseCountry); len(missing) > 0 {
 			res = fixable(missing...)
 			return nil
@@ -82,7 +82,7 @@ func (k *Klarna) Authorize(_ context.Context, tenant, sessionID string, in Autho
 			v.Review, v.ReviewAfter = "", 0
 		}
 		s.BillingAddress = billing
-		s.ShippingAddress = firstAddress(in.ShippingAddress, s.ShippingAddress, billing)
+		s.ShippingAddress = firstSet(in.ShippingAddress, s.ShippingAddress, billing)
 		if in.Customer != nil {
 			s.Customer = in.Customer
 		}
@@ -109,6 +109,17 @@ func (k *Klarna) Authorize(_ context.Context, tenant, sessionID string, in Autho
 	return res, err
 }
 
+// firstSet is the first of vs that is set (not nil, not "").
+func firstSet[T comparable](vs ...T) T {
+	var zero T
+	for _, v := range vs {
+		if v != zero {
+			return v
+		}
+	}
+	return zero
+}
+
 func offers(cats []PaymentMethodCategory, id string) bool {
 	for _, c := range cats {
 		if c.Identifier == id {
@@ -116,15 +127,6 @@ func offers(cats []PaymentMethodCategory, id string) bool {
 		}
 	}
 	return false
-}
-
-func firstAddress(as ...*Address) *Address {
-	for _, a := range as {
-		if a != nil {
-			return a
-		}
-	}
-	return nil
 }
 
 // CancelAuthorization releases an authorization that will not become an order
@@ -189,11 +191,11 @@ func (k *Klarna) PlaceOrder(_ context.Context, tenant, token string, in OrderReq
 			return err
 		}
 		p := in.Purchase
-		p.Locale = firstNonEmpty(p.Locale, a.Authorized.Locale)
-		p.BillingAddress = firstAddress(p.BillingAddress, a.Authorized.BillingAddress)
-		p.ShippingAddress = firstAddress(p.ShippingAddress, a.Authorized.ShippingAddress)
-		p.Customer = firstCustomer(p.Customer, a.Authorized.Customer)
-		p.MerchantURLs = firstURLs(p.MerchantURLs, a.Authorized.MerchantURLs)
+		p.Locale = firstSet(p.Locale, a.Authorized.Locale)
+		p.BillingAddress = firstSet(p.BillingAddress, a.Authorized.BillingAddress)
+		p.ShippingAddress = firstSet(p.ShippingAddress, a.Authorized.ShippingAddress)
+		p.Customer = firstSet(p.Customer, a.Authorized.Customer)
+		p.MerchantURLs = firstSet(p.MerchantURLs, a.Authorized.MerchantURLs)
 		o, err := k.createOrder(tx, now, ids, orderSeed{
 			Purchase: p, Category: a.Category, Verdict: a.Verdict, AutoCapture: in.AutoCapture, SessionID: s.SessionID,
 		})
@@ -214,33 +216,6 @@ func (k *Klarna) PlaceOrder(_ context.Context, tenant, token string, in OrderReq
 		return nil
 	})
 	return out, err
-}
-
-func firstNonEmpty(ss ...string) string {
-	for _, s := range ss {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-func firstCustomer(cs ...*Customer) *Customer {
-	for _, c := range cs {
-		if c != nil {
-			return c
-		}
-	}
-	return nil
-}
-
-func firstURLs(us ...*MerchantURLs) *MerchantURLs {
-	for _, u := range us {
-		if u != nil {
-			return u
-		}
-	}
-	return nil
 }
 
 // matchAuthorized is create order's 409: the cart, the market and any address

@@ -117,7 +117,7 @@ func (k *Klarna) CreateCustomerToken(_ context.Context, tenant, authToken string
 			CustomerToken: CustomerToken{Status: TokenActive, PaymentMethodType: k.markets.tokenType(a.Category)},
 			TokenID:       tokenID, PurchaseCountry: in.PurchaseCountry, PurchaseCurrency: in.PurchaseCurrency,
 			Locale: in.Locale, Description: in.Description, IntendedUse: strings.ToUpper(in.IntendedUse),
-			BillingAddress: a.Authorized.BillingAddress, Customer: firstCustomer(in.Customer, a.Authorized.Customer),
+			BillingAddress: a.Authorized.BillingAddress, Customer: firstSet(in.Customer, a.Authorized.Customer),
 			Category: a.Category, PaymentMethodReference: ref, SessionID: s.SessionID, CreatedAt: now,
 		}
 		switch t.PaymentMethodType {
@@ -192,9 +192,9 @@ func (k *Klarna) TokenOrder(ctx context.Context, tenant, tokenID string, in Toke
 			return PlacedOrder{}, errTokenSuspended
 		}
 		p := Purchase{
-			PurchaseCountry: t.PurchaseCountry, PurchaseCurrency: in.PurchaseCurrency, Locale: firstNonEmpty(in.Locale, t.Locale),
+			PurchaseCountry: t.PurchaseCountry, PurchaseCurrency: in.PurchaseCurrency, Locale: firstSet(in.Locale, t.Locale),
 			OrderAmount: in.OrderAmount, OrderTaxAmount: in.OrderTaxAmount, OrderLines: in.OrderLines,
-			BillingAddress: t.BillingAddress, ShippingAddress: firstAddress(in.ShippingAddress, t.BillingAddress), Customer: t.Customer,
+			BillingAddress: t.BillingAddress, ShippingAddress: firstSet(in.ShippingAddress, t.BillingAddress), Customer: t.Customer,
 			MerchantReference1: in.MerchantReference1, MerchantReference2: in.MerchantReference2, MerchantData: in.MerchantData,
 			MerchantURLs: in.MerchantURLs, Attachment: in.Attachment,
 		}
