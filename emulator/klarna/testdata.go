@@ -56,7 +56,7 @@ func judge(email, phone string) verdict {
 	return v
 }
 
-// reviewMarkets are where Klarna holds orders for fraud review (pending
+// reviewMarket tells where Klarna holds orders for fraud review (pending
 // orders exist only in the US and the UK).
 func reviewMarket(country string) bool {
 	c := strings.ToUpper(country)
