@@ -81,7 +81,7 @@ func TestBuildOrderCodes(t *testing.T) {
 	}
 	klarna := func() map[string]any {
 		var req map[string]any
-		if err := json.Unmarshal([]byte(seedDirectKlarna), &req); err != nil {
+		if err := json.Unmarshal([]byte(SeedDirectKlarna), &req); err != nil {
 			t.Fatal(err)
 		}
 		return req

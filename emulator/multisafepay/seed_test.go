@@ -4,7 +4,7 @@ package multisafepay
 // project's seed 002), kept as the page shows them: amount and booleans as
 // strings, items as an empty string, the official client's plugin object.
 
-const seedRedirectKlarna = `{
+const SeedRedirectKlarna = `{
   "type": "redirect",
   "gateway": "KLARNA",
   "order_id": "my-order-id-1",
@@ -104,7 +104,7 @@ const seedRedirectKlarna = `{
   }
 }`
 
-const seedDirectKlarna = `{
+const SeedDirectKlarna = `{
   "type": "direct",
   "gateway": "KLARNA",
   "order_id": "my-order-id-1",
@@ -208,5 +208,128 @@ const seedDirectKlarna = `{
         }
       ]
     }
+  }
+}`
+
+// SeedDirectKlarnaResponse is the page's answer to the direct request
+// ("items" is elided there as "...").
+const SeedDirectKlarnaResponse = `{
+  "success": true,
+  "data": {
+    "amount": 10000,
+    "amount_refunded": 0,
+    "checkout_options": {
+      "alternate": [
+        {
+          "name": "none",
+          "rules": [
+            {
+              "country": "",
+              "rate": "0.00"
+            }
+          ],
+          "standalone": ""
+        },
+        {
+          "name": "FEE",
+          "rules": [
+            {
+              "country": "",
+              "rate": "0.00"
+            }
+          ],
+          "standalone": ""
+        }
+      ],
+      "default": {
+        "rate": "0.00",
+        "shipping_taxed": false
+      }
+    },
+    "costs": [],
+    "created": "2021-11-15T16:10:47",
+    "currency": "EUR",
+    "custom_info": {
+      "custom_1": null,
+      "custom_2": null,
+      "custom_3": null
+    },
+    "customer": {
+      "address1": "Neherkade",
+      "address2": null,
+      "city": "Gravenhage",
+      "country": "NL",
+      "country_name": null,
+      "email": "example@multisafepay.com",
+      "first_name": "John",
+      "house_number": "1/XI",
+      "last_name": "Doe",
+      "locale": "nl_NL",
+      "phone1": "0612345678",
+      "phone2": "",
+      "state": null,
+      "zip_code": "2521VA"
+    },
+    "description": "Test order description",
+    "fastcheckout": "NO",
+    "financial_status": "initialized",
+    "items": "...",
+    "modified": "2021-11-15T16:10:47",
+    "order_adjustment": {
+      "total_adjustment": "0.00",
+      "total_tax": "0.00"
+    },
+    "order_id": "my-order-id-1",
+    "order_total": "100.00",
+    "payment_details": {
+      "collecting_flow": null,
+      "external_transaction_id": "d0b93b5a-facd-3bf9-a24b-0409ee9e7d96",
+      "recurring_flow": null,
+      "recurring_id": null,
+      "recurring_model": null,
+      "type": "KLARNA"
+    },
+    "payment_methods": [
+      {
+        "amount": 10000,
+        "currency": "EUR",
+        "description": "Test order description",
+        "external_transaction_id": "d0b93b5a-facd-3bf9-a24b-0409ee9e7d96",
+        "payment_description": "Klarna",
+        "status": "initialized",
+        "type": "KLARNA"
+      }
+    ],
+    "reason": "",
+    "reason_code": "",
+    "related_transactions": null,
+    "shopping_cart": {
+      "items": [
+        {
+          "cashback": "",
+          "currency": "EUR",
+          "description": "",
+          "image": "",
+          "merchant_item_id": 1111,
+          "name": "Test",
+          "options": [],
+          "product_url": "",
+          "quantity": 1,
+          "tax_table_selector": "none",
+          "unit_price": "100.00",
+          "weight": {
+            "unit": "KG",
+            "value": 12
+          }
+        }
+      ]
+    },
+    "status": "initialized",
+    "transaction_id": 5119189,
+    "var1": null,
+    "var2": null,
+    "var3": null,
+    "qr_url": "https://example.com",
+    "payment_url": "https://example.com"
   }
 }`
