@@ -83,7 +83,9 @@ func TestPaymentLinks(t *testing.T) {
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("link-days"), "type", "paymentlink", "days_active", 2)))
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("link-secs"), "type", "paymentlink", "days_active", 2, "seconds_active", 90)))
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("link-default"), "type", "paymentlink")))
-	status := func(id string) string { return str(data(t, api(t, sb, testKey, http.MethodGet, "/orders/"+id, nil))["status"]) }
+	status := func(id string) string {
+		return str(data(t, api(t, sb, testKey, http.MethodGet, "/orders/"+id, nil))["status"])
+	}
 	sb.Advance(t, testKey, 90*time.Second)
 	if status("link-secs") != "expired" || status("link-days") != "initialized" {
 		t.Fatal("seconds_active not honoured")
