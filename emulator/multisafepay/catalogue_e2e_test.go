@@ -1,0 +1,183 @@
+package multisafepay_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
+)
+
+func list(t *testing.T, r *sandboxtest.Response) []any {
+	t.Helper()
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	l, ok := decode(t, r)["data"].([]any)
+	if !ok {
+		t.Fatalf("data is not a list: %s", r.Body)
+	}
+	return l
+}
+
+func ids(l []any) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range l {
+		out[str(e.(map[string]any)["id"])] = true
+	}
+	return out
+}
+
+func TestGateways(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	all := ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways", nil)))
+	for _, id := range []string{"IDEAL", "CREDITCARD", "VISA", "MASTERCARD", "PAYPAL", "KLARNA", "IN3", "AFTERPAY", "BANKTRANS", "VVVGIFTCARD"} {
+		if !all[id] {
+			t.Errorf("%s missing", id)
+		}
+	}
+	if all["SANTANDER"] || all["WEBSHOPGIFTCARD"] {
+		t.Error("disabled gateway or second gift card listed without include=coupons")
+	}
+	if !ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?include=coupons", nil)))["WEBSHOPGIFTCARD"] {
+		t.Error("include=coupons does not list every gift card")
+	}
+	usd := ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?currency=usd&country=US&amount=1000", nil)))
+	if usd["KLARNA"] || usd["IDEAL"] || !usd["VISA"] || !usd["PAYPAL"] {
+		t.Errorf("USD/US filter: %v", usd)
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?currency=EURO", nil), 400, 1002)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?country=XX", nil), 400, 1018)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?amount=ten", nil), 400, 1001)
+
+	g := data(t, api(t, sb, testKey, http.MethodGet, "/gateways/klarna", nil))
+	if g["id"] != "KLARNA" || g["description"] != "Klarna" {
+		t.Fatalf("gateway %v", g)
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/NOPE", nil), 404, 1023)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/SANTANDER", nil), 404, 1023)
+
+	issuers := list(t, api(t, sb, testKey, http.MethodGet, "/issuers/ideal", nil))
+	first := issuers[0].(map[string]any)
+	if len(issuers) < 10 || first["code"] != "3151" || first["description"] != "Test bank" {
+		t.Fatalf("issuers %v", issuers)
+	}
+	if l := list(t, api(t, sb, testKey, http.MethodGet, "/issuers/PAYPAL", nil)); len(l) != 0 {
+		t.Fatalf("PayPal issuers %v", l)
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/issuers/nope", nil), 404, 1023)
+
+	pms := list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?currency=EUR&country=NL", nil))
+	var klarna map[string]any
+	for _, p := range pms {
+		if p.(map[string]any)["id"] == "KLARNA" {
+			klarna = p.(map[string]any)
+		}
+	}
+	if klarna == nil || klarna["shopping_cart_required"] != true || klarna["type"] != "payment-method" {
+		t.Fatalf("Klarna payment method %v", klarna)
+	}
+	if pm := data(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/visa", nil)); pm["id"] != "VISA" {
+		t.Fatalf("payment method %v", pm)
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/nope", nil), 404, 1023)
+}
+
+func TestTransactions(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	// Five orders a minute apart; two paid by iDEAL, one refunded.
+	for i, gw := range []string{"IDEAL", "PAYPAL", "IDEAL", "BANKTRANS", "PAYPAL"} {
+		id := "tx-" + string(rune('a'+i))
+		d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order(id), "gateway", gw)))
+		if gw == "IDEAL" {
+			submit(t, sb, str(d["payment_url"]), url.Values{"outcome": {"completed"}})
+		}
+		sb.Advance(t, testKey, time.Minute)
+	}
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/tx-a/refunds", map[string]any{"currency": "EUR", "amount": 250}))
+
+	page := func(q string) (orderIDs []string, pager map[string]any) {
+		r := api(t, sb, testKey, http.MethodGet, "/transactions"+q, nil)
+		m := decode(t, r)
+		for _, e := range list(t, r) {
+			tx := e.(map[string]any)
+			orderIDs = append(orderIDs, str(tx["order_id"])+"/"+str(tx["type"]))
+		}
+		return orderIDs, m["pager"].(map[string]any)
+	}
+	all, pager := page("")
+	want := []string{"tx-a/refund", "tx-e/payment", "tx-d/payment", "tx-c/payment", "tx-b/payment", "tx-a/payment"}
+	if !equal(all, want) || pager["after"] != nil || pager["before"] != nil || pager["limit"] != json.Number("100") {
+		t.Fatalf("all: %v %v", all, pager)
+	}
+	// Cursor paging, forward and back.
+	p1, pg1 := page("?limit=2")
+	after := str(pg1["cursor"].(map[string]any)["after"])
+	p2, pg2 := page("?limit=2&after=" + url.QueryEscape(after))
+	p3, pg3 := page("?limit=2&after=" + url.QueryEscape(str(pg2["cursor"].(map[string]any)["after"])))
+	if !equal(append(append(p1, p2...), p3...), want) || pg3["after"] != nil || pg1["before"] != nil {
+		t.Fatalf("pages %v %v %v / %v %v", p1, p2, p3, pg1, pg3)
+	}
+	back, _ := page("?limit=2&before=" + url.QueryEscape(str(pg3["cursor"].(map[string]any)["before"])))
+	if !equal(back, p2) {
+		t.Fatalf("back from page 3: %v, want %v", back, p2)
+	}
+	next, err := url.Parse(str(pg1["after"]))
+	if err != nil || next.Query().Get("api_key") != "" || next.Query().Get("after") != after || next.Query().Get("limit") != "2" {
+		t.Fatalf("pager.after URL %v", pg1["after"])
+	}
+	// Filters.
+	if got, _ := page("?payment_method=IDEAL&type=payment"); !equal(got, []string{"tx-c/payment", "tx-a/payment"}) {
+		t.Errorf("iDEAL payments: %v", got)
+	}
+	if got, _ := page("?payment_method=PAYPAL,BANKTRANS"); len(got) != 3 {
+		t.Errorf("PayPal or bank transfer: %v", got)
+	}
+	if got, _ := page("?status=completed"); !equal(got, []string{"tx-c/payment"}) {
+		t.Errorf("completed: %v", got)
+	}
+	if got, _ := page("?financial_status=initialized&currency=eur"); len(got) != 3 {
+		t.Errorf("initialized: %v", got)
+	}
+	created := sb.Now(testKey).Add(-150 * time.Second).Format(time.RFC3339)
+	if got, _ := page("?created_from=" + url.QueryEscape(created)); !equal(got, []string{"tx-a/refund", "tx-e/payment", "tx-d/payment"}) {
+		t.Errorf("created_from: %v", got)
+	}
+	if got, _ := page("?created_until=" + url.QueryEscape(created)); !equal(got, []string{"tx-c/payment", "tx-b/payment", "tx-a/payment"}) {
+		t.Errorf("created_until: %v", got)
+	}
+	if got, _ := page("?completed_from=2000-01-01"); len(got) != 2 {
+		t.Errorf("completed_from: %v", got)
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=0", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=1001", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?after=%21%21", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?created_from=yesterday", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?status=paid", nil), 400, 1016)
+
+	// One transaction; an unknown one has the transactions API's own 404.
+	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/tx-c", nil))
+	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(o["transaction_id"]), nil))
+	if tx["order_id"] != "tx-c" || tx["status"] != "completed" || tx["payment_method"] != "IDEAL" || tx["completed"] == nil {
+		t.Fatalf("transaction %v", tx)
+	}
+	r := api(t, sb, testKey, http.MethodGet, "/transactions/1", nil)
+	if r.Status != 404 || !bytes.Equal(r.Body, []byte(`{"message":"Not found"}`)) {
+		t.Fatalf("unknown transaction %d %s", r.Status, r.Body)
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
