@@ -8,8 +8,8 @@
 //	refs/<provider>/<kind>/<key> = tenant   (credential-less lookups, e.g. a client token)
 //	sys/<name>/<key> = JSON                  (shared infrastructure: jobs, webhook deliveries)
 //
-// Writes go through db.Batch, so concurrent writers share one fsync; a write
-// acknowledged to a client is on disk.
+// Writes go through a group committer (commit.go), so concurrent writers share
+// one fsync; a write acknowledged to a client is on disk.
 package store
 
 import (
@@ -54,6 +54,7 @@ type Options struct {
 // Store is the bbolt-backed record store.
 type Store struct {
 	db   *bolt.DB
+	w    *committer
 	path string
 }
 
@@ -72,12 +73,12 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
-	db.MaxBatchDelay = 2 * time.Millisecond
 	s := &Store{db: db, path: path}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
+	s.w = newCommitter(db)
 	return s, nil
 }
 
@@ -113,8 +114,11 @@ func (s *Store) init() error {
 // Path is the data file's path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the data file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes queued writes and closes the data file.
+func (s *Store) Close() error {
+	s.w.close()
+	return s.db.Close()
+}
 
 // View runs fn in a read-only transaction scoped to (provider, tenant).
 func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
@@ -127,7 +131,7 @@ func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
 // Concurrent calls are coalesced into one commit; fn may run more than once,
 // so it must not have effects outside the transaction.
 func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
-	return s.db.Batch(func(btx *bolt.Tx) error {
+	return s.w.do(func(btx *bolt.Tx) error {
 		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true})
 	})
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -144,5 +145,47 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConcurrentWritesShareCommitsAndAFailureStaysAlone(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	const n = 64
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			errs <- s.Update("klarna", "acme", func(tx *store.Tx) error {
+				if err := tx.Put("sessions", fmt.Sprint(i), rec{N: i}); err != nil {
+					return err
+				}
+				if i%10 == 3 {
+					return fmt.Errorf("refused %d", i)
+				}
+				return nil
+			})
+		}()
+	}
+	failed := 0
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	if failed != 7 {
+		t.Fatalf("failed writes: %d, want 7", failed)
+	}
+	count := 0
+	must(t, s.View("klarna", "acme", func(tx *store.Tx) error { count = tx.Count("sessions"); return nil }))
+	if count != n-7 {
+		t.Fatalf("records: %d, want %d (a failed write must leave nothing)", count, n-7)
+	}
+}
+
+func TestWriteAfterCloseFails(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	s.Close()
+	if err := s.Update("x", "y", func(tx *store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
+		t.Fatalf("got %v", err)
 	}
 }

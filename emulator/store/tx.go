@@ -199,7 +199,7 @@ func (s *Store) SysView(fn func(tx *Tx) error) error {
 
 // SysUpdate runs fn in a read-write transaction not scoped to any tenant.
 func (s *Store) SysUpdate(fn func(tx *Tx) error) error {
-	return s.db.Batch(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
+	return s.w.do(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
 }
 
 // Job is work the scheduler runs when the tenant's clock passes At.

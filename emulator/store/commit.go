@@ -1,0 +1,120 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Group commit. bbolt's own db.Batch waits a fixed delay before each commit;
+// here one writer goroutine commits whatever has queued while the previous
+// commit was syncing, so an idle store commits at once and a busy one shares
+// each fsync among every waiting writer.
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("store: closed")
+
+const maxGroup = 512
+
+type write struct {
+	fn   func(*bolt.Tx) error
+	done chan error
+}
+
+type committer struct {
+	db     *bolt.DB
+	queue  chan *write
+	mu     sync.RWMutex // guards closed against sends on a closed queue
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newCommitter(db *bolt.DB) *committer {
+	c := &committer{db: db, queue: make(chan *write, maxGroup)}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+// do runs fn in a write transaction shared with other writers and returns
+// once it is durable (or failed). fn may run more than once.
+func (c *committer) do(fn func(*bolt.Tx) error) error {
+	w := &write{fn: fn, done: make(chan error, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return ErrClosed
+	}
+	c.queue <- w
+	c.mu.RUnlock()
+	return <-w.done
+}
+
+func (c *committer) close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.queue)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	group := make([]*write, 0, maxGroup)
+	for w := range c.queue {
+		group = append(group[:0], w)
+	drain:
+		for len(group) < maxGroup {
+			select {
+			case w, ok := <-c.queue:
+				if !ok {
+					break drain
+				}
+				group = append(group, w)
+			default:
+				break drain
+			}
+		}
+		c.commit(group)
+	}
+}
+
+// commit runs the group in one transaction. If one function fails, the
+// transaction is rolled back, that function gets its error from a run of its
+// own, and the others are committed without it (as bbolt's Batch does).
+func (c *committer) commit(group []*write) {
+	for len(group) > 0 {
+		failed := -1
+		err := c.db.Update(func(tx *bolt.Tx) error {
+			for i, w := range group {
+				if err := safely(w.fn, tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if failed < 0 {
+			for _, w := range group {
+				w.done <- err
+			}
+			return
+		}
+		solo := group[failed]
+		solo.done <- c.db.Update(func(tx *bolt.Tx) error { return safely(solo.fn, tx) })
+		group = append(group[:failed], group[failed+1:]...)
+	}
+}
+
+func safely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: write panicked: %v", p)
+		}
+	}()
+	return fn(tx)
+}
