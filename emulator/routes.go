@@ -30,6 +30,7 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 func (e *Emulator) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
+	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
 	e.admin.Routes(r)
 	for _, p := range e.providers {
 		p.Routes(r)

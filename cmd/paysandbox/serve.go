@@ -249,9 +249,9 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 	fmt.Fprintf(w, "  admin       %s/_sandbox/health\n", bound[0])
 	for _, p := range e.Providers() {
 		info := p.Info()
-		fmt.Fprintf(w, "  %-11s %s%s\n", info.Name, bound[0], info.BasePath)
+		fmt.Fprintf(w, "  %-13s %s%s\n", info.Name, bound[0], info.BasePath)
 		if info.Credentials != "" {
-			fmt.Fprintf(w, "  %-11s %s\n", "", info.Credentials)
+			fmt.Fprintf(w, "  %-13s %s\n", "", info.Credentials)
 		}
 	}
 }
