@@ -116,6 +116,14 @@ func violationError(v *contract.Violation) *Error {
 		return newError(http.StatusMethodNotAllowed, 1000, "Method not allowed")
 	case contract.Parameter:
 		switch v.Name {
+		case "api_key":
+			return errAPIKey()
+		case "order_id", "refund_id":
+			return errOrderNotFound()
+		case "gateway_id", "gateway", "payment_method_id":
+			return errGatewayNotFound()
+		case "transaction_id":
+			return errTransactionNotFound()
 		case "amount":
 			return errAmount("Invalid amount")
 		case "currency":

@@ -21,6 +21,7 @@ func TestAuth(t *testing.T) {
 		data(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, h, "any-key"))
 	}
 	data(t, sb.Do(t, http.MethodGet, "/v1/json/gateways?api_key=any-key&locale=en_US", nil))
+	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", strings.Repeat("k", 201)), 401, 1032)
 
 	// The key names the tenant: another key does not see the order.
 	data(t, api(t, sb, "key-a", http.MethodPost, "/orders", map[string]any{"order_id": "mine", "currency": "EUR", "amount": 100, "description": "d"}))
@@ -128,6 +129,7 @@ func TestCreateErrorCodes(t *testing.T) {
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", order("a")))
 	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", order("a")), 400, 1006)
 	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/never-made", nil), 404, 1006)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/"+strings.Repeat("o", 201), nil), 404, 1006)
 	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/never-made", map[string]any{"status": "shipped"}), 404, 1006)
 	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/never-made/refunds", map[string]any{"currency": "EUR"}), 404, 1006)
 }

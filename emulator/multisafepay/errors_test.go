@@ -45,6 +45,10 @@ func TestViolationCodes(t *testing.T) {
 		{"query currency", contract.Violation{Kind: contract.Parameter, In: "query", Name: "currency"}, 400, 1002},
 		{"query country", contract.Violation{Kind: contract.Parameter, In: "query", Name: "country"}, 400, 1018},
 		{"query limit", contract.Violation{Kind: contract.Parameter, In: "query", Name: "limit"}, 400, 1016},
+		{"api key too long", contract.Violation{Kind: contract.Parameter, In: "header", Name: "api_key"}, 401, 1032},
+		{"order id path", contract.Violation{Kind: contract.Parameter, In: "path", Name: "order_id"}, 404, 1006},
+		{"gateway path", contract.Violation{Kind: contract.Parameter, In: "path", Name: "gateway_id"}, 404, 1023},
+		{"transaction path", contract.Violation{Kind: contract.Parameter, In: "path", Name: "transaction_id"}, 404, 0},
 	} {
 		e := violationError(&tc.v)
 		if e.Status != tc.status || e.Code != tc.code {

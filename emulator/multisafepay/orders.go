@@ -297,6 +297,21 @@ func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) int64 {
 	}
 }
 
+// newSessionID makes a payment page session id no tenant uses yet (a
+// repeated --seed over a kept data file replays ids).
+func (m *MultiSafepay) newSessionID() (string, error) {
+	for {
+		id := m.p.IDs.Alnum(35)
+		_, err := m.p.Store.Ref(provider, refSession, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+}
+
 func putPSP(tx *store.Tx, id int64, ref pspRef) error {
 	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
 }
@@ -333,15 +348,20 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	g, _ := m.cat.Gateway(draft.Gateway)
 	base := platform.BaseURL(r)
+	session, err := m.newSessionID()
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
 	var o Order
 	var outcome testOutcome
-	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
 		if tx.Exists(colOrders, draft.OrderID) {
 			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", draft.OrderID))
 		}
 		o = *draft
 		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
-		o.SessionID = m.p.IDs.Alnum(35)
+		o.SessionID = session
 		o.PaymentURL = base + "/multisafepay/connect/" + o.SessionID + "/?lang=" + o.Customer.Locale
 		if g != nil && g.BNPL {
 			o.ExternalID = m.p.IDs.UUID()
