@@ -14,6 +14,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -40,6 +41,15 @@ type Spec struct {
 	doc    *openapi3.T
 	router routers.Router
 	err    error
+
+	routes sync.Map // "METHOD template" -> *knownRoute
+}
+
+// knownRoute is an operation resolved once from the caller's path template.
+type knownRoute struct {
+	route      *routers.Route
+	specNames  []string // the spec's path parameter names, in path order
+	callerVars []string // the caller's template variable names, same order
 }
 
 // Doc waits for the file to parse and returns it.
@@ -187,6 +197,98 @@ func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
 		return nil
 	}
 	return toViolation(err)
+}
+
+// ValidateAt is Validate for a request that the caller's router already
+// matched to template (gorilla/mux syntax) with vars: it skips the second
+// route search, which costs more than the validation of a small request.
+func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]string, body []byte) *Violation {
+	if _, err := sp.Doc(); err != nil {
+		return &Violation{Kind: Unavailable, Reason: err.Error()}
+	}
+	key := r.Method + " " + template
+	kr, ok := sp.routes.Load(key)
+	if !ok {
+		kr = sp.resolve(r.Method, template)
+		sp.routes.Store(key, kr)
+	}
+	known, _ := kr.(*knownRoute)
+	if known == nil {
+		return sp.Validate(r, body)
+	}
+	params := make(map[string]string, len(known.specNames))
+	for i, name := range known.specNames {
+		params[name] = vars[known.callerVars[i]]
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: known.route, Options: reqOptions}
+	err := openapi3filter.ValidateRequest(r.Context(), in)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err == nil {
+		return nil
+	}
+	return toViolation(err)
+}
+
+// resolve finds the operation for method and template, or returns nil (the
+// caller then falls back to a route search).
+func (sp *Spec) resolve(method, template string) any {
+	callerVars := templateVars(template)
+	for _, p := range sp.doc.Paths.InMatchingOrder() {
+		specVars := templateVars(p)
+		if len(specVars) != len(callerVars) || normalize(p) != normalize(template) {
+			continue
+		}
+		item := sp.doc.Paths.Value(p)
+		op := item.GetOperation(method)
+		if op == nil {
+			return (*knownRoute)(nil)
+		}
+		return &knownRoute{
+			route:      &routers.Route{Spec: sp.doc, Path: p, PathItem: item, Method: method, Operation: op},
+			specNames:  specVars,
+			callerVars: callerVars,
+		}
+	}
+	return (*knownRoute)(nil)
+}
+
+// templateVars lists the {variables} of a path template, in order.
+func templateVars(t string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return out
+		}
+		name, _, _ := strings.Cut(t[i+1:i+j], ":")
+		out = append(out, name)
+		t = t[i+j+1:]
+	}
+}
+
+// normalize replaces every {variable} with {}.
+func normalize(t string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(t, '{')
+		if i < 0 {
+			b.WriteString(t)
+			return b.String()
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			b.WriteString(t)
+			return b.String()
+		}
+		b.WriteString(t[:i])
+		b.WriteString("{}")
+		t = t[i+j+1:]
+	}
 }
 
 func toViolation(err error) *Violation {

@@ -135,3 +135,33 @@ func TestCheckResponse(t *testing.T) {
 		t.Fatal("a path no file describes passed")
 	}
 }
+
+// ValidateAt, given the caller's own template and variable names, finds the
+// same operation as a route search and maps path parameters by position.
+func TestValidateAtMatchesValidate(t *testing.T) {
+	sp := load(t).Spec("t")
+	for _, c := range []struct {
+		path, body string
+		ok         bool
+	}{
+		{"/things/abc", `{"amount":1,"lines":[]}`, true},
+		{"/things/ABC", `{"amount":1,"lines":[]}`, false},
+		{"/things/abc", `{"amount":"x","lines":[]}`, false},
+	} {
+		r := httptest.NewRequest("POST", c.path, strings.NewReader(c.body))
+		r.Header.Set("Content-Type", "application/json")
+		id := strings.TrimPrefix(c.path, "/things/")
+		v := sp.ValidateAt(r, "/things/{thing_id}", map[string]string{"thing_id": id}, []byte(c.body))
+		w := sp.Validate(r, []byte(c.body))
+		if (v == nil) != c.ok || (w == nil) != c.ok {
+			t.Fatalf("%s %s: ValidateAt %v, Validate %v", c.path, c.body, v, w)
+		}
+		if v != nil && (v.Kind != w.Kind || v.Name != w.Name || strings.Join(v.Pointer, "/") != strings.Join(w.Pointer, "/")) {
+			t.Fatalf("differ: %+v vs %+v", v, w)
+		}
+	}
+	r := httptest.NewRequest("DELETE", "/things/abc", nil)
+	if v := sp.ValidateAt(r, "/things/{id}", map[string]string{"id": "abc"}, nil); v == nil || v.Kind != contract.MethodNotAllowed {
+		t.Fatalf("unknown method: %+v", v)
+	}
+}

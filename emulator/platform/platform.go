@@ -126,7 +126,7 @@ func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
 		})
 		s.r.Handle(path, s.wrapOuter(dispatch))
 	}
-	methods[method] = s.chain(h)
+	methods[method] = s.chain(path, h)
 }
 
 // NotFound answers every other path under prefix in the provider's format.
@@ -149,9 +149,9 @@ func (s *Surface) wrapOuter(h http.Handler) http.Handler {
 	})
 }
 
-func (s *Surface) chain(h http.HandlerFunc) http.Handler {
+func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v := s.spec.Validate(r, Body(r)); v != nil {
+		if v := s.spec.ValidateAt(r, path, mux.Vars(r), Body(r)); v != nil {
 			s.c.Renderer.RenderViolation(w, r, v)
 			return
 		}
