@@ -442,14 +442,8 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 			return err
 		}
-		var nerr error
-		o.settle(now, func() {
-			if err := notify(tx, &o, now); err != nil && nerr == nil {
-				nerr = err
-			}
-		})
-		if nerr != nil {
-			return nerr
+		if _, err := settleNotified(tx, &o, now); err != nil {
+			return err
 		}
 		before := o.Status + "/" + o.FinancialStatus
 		anyway, err := fn(tx, &o, now)
@@ -470,6 +464,17 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 	return &out, nil
 }
 
+// settleNotified applies due transitions and enqueues a notification for each.
+func settleNotified(tx *store.Tx, o *Order, now time.Time) (changed bool, err error) {
+	o.settle(now, func() {
+		changed = true
+		if nerr := notify(tx, o, now); nerr != nil && err == nil {
+			err = nerr
+		}
+	})
+	return changed, err
+}
+
 // runTimer is the scheduler's job: it stores due transitions and sends
 // their notifications when the virtual clock passes a deadline.
 func (m *MultiSafepay) runTimer(tenant, orderID string) error {
@@ -482,16 +487,9 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 			}
 			return err
 		}
-		changed := false
-		var nerr error
-		o.settle(now, func() {
-			changed = true
-			if err := notify(tx, &o, now); err != nil && nerr == nil {
-				nerr = err
-			}
-		})
-		if nerr != nil || !changed {
-			return nerr
+		changed, err := settleNotified(tx, &o, now)
+		if err != nil || !changed {
+			return err
 		}
 		return save(tx, &o)
 	})

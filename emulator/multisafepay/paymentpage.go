@@ -25,6 +25,10 @@ type pageError struct {
 
 func (e *pageError) Error() string { return e.msg }
 
+func errNoPage() *pageError {
+	return &pageError{status: http.StatusNotFound, msg: "This payment page does not exist."}
+}
+
 // pageRenderer renders the page surface's errors as HTML.
 type pageRenderer struct{}
 
@@ -36,7 +40,7 @@ func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *c
 	case contract.UnsupportedMediaType:
 		status, msg = http.StatusUnsupportedMediaType, "The form must be sent as application/x-www-form-urlencoded."
 	case contract.NoOperation:
-		status, msg = http.StatusNotFound, "This payment page does not exist."
+		status, msg = http.StatusNotFound, errNoPage().msg
 	case contract.MethodNotAllowed:
 		status, msg = http.StatusMethodNotAllowed, "Use GET to show the page and POST to submit it."
 	case contract.Unavailable:
@@ -217,17 +221,16 @@ func (o *Order) returnURL() string {
 
 // sessionOrder finds the tenant and order id behind a payment page session.
 func (m *MultiSafepay) sessionOrder(sessionID string) (tenant, orderID string, err error) {
-	notFound := &pageError{status: http.StatusNotFound, msg: "This payment page does not exist."}
 	tenant, err = m.p.Store.Ref(provider, refSession, sessionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return "", "", notFound
+		return "", "", errNoPage()
 	}
 	if err != nil {
 		return "", "", err
 	}
 	err = m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colSessions, sessionID, &orderID) })
 	if errors.Is(err, store.ErrNotFound) {
-		return "", "", notFound
+		return "", "", errNoPage()
 	}
 	return tenant, orderID, err
 }
@@ -256,7 +259,7 @@ func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
 	}
 	o, _, err := m.readOrder(tenant, orderID)
 	if err != nil {
-		pageRenderer{}.RenderError(w, r, &pageError{status: http.StatusNotFound, msg: "This payment page does not exist."})
+		pageRenderer{}.RenderError(w, r, errNoPage())
 		return
 	}
 	writeHTML(w, http.StatusOK, pageTemplate, m.pageData(r, o))
@@ -302,7 +305,7 @@ func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
 	var apiErr *Error
 	switch {
 	case errors.As(err, &apiErr): // the order is gone (tenant reset)
-		pageRenderer{}.RenderError(w, r, &pageError{status: http.StatusNotFound, msg: "This payment page does not exist."})
+		pageRenderer{}.RenderError(w, r, errNoPage())
 		return
 	case err != nil:
 		pageRenderer{}.RenderError(w, r, err)
