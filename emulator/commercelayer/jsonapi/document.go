@@ -1,0 +1,237 @@
+package jsonapi
+
+import (
+	"encoding/json"
+	"net/url"
+	"sort"
+)
+
+// ResourceObject is the wire form of an Object.
+type ResourceObject struct {
+	ID            string                   `json:"id"`
+	Type          string                   `json:"type"`
+	Links         map[string]string        `json:"links"`
+	Attributes    map[string]any           `json:"attributes"`
+	Relationships map[string]*Relationship `json:"relationships,omitempty"`
+	Meta          map[string]any           `json:"meta"`
+}
+
+// Relationship is a relationship object: links always, data when the
+// relationship was included (null or [] when empty).
+type Relationship struct {
+	Links map[string]string `json:"links"`
+	Data  json.RawMessage   `json:"data,omitempty"`
+}
+
+// Document is a top-level document.
+type Document struct {
+	Data     any               `json:"data"`
+	Included []*ResourceObject `json:"included,omitempty"`
+	Meta     map[string]any    `json:"meta,omitempty"`
+	Links    map[string]string `json:"links,omitempty"`
+}
+
+// Renderer renders documents of one request.
+type Renderer struct {
+	Reg *Registry
+	Src Source
+	// Base prefixes links, e.g. https://acme.commercelayer.io/api; empty
+	// gives relative links (/api/...), as webhook payloads carry.
+	Base string
+	// Meta is every resource object's meta, e.g. {"mode":"test"}.
+	Meta map[string]any
+}
+
+func (r *Renderer) selfLink(o *Object) string { return r.Base + "/" + o.Type + "/" + o.ID }
+
+// compound collects included objects and which relationships of which
+// object render their data.
+type compound struct {
+	r        *Renderer
+	primary  map[Ref]bool
+	included map[Ref]*Object
+	order    []Ref
+	withData map[Ref]map[string][]Ref
+}
+
+func (r *Renderer) newCompound() *compound {
+	return &compound{r: r, primary: map[Ref]bool{}, included: map[Ref]*Object{}, withData: map[Ref]map[string][]Ref{}}
+}
+
+// walk follows one include path from o.
+func (c *compound) walk(o *Object, path []string) error {
+	if len(path) == 0 {
+		return nil
+	}
+	refs, err := o.linkage(path[0])
+	if err != nil {
+		return err
+	}
+	if refs == nil {
+		refs = []Ref{}
+	}
+	key := o.Ref()
+	if c.withData[key] == nil {
+		c.withData[key] = map[string][]Ref{}
+	}
+	c.withData[key][path[0]] = refs
+	for _, ref := range refs {
+		var next *Object
+		if got, ok := c.included[ref]; ok {
+			next = got
+		} else {
+			found, err := c.r.Src.Find(ref)
+			if err == ErrNotFound {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			next = found
+			if !c.primary[ref] {
+				c.included[ref] = next
+				c.order = append(c.order, ref)
+			}
+		}
+		if err := c.walk(next, path[1:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Object renders one object with the query's sparse fieldsets.
+func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *ResourceObject {
+	var fields map[string]bool
+	if q != nil {
+		fields = q.Fields[o.Type]
+	}
+	self := r.selfLink(o)
+	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: map[string]string{"self": self}, Attributes: map[string]any{}, Meta: r.Meta}
+	for k, v := range o.Attributes {
+		if fields == nil || fields[k] {
+			ro.Attributes[k] = v
+		}
+	}
+	if res := r.Reg.Get(o.Type); res != nil && len(res.Rels) > 0 {
+		ro.Relationships = map[string]*Relationship{}
+		for _, rel := range res.Rels {
+			if fields != nil && !fields[rel.Name] {
+				continue
+			}
+			rs := &Relationship{Links: map[string]string{
+				"self":    self + "/relationships/" + rel.Name,
+				"related": self + "/" + rel.Name,
+			}}
+			if refs, ok := withData[rel.Name]; ok {
+				rs.Data = Linkage(rel, refs)
+			}
+			ro.Relationships[rel.Name] = rs
+		}
+	}
+	if ro.Meta == nil {
+		ro.Meta = map[string]any{}
+	}
+	return ro
+}
+
+// Linkage is a relationship's data member: an identifier or null for a
+// to-one relationship, an array for a to-many one.
+func Linkage(rel Rel, refs []Ref) json.RawMessage {
+	var v any
+	switch {
+	case rel.Many:
+		if refs == nil {
+			refs = []Ref{}
+		}
+		v = refs
+	case len(refs) == 0:
+		v = nil
+	default:
+		v = refs[0]
+	}
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func (c *compound) render(q *Query) []*ResourceObject {
+	if len(c.order) == 0 {
+		return nil
+	}
+	out := make([]*ResourceObject, 0, len(c.order))
+	for _, ref := range c.order {
+		out = append(out, c.r.Object(c.included[ref], q, c.withData[ref]))
+	}
+	return out
+}
+
+// One renders a single-resource document.
+func (r *Renderer) One(o *Object, q *Query) (*Document, error) {
+	c := r.newCompound()
+	c.primary[o.Ref()] = true
+	if q != nil {
+		for _, path := range q.Include {
+			if err := c.walk(o, path); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &Document{Data: r.Object(o, q, c.withData[o.Ref()]), Included: c.render(q)}, nil
+}
+
+// Many renders a page of a collection: objs are already filtered and sorted;
+// Many cuts the page, counts, and links pages from self.
+func (r *Renderer) Many(objs []*Object, q *Query, self *url.URL) (*Document, error) {
+	start, end, pageCount := q.Page.Window(len(objs))
+	page := objs[start:end]
+	c := r.newCompound()
+	for _, o := range page {
+		c.primary[o.Ref()] = true
+	}
+	for _, o := range page {
+		for _, path := range q.Include {
+			if err := c.walk(o, path); err != nil {
+				return nil, err
+			}
+		}
+	}
+	data := make([]*ResourceObject, 0, len(page))
+	for _, o := range page {
+		data = append(data, r.Object(o, q, c.withData[o.Ref()]))
+	}
+	return &Document{
+		Data: data, Included: c.render(q),
+		Meta:  map[string]any{"record_count": len(objs), "page_count": pageCount},
+		Links: q.Page.Links(self, pageCount),
+	}, nil
+}
+
+// Select filters, sorts and returns objs for q (Many pages them).
+func Select(reg *Registry, src Source, objs []*Object, q *Query) []*Object {
+	out := Filter(reg, src, objs, q.Filters)
+	Sort(reg, src, out, q.Sort)
+	return out
+}
+
+// RelationshipDocument is GET .../relationships/<rel>: linkage and links.
+func (r *Renderer) RelationshipDocument(o *Object, rel Rel) (map[string]any, error) {
+	refs, err := o.linkage(rel.Name)
+	if err != nil {
+		return nil, err
+	}
+	self := r.selfLink(o)
+	return map[string]any{
+		"data":  Linkage(rel, refs),
+		"links": map[string]string{"self": self + "/relationships/" + rel.Name, "related": self + "/" + rel.Name},
+	}, nil
+}
+
+// SortedKeys is a helper for deterministic iteration.
+func SortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
