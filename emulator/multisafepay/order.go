@@ -189,9 +189,10 @@ func (o *Order) next() *Transition {
 	return nil
 }
 
-// authorizedForCapture: a manual-capture card payment waiting for captures.
+// authorizedForCapture: a manual-capture card payment waiting for captures
+// (merchants capture when they ship, so a shipped order still counts).
 func (o *Order) authorizedForCapture() bool {
-	return o.ManualCapture && o.Status == stCompleted && o.CaptureRemain > 0
+	return o.ManualCapture && (o.Status == stCompleted || o.Status == stShipped) && o.CaptureRemain > 0
 }
 
 // settle applies every transition due at now, in order, calling changed

@@ -298,6 +298,9 @@ func TestManualCapture(t *testing.T) {
 	if _, err := o.capture(captureRequest{Amount: "12000"}, 2, t0); err == nil || err.Code != 1001 {
 		t.Fatalf("over-capture: %v", err)
 	}
+	if _, err := o.patch(patchRequest{Status: "shipped"}, g, t0, nil); err != nil {
+		t.Fatalf("ship before capture: %v", err)
+	}
 	c, err := o.capture(captureRequest{Amount: "4000", NewOrderID: "o-1-c1"}, 3, t0)
 	if err != nil || c.OrderID != "o-1-c1" || o.CaptureRemain != 6000 || o.FinancialStatus != stCompleted {
 		t.Fatalf("partial capture: %+v %v", c, err)
