@@ -1,0 +1,66 @@
+package journal_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/paysandbox/paysandbox/emulator/journal"
+)
+
+func TestRingKeepsTheNewestAndFilters(t *testing.T) {
+	j := journal.New(3)
+	for i := 0; i < 5; i++ {
+		j.Add(journal.Entry{Path: fmt.Sprintf("/p%d", i), Tenant: []string{"a", "b"}[i%2], Provider: "klarna", Status: 200})
+	}
+	got := j.List(journal.Filter{})
+	if len(got) != 3 || got[0].Path != "/p4" || got[2].Path != "/p2" || got[0].ID != 5 {
+		t.Fatalf("%+v", got)
+	}
+	if got := j.List(journal.Filter{Tenant: "a"}); len(got) != 2 || got[0].Path != "/p4" {
+		t.Fatalf("tenant filter: %+v", got)
+	}
+	if got := j.List(journal.Filter{Limit: 1}); len(got) != 1 {
+		t.Fatalf("limit: %d", len(got))
+	}
+	j.Clear("a")
+	if got := j.List(journal.Filter{}); len(got) != 1 || got[0].Path != "/p3" {
+		t.Fatalf("after clearing a: %+v", got)
+	}
+	j.Add(journal.Entry{Path: "/p5"})
+	if got := j.List(journal.Filter{}); len(got) != 2 || got[0].Path != "/p5" {
+		t.Fatalf("after adding: %+v", got)
+	}
+	j.Clear("")
+	if got := j.List(journal.Filter{}); len(got) != 0 {
+		t.Fatalf("after clearing all: %+v", got)
+	}
+}
+
+func TestCredentialsAreMaskedOnRead(t *testing.T) {
+	j := journal.New(10)
+	j.Add(journal.Entry{
+		RequestHeader: map[string]string{"Authorization": "Basic UEtfVEVTVDpzZWNyZXQ=", "Api_key": "abcdef123456", "Accept": "application/json"},
+		Query:         "api_key=abcdef123456&limit=5",
+		RequestBody:   `{"client_id":"cid","client_secret":"topsecret","nested":{"password":"hunter2"}}`,
+		ResponseBody:  `{"access_token":"eyJhbGciOi.payload.sig","token_type":"bearer"}`,
+	})
+	e := j.List(journal.Filter{})[0]
+	all := fmt.Sprint(e.RequestHeader, e.Query, e.RequestBody, e.ResponseBody)
+	for _, secret := range []string{"UEtfVEVTVDpzZWNyZXQ", "abcdef123456", "topsecret", "hunter2", "payload.sig"} {
+		if strings.Contains(all, secret) {
+			t.Fatalf("%q leaks: %s", secret, all)
+		}
+	}
+	if e.RequestHeader["Authorization"] != "Basic UEtf****" || e.RequestHeader["Accept"] != "application/json" || !strings.Contains(e.Query, "limit=5") || !strings.Contains(e.RequestBody, `"client_id":"cid"`) {
+		t.Fatalf("over-masked: %+v", e)
+	}
+}
+
+func TestBodiesAreBounded(t *testing.T) {
+	j := journal.New(1)
+	j.Add(journal.Entry{RequestBody: strings.Repeat("x", journal.MaxBody*2)})
+	if n := len(j.List(journal.Filter{})[0].RequestBody); n > journal.MaxBody+32 {
+		t.Fatalf("kept %d bytes", n)
+	}
+}
