@@ -42,6 +42,35 @@ type Platform struct {
 	// Interceptor, when set, wraps every provider endpoint after
 	// authentication and before validation (the scenario engine).
 	Interceptor Interceptor
+
+	// groups holds one subrouter per first path segment ("/payments/"), so
+	// that a request is matched against its group's routes only, not every
+	// route of every provider. Filled while routes are registered.
+	groups map[*mux.Router]map[string]*mux.Router
+}
+
+// group returns the subrouter for the first literal segment of path and the
+// path relative to it (gorilla/mux subrouter paths continue the prefix), or r
+// and path when that segment has a variable.
+func (p *Platform) group(r *mux.Router, path string) (*mux.Router, string) {
+	rest := strings.TrimPrefix(path, "/")
+	i := strings.IndexByte(rest, '/')
+	if i <= 0 || strings.ContainsAny(rest[:i], "{}") {
+		return r, path
+	}
+	prefix := "/" + rest[:i]
+	if p.groups == nil {
+		p.groups = map[*mux.Router]map[string]*mux.Router{}
+	}
+	if p.groups[r] == nil {
+		p.groups[r] = map[string]*mux.Router{}
+	}
+	sub, ok := p.groups[r][prefix]
+	if !ok {
+		sub = r.PathPrefix(prefix).Subrouter()
+		p.groups[r][prefix] = sub
+	}
+	return sub, path[len(prefix):]
 }
 
 // Interceptor may answer, delay or alter a request before the contract and
@@ -124,7 +153,8 @@ func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
 			}
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.MethodNotAllowed, Reason: r.Method + " is not allowed here"})
 		})
-		s.r.Handle(path, s.wrapOuter(dispatch))
+		g, rel := s.p.group(s.r, path)
+		g.Handle(rel, s.wrapOuter(dispatch))
 	}
 	methods[method] = s.chain(path, h)
 }
@@ -132,7 +162,8 @@ func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
 // NotFound answers every other path under prefix in the provider's format.
 // Call it after the surface's Handle calls.
 func (s *Surface) NotFound(prefix string) {
-	s.r.PathPrefix(prefix).Handler(s.wrapOuter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	g, rel := s.p.group(s.r, prefix)
+	g.PathPrefix(rel).Handler(s.wrapOuter(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.NoOperation, Reason: "no such operation"})
 	})))
 }
