@@ -5,6 +5,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paysandbox/paysandbox/emulator/commercelayer"
 	"github.com/paysandbox/paysandbox/emulator/klarna"
 	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/platform"
@@ -22,7 +23,11 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Provider{kl, msp}, nil
+	cl, err := commercelayer.New(p, kl)
+	if err != nil {
+		return nil, err
+	}
+	return []Provider{kl, msp, cl}, nil
 }
 
 // routes is the whole surface: the admin API under /_sandbox, then each

@@ -125,11 +125,11 @@ type LineAmounts struct {
 // Totals are an order's computed amounts, in minor units.
 type Totals struct {
 	Subtotal, Shipping, PaymentMethod, Discount, Adjustment, GiftCard int64
-	SubtotalTax, ShippingTax, PaymentMethodTax, TotalTax            int64
-	SubtotalTaxable, ShippingTaxable, PaymentMethodTaxable           int64
-	TotalTaxable, Total, TotalWithTaxes                              int64
-	SkusCount                                                        int64
-	Lines                                                            []LineAmounts
+	SubtotalTax, ShippingTax, PaymentMethodTax, TotalTax              int64
+	SubtotalTaxable, ShippingTaxable, PaymentMethodTaxable            int64
+	TotalTaxable, Total, TotalWithTaxes                               int64
+	SkusCount                                                         int64
+	Lines                                                             []LineAmounts
 }
 
 // ComputeTotals adds up an order: subtotal (SKU lines), shipping, payment

@@ -1,0 +1,395 @@
+package commercelayer
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// call is one Core API request: who asks (the token's claims), for which
+// organization, at what virtual time, and the transaction in use.
+type call struct {
+	cl       *CommerceLayer
+	r        *http.Request
+	tok      *Claims
+	org      string // slug, the tenant
+	orgID    string
+	now      time.Time
+	base     string // link prefix: https://host/api, or /api in webhook payloads
+	tx       *store.Tx
+	ids      *idPool
+	events   []event
+	circuits map[string]circuit // webhook id -> circuit, read before the transaction
+	revealed string             // the webhook whose shared secret this response shows
+}
+
+func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
+	tok, err := unverified(bearer(r)) // verified by authenticate
+	if err != nil {
+		return nil, errInvalidToken
+	}
+	org := platform.Tenant(r.Context())
+	return &call{
+		cl: cl, r: r, tok: tok, org: org, orgID: cl.world.orgID(org), now: cl.p.Clock.Now(org),
+		base: platform.BaseURL(r) + "/api", ids: &idPool{cl: cl},
+	}, nil
+}
+
+// view runs fn in a read transaction.
+func (c *call) view(fn func() error) error {
+	return c.cl.p.Store.View(provider, c.org, func(tx *store.Tx) error {
+		c.tx = tx
+		defer func() { c.tx = nil }()
+		return fn()
+	})
+}
+
+// update runs fn in a write transaction and sends the webhooks its events
+// call for, in the same transaction. fn may run twice: ids and random values
+// come from the pool, which hands out the same values again.
+func (c *call) update(fn func() error) error {
+	circuits, err := c.cl.circuits(c.org)
+	if err != nil {
+		return err
+	}
+	c.circuits = circuits
+	return c.cl.p.Store.Update(provider, c.org, func(tx *store.Tx) error {
+		c.tx, c.events = tx, nil
+		c.ids.reset()
+		defer func() { c.tx = nil }()
+		if err := fn(); err != nil {
+			return err
+		}
+		return c.flushEvents()
+	})
+}
+
+// idPool hands out fresh random values, the same ones again when a
+// transaction reruns.
+type idPool struct {
+	cl   *CommerceLayer
+	vals []string
+	n    int
+}
+
+func (p *idPool) reset() { p.n = 0 }
+
+func (p *idPool) draw(gen func() string) string {
+	if p.n == len(p.vals) {
+		p.vals = append(p.vals, gen())
+	}
+	v := p.vals[p.n]
+	p.n++
+	return v
+}
+
+// id is a new resource id: 10 letters, like Commerce Layer's.
+func (p *idPool) id() string {
+	return p.draw(func() string {
+		b := []byte(p.cl.p.IDs.Alnum(10))
+		for i, ch := range b {
+			if ch >= '0' && ch <= '9' {
+				b[i] = 'a' + (ch - '0') // letters only
+			}
+		}
+		return string(b)
+	})
+}
+
+func (p *idPool) hex(n int) string { return p.draw(func() string { return p.cl.p.IDs.Hex(n) }) }
+
+// newBase starts a record.
+func (c *call) newBase(coll string) (Base, error) {
+	seq, err := c.tx.NextSequence(coll)
+	if err != nil {
+		return Base{}, err
+	}
+	ts := timestamp(c.now)
+	return Base{ID: c.ids.id(), Seq: seq + 1_000_000, CreatedAt: ts, UpdatedAt: ts, Metadata: map[string]any{}}, nil
+}
+
+// touch marks a record updated.
+func (c *call) touch(m model) { m.base().UpdatedAt = timestamp(c.now) }
+
+// get loads coll/id into m; missing is RECORD_NOT_FOUND.
+func (c *call) get(coll, id string, m model) error {
+	err := c.tx.Get(coll, id, m)
+	if errors.Is(err, store.ErrNotFound) {
+		return recordNotFound(id)
+	}
+	return err
+}
+
+// exists tells whether coll/id exists.
+func (c *call) exists(coll, id string) bool { return id != "" && c.tx.Exists(coll, id) }
+
+// put stores m in coll.
+func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, m) }
+
+// scan lists coll's records that keep accepts, in creation order.
+func scan[T any, PT interface {
+	*T
+	model
+}](c *call, coll string, keep func(PT) bool) ([]PT, error) {
+	var out []PT
+	err := c.tx.List(coll, func(_ string, raw []byte) error {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		p := PT(&v)
+		if keep == nil || keep(p) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].base().Seq < out[j].base().Seq })
+	return out, err
+}
+
+// refs turns records into resource identifiers.
+func refs[PT model](typ string, ms []PT) []jsonapi.Ref {
+	out := make([]jsonapi.Ref, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, jsonapi.Ref{Type: typ, ID: m.base().ID})
+	}
+	return out
+}
+
+func one(typ, id string) []jsonapi.Ref {
+	if id == "" {
+		return nil
+	}
+	return []jsonapi.Ref{{Type: typ, ID: id}}
+}
+
+// links is a relationship table for an Object.
+type links map[string]func() []jsonapi.Ref
+
+// object builds an engine object from a record: its attributes struct, the
+// common attributes, extras (computed attributes) and relationships.
+func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls links) *jsonapi.Object {
+	m := toMap(attrs)
+	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
+	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin
+	if b.Metadata == nil {
+		b.Metadata = map[string]any{}
+	}
+	m["metadata"] = b.Metadata
+	for k, v := range extra {
+		m[k] = v
+	}
+	return &jsonapi.Object{Type: typ, ID: b.ID, Attributes: m, Link: func(rel string) ([]jsonapi.Ref, error) {
+		if f := ls[rel]; f != nil {
+			return f(), nil
+		}
+		return nil, nil
+	}}
+}
+
+// toMap is a struct's JSON form as a map (numbers as float64).
+func toMap(v any) map[string]any {
+	out := map[string]any{}
+	if v == nil {
+		return out
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return out
+	}
+	_ = json.Unmarshal(raw, &out)
+	return out
+}
+
+// Find is the engine's Source: any resource by type and id.
+func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) {
+	k := c.cl.kinds[ref.Type]
+	if k == nil || c.tx == nil {
+		return nil, jsonapi.ErrNotFound
+	}
+	m := k.newRec()
+	if err := c.tx.Get(k.coll(), ref.ID, m); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, jsonapi.ErrNotFound
+		}
+		return nil, err
+	}
+	return k.object(c, m), nil
+}
+
+// renderer renders documents of this call.
+func (c *call) renderer() *jsonapi.Renderer {
+	return &jsonapi.Renderer{Reg: c.cl.registry(), Src: c, Base: c.base, Meta: map[string]any{"mode": "test", "organization_id": c.orgID}}
+}
+
+// ---- Request bodies -------------------------------------------------------
+
+// input is a JSON:API request document's data.
+type input struct {
+	Type  string
+	ID    string
+	Attrs map[string]json.RawMessage
+	Rels  map[string]relInput
+}
+
+// relInput is a relationship's data in a request: null, one identifier or many.
+type relInput struct {
+	Refs []jsonapi.Ref
+	Null bool
+	Many bool
+}
+
+// decodeInput reads the request document (already checked against the
+// OpenAPI file) and checks type and id against the URL.
+func decodeInput(r *http.Request, typ, id string) (*input, error) {
+	var doc struct {
+		Data struct {
+			Type          string                     `json:"type"`
+			ID            string                     `json:"id"`
+			Attributes    map[string]json.RawMessage `json:"attributes"`
+			Relationships map[string]struct {
+				Data json.RawMessage `json:"data"`
+			} `json:"relationships"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(platform.Body(r), &doc); err != nil {
+		return nil, invalidDataFormat("The request body is not valid JSON.")
+	}
+	in := &input{Type: doc.Data.Type, ID: doc.Data.ID, Attrs: doc.Data.Attributes, Rels: map[string]relInput{}}
+	if in.Attrs == nil {
+		in.Attrs = map[string]json.RawMessage{}
+	}
+	if in.Type != typ {
+		return nil, &jsonapi.Error{Status: http.StatusConflict, Code: "TYPE_MISMATCH", Title: "Type Mismatch",
+			Detail: in.Type + " is not a valid type for this operation.", Pointer: "/data/type"}
+	}
+	if id != "" && in.ID != id {
+		return nil, keyNotInURL(in.ID)
+	}
+	for name, rel := range doc.Data.Relationships {
+		raw := strings.TrimSpace(string(rel.Data))
+		switch {
+		case raw == "" || raw == "null":
+			in.Rels[name] = relInput{Null: true}
+		case strings.HasPrefix(raw, "["):
+			var rs []jsonapi.Ref
+			if err := json.Unmarshal(rel.Data, &rs); err != nil {
+				return nil, invalidDataFormat("relationships." + name + ".data is not a list of resource identifiers.")
+			}
+			in.Rels[name] = relInput{Refs: rs, Many: true}
+		default:
+			var ref jsonapi.Ref
+			if err := json.Unmarshal(rel.Data, &ref); err != nil {
+				return nil, invalidDataFormat("relationships." + name + ".data is not a resource identifier.")
+			}
+			in.Rels[name] = relInput{Refs: []jsonapi.Ref{ref}}
+		}
+	}
+	return in, nil
+}
+
+func (in *input) has(name string) bool { _, ok := in.Attrs[name]; return ok }
+
+// flag is a boolean trigger: present and true.
+func (in *input) flag(name string) bool {
+	var b bool
+	return json.Unmarshal(in.Attrs[name], &b) == nil && b
+}
+
+// str is a string attribute (nil when absent or null).
+func (in *input) str(name string) *string {
+	var s *string
+	if raw, ok := in.Attrs[name]; ok {
+		_ = json.Unmarshal(raw, &s)
+	}
+	return s
+}
+
+// int is an integer attribute.
+func (in *input) int(name string) (int64, bool) {
+	raw, ok := in.Attrs[name]
+	if !ok {
+		return 0, false
+	}
+	var n *int64
+	if json.Unmarshal(raw, &n) != nil || n == nil {
+		return 0, false
+	}
+	return *n, true
+}
+
+// overlay writes the allowed attributes of in onto dst (a pointer to an
+// attributes struct) and the common ones onto b.
+func overlay(b *Base, dst any, in *input, allowed ...string) error {
+	raw, err := json.Marshal(dst)
+	if err != nil {
+		return err
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	for _, name := range allowed {
+		if v, ok := in.Attrs[name]; ok {
+			fields[name] = v
+		}
+	}
+	if raw, err = json.Marshal(fields); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, dst); err != nil {
+		return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+	}
+	for name, ptr := range map[string]**string{"reference": &b.Reference, "reference_origin": &b.ReferenceOrigin} {
+		if in.has(name) {
+			*ptr = in.str(name)
+		}
+	}
+	if raw, ok := in.Attrs["metadata"]; ok {
+		var md map[string]any
+		if json.Unmarshal(raw, &md) == nil {
+			if md == nil {
+				md = map[string]any{}
+			}
+			b.Metadata = md
+		}
+	}
+	return nil
+}
+
+// relID resolves a to-one relationship of in: whether it was sent, and the
+// id (empty when set to null). The record must exist in coll and the type
+// must be one of types.
+func (c *call) relID(in *input, name string, types ...string) (string, bool, error) {
+	rel, ok := in.Rels[name]
+	if !ok {
+		return "", false, nil
+	}
+	if rel.Null || len(rel.Refs) == 0 {
+		return "", true, nil
+	}
+	ref := rel.Refs[0]
+	if !in_(ref.Type, types) {
+		return "", true, jsonapi.Validation(jsonapi.RelationshipPointer(name), name, "is invalid", "invalid")
+	}
+	if !c.exists(ref.Type, ref.ID) {
+		return "", true, relNotFound(name, ref.ID)
+	}
+	return ref.ID, true, nil
+}
+
+func in_(s string, set []string) bool {
+	for _, v := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,71 @@
+// Package commercelayer emulates Commerce Layer's Core API: OAuth tokens
+// (RS512 JWTs), a JSON:API surface (package jsonapi does documents, include,
+// fields, filters, sort and pages) over the resources a checkout needs
+// (markets, SKUs, prices, customers, addresses, orders, line items,
+// shipments, payment methods and sources, transactions, webhooks), and a
+// Klarna integration that drives the Klarna emulator through a narrow
+// interface.
+//
+// The organization's slug is the tenant. Every organization starts with the
+// default world of fixtures/commercelayer/world.yaml, seeded the first time a
+// token is asked for it.
+package commercelayer
+
+import (
+	"context"
+
+	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/fixtures"
+)
+
+// provider is this package's name in the store, the webhook sender and the journal.
+const provider = "commercelayer"
+
+// KlarnaPayments is what Commerce Layer needs from Klarna: the exported
+// methods of *klarna.Klarna that a Klarna gateway calls server to server.
+// tenant is the gateway's api_key (the Klarna merchant username).
+type KlarnaPayments interface {
+	OpenSession(ctx context.Context, tenant string, p klarna.Purchase) (klarna.CreatedSession, error)
+	UpdateSessionCart(ctx context.Context, tenant, sessionID string, p klarna.Purchase) error
+	ReadSession(ctx context.Context, tenant, sessionID string) (klarna.Session, error)
+	PlaceOrder(ctx context.Context, tenant, token string, in klarna.OrderRequest, baseURL string) (klarna.PlacedOrder, error)
+	Capture(ctx context.Context, tenant, orderID string, in klarna.CaptureRequest) (klarna.Capture, error)
+	Refund(ctx context.Context, tenant, orderID string, in klarna.RefundRequest) (klarna.Refund, error)
+	CancelOrder(ctx context.Context, tenant, orderID string) error
+	ReleaseRemainingAuthorization(ctx context.Context, tenant, orderID string) error
+}
+
+// CommerceLayer is the provider.
+type CommerceLayer struct {
+	p     *platform.Platform
+	kl    KlarnaPayments
+	world *World
+	kinds map[string]*kind
+	auth  *authority
+	rate  *rateLimiter
+}
+
+// New builds the provider from the fixtures and registers its webhook policy.
+func New(p *platform.Platform, kl KlarnaPayments) (*CommerceLayer, error) {
+	w, err := loadWorld(fixtures.FS)
+	if err != nil {
+		return nil, err
+	}
+	cl := &CommerceLayer{p: p, kl: kl, world: w, rate: newRateLimiter()}
+	cl.auth = &authority{cl: cl}
+	cl.kinds = cl.buildKinds()
+	p.Webhooks.Register(provider, webhookPolicy())
+	return cl, nil
+}
+
+// Info describes the provider for the start-up banner.
+func (cl *CommerceLayer) Info() platform.ProviderInfo {
+	sc, in := cl.world.salesChannel(), cl.world.integration()
+	return platform.ProviderInfo{
+		Name:     "Commerce Layer",
+		BasePath: "/api (tokens at /oauth/token; organization " + cl.world.Organization.Slug + ", or the host's first label as in " + cl.world.Organization.Slug + ".localhost)",
+		Credentials: "POST /oauth/token grant_type=client_credentials: sales channel client_id=" + sc.ClientID +
+			"; integration client_id=" + in.ClientID + " client_secret=" + in.ClientSecret,
+	}
+}

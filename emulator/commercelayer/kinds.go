@@ -1,0 +1,94 @@
+package commercelayer
+
+import (
+	"encoding/json"
+	"sort"
+	"sync"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+)
+
+// Every resource has these.
+var (
+	commonAttributes = []string{"created_at", "updated_at", "reference", "reference_origin", "metadata"}
+	commonFilters    = []string{"id", "created_at", "updated_at", "reference", "reference_origin"}
+	commonSorts      = []string{"id", "created_at", "updated_at", "reference"}
+	// writableCommon are accepted on every create and update.
+	writableCommon = []string{"reference", "reference_origin", "metadata"}
+)
+
+// attributeNames is the readable attributes of a kind: its attributes
+// struct's fields, the common ones and the computed extras.
+func attributeNames(attrs any, extra ...string) []string {
+	out := append([]string{}, commonAttributes...)
+	for k := range toMap(attrs) {
+		out = append(out, k)
+	}
+	out = append(out, extra...)
+	sort.Strings(out)
+	return out
+}
+
+// amountNames are the three attributes of an amount: <base>_cents,
+// <base>_float and formatted_<base>.
+func amountNames(bases ...string) []string {
+	var out []string
+	for _, b := range bases {
+		out = append(out, b+"_cents", b+"_float", "formatted_"+b)
+	}
+	return out
+}
+
+func resource(typ string, attrs []string, filters, sorts []string, rels ...jsonapi.Rel) *jsonapi.Resource {
+	return &jsonapi.Resource{
+		Type: typ, Attributes: attrs,
+		Filters: append(append([]string{}, commonFilters...), filters...),
+		Sorts:   append(append([]string{}, commonSorts...), sorts...),
+		Rels:    rels,
+	}
+}
+
+func toOne(name, typ string) jsonapi.Rel  { return jsonapi.Rel{Name: name, Type: typ} }
+func toMany(name, typ string) jsonapi.Rel { return jsonapi.Rel{Name: name, Type: typ, Many: true} }
+
+// readOnly is what a sales channel may do with catalog resources.
+var readOnly = []op{opList, opRead}
+
+func (cl *CommerceLayer) buildKinds() map[string]*kind {
+	m := map[string]*kind{}
+	for _, k := range []*kind{
+		cl.marketKind(), cl.priceListKind(), cl.skuKind(), cl.priceKind(), cl.shippingMethodKind(),
+		cl.paymentMethodKind(), cl.klarnaGatewayKind(),
+		cl.customerKind(), cl.addressKind(),
+		cl.orderKind(), cl.lineItemKind(), cl.shipmentKind(),
+		cl.klarnaPaymentKind(), cl.externalPaymentKind(), cl.wireTransferKind(),
+		cl.transactionKind("authorizations"), cl.transactionKind("captures"), cl.transactionKind("voids"), cl.transactionKind("refunds"),
+		cl.webhookKind(),
+	} {
+		m[k.res.Type] = k
+	}
+	return m
+}
+
+var (
+	registryOnce sync.Once
+	registryVal  *jsonapi.Registry
+)
+
+// registry is the engine's view of every kind.
+func (cl *CommerceLayer) registry() *jsonapi.Registry {
+	registryOnce.Do(func() {
+		var rs []*jsonapi.Resource
+		for _, k := range cl.kinds {
+			rs = append(rs, k.res)
+		}
+		registryVal = jsonapi.NewRegistry(rs...)
+	})
+	return registryVal
+}
+
+func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+
+func sortModels(ms []model) {
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].base().Seq < ms[j].base().Seq })
+}

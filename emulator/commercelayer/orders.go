@@ -1,0 +1,619 @@
+package commercelayer
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+)
+
+// orderWritable are the order attributes a client may set.
+var orderWritable = []string{"customer_email", "language_code", "guest", "cart_url", "return_url", "terms_url", "privacy_url",
+	"coupon_code", "gift_card_code", "freight_taxable", "payment_method_taxable"}
+
+// orderAmounts are the amount triples an order shows.
+var orderAmounts = []string{"subtotal_amount", "shipping_amount", "payment_method_amount", "discount_amount", "adjustment_amount",
+	"gift_card_amount", "total_tax_amount", "subtotal_tax_amount", "shipping_tax_amount", "payment_method_tax_amount",
+	"adjustment_tax_amount", "total_amount", "total_taxable_amount", "subtotal_taxable_amount", "shipping_taxable_amount",
+	"payment_method_taxable_amount", "adjustment_taxable_amount", "total_amount_with_taxes", "fees_amount", "duty_amount", "place_total_amount"}
+
+// Triggers a sales channel may not send.
+var integrationOnlyTriggers = []string{"_approve", "_approve_and_capture", "_capture", "_refund", "_cancel"}
+
+func (cl *CommerceLayer) orderKind() *kind {
+	extra := append(amountNames(orderAmounts...), "editable", "skus_count", "line_item_options_count", "shipments_count", "tax_calculations_count")
+	return &kind{
+		res: resource("orders", attributeNames(OrderAttrs{}, extra...),
+			[]string{"number", "status", "payment_status", "fulfillment_status", "guest", "customer_email", "language_code", "currency_code",
+				"tax_included", "country_code", "coupon_code", "token", "total_amount_cents", "total_amount_with_taxes_cents", "subtotal_amount_cents",
+				"placed_at", "approved_at", "cancelled_at", "market_id", "market_code", "market_name", "customer_id", "customer_email",
+				"line_items_sku_code", "payment_method_payment_source_type"},
+			[]string{"number", "status", "payment_status", "fulfillment_status", "customer_email", "currency_code", "total_amount_cents",
+				"total_amount_with_taxes_cents", "placed_at", "approved_at", "cancelled_at"},
+			toOne("market", "markets"), toOne("customer", "customers"), toOne("shipping_address", "addresses"),
+			toOne("billing_address", "addresses"), toMany("available_payment_methods", "payment_methods"),
+			toOne("payment_method", "payment_methods"), jsonapi.Rel{Name: "payment_source"},
+			toMany("line_items", "line_items"), toMany("shipments", "shipments"),
+			toMany("authorizations", "authorizations"), toMany("captures", "captures"), toMany("voids", "voids"), toMany("refunds", "refunds")),
+		newRec:    func() model { return &Order{} },
+		sales:     []op{opCreate, opRead, opUpdate},
+		ownerList: true,
+		owned: func(c *call, m model) bool {
+			cust := c.tok.customerID()
+			return cust == "" || m.(*Order).CustomerID == cust
+		},
+		object: func(c *call, m model) *jsonapi.Object { return c.orderObject(m.(*Order)) },
+		create: func(c *call, in *input) (string, error) { return c.createOrder(in) },
+		update: func(c *call, id string, in *input) error { return c.updateOrder(id, in) },
+	}
+}
+
+func (c *call) orderObject(o *Order) *jsonapi.Object {
+	cur := o.A.CurrencyCode
+	t := o.T
+	extra := map[string]any{
+		"editable": o.state().Editable(), "skus_count": t.SkusCount, "line_item_options_count": 0, "tax_calculations_count": 0,
+	}
+	for name, v := range map[string]int64{
+		"subtotal_amount": t.Subtotal, "shipping_amount": t.Shipping, "payment_method_amount": t.PaymentMethod,
+		"discount_amount": t.Discount, "adjustment_amount": t.Adjustment, "gift_card_amount": t.GiftCard,
+		"total_tax_amount": t.TotalTax, "subtotal_tax_amount": t.SubtotalTax, "shipping_tax_amount": t.ShippingTax,
+		"payment_method_tax_amount": t.PaymentMethodTax, "adjustment_tax_amount": 0, "total_amount": t.Total,
+		"total_taxable_amount": t.TotalTaxable, "subtotal_taxable_amount": t.SubtotalTaxable, "shipping_taxable_amount": t.ShippingTaxable,
+		"payment_method_taxable_amount": t.PaymentMethodTaxable, "adjustment_taxable_amount": 0,
+		"total_amount_with_taxes": t.TotalWithTaxes, "fees_amount": 0, "duty_amount": 0, "place_total_amount": o.PlaceTotal,
+	} {
+		putAmount(extra, name, v, cur)
+	}
+	byOrder := func(coll string) func() []jsonapi.Ref {
+		return func() []jsonapi.Ref {
+			ts, _ := scan(c, coll, func(x *Transaction) bool { return x.OrderID == o.ID })
+			return refs(coll, ts)
+		}
+	}
+	shipments := func() []jsonapi.Ref {
+		ss, _ := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+		return refs("shipments", ss)
+	}
+	extra["shipments_count"] = len(shipments())
+	return c.object("orders", &o.Base, o.A, extra, links{
+		"market":           func() []jsonapi.Ref { return one("markets", o.MarketID) },
+		"customer":         func() []jsonapi.Ref { return one("customers", o.CustomerID) },
+		"shipping_address": func() []jsonapi.Ref { return one("addresses", o.ShippingAddressID) },
+		"billing_address":  func() []jsonapi.Ref { return one("addresses", o.BillingAddressID) },
+		"payment_method":   func() []jsonapi.Ref { return one("payment_methods", o.PaymentMethodID) },
+		"payment_source": func() []jsonapi.Ref {
+			if o.PaymentSource == nil {
+				return nil
+			}
+			return []jsonapi.Ref{*o.PaymentSource}
+		},
+		"available_payment_methods": func() []jsonapi.Ref {
+			pms, _ := c.availablePaymentMethods(o)
+			return refs("payment_methods", pms)
+		},
+		"line_items": func() []jsonapi.Ref {
+			ls, _ := c.lineItems(o.ID)
+			return refs("line_items", ls)
+		},
+		"shipments":      shipments,
+		"authorizations": byOrder("authorizations"), "captures": byOrder("captures"),
+		"voids": byOrder("voids"), "refunds": byOrder("refunds"),
+	})
+}
+
+// availablePaymentMethods are the enabled payment methods of the order's
+// market and currency.
+func (c *call) availablePaymentMethods(o *Order) ([]*PaymentMethod, error) {
+	return scan(c, "payment_methods", func(p *PaymentMethod) bool {
+		return p.MarketID == o.MarketID && p.A.CurrencyCode == o.A.CurrencyCode && p.A.DisabledAt == nil
+	})
+}
+
+func (c *call) lineItems(orderID string) ([]*LineItem, error) {
+	return scan(c, "line_items", func(l *LineItem) bool { return l.OrderID == orderID })
+}
+
+func errNotEditable() *jsonapi.Error {
+	return jsonapi.Validation(jsonapi.AttributePointer("status"), "status", "is not editable", "not_editable")
+}
+
+// createOrder is POST /api/orders: a draft in the token's market (or the
+// market relationship), with the token's customer when it has one.
+func (c *call) createOrder(in *input) (string, error) {
+	var id string
+	err := c.update(func() error {
+		marketID, set, err := c.relID(in, "market", "markets")
+		if err != nil {
+			return err
+		}
+		if m := c.tok.marketID(); m != "" && (!set || c.tok.isSalesChannel()) {
+			marketID = m
+		}
+		if marketID == "" {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("market"), "market", "can't be blank", "blank")
+		}
+		var market Market
+		if err := c.get("markets", marketID, &market); err != nil {
+			return err
+		}
+		var pl PriceList
+		if err := c.get("price_lists", market.PriceListID, &pl); err != nil {
+			return err
+		}
+		o := &Order{MarketID: marketID}
+		if o.Base, err = c.newBase("orders"); err != nil {
+			return err
+		}
+		o.A.Number = strconv.FormatUint(o.Seq-1_000_000+10000, 10)
+		o.A.Status, o.A.PaymentStatus, o.A.FulfillmentStatus = statusDraft, payUnpaid, fulfillUnfulfilled
+		o.A.CurrencyCode, o.A.TaxIncluded, o.A.FreightTaxable = pl.A.CurrencyCode, pl.A.TaxIncluded, true
+		o.A.LanguageCode = strp(market.LanguageCode)
+		o.A.Token = c.ids.hex(32)
+		o.A.CheckoutURL = strp(strings.TrimSuffix(c.base, "/api") + "/checkout/" + o.A.Token)
+		o.A.PaymentSourceDetails = nil
+		if err := c.editOrder(o, in); err != nil {
+			return err
+		}
+		if cust := c.tok.customerID(); cust != "" && o.CustomerID == "" {
+			var cu Customer
+			if err := c.get("customers", cust, &cu); err == nil {
+				o.CustomerID, o.A.CustomerEmail = cu.ID, &cu.A.Email
+			}
+		}
+		if err := c.refresh(o); err != nil {
+			return err
+		}
+		id = o.ID
+		c.emit("orders.create", "orders", o.ID)
+		return nil
+	})
+	return id, err
+}
+
+// editOrder applies attributes, relationships and the address triggers of
+// a create or update (no payment triggers).
+func (c *call) editOrder(o *Order, in *input) error {
+	if err := overlay(&o.Base, &o.A, in, orderWritable...); err != nil {
+		return err
+	}
+	if in.has("customer_email") {
+		email := strings.TrimSpace(deref(o.A.CustomerEmail))
+		if email == "" {
+			o.A.CustomerEmail, o.CustomerID = nil, ""
+		} else {
+			if !strings.Contains(email, "@") {
+				return jsonapi.Validation(jsonapi.AttributePointer("customer_email"), "customer_email", "is invalid", "invalid")
+			}
+			cu, err := c.customerByEmail(email)
+			if err != nil {
+				return err
+			}
+			o.CustomerID, o.A.CustomerEmail = cu.ID, &email
+		}
+	}
+	if id, set, err := c.relID(in, "customer", "customers"); err != nil {
+		return err
+	} else if set {
+		o.CustomerID = id
+		var cu Customer
+		if id != "" && c.get("customers", id, &cu) == nil {
+			o.A.CustomerEmail = &cu.A.Email
+		}
+	}
+	for _, rel := range []struct {
+		name string
+		dst  *string
+	}{{"shipping_address", &o.ShippingAddressID}, {"billing_address", &o.BillingAddressID}} {
+		id, set, err := c.relID(in, rel.name, "addresses")
+		if err != nil {
+			return err
+		}
+		if set {
+			*rel.dst = id
+		}
+	}
+	if id, set, err := c.relID(in, "payment_method", "payment_methods"); err != nil {
+		return err
+	} else if set && id != o.PaymentMethodID {
+		if id != "" {
+			pms, err := c.availablePaymentMethods(o)
+			if err != nil {
+				return err
+			}
+			ok := false
+			for _, pm := range pms {
+				ok = ok || pm.ID == id
+			}
+			if !ok {
+				return jsonapi.Validation(jsonapi.RelationshipPointer("payment_method"), "payment_method", "is not available for this order", "not_available")
+			}
+		}
+		o.PaymentMethodID = id
+		c.nullifyPaymentSource(o) // a new payment method needs a new source
+	}
+	if _, set := in.Rels["payment_source"]; set {
+		if err := c.setPaymentSourceRel(o, in.Rels["payment_source"]); err != nil {
+			return err
+		}
+	}
+	// Address shortcuts.
+	if in.flag("_billing_address_same_as_shipping") {
+		if o.ShippingAddressID == "" {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("shipping_address"), "shipping_address", "can't be blank", "blank")
+		}
+		o.BillingAddressID = o.ShippingAddressID
+	}
+	if in.flag("_shipping_address_same_as_billing") {
+		if o.BillingAddressID == "" {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("billing_address"), "billing_address", "can't be blank", "blank")
+		}
+		o.ShippingAddressID = o.BillingAddressID
+	}
+	for _, cl := range []struct {
+		attr string
+		dst  *string
+	}{{"_billing_address_clone_id", &o.BillingAddressID}, {"_shipping_address_clone_id", &o.ShippingAddressID}} {
+		src := in.str(cl.attr)
+		if src == nil {
+			continue
+		}
+		id, err := c.cloneAddress(*src, cl.attr)
+		if err != nil {
+			return err
+		}
+		*cl.dst = id
+	}
+	if in.flag("_nullify_payment_source") {
+		c.nullifyPaymentSource(o)
+	}
+	return nil
+}
+
+// cloneAddress copies an address into a new record.
+func (c *call) cloneAddress(id, attr string) (string, error) {
+	var a Address
+	if err := c.tx.Get("addresses", id, &a); err != nil {
+		e := recordNotFound(id)
+		e.Pointer = jsonapi.AttributePointer(attr)
+		return "", e
+	}
+	b, err := c.newBase("addresses")
+	if err != nil {
+		return "", err
+	}
+	clone := Address{Base: b, A: a.A}
+	return clone.ID, c.put("addresses", &clone)
+}
+
+// setPaymentSourceRel links an existing payment source of this order.
+func (c *call) setPaymentSourceRel(o *Order, rel relInput) error {
+	if rel.Null || len(rel.Refs) == 0 {
+		c.nullifyPaymentSource(o)
+		return nil
+	}
+	ref := rel.Refs[0]
+	if !in_(ref.Type, paymentSourceTypes) {
+		return jsonapi.Validation(jsonapi.RelationshipPointer("payment_source"), "payment_source", "is invalid", "invalid")
+	}
+	if !c.exists(ref.Type, ref.ID) {
+		return relNotFound("payment_source", ref.ID)
+	}
+	o.PaymentSource = &ref
+	return nil
+}
+
+// nullifyPaymentSource detaches the payment source, as Commerce Layer does
+// when the cart or the payment method changes.
+func (c *call) nullifyPaymentSource(o *Order) {
+	o.PaymentSource = nil
+	o.A.PaymentSourceDetails = nil
+}
+
+// updateOrder is PATCH /api/orders/{id}: edits and address triggers first
+// (one transaction), then the payment triggers in Commerce Layer's order.
+func (c *call) updateOrder(id string, in *input) error {
+	if c.tok.isSalesChannel() {
+		for _, t := range integrationOnlyTriggers {
+			if in.has(t) {
+				return errAccessDenied
+			}
+		}
+	}
+	edits := false
+	for name := range in.Attrs {
+		if !in_(name, []string{"_place", "_cancel", "_approve", "_approve_and_capture", "_capture", "_refund", "_archive", "_unarchive"}) {
+			edits = true
+		}
+	}
+	edits = edits || len(in.Rels) > 0
+	if edits || in.has("_archive") || in.has("_unarchive") {
+		err := c.update(func() error {
+			o := &Order{}
+			if err := c.get("orders", id, o); err != nil {
+				return err
+			}
+			if edits && !onlyCommon(in) && !o.state().Editable() {
+				return errNotEditable()
+			}
+			if err := c.editOrder(o, in); err != nil {
+				return err
+			}
+			if in.flag("_refresh") && o.state().Editable() {
+				c.nullifyPaymentSource(o)
+				o.A.RefreshedAt = tsPtr(c.now)
+			}
+			if in.flag("_archive") {
+				o.A.ArchivedAt = tsPtr(c.now)
+			}
+			if in.flag("_unarchive") {
+				o.A.ArchivedAt = nil
+			}
+			c.touch(o)
+			return c.refresh(o)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case in.flag("_place"):
+		if err := c.placeOrder(id); err != nil {
+			return err
+		}
+	case in.flag("_cancel"):
+		return c.cancelOrder(id)
+	}
+	if in.flag("_approve") || in.flag("_approve_and_capture") {
+		if err := c.approveOrder(id); err != nil {
+			return err
+		}
+	}
+	if in.flag("_capture") || in.flag("_approve_and_capture") {
+		if err := c.capture(id, "", nil); err != nil {
+			return err
+		}
+	}
+	if in.flag("_refund") {
+		return c.refund(id, "", nil)
+	}
+	return nil
+}
+
+// onlyCommon tells an update that touches nothing but reference, metadata
+// and non-editing triggers (allowed on placed orders).
+func onlyCommon(in *input) bool {
+	if len(in.Rels) > 0 {
+		return false
+	}
+	for name := range in.Attrs {
+		if !in_(name, []string{"reference", "reference_origin", "metadata", "_archive", "_unarchive", "_place", "_cancel", "_approve",
+			"_approve_and_capture", "_capture", "_refund", "_update_taxes", "_refresh", "_validate"}) {
+			return false
+		}
+	}
+	return true
+}
+
+// refresh recomputes an editable order: shipments, the shipping and payment
+// method line items, taxes, totals and the draft/pending status; then saves
+// it and its line items.
+func (c *call) refresh(o *Order) error {
+	if !o.state().Editable() {
+		return c.put("orders", o)
+	}
+	var market Market
+	if err := c.get("markets", o.MarketID, &market); err != nil {
+		return err
+	}
+	lines, err := c.lineItems(o.ID)
+	if err != nil {
+		return err
+	}
+	var skuLines []*LineItem
+	var shippable int64
+	var subtotal int64
+	for _, l := range lines {
+		if l.A.ItemType != itemSkus {
+			continue
+		}
+		skuLines = append(skuLines, l)
+		subtotal += l.A.Quantity * l.A.UnitAmountCents
+		var s Sku
+		if c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip {
+			shippable += l.A.Quantity
+		}
+	}
+	// Shipments: one, once there is something to ship and somewhere to ship it.
+	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+	if err != nil {
+		return err
+	}
+	if shippable > 0 && o.ShippingAddressID != "" {
+		if len(shipments) == 0 {
+			s := &Shipment{OrderID: o.ID}
+			if s.Base, err = c.newBase("shipments"); err != nil {
+				return err
+			}
+			s.A.Number, s.A.Status = o.A.Number+"/S/001", "draft"
+			shipments = append(shipments, s)
+		}
+		for _, s := range shipments {
+			s.A.SkusCount, s.A.CurrencyCode = shippable, o.A.CurrencyCode
+			if err := c.put("shipments", s); err != nil {
+				return err
+			}
+		}
+	} else {
+		for _, s := range shipments {
+			if err := c.tx.Delete("shipments", s.ID); err != nil {
+				return err
+			}
+		}
+		shipments = nil
+	}
+	// The line items that carry shipping and payment method costs.
+	want := map[string]autoLine{}
+	for _, s := range shipments {
+		if s.ShippingMethodID == "" {
+			continue
+		}
+		var sm ShippingMethod
+		if err := c.get("shipping_methods", s.ShippingMethodID, &sm); err != nil {
+			return err
+		}
+		cost := sm.A.PriceAmountCents
+		if sm.A.FreeOverAmountCents != nil && subtotal >= *sm.A.FreeOverAmountCents {
+			cost = 0
+		}
+		want[itemShipments+"/"+s.ID] = autoLine{itemType: itemShipments, itemID: s.ID, name: sm.A.Name, unit: cost}
+	}
+	if o.PaymentMethodID != "" {
+		var pm PaymentMethod
+		if err := c.get("payment_methods", o.PaymentMethodID, &pm); err != nil {
+			return err
+		}
+		if pm.A.PriceAmountCents > 0 {
+			want[itemPaymentMethods+"/"+pm.ID] = autoLine{itemType: itemPaymentMethods, itemID: pm.ID, name: pm.A.Name, unit: pm.A.PriceAmountCents}
+		}
+	}
+	all := append([]*LineItem{}, skuLines...)
+	for _, l := range lines {
+		if l.A.ItemType == itemSkus {
+			continue
+		}
+		key := l.A.ItemType + "/" + l.ItemID
+		w, ok := want[key]
+		if !ok {
+			if err := c.tx.Delete("line_items", l.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		delete(want, key)
+		l.A.UnitAmountCents, l.A.Name = w.unit, &w.name
+		all = append(all, l)
+	}
+	for _, key := range jsonapi.SortedKeys(want) {
+		w := want[key]
+		l := &LineItem{OrderID: o.ID, ItemID: w.itemID}
+		if l.Base, err = c.newBase("line_items"); err != nil {
+			return err
+		}
+		l.A.ItemType, l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.CurrencyCode = w.itemType, 1, w.unit, &w.name, o.A.CurrencyCode
+		all = append(all, l)
+	}
+	// Taxes: the rate of the shipping (else billing) country, once known.
+	country := ""
+	for _, id := range []string{o.ShippingAddressID, o.BillingAddressID} {
+		var a Address
+		if id != "" && c.tx.Get("addresses", id, &a) == nil {
+			country = a.A.CountryCode
+			break
+		}
+	}
+	policy := TaxPolicy{Included: o.A.TaxIncluded, Freight: o.A.FreightTaxable, PaymentMethod: o.A.PaymentMethodTaxable}
+	o.A.CountryCode, o.A.TaxRate = strp(country), nil
+	if country != "" {
+		policy.RateBP = market.DefaultTaxRate
+		if r, ok := market.TaxRates[country]; ok {
+			policy.RateBP = r
+		}
+		rate := float64(policy.RateBP) / 10000
+		o.A.TaxRate = &rate
+	}
+	amounts := make([]AmountLine, len(all))
+	for i, l := range all {
+		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
+	}
+	o.T = ComputeTotals(amounts, policy)
+	for i, l := range all {
+		l.TotalCents, l.TaxCents = o.T.Lines[i].Total, o.T.Lines[i].Tax
+		l.A.TaxRate = nil
+		if l.TaxCents > 0 {
+			rate := float64(policy.RateBP) / 10000
+			l.A.TaxRate = &rate
+		}
+		if err := c.put("line_items", l); err != nil {
+			return err
+		}
+	}
+	o.T.Lines = nil
+	prev := o.A.Status
+	o.setState(o.state().settle(o.CustomerID != "" || deref(o.A.CustomerEmail) != "", o.T.SkusCount), c.now)
+	if prev == statusDraft && o.A.Status == statusPending {
+		c.emit("orders.pending", "orders", o.ID)
+	}
+	return c.put("orders", o)
+}
+
+// autoLine is a line item the order keeps for a cost (shipping, payment method).
+type autoLine struct {
+	itemType, itemID, name string
+	unit                   int64
+}
+
+// refreshOrdersUsing refreshes the editable orders that use an address (its
+// country sets the tax rate).
+func (c *call) refreshOrdersUsing(addressID string) error {
+	os, err := scan(c, "orders", func(o *Order) bool {
+		return (o.BillingAddressID == addressID || o.ShippingAddressID == addressID) && o.state().Editable()
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range os {
+		if err := c.refresh(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// refreshOrder reloads and refreshes an order by id.
+func (c *call) refreshOrder(id string) error {
+	o := &Order{}
+	if err := c.get("orders", id, o); err != nil {
+		return err
+	}
+	c.touch(o)
+	return c.refresh(o)
+}
+
+// placeCheck gathers what placing depends on.
+func (c *call) placeCheck(o *Order) (PlaceCheck, error) {
+	pc := PlaceCheck{CustomerEmail: deref(o.A.CustomerEmail), SkusCount: o.T.SkusCount, HasBillingAddress: o.BillingAddressID != "",
+		HasShippingAddress: o.ShippingAddressID != "", Total: o.T.TotalWithTaxes, HasPaymentMethod: o.PaymentMethodID != "",
+		HasPaymentSource: o.PaymentSource != nil, SourceApproved: true}
+	lines, err := c.lineItems(o.ID)
+	if err != nil {
+		return pc, err
+	}
+	for _, l := range lines {
+		var s Sku
+		if l.A.ItemType == itemSkus && c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip {
+			pc.NeedsShipping = true
+		}
+	}
+	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID && s.ShippingMethodID == "" })
+	if err != nil {
+		return pc, err
+	}
+	pc.ShipmentsWithoutRate = len(shipments)
+	if o.PaymentSource != nil && o.PaymentSource.Type == "klarna_payments" {
+		var kp KlarnaPayment
+		if err := c.get("klarna_payments", o.PaymentSource.ID, &kp); err != nil {
+			return pc, err
+		}
+		pc.MismatchedAmounts = kp.SessionAmount != o.T.TotalWithTaxes
+		pc.SourceApproved = deref(kp.A.AuthToken) != ""
+	}
+	return pc, nil
+}
+
+// orderError is a 422 about the order as a whole.
+func orderError(detail string) *jsonapi.Error {
+	return &jsonapi.Error{Status: http.StatusUnprocessableEntity, Code: "VALIDATION_ERROR", Title: detail,
+		Detail: "base - " + detail, Pointer: "/data", Meta: map[string]any{"error": "invalid"}}
+}

@@ -1,0 +1,513 @@
+package commercelayer
+
+import (
+	"fmt"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+)
+
+// Payment operations run in three steps: read and check in a transaction,
+// call the gateway (the Klarna emulator) outside any transaction, then write
+// the outcome in one transaction. A Klarna order whose write fails is
+// cancelled again.
+
+// sourceOf reads the order's payment source: the Klarna payment when it is
+// one (nil otherwise).
+func (c *call) klarnaSource(o *Order) (*KlarnaPayment, error) {
+	if o.PaymentSource == nil || o.PaymentSource.Type != "klarna_payments" {
+		return nil, nil
+	}
+	kp := &KlarnaPayment{}
+	return kp, c.get("klarna_payments", o.PaymentSource.ID, kp)
+}
+
+func paymentMethodType(o *Order) string {
+	if o.PaymentSource == nil {
+		return ""
+	}
+	return o.PaymentSource.Type
+}
+
+// newTransaction records a succeeded transaction of the order.
+func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, gatewayID string, token *string) (*Transaction, error) {
+	t := &Transaction{OrderID: o.ID, PaymentSource: o.PaymentSource, ReferenceID: referenceID}
+	var err error
+	if t.Base, err = c.newBase(typ); err != nil {
+		return nil, err
+	}
+	o.TxCount++
+	t.A.Number = fmt.Sprintf("%s/T/%03d", o.A.Number, o.TxCount)
+	t.A.Type, t.A.PaymentMethodType, t.A.CurrencyCode = typ, paymentMethodType(o), o.A.CurrencyCode
+	t.A.AmountCents, t.A.Succeeded, t.A.Message, t.A.Token = amount, true, strp("Accepted"), token
+	if gatewayID == "" {
+		gatewayID = c.ids.hex(24)
+	}
+	t.A.GatewayTransactionID = &gatewayID
+	c.emit(typ+".create", typ, t.ID)
+	return t, c.put(typ, t)
+}
+
+// placeOrder is the _place trigger.
+func (c *call) placeOrder(id string) error {
+	var kp *KlarnaPayment
+	var purchase klarna.Purchase
+	err := c.view(func() error {
+		o := &Order{}
+		if err := c.get("orders", id, o); err != nil {
+			return err
+		}
+		if _, err := o.state().Next(evPlace, false); err != nil {
+			return err
+		}
+		pc, err := c.placeCheck(o)
+		if err != nil {
+			return err
+		}
+		if err := PlaceErrors(pc); err != nil {
+			return err
+		}
+		if o.T.TotalWithTaxes > 0 {
+			if kp, err = c.klarnaSource(o); err != nil || kp == nil {
+				return err
+			}
+			purchase, err = c.klarnaPurchase(o)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var placed *klarna.PlacedOrder
+	if kp != nil {
+		res, err := c.cl.kl.PlaceOrder(c.r.Context(), kp.KlarnaTenant, deref(kp.A.AuthToken), klarna.OrderRequest{Purchase: purchase}, platform.BaseURL(c.r))
+		if err != nil {
+			return klarnaFailure(err, jsonapi.RelationshipPointer("payment_source"))
+		}
+		placed = &res
+	}
+	autoCapture := false
+	err = c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", id, o); err != nil {
+			return err
+		}
+		pc, err := c.placeCheck(o)
+		if err != nil {
+			return err
+		}
+		if err := PlaceErrors(pc); err != nil {
+			return err
+		}
+		next, err := o.state().Next(evPlace, o.T.TotalWithTaxes == 0)
+		if err != nil {
+			return err
+		}
+		if !pc.NeedsShipping {
+			next.Fulfillment = fulfillNotRequired
+		}
+		o.setState(next, c.now)
+		o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
+		c.touch(o)
+		shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+		if err != nil {
+			return err
+		}
+		for _, s := range shipments {
+			s.A.Status = "upcoming"
+			if err := c.put("shipments", s); err != nil {
+				return err
+			}
+		}
+		if err := c.countCustomerOrder(o); err != nil {
+			return err
+		}
+		c.emit("orders.place", "orders", o.ID)
+		if o.T.TotalWithTaxes > 0 {
+			var gw string
+			var token *string
+			if placed != nil {
+				kp, err := c.klarnaSource(o)
+				if err != nil || kp == nil {
+					return orderError("the Klarna payment changed while placing")
+				}
+				gw, token = placed.OrderID, kp.A.AuthToken
+				details := map[string]any{"order_id": placed.OrderID, "fraud_status": placed.FraudStatus}
+				instrument := map[string]any{"issuer_type": "klarna"}
+				if pm := placed.AuthorizedPaymentMethod; pm != nil {
+					details["authorized_payment_method"] = pm
+					instrument["card_type"] = pm.Type
+				}
+				o.A.PaymentSourceDetails = map[string]any{"type": "klarna_payment", "klarna_id": placed.OrderID, "payment_method_details": details}
+				kp.KlarnaOrderID, kp.A.PaymentInstrument = placed.OrderID, instrument
+				c.touch(kp)
+				if err := c.put("klarna_payments", kp); err != nil {
+					return err
+				}
+			} else if o.PaymentSource != nil {
+				o.A.PaymentSourceDetails = map[string]any{"type": singular(o.PaymentSource.Type)}
+			}
+			if _, err := c.newTransaction(o, "authorizations", o.T.TotalWithTaxes, "", gw, token); err != nil {
+				return err
+			}
+			c.emit("orders.authorize", "orders", o.ID)
+			var pm PaymentMethod
+			if c.tx.Get("payment_methods", o.PaymentMethodID, &pm) == nil {
+				autoCapture = pm.A.AutoCapture
+			}
+		}
+		return c.put("orders", o)
+	})
+	if err != nil {
+		if placed != nil {
+			_ = c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, placed.OrderID) // undo: the order was not placed here
+		}
+		return err
+	}
+	if autoCapture {
+		return c.capture(id, "", nil)
+	}
+	return nil
+}
+
+func singular(typ string) string {
+	if len(typ) > 1 && typ[len(typ)-1] == 's' {
+		return typ[:len(typ)-1]
+	}
+	return typ
+}
+
+// countCustomerOrder moves the customer's status on: prospect, acquired, repeat.
+func (c *call) countCustomerOrder(o *Order) error {
+	if o.CustomerID == "" {
+		return nil
+	}
+	cu := &Customer{}
+	if err := c.get("customers", o.CustomerID, cu); err != nil {
+		return nil // a deleted customer does not stop the order
+	}
+	cu.A.TotalOrdersCount++
+	cu.A.Status = "acquired"
+	if cu.A.TotalOrdersCount > 1 {
+		cu.A.Status = "repeat"
+	}
+	c.touch(cu)
+	return c.put("customers", cu)
+}
+
+// approveOrder is the _approve trigger.
+func (c *call) approveOrder(id string) error {
+	return c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", id, o); err != nil {
+			return err
+		}
+		next, err := o.state().Next(evApprove, false)
+		if err != nil {
+			return err
+		}
+		o.setState(next, c.now)
+		o.A.ApprovedAt = tsPtr(c.now)
+		c.touch(o)
+		c.emit("orders.approve", "orders", o.ID)
+		return c.put("orders", o)
+	})
+}
+
+// authBalance is what an authorization still holds.
+func authBalance(a *Transaction) int64 { return a.A.AmountCents - a.Captured - a.Voided }
+
+// pickTransaction finds the order's transaction of typ with id, or its
+// latest one with something left.
+func (c *call) pickTransaction(o *Order, typ, id string, left func(*Transaction) int64) (*Transaction, error) {
+	ts, err := scan(c, typ, func(t *Transaction) bool { return t.OrderID == o.ID && t.A.Succeeded })
+	if err != nil {
+		return nil, err
+	}
+	for i := len(ts) - 1; i >= 0; i-- {
+		if (id == "" && left(ts[i]) > 0) || ts[i].ID == id {
+			return ts[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// amountError is a 422 on a trigger amount.
+func amountError(attr string, max int64) error {
+	return jsonapi.Validation(jsonapi.AttributePointer(attr), attr, fmt.Sprintf("must be greater than 0 and less than or equal to %d", max), "less_than_or_equal_to")
+}
+
+// capture captures an authorization (the order's latest when authID is
+// empty) for amount (all that is left when nil).
+func (c *call) capture(orderID, authID string, amount *int64) error {
+	var kp *KlarnaPayment
+	var amt int64
+	var full bool
+	err := c.view(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+		if err != nil {
+			return err
+		}
+		if a == nil || authBalance(a) <= 0 {
+			return jsonapi.Validation(jsonapi.AttributePointer("_capture"), "_capture", "there is nothing to capture", "invalid")
+		}
+		amt = authBalance(a)
+		if amount != nil {
+			if *amount <= 0 || *amount > amt {
+				return amountError("_capture_amount_cents", amt)
+			}
+			amt = *amount
+		}
+		full = amt == authBalance(a)
+		ev := evCapture
+		if !full || a.Captured > 0 {
+			ev = evPartialCapture
+		}
+		if _, err := o.state().Next(ev, false); err != nil {
+			return err
+		}
+		kp, err = c.klarnaSource(o)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var gw string
+	if kp != nil && kp.KlarnaOrderID != "" {
+		cp, err := c.cl.kl.Capture(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.CaptureRequest{CapturedAmount: amt})
+		if err != nil {
+			return klarnaFailure(err, jsonapi.AttributePointer("_capture"))
+		}
+		gw = cp.CaptureID
+	}
+	return c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+		if err != nil || a == nil {
+			return orderError("the authorization changed while capturing")
+		}
+		if _, err := c.newTransaction(o, "captures", amt, a.ID, gw, a.A.Token); err != nil {
+			return err
+		}
+		a.Captured += amt
+		c.touch(a)
+		if err := c.put("authorizations", a); err != nil {
+			return err
+		}
+		ev := evCapture
+		if authBalance(a) > 0 {
+			ev = evPartialCapture
+		}
+		next, err := o.state().Next(ev, false)
+		if err != nil {
+			return err
+		}
+		o.setState(next, c.now)
+		if o.A.ApprovedAt == nil {
+			o.A.ApprovedAt = tsPtr(c.now)
+		}
+		c.touch(o)
+		if next.Payment == payPaid {
+			c.emit("orders.pay", "orders", o.ID)
+		}
+		return c.put("orders", o)
+	})
+}
+
+func captureBalance(t *Transaction) int64 { return t.A.AmountCents - t.Refunded }
+
+// refund refunds a capture (the order's latest with something left when
+// captureID is empty) for amount (all that is left when nil).
+func (c *call) refund(orderID, captureID string, amount *int64) error {
+	var kp *KlarnaPayment
+	var amt int64
+	err := c.view(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
+		if err != nil {
+			return err
+		}
+		if cp == nil || captureBalance(cp) <= 0 {
+			return jsonapi.Validation(jsonapi.AttributePointer("_refund"), "_refund", "there is nothing to refund", "invalid")
+		}
+		amt = captureBalance(cp)
+		if amount != nil {
+			if *amount <= 0 || *amount > amt {
+				return amountError("_refund_amount_cents", amt)
+			}
+			amt = *amount
+		}
+		if _, err := o.state().Next(evPartialRefund, false); err != nil {
+			return err
+		}
+		kp, err = c.klarnaSource(o)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var gw string
+	if kp != nil && kp.KlarnaOrderID != "" {
+		rf, err := c.cl.kl.Refund(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.RefundRequest{RefundedAmount: amt})
+		if err != nil {
+			return klarnaFailure(err, jsonapi.AttributePointer("_refund"))
+		}
+		gw = rf.RefundID
+	}
+	return c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
+		if err != nil || cp == nil {
+			return orderError("the capture changed while refunding")
+		}
+		if _, err := c.newTransaction(o, "refunds", amt, cp.ID, gw, cp.A.Token); err != nil {
+			return err
+		}
+		cp.Refunded += amt
+		c.touch(cp)
+		if err := c.put("captures", cp); err != nil {
+			return err
+		}
+		// A full refund: everything captured is refunded and nothing is left to capture.
+		captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
+		if err != nil {
+			return err
+		}
+		left := int64(0)
+		for _, t := range captures {
+			left += captureBalance(t)
+		}
+		auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
+		if err != nil {
+			return err
+		}
+		for _, a := range auths {
+			left += authBalance(a)
+		}
+		ev := evPartialRefund
+		if left == 0 {
+			ev = evRefund
+		}
+		next, err := o.state().Next(ev, false)
+		if err != nil {
+			return err
+		}
+		o.setState(next, c.now)
+		if next.Status == statusCancelled && o.A.CancelledAt == nil {
+			o.A.CancelledAt = tsPtr(c.now)
+		}
+		c.touch(o)
+		c.emit("orders.refund", "orders", o.ID)
+		return c.put("orders", o)
+	})
+}
+
+// cancelOrder is the _cancel trigger: the authorization is voided (at
+// Klarna the order is cancelled) and the order cancelled.
+func (c *call) cancelOrder(id string) error {
+	return c.void(id, "", true)
+}
+
+// void voids what an authorization still holds; cancel also cancels the order.
+func (c *call) void(orderID, authID string, cancel bool) error {
+	var kp *KlarnaPayment
+	var hasAuth bool
+	err := c.view(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		ev := evVoid
+		if cancel {
+			ev = evCancel
+		}
+		if _, err := o.state().Next(ev, false); err != nil {
+			return err
+		}
+		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+		if err != nil {
+			return err
+		}
+		if a != nil && a.Captured > 0 {
+			return jsonapi.Validation(jsonapi.AttributePointer("_void"), "_void", "is not allowed on a captured authorization", "invalid")
+		}
+		hasAuth = a != nil && authBalance(a) > 0
+		if !hasAuth && !cancel {
+			return jsonapi.Validation(jsonapi.AttributePointer("_void"), "_void", "there is nothing to void", "invalid")
+		}
+		kp, err = c.klarnaSource(o)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if hasAuth && kp != nil && kp.KlarnaOrderID != "" {
+		if err := c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID); err != nil {
+			return klarnaFailure(err, jsonapi.AttributePointer("_cancel"))
+		}
+	}
+	return c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", orderID, o); err != nil {
+			return err
+		}
+		if hasAuth {
+			a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+			if err != nil || a == nil {
+				return orderError("the authorization changed while voiding")
+			}
+			bal := authBalance(a)
+			if _, err := c.newTransaction(o, "voids", bal, a.ID, "", a.A.Token); err != nil {
+				return err
+			}
+			a.Voided += bal
+			c.touch(a)
+			if err := c.put("authorizations", a); err != nil {
+				return err
+			}
+		}
+		ev := evVoid
+		if cancel {
+			ev = evCancel
+		}
+		next, err := o.state().Next(ev, false)
+		if err != nil {
+			return err
+		}
+		o.setState(next, c.now)
+		c.touch(o)
+		if cancel {
+			o.A.CancelledAt = tsPtr(c.now)
+			shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+			if err != nil {
+				return err
+			}
+			for _, s := range shipments {
+				s.A.Status = "cancelled"
+				if err := c.put("shipments", s); err != nil {
+					return err
+				}
+			}
+			c.emit("orders.cancel", "orders", o.ID)
+		}
+		if next.Payment == payVoided {
+			c.emit("orders.void", "orders", o.ID)
+		}
+		return c.put("orders", o)
+	})
+}
