@@ -153,22 +153,22 @@ type Customer struct {
 }
 
 type AddressAttrs struct {
-	Business    bool           `json:"business"`
-	FirstName   *string        `json:"first_name"`
-	LastName    *string        `json:"last_name"`
-	Company     *string        `json:"company"`
-	Line1       string         `json:"line_1"`
-	Line2       *string        `json:"line_2"`
-	City        string         `json:"city"`
-	ZipCode     *string        `json:"zip_code"`
-	StateCode   string         `json:"state_code"`
-	CountryCode string         `json:"country_code"`
-	Phone       string         `json:"phone"`
-	Email       *string        `json:"email"`
-	Notes       *string        `json:"notes"`
-	Lat         *float64       `json:"lat"`
-	Lng         *float64       `json:"lng"`
-	BillingInfo *string        `json:"billing_info"`
+	Business    bool     `json:"business"`
+	FirstName   *string  `json:"first_name"`
+	LastName    *string  `json:"last_name"`
+	Company     *string  `json:"company"`
+	Line1       string   `json:"line_1"`
+	Line2       *string  `json:"line_2"`
+	City        string   `json:"city"`
+	ZipCode     *string  `json:"zip_code"`
+	StateCode   string   `json:"state_code"`
+	CountryCode string   `json:"country_code"`
+	Phone       string   `json:"phone"`
+	Email       *string  `json:"email"`
+	Notes       *string  `json:"notes"`
+	Lat         *float64 `json:"lat"`
+	Lng         *float64 `json:"lng"`
+	BillingInfo *string  `json:"billing_info"`
 }
 
 type Address struct {
@@ -345,6 +345,6 @@ type Webhook struct {
 	} `json:"attributes"`
 	SharedSecret string `json:"shared_secret"`
 	// ShowSecret is set for the response that creates or regenerates the secret.
-	ShowSecret bool   `json:"-"`
+	ShowSecret  bool   `json:"-"`
 	CircuitFrom string `json:"circuit_from"` // failures before this time do not count
 }
