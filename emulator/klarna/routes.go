@@ -51,7 +51,13 @@ func (k *Klarna) Routes(r *mux.Router) {
 	api.Handle(http.MethodPost, order+"/refunds", k.handleRefund)
 	api.Handle(http.MethodGet, order+"/refunds/{refund_id}", k.handleReadRefund)
 
-	for _, prefix := range []string{"/payments/v1/", "/customer-token/v1/", "/ordermanagement/v1/"} {
+	// Hosted Payment Page v1
+	api.Handle(http.MethodPost, "/hpp/v1/sessions", k.handleCreateHPPSession)
+	api.Handle(http.MethodGet, "/hpp/v1/sessions/{session_id}", k.handleReadHPPSession)
+	api.Handle(http.MethodDelete, "/hpp/v1/sessions/{session_id}", k.handleDisableHPPSession)
+	api.Handle(http.MethodPost, "/hpp/v1/sessions/{session_id}/distribution", k.handleDistributeHPPSession)
+
+	for _, prefix := range []string{"/payments/v1/", "/customer-token/v1/", "/ordermanagement/v1/", "/hpp/v1/"} {
 		api.NotFound(prefix)
 	}
 
@@ -67,4 +73,18 @@ func (k *Klarna) Routes(r *mux.Router) {
 	page := k.p.Surface(r, platform.SurfaceConfig{Provider: provider, Spec: "klarna", Renderer: apiRenderer{k.p.Log}})
 	page.Use(k.correlation)
 	page.Handle(http.MethodGet, redirectPath+"{id}", k.handleRedirect)
+
+	// The browser side (hpp_page.go, hpp_sdk.go): the hosted payment page
+	// that redirect_url of an HPP session leads to, and the JS SDK stand-in
+	// with the pages of its iframes. No credentials; HTML errors.
+	k.registerHPPJobs()
+	html := k.p.Surface(r, platform.SurfaceConfig{Provider: provider, Spec: "klarna", Renderer: pageRenderer{k.p.Log}, MaxBody: 16 << 10})
+	html.Handle(http.MethodGet, hppPagePath+"{session_id}", k.handleHostedPage)
+	html.Handle(http.MethodPost, hppPagePath+"{session_id}", k.handleSubmitHostedPage)
+	html.Handle(http.MethodGet, hppPagePath+"{session_id}/qr", k.handleHostedQR)
+	html.Handle(http.MethodGet, "/kp/lib/v1/widget", k.handleWidget)
+	html.Handle(http.MethodGet, "/kp/lib/v1/approval", k.handleApproval)
+	for _, asset := range []string{"api.js", "frame.js", "frame.css"} {
+		html.Handle(http.MethodGet, "/kp/lib/v1/"+asset, handleSDKAsset(asset))
+	}
 }
