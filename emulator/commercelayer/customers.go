@@ -15,10 +15,10 @@ func (cl *CommerceLayer) customerKind() *kind {
 		res: resource("customers", attributeNames(Customer{}.A),
 			[]string{"email", "status", "has_password", "total_orders_count"}, []string{"email", "status", "total_orders_count"},
 			toMany("orders", "orders")),
-		newRec:    func() model { return &Customer{} },
-		sales:     []op{opCreate, opRead, opUpdate},
-		ownerList: true,
-		owned:     func(c *call, m model) bool { return c.tok.customerID() == m.base().ID },
+		newRec:   func() model { return &Customer{} },
+		sales:    []op{opCreate},
+		ownerOps: []op{opList, opRead, opUpdate},
+		owned:    func(c *call, m model) bool { return c.tok.customerID() == m.base().ID },
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*Customer)
 			return c.object("customers", &r.Base, r.A, nil, links{"orders": func() []jsonapi.Ref {

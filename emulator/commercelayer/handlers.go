@@ -31,8 +31,9 @@ type kind struct {
 	object func(c *call, m model) *jsonapi.Object
 	// sales lists what a sales channel token may do.
 	sales []op
-	// ownerList lets a customer's token list its own records.
-	ownerList bool
+	// ownerOps are what a sales channel token may do only when it acts for a
+	// customer (its owner), on that customer's records.
+	ownerOps []op
 	// owned tells whether a sales channel token may see a record (nil: all).
 	owned   func(c *call, m model) bool
 	create  func(c *call, in *input) (string, error)
@@ -53,8 +54,8 @@ func (c *call) may(k *kind, o op) error {
 	for _, s := range k.sales {
 		allowed = allowed || s == o
 	}
-	if o == opList && k.ownerList && c.tok.customerID() != "" {
-		allowed = true
+	for _, s := range k.ownerOps {
+		allowed = allowed || (s == o && c.tok.customerID() != "")
 	}
 	if !allowed {
 		return errAccessDenied
@@ -176,18 +177,23 @@ func (cl *CommerceLayer) serveGet(w http.ResponseWriter, r *http.Request) {
 		cl.fail(w, r, err)
 		return
 	}
-	cl.respondOne(w, r, c, k, mux.Vars(r)["id"], http.StatusOK)
+	cl.respondOne(w, r, c, k, mux.Vars(r)["id"], http.StatusOK, true)
 }
 
 // respondOne renders one record with the request's include and fields.
-func (cl *CommerceLayer) respondOne(w http.ResponseWriter, r *http.Request, c *call, k *kind, id string, status int) {
+// A record the call just created is shown even where the token could not
+// read it afterwards (a guest signing a customer up).
+func (cl *CommerceLayer) respondOne(w http.ResponseWriter, r *http.Request, c *call, k *kind, id string, status int, checkVisible bool) {
 	q, err := jsonapi.ParseQuery(cl.registry(), k.res, r.URL.Query(), false)
 	var doc *jsonapi.Document
 	if err == nil {
 		err = c.view(func() error {
-			m, err := c.load(k, id)
-			if err != nil {
+			m := k.newRec()
+			if err := c.get(k.coll(), id, m); err != nil {
 				return err
+			}
+			if checkVisible && !c.visible(k, m) {
+				return recordNotFound(id)
 			}
 			doc, err = c.renderer().One(k.object(c, m), q)
 			return err
@@ -224,7 +230,7 @@ func (cl *CommerceLayer) serveCreate(w http.ResponseWriter, r *http.Request) {
 		cl.fail(w, r, err)
 		return
 	}
-	cl.respondOne(w, r, c, k, id, http.StatusCreated)
+	cl.respondOne(w, r, c, k, id, http.StatusCreated, false)
 }
 
 // PATCH /api/{type}/{id}
@@ -254,7 +260,7 @@ func (cl *CommerceLayer) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		cl.fail(w, r, err)
 		return
 	}
-	cl.respondOne(w, r, c, k, id, http.StatusOK)
+	cl.respondOne(w, r, c, k, id, http.StatusOK, false)
 }
 
 // DELETE /api/{type}/{id}

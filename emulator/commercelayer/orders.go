@@ -36,9 +36,9 @@ func (cl *CommerceLayer) orderKind() *kind {
 			toOne("payment_method", "payment_methods"), jsonapi.Rel{Name: "payment_source"},
 			toMany("line_items", "line_items"), toMany("shipments", "shipments"),
 			toMany("authorizations", "authorizations"), toMany("captures", "captures"), toMany("voids", "voids"), toMany("refunds", "refunds")),
-		newRec:    func() model { return &Order{} },
-		sales:     []op{opCreate, opRead, opUpdate},
-		ownerList: true,
+		newRec:   func() model { return &Order{} },
+		sales:    []op{opCreate, opRead, opUpdate},
+		ownerOps: []op{opList},
 		owned: func(c *call, m model) bool {
 			cust := c.tok.customerID()
 			return cust == "" || m.(*Order).CustomerID == cust
