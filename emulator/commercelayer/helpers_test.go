@@ -23,6 +23,7 @@ const (
 	tshirt         = "TSHIRTMMFFFFFF000000LXXX"
 	mug            = "MUGXXXXX000000FFFFFF"
 	ebook          = "EBOOKXXX000000FFFFFF"
+	hoodie         = "HOODIEMM999999FFFFFFLXXX"
 )
 
 // api is a Core API client with one token.

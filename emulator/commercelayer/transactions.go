@@ -74,7 +74,7 @@ func (cl *CommerceLayer) transactionKind(typ string) *kind {
 		if err := c.view(func() error { return c.get(typ, id, &t) }); err != nil {
 			return err
 		}
-		if onlyCommon(in) || (!in.flag("_capture") && !in.flag("_void") && !in.flag("_refund")) {
+		if !in.flag("_capture") && !in.flag("_void") && !in.flag("_refund") {
 			return c.update(func() error {
 				r := &Transaction{}
 				if err := c.get(typ, id, r); err != nil {
