@@ -117,6 +117,11 @@ func (cl *CommerceLayer) begin(r *http.Request) (*call, *kind, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if k.res.Type == "webhooks" { // their circuit state comes from the sender's log
+		if c.circuits, err = cl.circuits(c.org); err != nil {
+			return nil, nil, err
+		}
+	}
 	return c, k, nil
 }
 

@@ -36,7 +36,7 @@ func TestListFilterSortAndPages(t *testing.T) {
 		{"filter[q][name_or_code_cont]=hood", "HOODIEMM999999FFFFFFLXXX"},
 		{"filter[q][code_in]=MUGXXXXX000000FFFFFF,EBOOKXXX000000FFFFFF&sort=-code", "MUGXXXXX000000FFFFFF,EBOOKXXX000000FFFFFF"},
 		{"filter[q][do_not_ship_true]=1", "EBOOKXXX000000FFFFFF"},
-		{"filter[q][prices_amount_cents_gteq]=6900", "HOODIEMM999999FFFFFFLXXX"},              // through a relationship
+		{"filter[q][prices_amount_cents_gteq]=6900", "HOODIEMM999999FFFFFFLXXX"},                                                 // through a relationship
 		{"filter[q][weight_lt]=300&filter[q][weight_not_null]=1&sort=code", "TSHIRTMM000000FFFFFFLXXX,TSHIRTMMFFFFFF000000LXXX"}, // conditions AND
 		{"filter[q][name_matches]=%25mug", "MUGXXXXX000000FFFFFF"},
 		{"filter[q][code_eq]=nothing", ""},
