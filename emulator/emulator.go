@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/ids"
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/scenario"
 	"github.com/paysandbox/paysandbox/emulator/store"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 	"github.com/paysandbox/paysandbox/openapi"
@@ -44,6 +46,9 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the real-time source (time.Now when nil); tests may pin it.
 	Now func() time.Time
+	// Scenarios is a directory of the user's scenario files, loaded with the
+	// built-in ones; a bad file stops start-up.
+	Scenarios string
 }
 
 // Emulator is a running emulator. Handler serves it; Close releases it.
@@ -52,6 +57,7 @@ type Emulator struct {
 	platform  *platform.Platform
 	journal   *journal.Journal
 	admin     *admin.API
+	scenarios *scenario.Engine
 	providers []Provider
 	handler   http.Handler
 	ready     atomic.Bool
@@ -92,6 +98,10 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	scenarios, err := scenario.Load(cfg.Scenarios)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync})
 	if err != nil {
 		return nil, err
@@ -109,21 +119,43 @@ func New(cfg Config) (*Emulator, error) {
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
 	}
 	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
+	if e.scenarios, err = scenario.New(p, scenarios); err != nil {
+		st.Close()
+		return nil, err
+	}
+	p.Interceptor = e.scenarios
 	e.admin = admin.New(admin.Deps{
 		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
 		Version: cfg.Version, Ready: e.ready.Load, Token: cfg.AdminToken, Origins: cfg.AdminOrigins,
+		OnReset: []func(string){e.scenarios.Reset},
 	})
 	if e.providers, err = buildProviders(p); err != nil {
 		st.Close()
 		return nil, err
+	}
+	for _, prov := range e.providers {
+		if a, ok := prov.(platform.ScenarioActor); ok {
+			if err := e.scenarios.AddActions(a.ScenarioActions()); err != nil {
+				st.Close()
+				return nil, err
+			}
+		}
 	}
 	e.handler = e.routes()
 	e.ready.Store(true)
 	return e, nil
 }
 
-// Start runs the scheduler (expiries, webhook deliveries) until Close.
+// Start runs the scheduler (expiries, webhook deliveries) until Close, and
+// parses the OpenAPI files in the background. Call it once the listeners
+// answer: parsing takes longer than the rest of start-up, and a request that
+// needs a file before it is parsed simply waits.
 func (e *Emulator) Start() {
+	e.platform.Contract.Warm(func() {
+		// Parsing leaves tens of megabytes of garbage; give it back now
+		// rather than at the next GC cycle of an idle process.
+		debug.FreeOSMemory()
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop, e.stopped = cancel, make(chan struct{})
 	go func() {
@@ -137,6 +169,9 @@ func (e *Emulator) Handler() http.Handler { return e.handler }
 
 // Platform exposes the shared infrastructure (for tests and tools).
 func (e *Emulator) Platform() *platform.Platform { return e.platform }
+
+// Scenarios exposes the scenario engine.
+func (e *Emulator) Scenarios() *scenario.Engine { return e.scenarios }
 
 // Journal exposes the request journal.
 func (e *Emulator) Journal() *journal.Journal { return e.journal }
@@ -152,6 +187,7 @@ func (e *Emulator) Close() error {
 	var err error
 	e.closeMu.Do(func() {
 		e.ready.Store(false)
+		e.scenarios.Close() // ends hanging requests
 		if e.stop != nil {
 			e.stop()
 			<-e.stopped

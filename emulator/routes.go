@@ -37,6 +37,7 @@ func (e *Emulator) routes() http.Handler {
 	r.UseEncodedPath()
 	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
 	e.admin.Routes(r)
+	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 	for _, p := range e.providers {
 		p.Routes(r)
 	}

@@ -101,6 +101,10 @@ func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 }
 
+// Guard gives h the admin API's checks (token, origin), for admin endpoints
+// mounted by other packages (the scenario engine's /_sandbox/scenarios).
+func (a *API) Guard(needToken bool, h http.HandlerFunc) http.Handler { return a.guard(needToken, h) }
+
 func (a *API) guard(needToken bool, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if info := platform.Info(r.Context()); info != nil {

@@ -84,6 +84,7 @@ type errorBody struct {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = fromScenario(err) // scenarios.go
 	var ke *Error
 	if !errors.As(err, &ke) {
 		a.log.Error("klarna: internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -374,6 +374,7 @@ func (s sdkRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *
 }
 
 func (s sdkRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = fromScenario(err) // scenarios.go
 	var e *Error
 	if !errors.As(err, &e) {
 		s.log.Error("klarna: internal error", "path", r.URL.Path, "err", err)

@@ -84,6 +84,7 @@ func writeError(w http.ResponseWriter, e *Error) {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = fromScenario(err) // scenarios.go
 	var e *Error
 	if !errors.As(err, &e) {
 		a.log.Error("multisafepay: internal error", "path", r.URL.Path, "err", err)

@@ -50,6 +50,7 @@ func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *c
 }
 
 func (pageRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	err = pageScenarioError(err) // scenarios.go
 	var pe *pageError
 	if !errors.As(err, &pe) {
 		pe = &pageError{status: http.StatusInternalServerError, msg: "Something went wrong."}

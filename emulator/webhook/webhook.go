@@ -61,6 +61,8 @@ type Attempt struct {
 	LatencyMillis float64           `json:"latency_ms"`
 	Error         string            `json:"error,omitempty"`
 	Succeeded     bool              `json:"succeeded"`
+	// Duplicate marks a second copy sent by webhook chaos (not a retry).
+	Duplicate bool `json:"duplicate,omitempty"`
 }
 
 // Policy is what a provider supplies: its retry schedule, what counts as
@@ -84,6 +86,7 @@ type Sender struct {
 
 	mu       sync.RWMutex
 	policies map[string]Policy
+	chaos    Chaos
 }
 
 // New creates a sender and registers its job handler with the scheduler.
@@ -155,7 +158,25 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 	}
 	p := s.policy(d.Provider)
 	now := s.clock.Now(d.Tenant)
-	att := s.attempt(ctx, &d, p, now)
+	dec := s.consult(&d, now)
+	if dec.Delay > 0 {
+		return s.postpone(id, j, now.Add(dec.Delay), dec.Release, now)
+	}
+	var atts []Attempt
+	if dec.Drop != "" {
+		atts = []Attempt{{At: now, URL: d.URL, Error: dec.Drop}}
+	} else {
+		atts = []Attempt{s.attempt(ctx, &d, p, now)}
+		if dec.Duplicate {
+			dup := s.attempt(ctx, &d, p, now)
+			dup.Duplicate = true
+			atts = append(atts, dup)
+		}
+	}
+	succeeded := false
+	for _, a := range atts {
+		succeeded = succeeded || a.Succeeded
+	}
 
 	return s.st.SysUpdate(func(tx *store.Tx) error {
 		sys := tx.Sys(bucket)
@@ -163,13 +184,16 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 		if err := sys.Get(id, &cur); err != nil {
 			return nil // reset meanwhile
 		}
-		cur.Attempts = append(cur.Attempts, att)
+		cur.Attempts = append(cur.Attempts, atts...)
 		cur.NextAt = nil
-		switch {
-		case att.Succeeded:
+		if err := release(tx, dec.Release, now); err != nil {
+			return err
+		}
+		switch tries := tries(cur.Attempts); {
+		case succeeded:
 			cur.Status = Delivered
-		case len(cur.Attempts) <= len(p.Retries):
-			next := now.Add(p.Retries[len(cur.Attempts)-1])
+		case tries <= len(p.Retries):
+			next := now.Add(p.Retries[tries-1])
 			cur.NextAt = &next
 			if err := tx.Schedule(store.Job{ID: id, Provider: cur.Provider, Tenant: cur.Tenant, Kind: jobKind, At: next, Payload: j.Payload}); err != nil {
 				return err
@@ -179,6 +203,92 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 		}
 		return sys.Put(id, cur)
 	})
+}
+
+// --- Chaos (the scenario engine's webhook faults)
+
+// Chaos is consulted before each attempt; it may drop, duplicate or postpone
+// it, and release postponed deliveries to go right after it (reorder).
+type Chaos func(d *Delivery, now time.Time) ChaosDecision
+
+// ChaosDecision is what Chaos decides for one attempt. The zero value sends
+// it normally.
+type ChaosDecision struct {
+	// Drop, when set, loses the attempt: it is recorded as failed with this
+	// error and retried on the provider's schedule.
+	Drop string
+	// Duplicate sends the attempt twice.
+	Duplicate bool
+	// Delay postpones the attempt on the virtual clock; nothing is recorded.
+	Delay time.Duration
+	// Release names postponed deliveries to send right after this attempt.
+	Release []string
+}
+
+// SetChaos installs the chaos hook (nil removes it).
+func (s *Sender) SetChaos(c Chaos) {
+	s.mu.Lock()
+	s.chaos = c
+	s.mu.Unlock()
+}
+
+func (s *Sender) consult(d *Delivery, now time.Time) ChaosDecision {
+	s.mu.RLock()
+	c := s.chaos
+	s.mu.RUnlock()
+	if c == nil {
+		return ChaosDecision{}
+	}
+	return c(d, now)
+}
+
+// postpone moves the delivery's job to at.
+func (s *Sender) postpone(id string, j store.Job, at time.Time, rel []string, now time.Time) error {
+	return s.st.SysUpdate(func(tx *store.Tx) error {
+		sys := tx.Sys(bucket)
+		var cur Delivery
+		if err := sys.Get(id, &cur); err != nil {
+			return nil // reset meanwhile
+		}
+		cur.NextAt = &at
+		if err := release(tx, rel, now); err != nil {
+			return err
+		}
+		if err := tx.Schedule(store.Job{ID: id, Provider: cur.Provider, Tenant: cur.Tenant, Kind: jobKind, At: at, Payload: j.Payload}); err != nil {
+			return err
+		}
+		return sys.Put(id, cur)
+	})
+}
+
+// release makes pending deliveries due at now.
+func release(tx *store.Tx, ids []string, now time.Time) error {
+	sys := tx.Sys(bucket)
+	for _, id := range ids {
+		var d Delivery
+		if sys.Get(id, &d) != nil || d.Status != Pending {
+			continue
+		}
+		d.NextAt = &now
+		if err := tx.Schedule(store.Job{ID: id, Provider: d.Provider, Tenant: d.Tenant, Kind: jobKind, At: now, Payload: mustJSON(id)}); err != nil {
+			return err
+		}
+		if err := sys.Put(id, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tries counts attempts that were not chaos duplicates.
+func tries(atts []Attempt) int {
+	n := 0
+	for _, a := range atts {
+		if !a.Duplicate {
+			n++
+		}
+	}
+	return n
 }
 
 func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Time) Attempt {

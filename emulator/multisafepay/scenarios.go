@@ -1,0 +1,146 @@
+package multisafepay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// Scenario support (docs/scenarios.md): decline, uncleared and expire move an
+// order that is still waiting for its payment, through change() (so the
+// notification goes out as for any status change), and a scenario's error is
+// rendered in MultiSafepay's envelope.
+
+// ScenarioActions implements platform.ScenarioActor.
+func (m *MultiSafepay) ScenarioActions() []platform.ScenarioAction {
+	var out []platform.ScenarioAction
+	for name, outcome := range map[string]string{"decline": outcomeDeclined, "uncleared": outcomeUncleared, "expire": outcomeExpired} {
+		out = append(out, platform.ScenarioAction{
+			Provider: provider, Name: name,
+			Before: func(c *platform.ActionCall) error { return m.scenarioExisting(c, outcome) },
+			After:  func(c *platform.ActionCall) error { return m.scenarioCreated(c, outcome) },
+		})
+	}
+	return out
+}
+
+func skipf(format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
+}
+
+// scenarioExisting applies the outcome to the order in the path (GET or
+// PATCH /orders/{order_id}) before the handler reads it.
+func (m *MultiSafepay) scenarioExisting(c *platform.ActionCall, outcome string) error {
+	id := pathVar(c.Request, "order_id")
+	if id == "" {
+		return nil // the order does not exist yet: after the handler
+	}
+	_, err := m.scenarioOutcome(c, id, outcome)
+	return err
+}
+
+// scenarioCreated applies the outcome to the order POST /orders just made. A
+// direct order's answer follows: a decline is 400 / 1024 (as for declining
+// test data), another outcome shows the order as it now is.
+func (m *MultiSafepay) scenarioCreated(c *platform.ActionCall, outcome string) error {
+	if pathVar(c.Request, "order_id") != "" {
+		return nil // done before the handler
+	}
+	var res struct {
+		Data struct {
+			OrderID string `json:"order_id"`
+		} `json:"data"`
+	}
+	if c.Status != http.StatusOK || json.Unmarshal(c.Body, &res) != nil || res.Data.OrderID == "" {
+		return skipf("no order was created")
+	}
+	o, err := m.scenarioOutcome(c, res.Data.OrderID, outcome)
+	if err != nil || o.Type != typeDirect {
+		return err
+	}
+	if outcome == outcomeDeclined {
+		return errDeclined(o.Reason)
+	}
+	body, err := platform.MarshalJSON(success{Success: true, Data: directOrderJSON{orderJSON: o.view(m.p.Clock.Now(c.Tenant)), QRURL: o.PaymentURL, PaymentURL: o.PaymentURL}})
+	if err != nil {
+		return err
+	}
+	c.Body = body
+	return nil
+}
+
+// scenarioOutcome moves a waiting order to outcome and notifies.
+func (m *MultiSafepay) scenarioOutcome(c *platform.ActionCall, orderID, outcome string) (*Order, error) {
+	reason := c.Params["reason"]
+	o, err := m.change(c.Tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+		waiting := o.Status == stInitialized || (outcome == outcomeDeclined && o.Status == stUncleared)
+		if !waiting {
+			return false, skipf("order %s is already %s", orderID, o.Status)
+		}
+		g, _ := m.cat.Gateway(o.Gateway)
+		o.Pending = nil // a scenario's outcome replaces a test outcome still to come
+		o.finish(g, outcome, reason, now)
+		return false, nil
+	})
+	var e *Error
+	if errors.As(err, &e) && e.Code == 1006 {
+		return nil, skipf("no order %s", orderID)
+	}
+	return o, err
+}
+
+// fromScenario turns a scenario's error into MultiSafepay's; other errors
+// pass. Code is MultiSafepay's numeric error_code.
+func fromScenario(err error) error {
+	var se *platform.ScenarioError
+	if !errors.As(err, &se) {
+		return err
+	}
+	code, convErr := strconv.Atoi(se.Code)
+	if se.Code == "" || convErr != nil {
+		code = scenarioCode(se.Status)
+	}
+	info := se.Message
+	if info == "" {
+		info = http.StatusText(se.Status)
+		if se.Status >= 500 {
+			info = "Unknown error"
+		}
+	}
+	if se.Field != "" && se.Message == "" {
+		info = "Invalid data: " + se.Field
+	}
+	return &Error{Status: se.Status, Code: code, Info: info}
+}
+
+// scenarioCode is the code MultiSafepay uses with a status.
+func scenarioCode(status int) int {
+	switch {
+	case status == http.StatusUnauthorized:
+		return 1032
+	case status == http.StatusNotFound:
+		return 1006
+	case status >= 500:
+		return 9999
+	}
+	return 1000
+}
+
+// pageScenarioError is a scenario's error on the payment page, as HTML.
+func pageScenarioError(err error) error {
+	var se *platform.ScenarioError
+	if !errors.As(err, &se) {
+		return err
+	}
+	msg := se.Message
+	if msg == "" {
+		msg = http.StatusText(se.Status)
+	}
+	return &pageError{status: se.Status, msg: msg}
+}
