@@ -19,7 +19,8 @@ func (cl *CommerceLayer) klarnaPaymentKind() *kind {
 	return &kind{
 		res: resource("klarna_payments", attributeNames(KlarnaPayment{}.A, "mismatched_amounts"),
 			[]string{"session_id", "mismatched_amounts", "order_id", "order_number"}, nil,
-			toOne("order", "orders"), toOne("payment_gateway", "klarna_gateways")),
+			toOne("order", "orders"), toOne("payment_gateway", "klarna_gateways"),
+			toMany("versions", "versions"), toMany("event_stores", "event_stores")),
 		newRec: func() model { return &KlarnaPayment{} },
 		sales:  []op{opCreate, opRead, opUpdate},
 		object: func(c *call, m model) *jsonapi.Object {
@@ -35,6 +36,9 @@ func (cl *CommerceLayer) klarnaPaymentKind() *kind {
 			return c.object("klarna_payments", &r.Base, r.A, map[string]any{"mismatched_amounts": mismatched}, links{
 				"order":           func() []jsonapi.Ref { return one("orders", r.OrderID) },
 				"payment_gateway": func() []jsonapi.Ref { return one("klarna_gateways", r.GatewayID) },
+				// Versions and event stores are not kept here: always empty.
+				"versions":     func() []jsonapi.Ref { return []jsonapi.Ref{} },
+				"event_stores": func() []jsonapi.Ref { return []jsonapi.Ref{} },
 			})
 		},
 		create: func(c *call, in *input) (string, error) { return c.createKlarnaPayment(in) },

@@ -238,19 +238,7 @@ func (c *call) editOrder(o *Order, in *input) error {
 			return err
 		}
 	}
-	// Address shortcuts.
-	if in.flag("_billing_address_same_as_shipping") {
-		if o.ShippingAddressID == "" {
-			return jsonapi.Validation(jsonapi.RelationshipPointer("shipping_address"), "shipping_address", "can't be blank", "blank")
-		}
-		o.BillingAddressID = o.ShippingAddressID
-	}
-	if in.flag("_shipping_address_same_as_billing") {
-		if o.BillingAddressID == "" {
-			return jsonapi.Validation(jsonapi.RelationshipPointer("billing_address"), "billing_address", "can't be blank", "blank")
-		}
-		o.ShippingAddressID = o.BillingAddressID
-	}
+	// Address shortcuts: clones first, then same-as.
 	for _, cl := range []struct {
 		attr string
 		dst  *string
@@ -264,6 +252,18 @@ func (c *call) editOrder(o *Order, in *input) error {
 			return err
 		}
 		*cl.dst = id
+	}
+	if in.flag("_billing_address_same_as_shipping") {
+		if o.ShippingAddressID == "" {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("shipping_address"), "shipping_address", "can't be blank", "blank")
+		}
+		o.BillingAddressID = o.ShippingAddressID
+	}
+	if in.flag("_shipping_address_same_as_billing") {
+		if o.BillingAddressID == "" {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("billing_address"), "billing_address", "can't be blank", "blank")
+		}
+		o.ShippingAddressID = o.BillingAddressID
 	}
 	if in.flag("_nullify_payment_source") {
 		c.nullifyPaymentSource(o)
