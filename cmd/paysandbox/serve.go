@@ -186,11 +186,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		servers = append(servers, srv)
 	}
 
-	e.Start()
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(lns[i]) }()
 	}
+	// After the listeners: background work, OpenAPI parsing included.
+	e.Start()
 	banner(stdout, e, bound, dataPath, o)
 	log.Info("paysandbox ready", "version", version, "http", bound[0], "data", dataPath)
 	if ready != nil {

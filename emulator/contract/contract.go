@@ -29,14 +29,16 @@ func init() {
 	}
 }
 
-// Spec is one OpenAPI file. It parses in the background (kin-openapi needs
-// tens of milliseconds per file, more than the whole start-up budget), so
-// the emulator answers health at once; the first request that needs a spec
-// waits for it.
+// Spec is one OpenAPI file. It is parsed on first use or by Set.Warm
+// (kin-openapi needs tens of milliseconds per file, more than the whole
+// start-up budget), so the emulator answers health at once; a request that
+// needs a spec before it is parsed waits for it.
 type Spec struct {
 	Name string
 	Raw  []byte
+	file string
 
+	once   sync.Once
 	done   chan struct{}
 	doc    *openapi3.T
 	router routers.Router
@@ -52,10 +54,23 @@ type knownRoute struct {
 	callerVars []string // the caller's template variable names, same order
 }
 
-// Doc waits for the file to parse and returns it.
+// Doc parses the file (or waits for the parse under way) and returns it.
 func (sp *Spec) Doc() (*openapi3.T, error) {
+	sp.start()
 	<-sp.done
 	return sp.doc, sp.err
+}
+
+func (sp *Spec) start() {
+	sp.once.Do(func() {
+		go func() {
+			defer close(sp.done)
+			sp.doc, sp.router, sp.err = parse(sp.Raw)
+			if sp.err != nil {
+				sp.err = fmt.Errorf("openapi/%s: %w", sp.file, sp.err)
+			}
+		}()
+	})
 }
 
 // Set is every OpenAPI file, by name (file name without extension).
@@ -64,8 +79,8 @@ type Set struct {
 	order []string
 }
 
-// Load reads every *.yaml file of fsys and starts parsing each in the
-// background; Wait (or any use of a spec) waits for it.
+// Load reads every *.yaml file of fsys; parsing happens on first use, by
+// Warm or by Wait.
 func Load(fsys fs.FS) (*Set, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
@@ -78,22 +93,33 @@ func Load(fsys fs.FS) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
-		sp := &Spec{Name: strings.TrimSuffix(path.Base(file), ".yaml"), Raw: raw, done: make(chan struct{})}
-		go func() {
-			defer close(sp.done)
-			sp.doc, sp.router, sp.err = parse(raw)
-			if sp.err != nil {
-				sp.err = fmt.Errorf("openapi/%s: %w", file, sp.err)
-			}
-		}()
+		sp := &Spec{Name: strings.TrimSuffix(path.Base(file), ".yaml"), Raw: raw, file: file, done: make(chan struct{})}
 		s.specs[sp.Name] = sp
 		s.order = append(s.order, sp.Name)
 	}
 	return s, nil
 }
 
-// Wait waits until every file has parsed and returns the first error.
+// Warm parses every file in the background, one after the other so that a
+// core stays free for requests (a request that needs a file not yet parsed
+// starts it at once), and calls done (if not nil) at the end.
+func (s *Set) Warm(done func()) {
+	go func() {
+		for _, n := range s.order {
+			_, _ = s.specs[n].Doc()
+		}
+		if done != nil {
+			done()
+		}
+	}()
+}
+
+// Wait parses every file (or waits for the parses under way) and returns
+// the first error.
 func (s *Set) Wait() error {
+	for _, n := range s.order {
+		s.specs[n].start()
+	}
 	for _, n := range s.order {
 		if _, err := s.specs[n].Doc(); err != nil {
 			return err
