@@ -60,9 +60,10 @@ func (c *call) update(fn func() error) error {
 		return err
 	}
 	c.circuits = circuits
+	first := len(c.ids.vals) // a rerun draws the same values again, a later update new ones
 	return c.cl.p.Store.Update(provider, c.org, func(tx *store.Tx) error {
 		c.tx, c.events = tx, nil
-		c.ids.reset()
+		c.ids.n = first
 		defer func() { c.tx = nil }()
 		if err := fn(); err != nil {
 			return err
@@ -78,8 +79,6 @@ type idPool struct {
 	vals []string
 	n    int
 }
-
-func (p *idPool) reset() { p.n = 0 }
 
 func (p *idPool) draw(gen func() string) string {
 	if p.n == len(p.vals) {

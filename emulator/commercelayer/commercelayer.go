@@ -64,8 +64,9 @@ func (cl *CommerceLayer) Info() platform.ProviderInfo {
 	sc, in := cl.world.salesChannel(), cl.world.integration()
 	return platform.ProviderInfo{
 		Name:     "Commerce Layer",
-		BasePath: "/api (tokens at /oauth/token; organization " + cl.world.Organization.Slug + ", or the host's first label as in " + cl.world.Organization.Slug + ".localhost)",
-		Credentials: "POST /oauth/token grant_type=client_credentials: sales channel client_id=" + sc.ClientID +
-			"; integration client_id=" + in.ClientID + " client_secret=" + in.ClientSecret,
+		BasePath: "/api",
+		Credentials: "POST /oauth/token client_credentials: sales channel client_id=" + sc.ClientID + " (scope market:code:EU or US), " +
+			"integration client_id=" + in.ClientID + " client_secret=" + in.ClientSecret + "; organization " + cl.world.Organization.Slug +
+			" (another: <slug>.localhost)",
 	}
 }
