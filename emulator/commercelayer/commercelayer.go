@@ -14,6 +14,7 @@ package commercelayer
 import (
 	"context"
 
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/klarna"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/fixtures"
@@ -42,6 +43,7 @@ type CommerceLayer struct {
 	kl    KlarnaPayments
 	world *World
 	kinds map[string]*kind
+	reg   *jsonapi.Registry
 	auth  *authority
 	rate  *rateLimiter
 }
@@ -55,6 +57,7 @@ func New(p *platform.Platform, kl KlarnaPayments) (*CommerceLayer, error) {
 	cl := &CommerceLayer{p: p, kl: kl, world: w, rate: newRateLimiter()}
 	cl.auth = &authority{cl: cl}
 	cl.kinds = cl.buildKinds()
+	cl.reg = newRegistry(cl.kinds)
 	p.Webhooks.Register(provider, webhookPolicy())
 	return cl, nil
 }

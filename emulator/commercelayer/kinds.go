@@ -3,7 +3,6 @@ package commercelayer
 import (
 	"encoding/json"
 	"sort"
-	"sync"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 )
@@ -70,22 +69,16 @@ func (cl *CommerceLayer) buildKinds() map[string]*kind {
 	return m
 }
 
-var (
-	registryOnce sync.Once
-	registryVal  *jsonapi.Registry
-)
-
-// registry is the engine's view of every kind.
-func (cl *CommerceLayer) registry() *jsonapi.Registry {
-	registryOnce.Do(func() {
-		var rs []*jsonapi.Resource
-		for _, k := range cl.kinds {
-			rs = append(rs, k.res)
-		}
-		registryVal = jsonapi.NewRegistry(rs...)
-	})
-	return registryVal
+// newRegistry is the engine's view of every kind.
+func newRegistry(kinds map[string]*kind) *jsonapi.Registry {
+	var rs []*jsonapi.Resource
+	for _, k := range kinds {
+		rs = append(rs, k.res)
+	}
+	return jsonapi.NewRegistry(rs...)
 }
+
+func (cl *CommerceLayer) registry() *jsonapi.Registry { return cl.reg }
 
 func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
 
