@@ -593,7 +593,7 @@ func (p *parser) checkKinds(sc *Scenario, stepsNode, matchNode *yaml.Node) {
 	for _, st := range sc.Steps {
 		for _, a := range st.Actions {
 			if _, ok := catalogued(sc.Provider, a.Name); !ok {
-				p.errf(&yaml.Node{Line: a.Line}, "unknown action %q for provider %s; known: %s", a.Name, sc.Provider, strings.Join(actionNames(sc.Provider), ", "))
+				p.errf(&yaml.Node{Line: a.Line, Column: a.Col}, "unknown action %q for provider %s; known: %s", a.Name, sc.Provider, strings.Join(actionNames(sc.Provider), ", "))
 			}
 		}
 	}
@@ -886,7 +886,7 @@ func (p *parser) actionList(n *yaml.Node) []ActionRef {
 }
 
 func (p *parser) action(n *yaml.Node) ActionRef {
-	a := ActionRef{Line: n.Line}
+	a := ActionRef{Line: n.Line, Col: n.Column}
 	if n.Kind == yaml.ScalarNode {
 		a.Name, _ = p.str(n, "action")
 		return a

@@ -115,9 +115,9 @@ type Step struct {
 
 // ActionRef calls a provider action (or a neutral one) with parameters.
 type ActionRef struct {
-	Name   string
-	Params map[string]string
-	Line   int
+	Name      string
+	Params    map[string]string
+	Line, Col int
 }
 
 // ErrorSpec is an answer in the provider's error format.

@@ -185,7 +185,8 @@ func parseHeader(values []string) (refs []headerRef, bad []string) {
 			ref := headerRef{name: strings.TrimSpace(parts[0])}
 			ok := ref.name != ""
 			for _, kv := range parts[1:] {
-				k, val, found := strings.Cut(strings.TrimSpace(kv), "=")
+				kv = strings.TrimSpace(kv)
+				k, val, found := strings.Cut(kv, "=")
 				k, val = strings.TrimSpace(k), strings.TrimSpace(val)
 				if !found || k == "" {
 					bad = append(bad, fmt.Sprintf("%s: %q is not key=value", ref.name, kv))
