@@ -1,14 +1,18 @@
 package commercelayer_test
 
 import (
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
@@ -67,10 +71,20 @@ func TestTokenGrantsAndClaims(t *testing.T) {
 		t.Fatalf("integration: %v %v", tok, c)
 	}
 
-	// The keys verify: the kid is published.
+	// The published key verifies the token.
 	res = sb.Do(t, "GET", "/.well-known/jwks.json", nil)
-	if res.Status != 200 || !strings.Contains(string(res.Body), h["kid"].(string)) || !strings.Contains(string(res.Body), `"alg":"RS512"`) {
+	var set struct {
+		Keys []struct{ Kid, Alg, N, E string }
+	}
+	if err := json.Unmarshal(res.Body, &set); err != nil || res.Status != 200 || len(set.Keys) != 1 || set.Keys[0].Kid != h["kid"] || set.Keys[0].Alg != "RS512" {
 		t.Fatalf("jwks: %d %s", res.Status, res.Body)
+	}
+	n, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].N)
+	e, _ := base64.RawURLEncoding.DecodeString(set.Keys[0].E)
+	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
+	parsed, err := jwt.Parse(tok["access_token"].(string), func(*jwt.Token) (any, error) { return pub, nil }, jwt.WithValidMethods([]string{"RS512"}))
+	if err != nil || !parsed.Valid {
+		t.Fatalf("token does not verify with the published key: %v", err)
 	}
 }
 
@@ -198,9 +212,13 @@ func TestSalesChannelRestrictions(t *testing.T) {
 	noMarket.fails(401, "UNAUTHORIZED", "POST", "/api/orders", create("orders", nil, nil))
 	// Single orders stay readable by id.
 	sc.must(200, "GET", "/api/orders/"+id, nil)
-	// The integration may do all of it.
+	// The integration may do all of it; it names the market of an order.
 	in := integration(t, sb)
 	in.must(200, "GET", "/api/orders", nil)
+	in.fails(422, "VALIDATION_ERROR", "POST", "/api/orders", create("orders", nil, nil))
+	if us := in.must(201, "POST", "/api/orders", create("orders", nil, map[string]any{"market": rel("markets", marketUS)})); us.str("currency_code") != "USD" {
+		t.Errorf("integration order: %v", us.data()["attributes"])
+	}
 	in.must(200, "GET", "/api/webhooks", nil)
 }
 
