@@ -326,10 +326,15 @@
       var request = pending ? JSON.parse(JSON.stringify(pending)) : {
         client_token: token,
         payment_method_category: pick.category,
-        billing_address: address(m.billing_address),
+        // The step shows the usual fields; what else the shop sent (country,
+        // organization, ...) is kept.
+        billing_address: address(Object.assign({}, address(a.data.billing_address), address(m.billing_address))),
         shipping_address: address(a.data.shipping_address),
         customer: a.data.customer && typeof a.data.customer === 'object' ? a.data.customer : undefined
       };
+      if (request.billing_address && !request.billing_address.country && m.country) {
+        request.billing_address.country = m.country; // the purchase country, as Klarna's form assumes
+      }
       if (m.outcome === 'finalize' && !pending) {
         pendingFinalize.set(inst.id, request);
         return a.cb({ approved: true, show_form: true, finalize_required: true });

@@ -94,7 +94,7 @@
       e.preventDefault();
       if (!form.reportValidity()) return;
       var chosen = form.querySelector('input[name=outcome]:checked');
-      post({ type: 'decision', outcome: chosen ? chosen.value : 'test_data', billing_address: collect() });
+      post({ type: 'decision', outcome: chosen ? chosen.value : 'test_data', billing_address: collect(), country: body.dataset.country || '' });
     });
     document.getElementById('cancel').addEventListener('click', cancel);
   } else {
