@@ -78,6 +78,12 @@ func TestCartChangeNullifiesKlarnaPayment(t *testing.T) {
 		t.Fatalf("payment source kept after a cart change: %v", relData(o, "payment_source"))
 	}
 	sc.fails(422, "VALIDATION_ERROR", "PATCH", "/api/orders/"+id, update("orders", id, attrs("_place", true), nil))
+	// So does _refresh.
+	sc.must(201, "POST", "/api/klarna_payments", create("klarna_payments", nil, map[string]any{"order": rel("orders", id)}))
+	o = sc.must(200, "PATCH", "/api/orders/"+id+"?include=payment_source", update("orders", id, attrs("_refresh", true), nil))
+	if relData(o, "payment_source") != nil || o.str("refreshed_at") == "" {
+		t.Fatalf("_refresh: %v", o.data()["attributes"])
+	}
 	// A payment source for a method the order does not use is refused.
 	sc.must(200, "PATCH", "/api/orders/"+id, update("orders", id, nil, map[string]any{"payment_method": rel("payment_methods", "PayMWireEU")}))
 	sc.fails(422, "VALIDATION_ERROR", "POST", "/api/klarna_payments", create("klarna_payments", nil, map[string]any{"order": rel("orders", id)}))
