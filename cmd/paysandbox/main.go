@@ -3,6 +3,7 @@
 //	paysandbox [serve] [flags]   run the emulator (the default)
 //	paysandbox health [--url U]  exit 0 when a running instance answers ready
 //	paysandbox version           print the version
+//	paysandbox scenarios list|validate FILE...
 package main
 
 import (
@@ -38,6 +39,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "paysandbox", version)
 		return 0
+	case "scenarios":
+		return scenariosCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -51,4 +54,6 @@ const usage = `usage:
   paysandbox [serve] [flags]   run the emulator (flags: paysandbox serve -h)
   paysandbox health [--url U]  exit 0 when a running instance answers ready
   paysandbox version           print the version
+  paysandbox scenarios list    the built-in scenarios (and --scenarios DIR's)
+  paysandbox scenarios validate FILE...   check scenario files
 `

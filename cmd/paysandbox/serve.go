@@ -26,6 +26,7 @@ type options struct {
 	seed                             int64
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
+	scenarios                        string
 }
 
 // flags defines every serve flag with its PAYSANDBOX_* environment twin;
@@ -75,6 +76,7 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (env PAYSANDBOX_LOG_LEVEL)")
 	fs.StringVar(&o.adminToken, "admin-token", env("ADMIN_TOKEN", ""), "bearer token that guards /_sandbox (env PAYSANDBOX_ADMIN_TOKEN)")
 	fs.StringVar(&o.adminOrigins, "admin-origins", env("ADMIN_ORIGINS", ""), "comma-separated browser origins allowed to change state through /_sandbox (env PAYSANDBOX_ADMIN_ORIGINS)")
+	fs.StringVar(&o.scenarios, "scenarios", env("SCENARIOS", ""), "directory of your own scenario files, loaded with the built-in ones (env PAYSANDBOX_SCENARIOS)")
 	return o, nil
 }
 
@@ -149,6 +151,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, Version: version, Logger: log,
+		Scenarios: o.scenarios,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)

@@ -96,7 +96,19 @@ var (
 
 // Builtins are the scenarios embedded from scenarios/.
 func Builtins() (*Set, error) {
-	builtinOnce.Do(func() { builtinSet, builtinErr = loadFS(scenarios.FS, ".", "scenarios/", true) })
+	builtinOnce.Do(func() {
+		builtinSet, builtinErr = loadFS(scenarios.FS, ".", "scenarios/", true)
+		if builtinErr == nil {
+			// Listed by provider, then provider-neutral faults, then webhook chaos.
+			rank := func(sc *Scenario) int {
+				if sc.Webhook {
+					return len(Providers)
+				}
+				return slices.Index(Providers, sc.Provider)
+			}
+			slices.SortStableFunc(builtinSet.list, func(a, b *Scenario) int { return rank(a) - rank(b) })
+		}
+	})
 	return builtinSet, builtinErr
 }
 
