@@ -26,10 +26,13 @@ var webhookTopics = []string{
 const circuitThreshold = 30
 
 func webhookPolicy() webhook.Policy {
-	return webhook.Policy{Retries: []time.Duration{
-		time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
-		32 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour,
-	}}
+	return webhook.Policy{
+		Retries: []time.Duration{
+			time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, 16 * time.Minute,
+			32 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour, 8 * time.Hour,
+		},
+		Timeout: 5 * time.Second, // Commerce Layer waits 5 s for an answer
+	}
 }
 
 // Signature is X-CommerceLayer-Signature: base64(HMAC-SHA256(body, secret)).

@@ -476,6 +476,6 @@ func validReturnURL(u string) string {
 // registerHPPJobs registers the status_update retry policy and the timeout
 // job (called when the routes are mounted).
 func (k *Klarna) registerHPPJobs() {
-	k.p.Webhooks.Register(hppWebhooks, webhook.Policy{Retries: hppCallbackRetries()})
+	k.p.Webhooks.Register(hppWebhooks, webhook.Policy{Retries: hppCallbackRetries(), Timeout: 3 * time.Second})
 	k.p.Scheduler.Handle(jobHPPTimeout, k.runHPPTimeout)
 }

@@ -72,6 +72,9 @@ type Policy struct {
 	Retries []time.Duration
 	// Success judges a response; nil means any 2xx.
 	Success func(status int, body []byte) bool
+	// Timeout is how long an attempt may take before it counts as failed;
+	// 0 means 10 seconds.
+	Timeout time.Duration
 	// Prepare stamps each attempt (timestamp, signature headers) just before
 	// it is sent.
 	Prepare func(req *http.Request, d *Delivery, now time.Time) error
@@ -93,7 +96,7 @@ type Sender struct {
 func New(st *store.Store, c *clock.Clock, sch *clock.Scheduler, log *slog.Logger) *Sender {
 	s := &Sender{
 		st: st, clock: c, log: log,
-		client:   &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		client:   &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
 		policies: map[string]Policy{},
 	}
 	sch.Handle(jobKind, s.deliver)
@@ -297,6 +300,12 @@ func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Ti
 	if len(d.Body) > 0 {
 		body = bytes.NewReader(d.Body)
 	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, body)
 	if err != nil {
 		att.Error = "invalid request: " + err.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/paysandbox/paysandbox/emulator"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,20 @@ func TestPendingDeliverySurvivesRestart(t *testing.T) {
 	}
 	if len(rc.Requests()) != 1 {
 		t.Fatalf("receiver got %d", len(rc.Requests()))
+	}
+}
+
+func TestSlowReceiverTimesOutPerPolicy(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	sb.Emulator.Platform().Webhooks.Register("testprov", webhook.Policy{Timeout: 50 * time.Millisecond})
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer slow.Close()
+	defer close(release)
+	enqueue(t, sb, "testprov", "acme", slow.URL)
+	sb.Flush()
+	ds := sb.Webhooks(t, webhook.Filter{})
+	if len(ds) != 1 || ds[0].Status != webhook.Failed || !strings.Contains(ds[0].Attempts[0].Error, "deadline") {
+		t.Fatalf("%+v", ds)
 	}
 }
