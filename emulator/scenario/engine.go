@@ -489,9 +489,7 @@ func (x *exchange) headers() {
 		}
 		if a.c.err != nil && a.c.err.Status == http.StatusTooManyRequests {
 			for k, v := range rateLimitHeaders[x.c.Provider] {
-				if h.Get(k) == "" {
-					h.Set(k, v)
-				}
+				h.Set(k, v)
 			}
 		}
 	}

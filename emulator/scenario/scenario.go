@@ -187,8 +187,7 @@ var Catalogue = []ActionInfo{
 	{"multisafepay", "decline", "the order (path order_id, or the one the request creates) is declined: status declined, notification sent; a direct order answers 400 / 1024", []string{"reason: the order's reason (Declined)"}},
 	{"multisafepay", "uncleared", "the order (path order_id, or the one the request creates) goes to manual review: status uncleared, notification sent", nil},
 	{"multisafepay", "expire", "the order (path order_id, or the one the request creates) expires now: status expired, notification sent", nil},
-	{"commercelayer", "mismatch-amounts", "the order's Klarna payment no longer matches the order's amount (mismatched_amounts true): the order cannot be placed until the payment is _update-d", nil},
-	{"commercelayer", "deplete-stock", "the stock of the order's SKUs runs out: placing answers 422 OUT_OF_STOCK until restocked", nil},
+	{"commercelayer", "mismatch-amounts", "the order's Klarna payment (path orders/{id}) falls out of date, as when the order's total moved after its session opened: mismatched_amounts reads true and the order cannot be placed until the payment is _update-d", nil},
 	{"commercelayer", "revoke-token", "the request's access token is revoked: this and later calls answer 401 INVALID_TOKEN until a new token is issued", nil},
 }
 
