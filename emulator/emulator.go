@@ -180,7 +180,14 @@ func (e *Emulator) Journal() *journal.Journal { return e.journal }
 func (e *Emulator) Providers() []Provider { return e.providers }
 
 // SetReady flips what /_sandbox/health answers (false while draining).
-func (e *Emulator) SetReady(v bool) { e.ready.Store(v) }
+// Draining also ends requests a scenario keeps hanging, so they do not hold
+// up the shutdown.
+func (e *Emulator) SetReady(v bool) {
+	e.ready.Store(v)
+	if !v {
+		e.scenarios.Close()
+	}
+}
 
 // Close stops background work and closes the data file.
 func (e *Emulator) Close() error {

@@ -302,15 +302,18 @@ func (x *exchange) run(apps []*application) {
 	// Actions before the handler, in order; an answer ends the request.
 	for i := 0; i < len(active); i++ {
 		a := active[i]
-		answered, skipped := x.before(a)
+		answer, skipped := x.before(a)
 		if skipped {
 			active = slices.Delete(active, i, i+1)
 			i--
 			continue
 		}
-		if answered {
-			x.applied = append(x.applied, a)
+		if answer != nil {
+			x.applied = append(x.applied, active[:i+1]...)
 			x.refundAll(active[i+1:], "another scenario answered first")
+			x.headers()
+			x.mark()
+			answer()
 			return
 		}
 	}
@@ -420,9 +423,10 @@ func (x *exchange) hasAfter(a *application) bool {
 	return false
 }
 
-// before runs a's before-actions. answered: the request has been answered
-// (an action's own answer or error); skipped: the step does not apply.
-func (x *exchange) before(a *application) (answered, skipped bool) {
+// before runs a's before-actions. answer, when not nil, writes the answer
+// an action gave (its own, or its error in the provider's format); skipped:
+// the step does not apply.
+func (x *exchange) before(a *application) (answer func(), skipped bool) {
 	for _, ar := range a.c.actions {
 		act, _ := x.e.action(a.sc.Provider, ar.Name)
 		if act.Before == nil {
@@ -433,28 +437,20 @@ func (x *exchange) before(a *application) (answered, skipped bool) {
 		switch {
 		case errors.Is(err, platform.ErrActionSkipped):
 			x.skip(a, skipReason(err))
-			return false, true
+			return nil, true
 		case err != nil:
-			x.applied = append(x.applied, a)
-			x.headers()
-			x.mark()
-			x.applied = x.applied[:len(x.applied)-1] // run() appends it
-			x.c.Renderer.RenderError(x.w, x.r, err)
-			return true, false
+			return func() { x.c.Renderer.RenderError(x.w, x.r, err) }, false
 		case call.Status != 0:
-			x.applied = append(x.applied, a)
-			x.headers()
-			x.mark()
-			x.applied = x.applied[:len(x.applied)-1]
-			if len(call.Body) > 0 && x.w.Header().Get("Content-Type") == "" {
-				x.w.Header().Set("Content-Type", "application/json")
-			}
-			x.w.WriteHeader(call.Status)
-			_, _ = x.w.Write(call.Body)
-			return true, false
+			return func() {
+				if len(call.Body) > 0 && x.w.Header().Get("Content-Type") == "" {
+					x.w.Header().Set("Content-Type", "application/json")
+				}
+				x.w.WriteHeader(call.Status)
+				_, _ = x.w.Write(call.Body)
+			}, false
 		}
 	}
-	return false, false
+	return nil, false
 }
 
 func skipReason(err error) string {
