@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
@@ -237,5 +238,46 @@ func TestBadUserFileStopsStartUp(t *testing.T) {
 	_, err := emulator.New(emulator.Config{DataPath: filepath.Join(t.TempDir(), "x.db"), Scenarios: dir})
 	if err == nil || !strings.Contains(err.Error(), "bad.yaml:5:5: unknown key \"eror\" in a step (did you mean \"error\"?)") {
 		t.Fatalf("start-up error %v", err)
+	}
+}
+
+// TestAdvanceClockAndEventMatch: a user's scenarios with the neutral
+// advance-clock action and a webhook scenario matching an event.
+func TestAdvanceClockAndEventMatch(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "mine.yaml"), `
+name: two-days-later
+provider: klarna
+description: Reading a session happens two days later.
+match: {method: GET, path: "/payments/v1/sessions/{id}"}
+steps:
+  - action: {name: advance-clock, params: {by: 49h}}
+---
+name: declines-go-missing
+provider: multisafepay
+description: Notifications of declined orders never arrive.
+match: {event: declined}
+steps:
+  - webhook: {type: drop, attempts: all}
+`)
+	sb := start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.Scenarios = dir }))
+	id, _ := openSession(t, sb)
+	before := sb.Now(kTenant)
+	r := klarna(t, sb, http.MethodGet, "/payments/v1/sessions/"+id, nil, scHeader, "two-days-later")
+	wantKlarnaError(t, r, http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+	if d := sb.Now(kTenant).Sub(before); d < 49*time.Hour {
+		t.Fatalf("clock moved %v", d)
+	}
+
+	rc := sandboxtest.NewReceiver(t)
+	arm(t, sb, "declines-go-missing", obj{"tenant": mspKey, "times": 0})
+	mspData(t, msp(t, sb, http.MethodPost, "/orders", cardOrder(rc)))
+	declined := cardOrder(rc)
+	declined["gateway_info"].(obj)["card_number"] = "4012001038488884"
+	wantMSPError(t, msp(t, sb, http.MethodPost, "/orders", declined), http.StatusBadRequest, 1024)
+	sb.Flush()
+	got := notified(t, rc)
+	if len(got) != 1 || got[0] != "completed" {
+		t.Fatalf("notifications %v", got)
 	}
 }

@@ -745,7 +745,7 @@ func (e *Engine) takeArmed(provider, tenant string, rv *reqView) []*application 
 	defer e.mu.Unlock()
 	var cands []*armed
 	for _, a := range e.armed {
-		if a.sc.Webhook || !a.sc.appliesTo(provider) || (a.Tenant != "*" && a.Tenant != tenant) || (a.Tenant != "*" && tenant == "") {
+		if a.sc.Webhook || !a.sc.appliesTo(provider) || (a.Tenant != "*" && a.Tenant != tenant) {
 			continue
 		}
 		cands = append(cands, a)
