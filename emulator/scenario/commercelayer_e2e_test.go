@@ -11,12 +11,12 @@ import (
 
 // Commerce Layer scenarios need the provider's scenario support
 // (emulator/commercelayer/scenarios.go: its actions and the rendering of a
-// scenario's error as JSON:API). Until it is in, these tests are skipped.
+// scenario's error as JSON:API).
 func needCommerceLayer(t *testing.T, sb *sandboxtest.Sandbox) {
 	t.Helper()
 	sc := sb.Emulator.Scenarios().Set().Get("cl-mismatched-amounts")
 	if ok, why := sb.Emulator.Scenarios().Available(sc); !ok {
-		t.Skipf("Commerce Layer scenario support is not in yet (%s): emulator/commercelayer was still being written, see the scenario engine's report", why)
+		t.Fatalf("Commerce Layer scenario support is missing: %s", why)
 	}
 }
 

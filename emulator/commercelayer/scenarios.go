@@ -1,0 +1,133 @@
+package commercelayer
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// Scenario support (docs/scenarios.md): the state changes scenarios may ask
+// of Commerce Layer, on the provider's own records, and the rendering of a
+// scenario's error as a JSON:API error.
+
+// ScenarioActions implements platform.ScenarioActor.
+func (cl *CommerceLayer) ScenarioActions() []platform.ScenarioAction {
+	return []platform.ScenarioAction{
+		{Provider: provider, Name: "mismatch-amounts", Before: cl.scenarioMismatch},
+		{Provider: provider, Name: "revoke-token", Before: cl.scenarioRevokeToken},
+	}
+}
+
+func skipf(format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
+}
+
+// scenarioMismatch makes the order's Klarna payment out of date, as when the
+// order's total moved after the session opened: mismatched_amounts reads
+// true, _place is refused, and _update on the payment pushes the cart again.
+func (cl *CommerceLayer) scenarioMismatch(c *platform.ActionCall) error {
+	vars := mux.Vars(c.Request)
+	if vars["type"] != "orders" || vars["id"] == "" {
+		return skipf("the request names no order")
+	}
+	id := vars["id"]
+	return cl.p.Store.Update(provider, c.Tenant, func(tx *store.Tx) error {
+		var o Order
+		if err := tx.Get("orders", id, &o); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return skipf("no order %s", id)
+			}
+			return err
+		}
+		if o.PaymentSource == nil || o.PaymentSource.Type != "klarna_payments" {
+			return skipf("order %s does not pay with a Klarna payment", id)
+		}
+		var kp KlarnaPayment
+		if err := tx.Get("klarna_payments", o.PaymentSource.ID, &kp); err != nil {
+			return skipf("no Klarna payment %s", o.PaymentSource.ID)
+		}
+		if kp.SessionAmount != o.T.TotalWithTaxes {
+			return nil // already out of date
+		}
+		// The session holds the order as it was before a 1.00 change.
+		if kp.SessionAmount >= 100 {
+			kp.SessionAmount -= 100
+		} else {
+			kp.SessionAmount += 100
+		}
+		return tx.Put("klarna_payments", kp.ID, kp)
+	})
+}
+
+// scenarioRevokeToken revokes the request's access token (as POST
+// /oauth/revoke does) and answers this call as any later one with it.
+func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
+	tok := bearer(c.Request)
+	claims, err := cl.auth.verify(tok, false)
+	if err != nil {
+		return skipf("the request has no token of this emulator")
+	}
+	exp := claims.ExpiresAt.Time
+	err = cl.p.Store.Update(provider, claims.Organization.Slug, func(tx *store.Tx) error {
+		return tx.Put(colRevoked, tokenHash(tok), map[string]any{"expires_at": exp, "client_id": claims.Application.ClientID})
+	})
+	if err != nil {
+		return err
+	}
+	return errInvalidToken
+}
+
+// fromScenario turns a scenario's error into a JSON:API error; Field is a
+// JSON pointer (/data/attributes/quantity).
+func fromScenario(err error) error {
+	var se *platform.ScenarioError
+	if !errors.As(err, &se) {
+		return err
+	}
+	code := se.Code
+	if code == "" {
+		code = scenarioCode(se.Status)
+	}
+	title := se.Message
+	if title == "" {
+		title = http.StatusText(se.Status)
+	}
+	e := &jsonapi.Error{Status: se.Status, Code: code, Title: title, Detail: title, Pointer: se.Field}
+	if se.Field != "" {
+		e.Detail = se.Field[strings.LastIndex(se.Field, "/")+1:] + " - " + title
+	}
+	return e
+}
+
+// scenarioCode is Commerce Layer's usual code for a status.
+func scenarioCode(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "BAD_REQUEST"
+	case http.StatusUnauthorized:
+		return "UNAUTHORIZED"
+	case http.StatusForbidden:
+		return "FORBIDDEN"
+	case http.StatusNotFound:
+		return "RECORD_NOT_FOUND"
+	case http.StatusConflict:
+		return "CONFLICT"
+	case http.StatusUnprocessableEntity:
+		return "VALIDATION_ERROR"
+	case http.StatusLocked:
+		return "LOCKED"
+	case http.StatusTooManyRequests:
+		return "TOO_MANY_REQUESTS"
+	}
+	if status >= 500 {
+		return "INTERNAL_SERVER_ERROR"
+	}
+	return strings.ToUpper(strings.ReplaceAll(http.StatusText(status), " ", "_"))
+}
