@@ -36,11 +36,13 @@ func (e *Emulator) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
-	e.admin.Routes(r)
-	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+	// Providers first: the router tries routes in order, and provider calls
+	// are the hot path (each provider's routes sit in per-prefix groups).
 	for _, p := range e.providers {
 		p.Routes(r)
 	}
+	e.admin.Routes(r)
+	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
 	r.NotFoundHandler = http.HandlerFunc(e.admin.NotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(e.admin.MethodNotAllowed)
