@@ -30,8 +30,8 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 	return []Provider{kl, msp, cl}, nil
 }
 
-// routes is the whole surface: the admin API under /_sandbox, then each
-// provider at its vendor's own paths.
+// routes is the whole surface: each provider at its vendor's own paths, then
+// the admin and scenario APIs under /_sandbox.
 func (e *Emulator) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
