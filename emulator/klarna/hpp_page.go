@@ -225,6 +225,7 @@ func writePage(w http.ResponseWriter, status int, csp, name string, data any) {
 
 // pageError answers a browser-facing page with an HTML error.
 func pageError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	err = fromScenario(err) // a scenario's error reads as Klarna's own
 	var e *Error
 	if !errors.As(err, &e) {
 		log.Error("klarna: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
