@@ -73,10 +73,14 @@ func (w *world) open() {
 
 // klarnaApprovalStep chooses Klarna, waits for its widget, places the order
 // and returns the approval step's iframe.
-func (w *world) klarnaApprovalStep() *chromedp.Node {
+func (w *world) klarnaApprovalStep() *chromedp.Node { return w.widgetApprovalStep("#method-klarna") }
+
+// widgetApprovalStep is klarnaApprovalStep for any method that pays in the
+// page with Klarna's widget (Klarna itself, Commerce Layer's klarna_payments).
+func (w *world) widgetApprovalStep(methodInput string) *chromedp.Node {
 	w.open()
-	w.tab.Do("choose Klarna and wait for the widget",
-		chromedp.Click(chromedp.CSS("#method-klarna")),
+	w.tab.Do("choose "+methodInput+" and wait for Klarna's widget",
+		chromedp.Click(chromedp.CSS(methodInput)),
 		state("klarna-ready"),
 		chromedp.Poll[chromedp.Void](`document.querySelector('#klarna-payments-container iframe').offsetHeight > 20`),
 	)
@@ -331,4 +335,67 @@ func TestMerchantTextIsEscaped(t *testing.T) {
 		t.Fatalf("payment page shows %q", got)
 	}
 	w.tab.Do("nothing ran on MultiSafepay's page", noXSS)
+}
+
+// clAPI reads Commerce Layer as the default organization's integration.
+func (w *world) clAPI(path string) map[string]any {
+	w.t.Helper()
+	tok := w.sb.Do(w.t, http.MethodPost, "/oauth/token", map[string]string{
+		"grant_type": "client_credentials", "client_id": "paysandbox-integration", "client_secret": "paysandbox-integration-secret"})
+	if tok.Status != http.StatusOK {
+		w.t.Fatalf("integration token: %d %s", tok.Status, tok.Body)
+	}
+	r := w.sb.Do(w.t, http.MethodGet, path, nil, "Authorization", "Bearer "+tok.JSON(w.t)["access_token"].(string),
+		"Accept", "application/vnd.api+json")
+	if r.Status != http.StatusOK {
+		w.t.Fatalf("GET %s: %d %s", path, r.Status, r.Body)
+	}
+	return r.JSON(w.t)["data"].(map[string]any)["attributes"].(map[string]any)
+}
+
+// The Commerce Layer checkout: the shop builds the order at Commerce Layer,
+// the page authorizes with Klarna's widget using the klarna_payment's client
+// token, the shop sends the token back and places the order; Klarna's Order
+// Management shows the same money.
+func TestCommerceLayerKlarnaApprove(t *testing.T) {
+	w := newWorld(t, nil)
+	frame := w.widgetApprovalStep("#method-commercelayer")
+	w.choose(frame, "approve")
+	w.tab.Do("the order is placed", state("placed"))
+
+	placed := w.mustEvent("commercelayer", "order")
+	if auth := w.mustEvent("commercelayer", "authorized"); auth.AuthorizationToken == "" || auth.AuthorizationToken != placed.AuthorizationToken {
+		t.Fatalf("authorized %+v, placed %+v", auth, placed)
+	}
+	o := w.clAPI("/api/orders/" + placed.OrderID)
+	if o["status"] != "placed" || o["payment_status"] != "authorized" {
+		t.Fatalf("commerce layer order %v / %v", o["status"], o["payment_status"])
+	}
+	details := o["payment_source_details"].(map[string]any)
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("PK_TEST_paysandbox:sandbox")) // the default Klarna gateway
+	r := w.sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+details["klarna_id"].(string), nil, "Authorization", auth)
+	if r.Status != http.StatusOK {
+		t.Fatalf("klarna order: %d %s", r.Status, r.Body)
+	}
+	ko := r.JSON(t)
+	if ko["status"] != "AUTHORIZED" || ko["order_amount"] != o["total_amount_with_taxes_cents"] {
+		t.Fatalf("klarna order %v %v, commerce layer total %v", ko["status"], ko["order_amount"], o["total_amount_with_taxes_cents"])
+	}
+	if st := w.status(); !strings.Contains(st, o["number"].(string)) || !strings.Contains(st, details["klarna_id"].(string)) {
+		t.Fatalf("status %q", st)
+	}
+}
+
+func TestCommerceLayerKlarnaDeny(t *testing.T) {
+	w := newWorld(t, nil)
+	frame := w.widgetApprovalStep("#method-commercelayer")
+	w.choose(frame, "deny")
+	w.tab.Do("the page says declined", state("declined"))
+	if e, ok := w.event("commercelayer", "authorized"); ok {
+		t.Fatalf("a declined payment reached the server: %+v", e)
+	}
+	opened := w.mustEvent("commercelayer", "session")
+	if o := w.clAPI("/api/orders/" + opened.OrderID); o["status"] == "placed" || o["payment_status"] != "unpaid" {
+		t.Fatalf("commerce layer order %v / %v", o["status"], o["payment_status"])
+	}
 }

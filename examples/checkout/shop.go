@@ -72,7 +72,7 @@ const (
 
 // Event is something the shop's server learnt about a payment.
 type Event struct {
-	Flow               string `json:"flow"` // klarna, klarna-hpp, multisafepay
+	Flow               string `json:"flow"` // klarna, klarna-hpp, multisafepay, commercelayer
 	Kind               string `json:"kind"` // session, authorized, order, declined, cancelled, ...
 	SessionID          string `json:"session_id,omitempty"`
 	AuthorizationToken string `json:"authorization_token,omitempty"`
@@ -85,10 +85,11 @@ type Shop struct {
 	cfg Config
 	mux *http.ServeMux
 
-	mu     sync.Mutex
-	events []Event
-	run    string // tells this run's order references from earlier runs'
-	seq    int
+	mu       sync.Mutex
+	events   []Event
+	clTokens map[string]string // Commerce Layer order id -> the sales channel token that made it
+	run      string            // tells this run's order references from earlier runs'
+	seq      int
 }
 
 // NewShop builds the shop.
@@ -103,7 +104,7 @@ func NewShop(cfg Config) *Shop {
 		cfg.Cart = DefaultCart()
 	}
 	cfg.Emulator = strings.TrimRight(cfg.Emulator, "/")
-	s := &Shop{cfg: cfg, mux: http.NewServeMux(), run: randomHex(3)}
+	s := &Shop{cfg: cfg, mux: http.NewServeMux(), run: randomHex(3), clTokens: map[string]string{}}
 	for _, name := range []string{"checkout.js", "style.css"} {
 		s.mux.HandleFunc("GET /static/"+name, func(w http.ResponseWriter, r *http.Request) {
 			http.ServeFileFS(w, r, static, "static/"+name)
@@ -117,6 +118,7 @@ func NewShop(cfg Config) *Shop {
 	s.mux.HandleFunc("POST /api/multisafepay/order", s.mspOrder)
 	s.mux.HandleFunc("GET /return/multisafepay", s.mspReturn)
 	s.mux.HandleFunc("POST /api/commercelayer/checkout", s.commerceLayer)
+	s.mux.HandleFunc("POST /api/commercelayer/place", s.commerceLayerPlace)
 	s.mux.HandleFunc("GET /api/events", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Events()) })
 	return s
 }
@@ -407,10 +409,211 @@ func (s *Shop) mspReturn(w http.ResponseWriter, r *http.Request) {
 
 // --- Commerce Layer with klarna_payments: not wired yet (see docs/frontend.md).
 
-func (s *Shop) commerceLayer(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusNotImplemented, map[string]string{
-		"error": "The Commerce Layer flow of this example is a stub: paysandbox's Commerce Layer provider is not finished yet.",
+// Commerce Layer with Klarna: the shop's server runs the Commerce Layer
+// checkout as its JS SDK would (a sales channel token, an order with line
+// items, addresses, shipping, the Klarna payment method, a klarna_payment);
+// the page authorizes with Klarna's widget using the klarna_payment's
+// client_token, and the server sends the token back and places the order.
+
+// The Commerce Layer default world's EU market and SKUs (fixtures/commercelayer).
+const (
+	clScope         = "market:code:EU"
+	clPaymentMethod = "PayMKlarEU"
+	clSalesChannel  = "paysandbox-sales-channel"
+)
+
+var clCart = []struct {
+	SKU      string
+	Quantity int
+}{{"TSHIRTMMFFFFFF000000LXXX", 2}, {"MUGXXXXX000000FFFFFF", 1}}
+
+type clDoc struct {
+	Data struct {
+		ID         string         `json:"id"`
+		Attributes map[string]any `json:"attributes"`
+	} `json:"data"`
+}
+
+type clList struct {
+	Data []struct {
+		ID string `json:"id"`
+	} `json:"data"`
+}
+
+func clData(typ, id string, attrs map[string]any, rels map[string]string) map[string]any {
+	d := map[string]any{"type": typ}
+	if id != "" {
+		d["id"] = id
+	}
+	if attrs != nil {
+		d["attributes"] = attrs
+	}
+	if rels != nil {
+		r := map[string]any{}
+		for name, ref := range rels {
+			typ, id, _ := strings.Cut(ref, "/")
+			r[name] = map[string]any{"data": map[string]string{"type": typ, "id": id}}
+		}
+		d["relationships"] = r
+	}
+	return map[string]any{"data": d}
+}
+
+func (s *Shop) cl(token, method, path string, body, out any) error {
+	return s.call(method, s.cfg.Emulator+path, body, out, func(req *http.Request) {
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Accept", "application/vnd.api+json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/vnd.api+json")
+		}
 	})
+}
+
+// commerceLayer opens the checkout and answers with what the widget needs.
+func (s *Shop) commerceLayer(w http.ResponseWriter, r *http.Request) {
+	var b billing
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&b); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "send the billing address as JSON"})
+		return
+	}
+	out, err := s.clCheckout(b)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	s.record(Event{Flow: "commercelayer", Kind: "session", SessionID: out.SessionID, OrderID: out.OrderID})
+	writeJSON(w, http.StatusOK, out)
+}
+
+type clCheckout struct {
+	OrderID         string `json:"order_id"`
+	KlarnaPaymentID string `json:"klarna_payment_id"`
+	SessionID       string `json:"session_id"`
+	ClientToken     string `json:"client_token"`
+	Categories      []struct {
+		Identifier string `json:"identifier"`
+		Name       string `json:"name"`
+	} `json:"payment_method_categories"`
+	Token string `json:"-"`
+}
+
+func (s *Shop) clCheckout(b billing) (*clCheckout, error) {
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err := s.call(http.MethodPost, s.cfg.Emulator+"/oauth/token",
+		map[string]string{"grant_type": "client_credentials", "client_id": clSalesChannel, "scope": clScope}, &tok, func(*http.Request) {})
+	if err != nil {
+		return nil, err
+	}
+	t := tok.AccessToken
+	var order clDoc
+	if err := s.cl(t, http.MethodPost, "/api/orders", clData("orders", "", nil, nil), &order); err != nil {
+		return nil, err
+	}
+	id := order.Data.ID
+	for _, line := range clCart {
+		err := s.cl(t, http.MethodPost, "/api/line_items", clData("line_items", "",
+			map[string]any{"sku_code": line.SKU, "quantity": line.Quantity}, map[string]string{"order": "orders/" + id}), nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	var addr clDoc
+	err = s.cl(t, http.MethodPost, "/api/addresses", clData("addresses", "", map[string]any{
+		"first_name": b.GivenName, "last_name": b.FamilyName, "line_1": b.StreetAddress, "city": b.City,
+		"zip_code": b.PostalCode, "state_code": "NW", "country_code": "DE", "phone": "+49 1522 113356", "email": b.Email,
+	}, nil), &addr)
+	if err != nil {
+		return nil, err
+	}
+	err = s.cl(t, http.MethodPatch, "/api/orders/"+id, clData("orders", id,
+		map[string]any{"customer_email": b.Email, "_billing_address_same_as_shipping": true},
+		map[string]string{"shipping_address": "addresses/" + addr.Data.ID}), nil)
+	if err != nil {
+		return nil, err
+	}
+	// Every shipment takes its cheapest shipping method.
+	var shipments clList
+	if err := s.cl(t, http.MethodGet, "/api/orders/"+id+"/shipments", nil, &shipments); err != nil {
+		return nil, err
+	}
+	for _, sh := range shipments.Data {
+		var methods clList
+		if err := s.cl(t, http.MethodGet, "/api/shipments/"+sh.ID+"/available_shipping_methods?sort=price_amount_cents", nil, &methods); err != nil {
+			return nil, err
+		}
+		if len(methods.Data) == 0 {
+			return nil, fmt.Errorf("commerce layer offers no shipping method for shipment %s", sh.ID)
+		}
+		err := s.cl(t, http.MethodPatch, "/api/shipments/"+sh.ID, clData("shipments", sh.ID, nil,
+			map[string]string{"shipping_method": "shipping_methods/" + methods.Data[0].ID}), nil)
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = s.cl(t, http.MethodPatch, "/api/orders/"+id, clData("orders", id, nil,
+		map[string]string{"payment_method": "payment_methods/" + clPaymentMethod}), nil)
+	if err != nil {
+		return nil, err
+	}
+	var kp clDoc
+	err = s.cl(t, http.MethodPost, "/api/klarna_payments", clData("klarna_payments", "", nil, map[string]string{"order": "orders/" + id}), &kp)
+	if err != nil {
+		return nil, err
+	}
+	out := &clCheckout{OrderID: id, KlarnaPaymentID: kp.Data.ID, Token: t}
+	out.SessionID, _ = kp.Data.Attributes["session_id"].(string)
+	out.ClientToken, _ = kp.Data.Attributes["client_token"].(string)
+	raw, _ := json.Marshal(kp.Data.Attributes["payment_methods"])
+	_ = json.Unmarshal(raw, &out.Categories)
+	if out.ClientToken == "" || len(out.Categories) == 0 {
+		return nil, errors.New("commerce layer's klarna_payment has no client token or payment methods")
+	}
+	s.mu.Lock()
+	s.clTokens[id] = t
+	s.mu.Unlock()
+	return out, nil
+}
+
+// commerceLayerPlace sends the authorization token back and places the order.
+func (s *Shop) commerceLayerPlace(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		OrderID            string `json:"order_id"`
+		KlarnaPaymentID    string `json:"klarna_payment_id"`
+		SessionID          string `json:"session_id"`
+		AuthorizationToken string `json:"authorization_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&in); err != nil || in.AuthorizationToken == "" || in.OrderID == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "order_id and authorization_token are required"})
+		return
+	}
+	s.mu.Lock()
+	t := s.clTokens[in.OrderID]
+	s.mu.Unlock()
+	if t == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "unknown order"})
+		return
+	}
+	s.record(Event{Flow: "commercelayer", Kind: "authorized", SessionID: in.SessionID, AuthorizationToken: in.AuthorizationToken, OrderID: in.OrderID})
+	err := s.cl(t, http.MethodPatch, "/api/klarna_payments/"+in.KlarnaPaymentID,
+		clData("klarna_payments", in.KlarnaPaymentID, map[string]any{"auth_token": in.AuthorizationToken}, nil), nil)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	var order clDoc
+	if err := s.cl(t, http.MethodPatch, "/api/orders/"+in.OrderID, clData("orders", in.OrderID, map[string]any{"_place": true}, nil), &order); err != nil {
+		fail(w, err)
+		return
+	}
+	number, _ := order.Data.Attributes["number"].(string)
+	status, _ := order.Data.Attributes["status"].(string)
+	details, _ := order.Data.Attributes["payment_source_details"].(map[string]any)
+	klarnaID, _ := details["klarna_id"].(string)
+	total, _ := order.Data.Attributes["formatted_total_amount_with_taxes"].(string)
+	s.record(Event{Flow: "commercelayer", Kind: "order", SessionID: in.SessionID, AuthorizationToken: in.AuthorizationToken, OrderID: in.OrderID, Status: status})
+	writeJSON(w, http.StatusOK, map[string]string{"order_id": in.OrderID, "number": number, "status": status, "klarna_order_id": klarnaID, "total": total})
 }
 
 // --- Calling the vendors

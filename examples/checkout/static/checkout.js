@@ -8,7 +8,7 @@
   var statusEl = document.getElementById('status');
   var container = document.getElementById('klarna-payments-container');
   var sdkLoaded = false;
-  var klarna = null; // {session_id, category} once a Klarna session is open
+  var klarna = null; // {flow, session_id, category, ...} once a Klarna session is open
 
   function say(text, state) {
     statusEl.textContent = text; // never innerHTML: messages carry server text
@@ -18,6 +18,13 @@
   function method() {
     var checked = form.querySelector('input[name=method]:checked');
     return checked ? checked.value : '';
+  }
+
+  // klarnaFlow is the chosen flow that pays in this page with Klarna's
+  // widget: Klarna directly, or Commerce Layer's klarna_payments.
+  function klarnaFlow() {
+    var m = method();
+    return m === 'klarna' || m === 'commercelayer' ? m : '';
   }
 
   function billing() {
@@ -48,21 +55,27 @@
   // Klarna's SDK calls this once it has loaded.
   window.klarnaAsyncCallback = function () {
     sdkLoaded = true;
-    if (method() === 'klarna') startKlarna();
+    if (klarnaFlow()) startKlarna();
   };
 
   form.addEventListener('change', function (e) {
     if (e.target.name !== 'method') return;
-    container.hidden = method() !== 'klarna';
-    if (method() === 'klarna') startKlarna();
+    container.hidden = !klarnaFlow();
+    if (klarnaFlow()) startKlarna();
   });
 
-  // startKlarna opens a Klarna session on the server and shows Klarna's widget.
+  // startKlarna opens a Klarna session on the server (directly, or through a
+  // Commerce Layer klarna_payment) and shows Klarna's widget.
   function startKlarna() {
-    if (!sdkLoaded || klarna) return;
+    var flow = klarnaFlow();
+    if (!sdkLoaded || (klarna && klarna.flow === flow)) return;
+    klarna = null;
     say('Loading Klarna…', 'loading');
-    post('/api/klarna/session').then(function (s) {
-      klarna = { session_id: s.session_id, category: s.payment_method_categories[0].identifier };
+    var opened = flow === 'commercelayer' ? post('/api/commercelayer/checkout', billing()) : post('/api/klarna/session');
+    opened.then(function (s) {
+      if (klarnaFlow() !== flow) return; // the shopper chose something else meanwhile
+      klarna = { flow: flow, session_id: s.session_id, category: s.payment_method_categories[0].identifier,
+        order_id: s.order_id, klarna_payment_id: s.klarna_payment_id };
       Klarna.Payments.init({ client_token: s.client_token });
       Klarna.Payments.load({ container: '#klarna-payments-container', payment_method_category: klarna.category }, {}, function (res) {
         if (res.show_form) {
@@ -93,6 +106,15 @@
     if (res.approved && res.authorization_token) {
       say('Approved: placing the order…', 'placing');
       // The token goes to the server, which places the order.
+      if (klarna.flow === 'commercelayer') {
+        post('/api/commercelayer/place', { order_id: klarna.order_id, klarna_payment_id: klarna.klarna_payment_id,
+          session_id: klarna.session_id, authorization_token: res.authorization_token })
+          .then(function (o) {
+            say('Thank you! Commerce Layer order ' + o.number + ' (' + o.total + ') is placed; Klarna order ' + o.klarna_order_id + '.', 'placed');
+          })
+          .catch(fail);
+        return;
+      }
       post('/api/klarna/order', { session_id: klarna.session_id, authorization_token: res.authorization_token })
         .then(function (o) {
           say('Thank you! Klarna order ' + o.order_id + ' is placed (fraud status ' + o.fraud_status + ').', 'placed');
@@ -112,6 +134,7 @@
     if (!form.reportValidity()) return;
     switch (method()) {
       case 'klarna':
+      case 'commercelayer':
         payWithKlarna();
         break;
       case 'klarna-hpp':
@@ -121,9 +144,6 @@
       case 'multisafepay':
         say('Going to MultiSafepay…', 'redirecting');
         post('/api/multisafepay/order').then(function (r) { location.assign(r.payment_url); }).catch(fail);
-        break;
-      case 'commercelayer':
-        post('/api/commercelayer/checkout').catch(fail);
         break;
     }
   });
