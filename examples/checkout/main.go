@@ -1,7 +1,8 @@
 // Command checkout is paysandbox's example shop: a checkout page (plain HTML
 // and JavaScript, no build step) that pays with Klarna's JS SDK widget,
-// Klarna's Hosted Payment Page or MultiSafepay's payment page, all served by
-// paysandbox. Start paysandbox, then this:
+// Klarna's Hosted Payment Page, MultiSafepay's payment page or a Commerce
+// Layer order paid with Klarna's widget, all served by paysandbox. Start
+// paysandbox, then this:
 //
 //	go run ./cmd/paysandbox
 //	go run ./examples/checkout
