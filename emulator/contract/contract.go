@@ -215,9 +215,14 @@ func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
 	case err != nil:
 		return &Violation{Kind: NoOperation, Reason: "no such operation"}
 	}
+	return validateRoute(r, route, params, body)
+}
+
+// validateRoute validates r against one operation, leaving r.Body readable.
+func validateRoute(r *http.Request, route *routers.Route, params map[string]string, body []byte) *Violation {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: reqOptions}
-	err = openapi3filter.ValidateRequest(r.Context(), in)
+	err := openapi3filter.ValidateRequest(r.Context(), in)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err == nil {
 		return nil
@@ -246,14 +251,7 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 	for i, name := range known.specNames {
 		params[name] = vars[known.callerVars[i]]
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: known.route, Options: reqOptions}
-	err := openapi3filter.ValidateRequest(r.Context(), in)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err == nil {
-		return nil
-	}
-	return toViolation(err)
+	return validateRoute(r, known.route, params, body)
 }
 
 // resolve finds the operation for method and template, or returns nil (the
