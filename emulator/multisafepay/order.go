@@ -24,6 +24,7 @@ const (
 	typeRedirect    = "redirect"
 	typeDirect      = "direct"
 	typePaymentLink = "paymentlink"
+	typeCheckout    = "checkout" // FastCheckout: answered like a redirect
 )
 
 // Outcomes a person (or a test) picks on the payment page.
@@ -88,6 +89,14 @@ type Order struct {
 	Refunds            []Refund  `json:"refunds,omitempty"`
 	StatusBeforeRefund string    `json:"status_before_refund,omitempty"`
 	ExcludeOrder       bool      `json:"exclude_order,omitempty"`
+	// Recurring payments: the model, and the token used or left behind.
+	RecurringModel string `json:"recurring_model,omitempty"`
+	RecurringID    string `json:"recurring_id,omitempty"`
+	RecurringFlow  string `json:"recurring_flow,omitempty"`
+	// CaptureOf names the manual-capture order a partial capture took from.
+	CaptureOf string `json:"capture_of,omitempty"`
+	// Chargeback is the chargeback transaction of a disputed payment.
+	Chargeback *Refund `json:"chargeback,omitempty"`
 }
 
 // Transition is a status change due at a time.
@@ -183,7 +192,7 @@ func (o *Order) next() *Transition {
 		return &Transition{At: o.ExpiresAt, Status: stExpired, Financial: stExpired}
 	case o.Status == stCompleted && !o.ShipBy.IsZero() && o.Shipping == nil:
 		return &Transition{At: o.ShipBy, Status: stExpired, Financial: stExpired, Reason: "not shipped in time"}
-	case o.authorizedForCapture() && len(o.Captures) == 0 && !o.CaptureExpiry.IsZero():
+	case o.authorizedForCapture() && !o.CaptureExpiry.IsZero():
 		return &Transition{At: o.CaptureExpiry, Status: stVoid, Financial: stVoid, Reason: "authorization expired"}
 	}
 	return nil
@@ -251,7 +260,7 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 func (o *Order) refundable() bool {
 	switch o.Status {
 	case stCompleted, stShipped, stPartialRefunded:
-		return !o.authorizedForCapture() || len(o.Captures) > 0
+		return !o.ManualCapture || o.FinancialStatus == stCompleted
 	}
 	return false
 }

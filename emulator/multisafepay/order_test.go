@@ -30,7 +30,7 @@ func gw(t *testing.T, id string) *Gateway {
 
 func newOrder(g *Gateway) *Order {
 	o := &Order{OrderID: "o-1", Amount: 10000, Currency: "EUR", Status: stInitialized, FinancialStatus: stInitialized,
-		Created: t0, Modified: t0, ExpiresAt: t0.Add(g.Expiry), Gateway: g.ID, GatewayName: g.Name}
+		Created: t0, Modified: t0, ExpiresAt: t0.Add(g.expiry()), Gateway: g.ID, GatewayName: g.Name}
 	return o
 }
 
@@ -295,18 +295,33 @@ func TestManualCapture(t *testing.T) {
 	if _, err := o.refund(refundRequest{Currency: "EUR"}, 1, t0); err == nil {
 		t.Fatal("refunded an uncaptured authorization")
 	}
-	if _, err := o.capture(captureRequest{Amount: "12000"}, 2, t0); err == nil || err.Code != 1001 {
+	if _, _, err := o.capture(captureRequest{Amount: "12000"}, 2, t0); err == nil || err.Code != 1001 {
 		t.Fatalf("over-capture: %v", err)
 	}
 	if _, err := o.patch(patchRequest{Status: "shipped"}, g, t0, nil); err != nil {
 		t.Fatalf("ship before capture: %v", err)
 	}
-	c, err := o.capture(captureRequest{Amount: "4000", NewOrderID: "o-1-c1"}, 3, t0)
-	if err != nil || c.OrderID != "o-1-c1" || o.CaptureRemain != 6000 || o.FinancialStatus != stCompleted {
-		t.Fatalf("partial capture: %+v %v", c, err)
+	// A partial capture is a new transaction with its own order; the
+	// original keeps completed/initialized and the rest of the authorization.
+	c, split, err := o.capture(captureRequest{Amount: "4000", NewOrderID: "o-1-c1"}, 3, t0)
+	if err != nil || c.OrderID != "o-1-c1" || o.CaptureRemain != 6000 || o.Status != stShipped || o.FinancialStatus != stInitialized {
+		t.Fatalf("partial capture: %+v %v %s/%s", c, err, o.Status, o.FinancialStatus)
 	}
-	if rf, err := o.refund(refundRequest{Currency: "EUR"}, 4, t0); err != nil || rf.Amount != 4000 {
+	if split == nil || split.OrderID != "o-1-c1" || split.Amount != 4000 || split.Status != stCompleted || split.FinancialStatus != stCompleted || split.CaptureOf != "o-1" {
+		t.Fatalf("capture order: %+v", split)
+	}
+	if rf, err := split.refund(refundRequest{Currency: "EUR"}, 4, t0); err != nil || rf.Amount != 4000 {
 		t.Fatalf("refund of the captured part: %+v %v", rf, err)
+	}
+	if _, err := o.refund(refundRequest{Currency: "EUR"}, 5, t0); err == nil {
+		t.Fatal("refunded the original of a partial capture")
+	}
+	// A full capture completes the original.
+	of := newOrder(g)
+	of.ManualCapture = true
+	of.finish(g, outcomeCompleted, "", t0)
+	if _, split, err := of.capture(captureRequest{Amount: "10000"}, 6, t0); err != nil || split != nil || of.FinancialStatus != stCompleted || of.CaptureRemain != 0 {
+		t.Fatalf("full capture: %v %+v %s", err, split, of.FinancialStatus)
 	}
 	// Expiry of an untouched authorization voids it.
 	o2 := newOrder(g)

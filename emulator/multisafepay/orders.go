@@ -43,13 +43,14 @@ var localeRe = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
 // buildOrder validates a create request and makes the order it asks for
 // (without its ids), applying direct test data. It returns the outcome the
 // test data chose, for the caller to answer a decline with 1024.
-func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Error) {
+func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time, tok *Token) (*Order, *Error) {
 	typ := strings.ToLower(req.Type.String())
-	if typ == "" {
-		typ = typeRedirect
-	}
-	if typ != typeRedirect && typ != typeDirect && typ != typePaymentLink {
-		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct or paymentlink")
+	switch typ {
+	case "":
+		typ = typeRedirect // the vendor's examples leave type empty for a redirect
+	case typeRedirect, typeDirect, typePaymentLink, typeCheckout:
+	default:
+		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct, paymentlink or checkout")
 	}
 	o := &Order{Type: typ, Status: stInitialized, FinancialStatus: stInitialized, Created: now, Modified: now}
 
@@ -91,12 +92,17 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 	for k, v := range req.GatewayInfo {
 		o.GatewayInfo[k] = v.String()
 	}
+	if err := o.takeRecurring(req, tok); err != nil {
+		return nil, err
+	}
 
 	var g *Gateway
-	if id := req.Gateway.String(); id != "" {
+	if id := requestedGateway(req, tok); id != "" {
 		found := false
 		g, found = m.cat.Gateway(id)
-		if !found || !g.Accepts(o.Currency, o.country(), o.Amount) {
+		// Only the currency refuses a method: the vendor's own examples send
+		// orders outside a method's countries and below its minimum.
+		if !found || !g.takesCurrency(o.Currency) {
 			return nil, errGateway()
 		}
 		o.Gateway, o.GatewayName = g.ID, g.Name
@@ -104,8 +110,18 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 		return nil, errMissing("gateway")
 	}
 	if g != nil {
+		if typ != typeCheckout && !g.takesType(typ) {
+			return nil, newError(http.StatusBadRequest, 1016, "Invalid data: %s does not take %s orders", g.ID, typ)
+		}
 		if err := checkRequired(req, g); err != nil {
 			return nil, err
+		}
+		if typ == typeDirect && req.PaymentData == nil && tok == nil {
+			for _, f := range g.DirectNeeds {
+				if o.GatewayInfo[f] == "" {
+					return nil, errMissing("gateway_info." + f)
+				}
+			}
 		}
 		if err := m.checkIssuer(g, o.GatewayInfo["issuer_id"]); err != nil {
 			return nil, err
@@ -137,7 +153,9 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 		o.ExpiresAt = now.Add(lifetime)
 	default:
 		// A chosen method starts its own clock at creation.
-		o.ExpiresAt = now.Add(g.Expiry)
+		if d := g.expiry(); d > 0 {
+			o.ExpiresAt = now.Add(d)
+		}
 	}
 	return o, nil
 }
@@ -316,8 +334,12 @@ func putPSP(tx *store.Tx, id int64, ref pspRef) error {
 	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
 }
 
-// save persists the order and schedules its next timed transition.
-func save(tx *store.Tx, o *Order) error {
+// save persists the order and schedules its next timed transition; a
+// completed initial recurring order leaves its token first.
+func (m *MultiSafepay) save(tx *store.Tx, o *Order, now time.Time) error {
+	if err := m.tokenize(tx, o, now); err != nil {
+		return err
+	}
 	if err := tx.Put(colOrders, o.OrderID, o); err != nil {
 		return err
 	}
@@ -341,7 +363,12 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.p.Clock.Now(tenant)
-	draft, verr := m.buildOrder(&req, now)
+	tok, err := m.lookupToken(tenant, &req)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	draft, verr := m.buildOrder(&req, now, tok)
 	if verr != nil {
 		writeError(w, verr)
 		return
@@ -369,7 +396,10 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 			o.ExternalID = m.p.IDs.Digits(10)
 		}
 		outcome = testOutcome{}
-		if o.Type == typeDirect {
+		switch {
+		case o.Type == typeDirect && o.RecurringFlow == "token":
+			o.finish(g, outcomeCompleted, "", now) // a merchant-initiated payment with a stored token
+		case o.Type == typeDirect:
 			outcome = o.applyDirect(g, now)
 		}
 		if err := putPSP(tx, o.TransactionID, pspRef{OrderID: o.OrderID, Kind: "payment"}); err != nil {
@@ -386,7 +416,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 	if err != nil {
 		m.fail(w, r, err)
@@ -406,12 +436,71 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 // scheduler has stored it.
 func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	o, now, err := m.readOrder(tenant, pathVar(r, "order_id"))
+	id := pathVar(r, "order_id")
+	o, now, err := m.readOrder(tenant, id)
+	var e *Error
+	if errors.As(err, &e) && e.Code == 1006 && isDigits(id) {
+		// The PSP id (transaction id) finds the order too.
+		var ref pspRef
+		rerr := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
+		if rerr == nil {
+			o, now, err = m.readOrder(tenant, ref.OrderID)
+		}
+	}
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	ok(w, o.view(now))
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cancelQR is POST /orders/{order_id}/cancel: a Bancontact QR payment that
+// is not finished is cancelled, scanned or not.
+func (m *MultiSafepay) cancelQR(w http.ResponseWriter, r *http.Request) {
+	tenant := platform.Tenant(r.Context())
+	o, err := m.change(tenant, pathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+		if o.Gateway != "MISTERCASH" || !parseBool(o.GatewayInfo["qr_enabled"]) {
+			return false, errUnknown("Only Bancontact QR payments can be cancelled this way")
+		}
+		if o.Status != stInitialized {
+			return false, errStatusChange(o.Status, stCancelled)
+		}
+		o.Pending = nil
+		o.setStatus(stCancelled, stCancelled, "cancelled by the merchant", now)
+		return false, nil
+	})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	v := o.view(m.p.Clock.Now(tenant))
+	ok(w, cancelledJSON{Costs: v.Costs, Created: v.Created, CustomInfo: v.CustomInfo, Fastcheckout: v.Fastcheckout,
+		FinancialStatus: v.FinancialStatus, Modified: v.Modified, PaymentDetails: map[string]any{}, Status: v.Status})
+}
+
+// cancelledJSON answers a Bancontact QR cancel.
+type cancelledJSON struct {
+	Costs           []any          `json:"costs"`
+	Created         string         `json:"created"`
+	CustomInfo      customInfoJSON `json:"custom_info"`
+	Fastcheckout    string         `json:"fastcheckout"`
+	FinancialStatus string         `json:"financial_status"`
+	Modified        string         `json:"modified"`
+	PaymentDetails  map[string]any `json:"payment_details"`
+	PaymentMethods  []any          `json:"payment_methods"`
+	Status          string         `json:"status"`
 }
 
 // readOrder loads an order as it is at now, without writing.
@@ -456,7 +545,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 		}
 		out = o
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 	if err != nil {
 		return nil, err
@@ -491,7 +580,7 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 		if err != nil || !changed {
 			return err
 		}
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 }
 

@@ -280,9 +280,9 @@ func (o *Order) paymentDetails() map[string]any {
 	d := map[string]any{
 		"collecting_flow":         nil,
 		"external_transaction_id": null(o.ExternalID),
-		"recurring_flow":          nil,
-		"recurring_id":            nil,
-		"recurring_model":         nil,
+		"recurring_flow":          null(o.RecurringFlow),
+		"recurring_id":            null(o.RecurringID),
+		"recurring_model":         null(o.RecurringModel),
 		"type":                    null(o.Gateway),
 	}
 	gi := o.GatewayInfo
