@@ -34,6 +34,7 @@ type Gateway struct {
 	Requires         []string       `yaml:"requires"`
 	PaidFinancial    string         `yaml:"paid_financial"`
 	Authorized       string         `yaml:"authorized"`
+	Cancelled        string         `yaml:"cancelled"`
 	ShipBeforeRefund bool           `yaml:"ship_before_refund"`
 	ShipWindow       time.Duration  `yaml:"ship_window"`
 	ShipExtension    time.Duration  `yaml:"ship_extension"`

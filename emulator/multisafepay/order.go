@@ -105,6 +105,8 @@ type Transition struct {
 	Status    string    `json:"status"`
 	Financial string    `json:"financial"`
 	Reason    string    `json:"reason,omitempty"`
+	// Next follows this one (test data with two timed steps).
+	Next *Transition `json:"next,omitempty"`
 }
 
 // Shipping is what the merchant told on PATCH status shipped.
@@ -213,7 +215,9 @@ func (o *Order) settle(now time.Time, changed func()) {
 		if t == nil || now.Before(t.At) {
 			return
 		}
-		o.Pending = nil
+		if t == o.Pending {
+			o.Pending = t.Next
+		}
 		o.setStatus(t.Status, t.Financial, t.Reason, t.At)
 		if changed != nil {
 			changed()
@@ -227,8 +231,13 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 	case outcomeCompleted:
 		switch {
 		case g.BNPL:
-			// Authorized: the money is not collected until shipment.
-			o.setStatus(stCompleted, stUncleared, "", at)
+			// Authorized: the money is not collected until shipment
+			// (E-Invoicing and Pay After Delivery: uncleared/uncleared).
+			st := stCompleted
+			if g.Authorized != "" {
+				st = g.Authorized
+			}
+			o.setStatus(st, stUncleared, "", at)
 			if g.ShipWindow > 0 {
 				o.ShipBy, o.ShipLimit, o.ShipExtension = at.Add(g.ShipWindow), at.Add(g.ShipWindowMax), g.ShipExtension
 			}
@@ -238,6 +247,9 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 			if g.CaptureExpiry > 0 {
 				o.CaptureExpiry = at.Add(g.CaptureExpiry)
 			}
+		case g != nil && g.PaidFinancial != "":
+			// MultiSafepay does not collect the money itself (PayPal, Alipay, Amazon Pay).
+			o.setStatus(stCompleted, g.PaidFinancial, "", at)
 		default:
 			o.setStatus(stCompleted, stCompleted, "", at)
 		}
@@ -246,7 +258,9 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 	case outcomeDeclined:
 		o.setStatus(stDeclined, stDeclined, reason, at)
 	case outcomeCancelled:
-		if g != nil && g.BNPL {
+		if g != nil && g.Cancelled == stDeclined {
+			o.setStatus(stDeclined, stDeclined, reason, at)
+		} else if g != nil && g.BNPL {
 			o.setStatus(stVoid, stVoid, reason, at)
 		} else {
 			o.setStatus(stVoid, stCancelled, reason, at)

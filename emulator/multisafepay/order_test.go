@@ -342,47 +342,6 @@ func TestManualCapture(t *testing.T) {
 	}
 }
 
-func TestDirectOutcomes(t *testing.T) {
-	cat := testCatalogue(t)
-	for _, tc := range []struct {
-		name, gateway string
-		gi            map[string]string
-		email, zip    string
-		now, then     string
-		after         time.Duration
-	}{
-		{name: "klarna approve", gateway: "KLARNA", email: "customer+nl@klarna.com", now: outcomeCompleted},
-		{name: "klarna deny", gateway: "KLARNA", gi: map[string]string{"email": "customer+nl+denied@klarna.com"}, now: outcomeDeclined},
-		{name: "klarna other: page", gateway: "KLARNA", email: "someone@example.com"},
-		{name: "in3 approve", gateway: "IN3", gi: map[string]string{"birthday": "1999-01-01"}, zip: "1234 ab", now: outcomeCompleted},
-		{name: "in3 decline", gateway: "IN3", gi: map[string]string{"birthday": "2000-01-01"}, zip: "1111AB", now: outcomeDeclined},
-		{name: "in3 other: page", gateway: "IN3", gi: map[string]string{"birthday": "1980-01-01"}, zip: "1111AB"},
-		{name: "riverty decline", gateway: "AFTERPAY", email: "rejection@afterpay.nl", now: outcomeDeclined},
-		{name: "riverty approve", gateway: "AFTERPAY", email: "a@b.nl", now: outcomeCompleted},
-		{name: "card ok", gateway: "VISA", gi: map[string]string{"card_number": "4111 1111 1111 1111"}, now: outcomeCompleted},
-		{name: "card review then void", gateway: "CREDITCARD", gi: map[string]string{"card_number": "4917300000000008"}, now: outcomeUncleared, then: stVoid, after: 3 * time.Minute},
-		{name: "card review then ok", gateway: "CREDITCARD", gi: map[string]string{"card_number": "4462000000000003"}, now: outcomeUncleared, then: stCompleted, after: 3 * time.Minute},
-		{name: "card 3ds fail", gateway: "VISA", gi: map[string]string{"card_number": "4012001037461114"}, now: outcomeDeclined},
-		{name: "card no funds", gateway: "VISA", gi: map[string]string{"card_number": "4012001038488884"}, now: outcomeDeclined},
-		{name: "card none: page", gateway: "VISA"},
-		{name: "iban 1", gateway: "DIRDEB", gi: map[string]string{"account_id": "NL87ABNA0000000001"}, then: stCompleted, after: 2 * time.Minute},
-		{name: "iban 2", gateway: "DIRDEB", gi: map[string]string{"account_id": "NL87ABNA0000000002"}, then: stDeclined, after: 2 * time.Minute},
-		{name: "iban 3", gateway: "DIRDEB", gi: map[string]string{"account_id": "NL87 ABNA 0000 0000 03"}, now: outcomeUncleared, then: stCompleted, after: 2 * time.Minute},
-		{name: "iban 4", gateway: "DIRDEB", gi: map[string]string{"account_id": "NL87ABNA0000000004"}, now: outcomeUncleared, then: stDeclined, after: 2 * time.Minute},
-		{name: "ideal: page", gateway: "IDEAL", gi: map[string]string{"issuer_id": "3151"}},
-	} {
-		g, _ := cat.Gateway(tc.gateway)
-		o := newOrder(g)
-		o.GatewayInfo = tc.gi
-		o.Customer.Email = tc.email
-		o.Delivery = &Address{ZipCode: tc.zip}
-		got := directOutcome(o, g)
-		if got.Now != tc.now || got.Then != tc.then || got.After != tc.after {
-			t.Errorf("%s: %+v", tc.name, got)
-		}
-	}
-}
-
 func TestPendingSettles(t *testing.T) {
 	g := gw(t, "CREDITCARD")
 	o := newOrder(g)

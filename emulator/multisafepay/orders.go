@@ -291,12 +291,7 @@ func linkLifetime(req *orderRequest) (time.Duration, bool, *Error) {
 // applyDirect lets the test data decide a direct order.
 func (o *Order) applyDirect(g *Gateway, now time.Time) testOutcome {
 	t := directOutcome(o, g)
-	if t.Now != "" {
-		o.finish(g, t.Now, t.Reason, now)
-	}
-	if t.Then != "" {
-		o.Pending = &Transition{At: now.Add(t.After), Status: t.Then, Financial: t.ThenFin, Reason: t.ThenReason}
-	}
+	o.apply(g, t, now)
 	return t
 }
 

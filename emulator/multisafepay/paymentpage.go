@@ -266,14 +266,16 @@ func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, http.StatusOK, pageTemplate, m.pageData(r, o))
 }
 
-// submit applies the outcome picked on the page.
-func (m *MultiSafepay) submit(o *Order, outcome, gatewayID string, now time.Time) error {
+// submit applies what was picked or entered on the page: test data fields
+// (a card number, an IBAN, a bank, a phone number) decide by the vendor's
+// test data; otherwise the outcome chosen.
+func (m *MultiSafepay) submit(o *Order, form url.Values, now time.Time) error {
 	if o.Status != stInitialized {
 		return &pageError{status: http.StatusConflict, msg: "This payment is already " + o.Status + "."}
 	}
 	g, found := m.cat.Gateway(o.Gateway)
 	if o.Gateway == "" {
-		g, found = m.cat.Gateway(gatewayID)
+		g, found = m.cat.Gateway(form.Get("gateway"))
 		if !found || !g.Accepts(o.Currency, o.country(), o.Amount) || !o.satisfies(g) {
 			return &pageError{status: http.StatusBadRequest, msg: "Choose one of the payment methods offered."}
 		}
@@ -281,6 +283,25 @@ func (m *MultiSafepay) submit(o *Order, outcome, gatewayID string, now time.Time
 	}
 	if !found {
 		return &pageError{status: http.StatusBadRequest, msg: "This payment method is not available."}
+	}
+	fields := pageFields{CardNumber: form.Get("card_number"), IBAN: form.Get("iban"), Bank: form.Get("bank"), Phone: form.Get("phone")}
+	if t := pageOutcome(o, g, fields); t.decided() {
+		if t.Refused != "" {
+			return &pageError{status: http.StatusBadRequest, msg: t.Refused}
+		}
+		o.Pending = nil
+		o.apply(g, t, now)
+		if g.DirectDebit || g.ID == "BANKTRANS" {
+			o.GatewayInfo["account_id"] = compact(fields.IBAN)
+		}
+		if g.Card {
+			o.GatewayInfo["card_number"] = compact(fields.CardNumber)
+		}
+		return nil
+	}
+	outcome := form.Get("outcome")
+	if !contains(outcomes, outcome) {
+		return &pageError{status: http.StatusBadRequest, msg: "The form is incomplete: choose an outcome."}
 	}
 	reason := ""
 	if outcome == outcomeDeclined {
@@ -301,7 +322,10 @@ func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	form, _ := url.ParseQuery(string(platform.Body(r)))
 	o, err := m.change(tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
-		return false, m.submit(o, form.Get("outcome"), form.Get("gateway"), now)
+		if o.GatewayInfo == nil {
+			o.GatewayInfo = map[string]string{}
+		}
+		return false, m.submit(o, form, now)
 	})
 	var apiErr *Error
 	switch {
