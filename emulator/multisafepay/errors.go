@@ -90,11 +90,20 @@ func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err err
 		a.log.Error("multisafepay: internal error", "path", r.URL.Path, "err", err)
 		e = errInternal()
 	}
-	writeError(w, e)
+	writeError(w, transactionsShape(r, e))
 }
 
 func (a apiRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	writeError(w, violationError(v))
+	writeError(w, transactionsShape(r, violationError(v)))
+}
+
+// transactionsShape: the transactions API refuses a bad API key in its own
+// shape, 403 {"message": "Forbidden"} (the vendor's spec), not 401 / 1032.
+func transactionsShape(r *http.Request, e *Error) *Error {
+	if e.Code == 1032 && e.Status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/v1/json/transactions") {
+		return &Error{Status: http.StatusForbidden, Info: "Forbidden", Plain: true}
+	}
+	return e
 }
 
 // violationError maps a request that broke openapi/multisafepay.yaml to the

@@ -32,6 +32,19 @@ func TestAuth(t *testing.T) {
 	wantError(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", "any-key"), 401, 1032)
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", testKey))
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways?api_key="+testKey, nil))
+
+	// The transactions API answers a bad key in its own shape: 403 {"message":"Forbidden"}.
+	for _, r := range []*sandboxtest.Response{
+		sb.Do(t, http.MethodGet, "/v1/json/transactions", nil),
+		sb.Do(t, http.MethodGet, "/v1/json/transactions/123", nil),
+		sb.Do(t, http.MethodGet, "/v1/json/transactions", nil, "api_key", strings.Repeat("k", 201)),
+		strict.Do(t, http.MethodGet, "/v1/json/transactions", nil, "api_key", "any-key"),
+	} {
+		if r.Status != http.StatusForbidden || string(r.Body) != `{"message":"Forbidden"}` {
+			t.Errorf("transactions with a bad key: %d %s", r.Status, r.Body)
+		}
+	}
+	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways?api_key="+testKey, nil))
 }
 
 func order(id string) map[string]any {
