@@ -57,9 +57,10 @@ const (
 	kindCard     = "card"
 	kindWallet   = "wallet"
 	kindGiftCard = "giftcard"
+	kindPrepaid  = "prepaid" // prepaid cards the vendor lists as payment methods (Edenred, Paysafecard)
 )
 
-var kinds = setOf("bnpl banking card wallet giftcard")
+var kinds = setOf("bnpl banking card wallet giftcard prepaid")
 
 // Issuer is a bank of an issuer list (iDEAL).
 type Issuer struct {
@@ -122,8 +123,10 @@ func readTSV(fsys fs.FS, name string) ([]tsvRow, error) {
 func kindOf(r tsvRow) string {
 	cats := strings.Split(r.categories, ",")
 	switch {
-	case r.group == "gift card" || contains(cats, "prepaidcard"):
+	case r.group == "gift card":
 		return kindGiftCard
+	case contains(cats, "prepaidcard"):
+		return kindPrepaid
 	case contains(cats, "bnpl"):
 		return kindBNPL
 	case contains(cats, "creditcard"):
