@@ -84,13 +84,18 @@ func writeError(w http.ResponseWriter, e *Error) {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	var se *platform.ScenarioError
+	scenario := errors.As(err, &se)
 	err = fromScenario(err) // scenarios.go
 	var e *Error
 	if !errors.As(err, &e) {
 		a.log.Error("multisafepay: internal error", "path", r.URL.Path, "err", err)
 		e = errInternal()
 	}
-	writeError(w, transactionsShape(r, e))
+	if !scenario { // a scenario's error is answered as the scenario says
+		e = transactionsShape(r, e)
+	}
+	writeError(w, e)
 }
 
 func (a apiRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {

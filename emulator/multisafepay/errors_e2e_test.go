@@ -205,8 +205,16 @@ func TestRefundErrorCodes(t *testing.T) {
 	if o["status"] != "refunded" || o["amount_refunded"] != json.Number("1000") {
 		t.Fatalf("after full refund %v %v", o["status"], o["amount_refunded"])
 	}
+	// Reserved until midnight (Amsterdam) of the tenant's virtual day, then processed.
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	now := sb.Now(testKey).In(ams)
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, ams)
+	sb.Advance(t, testKey, midnight.Sub(now)-time.Second)
+	if tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(full["refund_id"]), nil)); tx["status"] != "reserved" {
+		t.Fatalf("refund a second before midnight: %v", tx["status"])
+	}
+	sb.Advance(t, testKey, time.Second)
 	// A processed refund cannot be voided.
-	sb.Advance(t, testKey, 15*time.Minute)
 	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(full["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
 	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(full["refund_id"]), nil))
 	if tx["type"] != "refund" || tx["status"] != "completed" || tx["debit_credit"] != "D" || tx["amount"] != json.Number("1000") {

@@ -165,3 +165,67 @@ func TestBancontactQRCancel(t *testing.T) {
 	}
 	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/never/cancel", nil), 404, 1006)
 }
+
+func TestChargebackScenario(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", directCard("cb-1", "4111111111111111")))
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/cb-1/refunds", map[string]any{"currency": "EUR", "amount": 200}))
+	o := data(t, sb.Do(t, http.MethodGet, "/v1/json/orders/cb-1", nil, "api_key", testKey, "Sandbox-Scenario", "msp-chargeback"))
+	if o["status"] != "chargeback" || o["financial_status"] != "void" {
+		t.Fatalf("after chargeback %v/%v", o["status"], o["financial_status"])
+	}
+	var cb map[string]any
+	for _, rt := range o["related_transactions"].([]any) {
+		if m := rt.(map[string]any); m["type"] == "chargeback" {
+			cb = m
+		}
+	}
+	if cb == nil || cb["amount"] != json.Number("800") || cb["status"] != "completed" {
+		t.Fatalf("chargeback transaction %v", o["related_transactions"])
+	}
+	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(cb["transaction_id"]), nil))
+	if tx["type"] != "chargeback" || tx["debit_credit"] != "D" || tx["net"] != json.Number("-800") {
+		t.Fatalf("chargeback in /transactions %v", tx)
+	}
+	// A chargeback cannot be refunded; an unpaid order is left alone.
+	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cb-1/refunds", map[string]any{"currency": "EUR", "amount": 100}), 400, 1034)
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", order("cb-2")))
+	if o := data(t, sb.Do(t, http.MethodGet, "/v1/json/orders/cb-2", nil, "api_key", testKey, "Sandbox-Scenario", "msp-chargeback")); o["status"] != "initialized" {
+		t.Fatalf("unpaid order after chargeback scenario: %v", o["status"])
+	}
+}
+
+// TestBNPLShipBeforeRefund: Klarna (and in3) refund only after shipment; a
+// BNPL refund completes the transaction; a part refund is partial_refunded.
+func TestBNPLShipBeforeRefund(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	body := readExample(t, "klarna-direct.json")
+	body["gateway_info"] = map[string]any{"email": "customer+nl@klarna.com"}
+	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", body))
+	if d["status"] != "completed" || d["financial_status"] != "uncleared" {
+		t.Fatalf("authorized %v/%v", d["status"], d["financial_status"])
+	}
+	refund := map[string]any{"currency": "EUR", "amount": 1000}
+	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/refunds", refund), 400, 1034)
+	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/my-order-id-1", nil)); o["status"] != "completed" || o["amount_refunded"] != json.Number("0") {
+		t.Fatalf("a refused refund changed the order %v %v", o["status"], o["amount_refunded"])
+	}
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/my-order-id-1", map[string]any{"status": "shipped", "tracktrace_code": "3SABCD"}))
+	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/my-order-id-1", nil)); o["status"] != "shipped" || o["financial_status"] != "uncleared" {
+		t.Fatalf("shipped %v/%v", o["status"], o["financial_status"])
+	}
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/refunds", refund))
+	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/my-order-id-1", nil))
+	if o["status"] != "partial_refunded" || o["financial_status"] != "completed" || o["amount_refunded"] != json.Number("1000") {
+		t.Fatalf("after refund %v/%v %v", o["status"], o["financial_status"], o["amount_refunded"])
+	}
+	// Billink does not need shipping first.
+	bl := readExample(t, "billink-redirect.json")
+	bl["order_id"] = "billink-1"
+	bd := data(t, api(t, sb, testKey, http.MethodPost, "/orders", bl))
+	payOnPage(t, sb, str(bd["session_id"]), url.Values{"outcome": {"completed"}})
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/billink-1/refunds", map[string]any{"currency": "EUR"}))
+	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/billink-1", nil)); o["status"] != "refunded" || o["financial_status"] != "completed" {
+		t.Fatalf("Billink after refund %v/%v", o["status"], o["financial_status"])
+	}
+}

@@ -17,6 +17,7 @@ const (
 	stPartialRefunded = "partial_refunded"
 	stReserved        = "reserved"
 	stShipped         = "shipped"
+	stChargeback      = "chargeback"
 )
 
 // Order types.
@@ -153,9 +154,13 @@ type Refund struct {
 	Items       []CartItem `json:"items,omitempty"`
 }
 
-// refundReserve is how long a refund stays reserved (and can be voided)
-// before it is processed. UNCONFIRMED: the vendor documents no figure.
-const refundReserve = 10 * time.Minute
+// refundProcessAt: a refund stays reserved (and can be voided) until
+// midnight, Amsterdam time, of the day it was made on the tenant's virtual
+// clock; then it is processed (the vendor's refunds page).
+func refundProcessAt(now time.Time) time.Time {
+	t := now.In(amsterdam)
+	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, amsterdam)
+}
 
 // refundStatus is the refund's status at now: reserved refunds are processed
 // once their time comes (computed on read, nothing to notify).

@@ -238,7 +238,7 @@ func TestRefundRules(t *testing.T) {
 	if _, err := o.refund(full, 11, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := o.voidRefund(11, t0.Add(time.Hour+refundReserve)); err == nil || err.Code != 1034 {
+	if err := o.voidRefund(11, refundProcessAt(t0.Add(time.Hour))); err == nil || err.Code != 1034 {
 		t.Fatalf("void processed refund: %v", err)
 	}
 	if err := o.voidRefund(99, t0); err == nil || err.Status != 404 {

@@ -54,7 +54,7 @@ func (o *Order) refund(req refundRequest, id int64, now time.Time) (*Refund, *Er
 		return nil, errRefund(fmt.Sprintf("an order that is %s cannot be refunded", o.Status))
 	}
 	remaining := o.refundableAmount()
-	rf := &Refund{ID: id, OrderID: o.OrderID, Status: stReserved, Created: now, Modified: now, ProcessAt: now.Add(refundReserve)}
+	rf := &Refund{ID: id, OrderID: o.OrderID, Status: stReserved, Created: now, Modified: now, ProcessAt: refundProcessAt(now)}
 	currency := req.Currency.String()
 	if req.CheckoutData != nil {
 		amount, items, err := o.checkoutDataRefund(req.CheckoutData.Items)
@@ -190,10 +190,19 @@ func (m *MultiSafepay) createRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	var rf *Refund
 	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+		g, _ := m.cat.Gateway(o.Gateway)
+		if g != nil && g.ShipBeforeRefund && o.Shipping == nil && o.Status == stCompleted {
+			// Klarna and in3: ship first (the testing page).
+			return false, errRefund("ship the order (PATCH status shipped) before refunding it")
+		}
 		id := m.newTransactionID(tx, false)
 		var rerr *Error
 		if rf, rerr = o.refund(req, id, now); rerr != nil {
 			return false, rerr
+		}
+		if g != nil && g.BNPL && o.FinancialStatus == stUncleared {
+			// A BNPL refund settles the transaction: completed.
+			o.FinancialStatus = stCompleted
 		}
 		return true, putPSP(tx, id, pspRef{OrderID: o.OrderID, Kind: "refund"})
 	})
