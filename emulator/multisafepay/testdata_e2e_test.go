@@ -116,7 +116,7 @@ func testRows() []testRow {
 	rows = append(rows,
 		testRow{name: "in3 1999-01-01 1234AB", example: "in3-direct.json", status: "completed", financial: "uncleared"},
 		testRow{name: "in3 2000-01-01 1111AB", example: "in3-direct.json", direct: map[string]any{"birthday": "2000-01-01", "gender": "mr", "phone": "0612345678"},
-			extra: map[string]any{"delivery": map[string]any{"first_name": "T", "last_name": "R", "address1": "Teststraat", "house_number": "1", "zip_code": "1111AB", "city": "Amsterdam", "country": "NL"}},
+			extra:  map[string]any{"delivery": map[string]any{"first_name": "T", "last_name": "R", "address1": "Teststraat", "house_number": "1", "zip_code": "1111AB", "city": "Amsterdam", "country": "NL"}},
 			status: "declined", financial: "declined"},
 		testRow{name: "Riverty rejection@afterpay.nl", example: "riverty.json", direct: map[string]any{"birthday": "1970-07-10", "gender": "mr", "email": "rejection@afterpay.nl"},
 			status: "declined", financial: "declined"},
