@@ -219,3 +219,21 @@ func TestVendorTestData(t *testing.T) {
 		})
 	}
 }
+
+// TestPageTestDataFields: the page offers the inputs the gateway's test data uses.
+func TestPageTestDataFields(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	for gateway, want := range map[string]string{
+		"VISA": `name="card_number"`, "MISTERCASH": `name="card_number"`, "WEBSHOPGFT": `name="card_number"`,
+		"DIRDEB": `name="iban"`, "BANKTRANS": `name="iban"`, "MYBANK": `<option>Credito Artigiano</option>`, "MBWAY": `name="phone"`,
+	} {
+		d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("f-"+gateway), "gateway", gateway)))
+		if html := string(page(t, sb, str(d["payment_url"])).Body); !strings.Contains(html, want) {
+			t.Errorf("%s page lacks %s", gateway, want)
+		}
+	}
+	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("f-ideal"), "gateway", "IDEAL")))
+	if html := string(page(t, sb, str(d["payment_url"])).Body); strings.Contains(html, "Test data") {
+		t.Error("iDEAL's page offers test data fields")
+	}
+}
