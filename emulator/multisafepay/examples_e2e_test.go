@@ -209,3 +209,99 @@ func payOnPage(t *testing.T, sb *sandboxtest.Sandbox, session string, form url.V
 	}
 	return r
 }
+
+func readRequest(t *testing.T, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "requests", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return m
+}
+
+// TestVendorOtherRequestExamples sends the vendor's capture, update and
+// refund examples (testdata/requests) to orders in the state each needs.
+func TestVendorOtherRequestExamples(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	get := func(id string) map[string]any {
+		return data(t, api(t, sb, testKey, http.MethodGet, "/orders/"+url.PathEscape(id), nil))
+	}
+	manual := func(id string) {
+		data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(directCard(id, "4111111111111111"), "amount", 5000, "capture", "manual")))
+	}
+	// Full capture (no amount in the example): the authorization is captured.
+	manual("cap-full")
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-full/capture", readRequest(t, "capture-fullCapture.json")))
+	if o := get("cap-full"); o["financial_status"] != "completed" {
+		t.Fatalf("full capture: %v", o["financial_status"])
+	}
+	// Partial capture of 2000: a new order my-order-id-01.
+	manual("cap-part")
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-part/capture", readRequest(t, "capture-partialCapture.json")))
+	if o := get("my-order-id-01"); o["amount"] != json.Number("2000") || o["status"] != "completed" {
+		t.Fatalf("partial capture order: %v %v", o["amount"], o["status"])
+	}
+	if o := get("cap-part"); o["financial_status"] != "initialized" || o["payment_details"].(map[string]any)["capture_remain"] != json.Number("3000") {
+		t.Fatalf("original after partial capture: %v %v", o["financial_status"], o["payment_details"])
+	}
+	// Cancel an open order.
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", order("to-cancel")))
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/to-cancel", readRequest(t, "patch-orders-cancelOrder.json")))
+	if o := get("to-cancel"); o["status"] != "void" {
+		t.Fatalf("cancelled: %v", o["status"])
+	}
+	// Extend an authorized Klarna order.
+	kl := readExample(t, "klarna-direct.json")
+	kl["order_id"], kl["gateway_info"] = "klarna-1", map[string]any{"email": "customer+nl@klarna.com"}
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", kl))
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/klarna-1", readRequest(t, "patch-orders-extendKlarna.json")))
+	// Ship an in3 order, then refund it the BNPL way.
+	in3 := readExample(t, "in3-redirect.json")
+	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", in3))
+	payOnPage(t, sb, str(d["session_id"]), url.Values{"outcome": {"completed"}})
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/my-order-id-1", readRequest(t, "patch-orders-shipOrder.json")))
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/refunds", readRequest(t, "refunds-refundBNPL.json")))
+	if o := get("my-order-id-1"); o["status"] != "refunded" || o["amount_refunded"] != json.Number("10000") || o["financial_status"] != "completed" {
+		t.Fatalf("in3 after BNPL refund: %v %v %v", o["status"], o["amount_refunded"], o["financial_status"])
+	}
+	// Partially ship a Billink order (amount 12500 of 37485).
+	bl := readExample(t, "billink-redirect.json")
+	bl["order_id"] = "billink-1"
+	d = data(t, api(t, sb, testKey, http.MethodPost, "/orders", bl))
+	payOnPage(t, sb, str(d["session_id"]), url.Values{"outcome": {"completed"}})
+	ps := data(t, api(t, sb, testKey, http.MethodPatch, "/orders/billink-1", readRequest(t, "patch-orders-partiallyShipOrder.json")))
+	if ps["order_id"] != "billink-1" || ps["transaction_id"] == nil {
+		t.Fatalf("partial shipment: %v", ps)
+	}
+	// Refund with refund_order_id and vars, then void it.
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", directCard("paid-1", "4111111111111111")))
+	rf := data(t, api(t, sb, testKey, http.MethodPost, "/orders/paid-1/refunds", readRequest(t, "refunds-refund.json")))
+	if rf["order_id"] != "refund-order-id-1234" {
+		t.Fatalf("refund: %v", rf)
+	}
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/paid-1/refunds/"+str(rf["refund_id"]), readRequest(t, "refunds-cancelrefund.json")))
+	if o := get("paid-1"); o["amount_refunded"] != json.Number("0") {
+		t.Fatalf("after void: %v", o["amount_refunded"])
+	}
+	// Give a FastCheckout order a new order_id; other orders refuse it.
+	fc := readExample(t, "fastcheckout.json")
+	fc["order_id"] = "fco-1"
+	d = data(t, api(t, sb, testKey, http.MethodPost, "/orders", fc))
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/fco-1", readRequest(t, "patch-orders-updateFastCheckoutOrder.json")))
+	if o := get("updated-order-id"); o["order_id"] != "updated-order-id" {
+		t.Fatalf("renamed order: %v", o["order_id"])
+	}
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/fco-1", nil), 404, 1006)
+	if o := get(str(get("updated-order-id")["transaction_id"])); o["order_id"] != "updated-order-id" {
+		t.Fatalf("PSP id after rename: %v", o["order_id"])
+	}
+	payOnPage(t, sb, str(d["session_id"]), url.Values{"outcome": {"completed"}, "gateway": {"IDEAL"}})
+	if o := get("updated-order-id"); o["status"] != "completed" {
+		t.Fatalf("paid after rename: %v", o["status"])
+	}
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/paid-1", readRequest(t, "patch-orders-updateFastCheckoutOrder.json")), 400, 1000)
+}

@@ -593,6 +593,7 @@ type patchRequest struct {
 	ExcludeOrder     text `json:"exclude_order"`
 	ExtendExpiration text `json:"extend_expiration"`
 	Amount           text `json:"amount"`
+	NewOrderID       text `json:"new_order_id"`
 }
 
 func errStatusChange(from, to string) *Error {
@@ -681,6 +682,14 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if id := req.NewOrderID.String(); id != "" {
+		if err := m.renameOrder(tenant, pathVar(r, "order_id"), id); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		ok(w, map[string]any{})
+		return
+	}
 	var data map[string]any
 	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
@@ -709,6 +718,65 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok(w, data)
+}
+
+// renameOrder gives a FastCheckout order a new order_id (PATCH
+// {new_order_id}): the order, its payment page session and its PSP ids move
+// to the new id.
+func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
+	if utf8.RuneCountInString(newID) > 50 {
+		return errOrderIDInvalid("Invalid transaction ID: new_order_id is longer than 50 characters")
+	}
+	now := m.p.Clock.Now(tenant)
+	return m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+		var o Order
+		if err := tx.Get(colOrders, oldID, &o); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return errOrderNotFound()
+			}
+			return err
+		}
+		if o.Type != typeCheckout {
+			return errUnknown("Only a FastCheckout order's order_id can be changed")
+		}
+		if newID == oldID {
+			return nil
+		}
+		if tx.Exists(colOrders, newID) {
+			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", newID))
+		}
+		if err := tx.Delete(colOrders, oldID); err != nil {
+			return err
+		}
+		o.OrderID, o.Modified = newID, now
+		for i := range o.Refunds {
+			if o.Refunds[i].OrderID == oldID {
+				o.Refunds[i].OrderID = newID
+			}
+		}
+		if err := tx.Put(colSessions, o.SessionID, newID); err != nil {
+			return err
+		}
+		ids := []int64{o.TransactionID}
+		for _, rf := range o.Refunds {
+			ids = append(ids, rf.ID)
+		}
+		if o.Shipping != nil {
+			for _, sh := range o.Shipping.Shipments {
+				ids = append(ids, sh.TransactionID)
+			}
+		}
+		for _, id := range ids {
+			var ref pspRef
+			if err := tx.Get(colPSP, strconv.FormatInt(id, 10), &ref); err == nil && ref.OrderID == oldID {
+				ref.OrderID = newID
+				if err := putPSP(tx, id, ref); err != nil {
+					return err
+				}
+			}
+		}
+		return m.save(tx, &o, now)
+	})
 }
 
 // decode reads the JSON body (already checked against the OpenAPI file).

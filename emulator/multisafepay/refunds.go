@@ -267,6 +267,9 @@ func (o *Order) capture(req captureRequest, id int64, now time.Time) (c *Capture
 		return nil, nil, errUnknown(fmt.Sprintf("An order that is %s/%s has no authorization to capture", o.Status, o.FinancialStatus))
 	}
 	amount, good := parseMinor(req.Amount.String())
+	if req.Amount.String() == "" {
+		amount, good = o.CaptureRemain, true // the vendor's full-capture example names no amount
+	}
 	if !good || amount < 1 || amount > o.CaptureRemain {
 		return nil, nil, errAmount(fmt.Sprintf("Invalid amount: the authorization has %d left to capture", o.CaptureRemain))
 	}
