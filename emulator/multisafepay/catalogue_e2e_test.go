@@ -287,4 +287,10 @@ func TestGatewayFilters(t *testing.T) {
 	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?include_coupons=false", nil))); m["WEBSHOPGFT"] || !m["IDEAL"] {
 		t.Errorf("payment-methods without coupons lists gift cards")
 	}
+	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?type=coupon", nil))); !m["WEBSHOPGFT"] || m["IDEAL"] {
+		t.Errorf("payment-methods type=coupon: %v", m)
+	}
+	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?group_cards=true", nil))); !m["CREDITCARD"] || m["VISA"] || m["AMEX"] || !m["IDEAL"] {
+		t.Errorf("payment-methods group_cards: %v", m)
+	}
 }

@@ -501,11 +501,22 @@ func (m *MultiSafepay) listPaymentMethods(w http.ResponseWriter, r *http.Request
 	if v := r.URL.Query().Get("include_coupons"); v != "" {
 		coupons, _ = strconv.ParseBool(v)
 	}
+	q := r.URL.Query()
+	group, _ := strconv.ParseBool(q.Get("group_cards"))
+	typ := q.Get("type") // payment-method or coupon
 	out := []paymentMethodJSON{}
 	for _, g := range m.cat.Gateways {
-		if g.Accepts(currency, country, amount) && (coupons || g.Type != "coupon") {
-			out = append(out, g.paymentMethod())
+		if !g.Accepts(currency, country, amount) || (!coupons && g.Type == "coupon") {
+			continue
 		}
+		if group && g.Card && g.ID != "CREDITCARD" {
+			continue // grouped: the cards show as one CREDITCARD entry
+		}
+		pm := g.paymentMethod()
+		if typ != "" && pm.Type != typ {
+			continue
+		}
+		out = append(out, pm)
 	}
 	ok(w, out)
 }
