@@ -305,3 +305,25 @@ func TestVendorOtherRequestExamples(t *testing.T) {
 	}
 	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/paid-1", readRequest(t, "patch-orders-updateFastCheckoutOrder.json")), 400, 1000)
 }
+
+// TestVendorSchemaFields: fields of the vendor's create-order schemas that
+// no example uses are accepted too.
+func TestVendorSchemaFields(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	body := with(order("fields-1"), "gateway", "PAYPAL", "invoice", "AB123456",
+		"customer", map[string]any{"locale": "nl_NL", "disable_send_email": false, "reference": "c-1",
+			"browser": map[string]any{"javascript_enabled": 1, "java_enabled": 0, "cookies_enabled": 1, "language": "nl-NL",
+				"screen_color_depth": "24", "screen_height": "1080", "screen_width": "1920", "time_zone": "-60", "user_agent": "UA", "platform": "MacIntel"}},
+		"payment_options", map[string]any{"settings": map[string]any{
+			"coupons":  map[string]any{"allow": []any{"VVVGIFTCRD"}},
+			"gateways": map[string]any{"BILLINK": map[string]any{"type": "business"}, "IDEAL": map[string]any{"show_pre": true}},
+		}, "template_id": "t-1", "template": map[string]any{"version": "1.0", "settings": map[string]any{"hide_logo": true}}},
+		"checkout_options", map[string]any{"validate_cart": true},
+		"affiliate", map[string]any{"split_payments": []any{map[string]any{"merchant": 1, "percentage": 10, "description": "x"}}},
+		"second_chance", map[string]any{"send_mail": true},
+		"recurring", map[string]any{"model": "cardOnFile"},
+		"customer_verification", map[string]any{"html": "<p>x</p>", "type": "html"})
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", body))
+	// A field the vendor does not document is refused by the closed schema.
+	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("fields-2"), "colour", "blue")), 400, 1016)
+}
