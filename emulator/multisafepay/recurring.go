@@ -44,19 +44,21 @@ type Token struct {
 
 // tokenJSON is a token as the API shows it.
 type tokenJSON struct {
-	Token          string `json:"token"`
-	Code           string `json:"code"`
-	Display        string `json:"display"`
-	Bin            *int64 `json:"bin"`
-	NameHolder     string `json:"name_holder"`
-	ExpiryDate     *int64 `json:"expiry_date"`
-	Expired        int    `json:"expired"`
-	Last4          *int64 `json:"last4"`
+	Token      string `json:"token"`
+	Code       string `json:"code"`
+	Display    string `json:"display"`
+	Bin        *int64 `json:"bin"`
+	NameHolder string `json:"name_holder"`
+	ExpiryDate *int64 `json:"expiry_date"`
+	Expired    int    `json:"expired"`
+	Last4      *int64 `json:"last4"`
+	// The vendor's Token schema names it model, its example recurring_model: both.
+	Model          string `json:"model"`
 	RecurringModel string `json:"recurring_model"`
 }
 
 func (t *Token) view(now time.Time) tokenJSON {
-	v := tokenJSON{Token: t.Token, Code: t.Code, Display: t.Display, NameHolder: t.NameHolder, RecurringModel: t.Model}
+	v := tokenJSON{Token: t.Token, Code: t.Code, Display: t.Display, NameHolder: t.NameHolder, Model: t.Model, RecurringModel: t.Model}
 	if t.Bin != 0 {
 		b := t.Bin
 		v.Bin = &b
