@@ -117,6 +117,10 @@ func TestBuildOrderCodes(t *testing.T) {
 		{"Klarna without gateway_info", func(r map[string]any) { delete(r, "gateway_info") }, klarna, 0},
 		{"Bancontact direct", func(r map[string]any) { r["type"], r["gateway"] = "direct", "MISTERCASH" }, base, 1016},
 		{"Apple Pay direct without token", func(r map[string]any) { r["type"], r["gateway"] = "direct", "APPLEPAY" }, base, 1016},
+		{"MB WAY direct without phone", func(r map[string]any) { r["type"], r["gateway"] = "direct", "MBWAY" }, base, 1016},
+		{"direct debit without account holder", func(r map[string]any) {
+			r["type"], r["gateway"], r["gateway_info"] = "direct", "DIRDEB", map[string]any{"account_id": "NL87ABNA0000000001"}
+		}, base, 1016},
 		{"EPS for a Dutch customer", func(r map[string]any) { r["gateway"], r["customer"] = "EPS", map[string]any{"country": "NL"} }, base, 0},
 		{"Klarna without shopping_cart", func(r map[string]any) { delete(r, "shopping_cart") }, klarna, 1016},
 		{"Klarna without checkout_options", func(r map[string]any) { delete(r, "checkout_options") }, klarna, 1016},

@@ -118,7 +118,11 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time, tok *Token) 
 		}
 		if typ == typeDirect && req.PaymentData == nil && tok == nil {
 			for _, f := range g.DirectNeeds {
-				if o.GatewayInfo[f] == "" {
+				if f == "customer.phone" {
+					if o.Customer.Phone == "" {
+						return nil, errMissing(f)
+					}
+				} else if o.GatewayInfo[f] == "" {
 					return nil, errMissing("gateway_info." + f)
 				}
 			}
