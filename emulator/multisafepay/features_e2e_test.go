@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
@@ -73,6 +74,30 @@ func initialRecurring(t *testing.T, sb *sandboxtest.Sandbox, orderID, reference,
 		t.Fatalf("initial recurring order %v %v", o["status"], pd)
 	}
 	return str(pd["recurring_id"])
+}
+
+// TestRecurringNotification: the notification of a paid initial order
+// carries the token it left.
+func TestRecurringNotification(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	rc := newReceiver(t, testKey)
+	body := with(order("rec-n"), "gateway", "VISA", "recurring_model", "unscheduled", "customer", map[string]any{"reference": "c-n"},
+		"payment_options", map[string]any{"notification_url": rc.URL + "/n", "notification_method": "POST"})
+	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", body))
+	payOnPage(t, sb, str(d["session_id"]), url.Values{"card_number": {"4462000000000003"}}) // uncleared, then completed
+	sb.Flush()
+	if _, n := rc.last(t); n["status"] != "uncleared" || n["payment_details"].(map[string]any)["recurring_id"] != nil {
+		t.Fatalf("uncleared notification %v %v", n["status"], n["payment_details"])
+	}
+	sb.Advance(t, testKey, 3*time.Minute)
+	_, n := rc.last(t)
+	pd := n["payment_details"].(map[string]any)
+	if n["status"] != "completed" || pd["recurring_id"] == nil {
+		t.Fatalf("completed notification %v %v", n["status"], pd)
+	}
+	if l := data(t, api(t, sb, testKey, http.MethodGet, "/recurring/c-n", nil))["tokens"].([]any); len(l) != 1 || l[0].(map[string]any)["token"] != pd["recurring_id"] {
+		t.Fatalf("tokens %v", l)
+	}
 }
 
 func TestRecurringPayments(t *testing.T) {

@@ -85,6 +85,15 @@ func setParam(rawQuery, name, value string) string {
 	return strings.Join(append(kept, name+"="+url.QueryEscape(value)), "&")
 }
 
+// notify leaves the token of a completed initial recurring order (so the
+// notification carries its recurring_id), then notifies.
+func (m *MultiSafepay) notify(tx *store.Tx, o *Order, now time.Time) error {
+	if err := m.tokenize(tx, o, now); err != nil {
+		return err
+	}
+	return notify(tx, o, now)
+}
+
 // notify enqueues the status-change notification of o (inside the write
 // that changed it). GET notifications carry no body; POST ones the bare order.
 func notify(tx *store.Tx, o *Order, now time.Time) error {

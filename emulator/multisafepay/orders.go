@@ -411,7 +411,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if o.Status != stInitialized {
-			if err := notify(tx, &o, now); err != nil {
+			if err := m.notify(tx, &o, now); err != nil {
 				return err
 			}
 		}
@@ -530,7 +530,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 			return err
 		}
-		if _, err := settleNotified(tx, &o, now); err != nil {
+		if _, err := m.settleNotified(tx, &o, now); err != nil {
 			return err
 		}
 		before := o.Status + "/" + o.FinancialStatus
@@ -539,7 +539,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			return err
 		}
 		if anyway || before != o.Status+"/"+o.FinancialStatus {
-			if err := notify(tx, &o, now); err != nil {
+			if err := m.notify(tx, &o, now); err != nil {
 				return err
 			}
 		}
@@ -553,10 +553,10 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 }
 
 // settleNotified applies due transitions and enqueues a notification for each.
-func settleNotified(tx *store.Tx, o *Order, now time.Time) (changed bool, err error) {
+func (m *MultiSafepay) settleNotified(tx *store.Tx, o *Order, now time.Time) (changed bool, err error) {
 	o.settle(now, func() {
 		changed = true
-		if nerr := notify(tx, o, now); nerr != nil && err == nil {
+		if nerr := m.notify(tx, o, now); nerr != nil && err == nil {
 			err = nerr
 		}
 	})
@@ -575,7 +575,7 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 			}
 			return err
 		}
-		changed, err := settleNotified(tx, &o, now)
+		changed, err := m.settleNotified(tx, &o, now)
 		if err != nil || !changed {
 			return err
 		}

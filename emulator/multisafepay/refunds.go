@@ -339,7 +339,7 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 		if err := putPSP(tx, id, pspRef{OrderID: split.OrderID, Kind: "payment"}); err != nil {
 			return false, err
 		}
-		if err := notify(tx, split, now); err != nil {
+		if err := m.notify(tx, split, now); err != nil {
 			return false, err
 		}
 		return false, m.save(tx, split, now)
