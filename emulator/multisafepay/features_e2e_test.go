@@ -254,3 +254,21 @@ func TestBNPLShipBeforeRefund(t *testing.T) {
 		t.Fatalf("Billink after refund %v/%v", o["status"], o["financial_status"])
 	}
 }
+
+func TestRecurringBadInput(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	tok := initialRecurring(t, sb, "rb-1", "cust", "unscheduled", "4111111111111111")
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?limit=ten", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?offset=-1", nil), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, `{"expiry_date":`), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{}), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": "soon"}), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": 2512, "extra": 1}), 400, 1016)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust/token/nope", nil), 410, 1000)
+	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/other/token/"+tok, nil), 410, 1000)
+	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/recurring/cust", nil), 401, 1032)
+	// Nothing changed.
+	if one := data(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust/token/"+tok, nil)); one["token"] != tok {
+		t.Fatalf("token %v", one)
+	}
+}
