@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,15 +36,15 @@ func ids(l []any) map[string]bool {
 func TestGateways(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	all := ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways", nil)))
-	for _, id := range []string{"IDEAL", "CREDITCARD", "VISA", "MASTERCARD", "PAYPAL", "KLARNA", "IN3", "AFTERPAY", "BANKTRANS", "VVVGIFTCARD"} {
+	for _, id := range []string{"IDEAL", "CREDITCARD", "VISA", "MASTERCARD", "PAYPAL", "KLARNA", "IN3", "AFTERPAY", "BANKTRANS", "SANTANDER"} {
 		if !all[id] {
 			t.Errorf("%s missing", id)
 		}
 	}
-	if all["SANTANDER"] || all["WEBSHOPGIFTCARD"] {
-		t.Error("disabled gateway or second gift card listed without include=coupons")
+	if all["WEBSHOPGFT"] {
+		t.Error("second gift card listed without include=coupons")
 	}
-	if !ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?include=coupons", nil)))["WEBSHOPGIFTCARD"] {
+	if !ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?include=coupons", nil)))["WEBSHOPGFT"] {
 		t.Error("include=coupons does not list every gift card")
 	}
 	usd := ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?currency=usd&country=US&amount=1000", nil)))
@@ -58,7 +60,6 @@ func TestGateways(t *testing.T) {
 		t.Fatalf("gateway %v", g)
 	}
 	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/NOPE", nil), 404, 1023)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/SANTANDER", nil), 404, 1023)
 
 	issuers := list(t, api(t, sb, testKey, http.MethodGet, "/issuers/ideal", nil))
 	first := issuers[0].(map[string]any)
@@ -180,4 +181,116 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// vendorIDs reads the ids of fixtures/multisafepay/gateways.tsv (the facts
+// file's copy) with their group.
+func vendorIDs(t *testing.T) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../../fixtures/multisafepay/gateways.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if facts, err := os.ReadFile("/work/shared/research/facts/multisafepay-gateways.tsv"); err == nil && !bytes.HasSuffix(raw, facts) {
+		t.Error("fixtures/multisafepay/gateways.tsv differs from the shared facts file")
+	}
+	out := map[string]string{}
+	rows := 0
+	for _, line := range strings.Split(string(raw), "\n") {
+		f := strings.Split(line, "\t")
+		if len(f) != 4 || strings.HasPrefix(line, "#") || f[0] == "gateway_id" {
+			continue
+		}
+		rows++
+		if _, dup := out[f[0]]; !dup {
+			out[f[0]] = f[2]
+		}
+	}
+	if rows != 75 {
+		t.Fatalf("%d rows, want the vendor's 75", rows)
+	}
+	return out
+}
+
+func TestEveryVendorGatewayServed(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	vendor := vendorIDs(t)
+	listed := ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?include=coupons", nil)))
+	methods := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods", nil)))
+	for id, group := range vendor {
+		g := data(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil))
+		if g["id"] != id || g["description"] == "" {
+			t.Errorf("%s: %v", id, g)
+		}
+		if (group == "gift card") != (g["type"] == "coupon") {
+			t.Errorf("%s (%s): type %v", id, group, g["type"])
+		}
+		pm := data(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/"+strings.ToLower(id), nil))
+		if pm["id"] != id {
+			t.Errorf("payment method %s: %v", id, pm["id"])
+		}
+		if !listed[id] || !methods[id] {
+			t.Errorf("%s not listed (gateways %v, payment-methods %v)", id, listed[id], methods[id])
+		}
+	}
+	// The ids only the vendor's OpenAPI enum has, and both VVV spellings.
+	for _, id := range []string{"BIERCHEQUE", "BOEKENVOOR", "EDENECO", "HUISTUIN", "KIDSCADEAU", "KLUSCADEAU", "NATENCRD", "OHMYGOOD", "SPORTSGIFT", "ZINIA"} {
+		data(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil))
+	}
+	for _, id := range []string{"VVVGIFTCRD", "VVVGIFTCARD", "vvvgiftcard"} {
+		if g := data(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil)); g["id"] != "VVVGIFTCRD" || g["type"] != "coupon" {
+			t.Errorf("%s: %v", id, g)
+		}
+		data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("vvv-"+id), "gateway", id)))
+	}
+	// The old misspellings are not the vendor's.
+	for _, id := range []string{"WEBSHOPGIFTCARD", "FASHIONCHEQUE", "BEAUTYANDWELLNESS", "NOPE"} {
+		wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil), 404, 1023)
+		wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("x-"+id), "gateway", id)), 400, 1023)
+	}
+}
+
+func TestGatewayFilters(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	get := func(q string) map[string]bool {
+		return ids(list(t, api(t, sb, testKey, http.MethodGet, "/gateways?include=coupons&"+q, nil)))
+	}
+	pt := get("country=PT&currency=EUR")
+	if !pt["MBWAY"] || !pt["MULTIBANCO"] || pt["IDEAL"] || pt["BELFIUS"] || !pt["VISA"] || pt["WEBSHOPGFT"] {
+		t.Errorf("PT/EUR: %v", pt)
+	}
+	be := get("country=BE")
+	if !be["MISTERCASH"] || !be["CBC"] || !be["KBC"] || !be["BELFIUS"] || !be["EDENCOM"] || !be["WEBSHOPGFT"] || be["IDEAL"] {
+		t.Errorf("BE: %v", be)
+	}
+	czk := get("currency=CZK")
+	if !czk["TRUSTPAY"] || !czk["BANKTRANS"] || czk["IDEAL"] || czk["KLARNA"] {
+		t.Errorf("CZK: %v", czk)
+	}
+	// Amount limits: Bizum takes 0.50 to 1,000 EUR, Betaal per Maand from 250 EUR.
+	if small := get("country=ES&currency=EUR&amount=40"); small["BIZUM"] {
+		t.Errorf("Bizum listed for 0.40")
+	}
+	if ok := get("country=ES&currency=EUR&amount=5000"); !ok["BIZUM"] {
+		t.Errorf("Bizum not listed for 50.00")
+	}
+	if nl := get("country=NL&currency=EUR&amount=10000"); nl["SANTANDER"] || !nl["IDEAL"] || !nl["KLARNA"] {
+		t.Errorf("NL 100.00: %v", nl)
+	}
+	if nl := get("country=NL&currency=EUR&amount=30000"); !nl["SANTANDER"] {
+		t.Errorf("Betaal per Maand not listed for 300.00")
+	}
+	pm := list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?country=PT&currency=EUR&amount=1500", nil))
+	if m := ids(pm); !m["MBWAY"] || m["IDEAL"] {
+		t.Errorf("payment-methods PT: %v", m)
+	}
+	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?include_coupons=false", nil))); m["WEBSHOPGFT"] || !m["IDEAL"] {
+		t.Errorf("payment-methods without coupons lists gift cards")
+	}
+	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?type=coupon", nil))); !m["WEBSHOPGFT"] || m["IDEAL"] {
+		t.Errorf("payment-methods type=coupon: %v", m)
+	}
+	if m := ids(list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?group_cards=true", nil))); !m["CREDITCARD"] || m["VISA"] || m["AMEX"] || !m["IDEAL"] {
+		t.Errorf("payment-methods group_cards: %v", m)
+	}
 }

@@ -84,17 +84,31 @@ func writeError(w http.ResponseWriter, e *Error) {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	var se *platform.ScenarioError
+	scenario := errors.As(err, &se)
 	err = fromScenario(err) // scenarios.go
 	var e *Error
 	if !errors.As(err, &e) {
 		a.log.Error("multisafepay: internal error", "path", r.URL.Path, "err", err)
 		e = errInternal()
 	}
+	if !scenario { // a scenario's error is answered as the scenario says
+		e = transactionsShape(r, e)
+	}
 	writeError(w, e)
 }
 
 func (a apiRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	writeError(w, violationError(v))
+	writeError(w, transactionsShape(r, violationError(v)))
+}
+
+// transactionsShape: the transactions API refuses a bad API key in its own
+// shape, 403 {"message": "Forbidden"} (the vendor's spec), not 401 / 1032.
+func transactionsShape(r *http.Request, e *Error) *Error {
+	if e.Code == 1032 && e.Status == http.StatusUnauthorized && strings.HasPrefix(r.URL.Path, "/v1/json/transactions") {
+		return &Error{Status: http.StatusForbidden, Info: "Forbidden", Plain: true}
+	}
+	return e
 }
 
 // violationError maps a request that broke openapi/multisafepay.yaml to the

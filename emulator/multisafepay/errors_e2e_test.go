@@ -32,6 +32,19 @@ func TestAuth(t *testing.T) {
 	wantError(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", "any-key"), 401, 1032)
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", testKey))
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways?api_key="+testKey, nil))
+
+	// The transactions API answers a bad key in its own shape: 403 {"message":"Forbidden"}.
+	for _, r := range []*sandboxtest.Response{
+		sb.Do(t, http.MethodGet, "/v1/json/transactions", nil),
+		sb.Do(t, http.MethodGet, "/v1/json/transactions/123", nil),
+		sb.Do(t, http.MethodGet, "/v1/json/transactions", nil, "api_key", strings.Repeat("k", 201)),
+		strict.Do(t, http.MethodGet, "/v1/json/transactions", nil, "api_key", "any-key"),
+	} {
+		if r.Status != http.StatusForbidden || string(r.Body) != `{"message":"Forbidden"}` {
+			t.Errorf("transactions with a bad key: %d %s", r.Status, r.Body)
+		}
+	}
+	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways?api_key="+testKey, nil))
 }
 
 func order(id string) map[string]any {
@@ -88,7 +101,7 @@ func TestCreateErrorCodes(t *testing.T) {
 		{"delivery country pattern", with(order("a"), "delivery", map[string]any{"country": "NLD"}), 400, 1018},
 		{"ip address", with(order("a"), "customer", map[string]any{"ip_address": "not-an-ip"}), 400, 1007},
 		{"unknown gateway", with(order("a"), "gateway", "NOPE"), 400, 1023},
-		{"disabled gateway", with(order("a"), "gateway", "SANTANDER"), 400, 1023},
+		{"gateway in the wrong currency", with(order("a"), "gateway", "IDEAL", "currency", "USD"), 400, 1023},
 		{"Klarna in USD", seed(t, "a", func(r map[string]any) { r["currency"] = "USD" }), 400, 1023},
 		{"multiple cart currencies", with(order("a"), "shopping_cart", cart(cartItem(5, "currency", "EUR"), cartItem(5, "currency", "GBP"))), 400, 1025},
 		{"cart currency differs", with(order("a"), "shopping_cart", cart(cartItem(10, "currency", "GBP"))), 400, 1026},
@@ -111,14 +124,15 @@ func TestCreateErrorCodes(t *testing.T) {
 		{"item currency unknown", with(order("a"), "shopping_cart", cart(cartItem(10, "currency", "XYZ"))), 400, 1030},
 		{"item price", with(order("a"), "shopping_cart", cart(cartItem("ten"))), 400, 1031},
 		{"item quantity", with(order("a"), "shopping_cart", cart(with(cartItem(10), "quantity", 0))), 400, 1031},
-		{"Klarna without gateway_info", seed(t, "a", func(r map[string]any) { delete(r, "gateway_info") }), 400, 1016},
 		{"Klarna without shopping_cart", seed(t, "a", func(r map[string]any) { delete(r, "shopping_cart") }), 400, 1016},
 		{"Klarna without checkout_options", seed(t, "a", func(r map[string]any) { delete(r, "checkout_options") }), 400, 1016},
 		{"Klarna without delivery", seed(t, "a", func(r map[string]any) { delete(r, "delivery") }), 400, 1016},
 		{"Klarna delivery without house number", seed(t, "a", func(r map[string]any) { delete(r["delivery"].(map[string]any), "house_number") }), 400, 1016},
 		{"iDEAL issuer", with(order("a"), "gateway", "IDEAL", "type", "direct", "gateway_info", map[string]any{"issuer_id": "0000"}), 400, 1036},
 		{"wrong type", with(order("a"), "customer", "John"), 400, 1016},
-		{"bad type", with(order("a"), "type", "checkout"), 400, 1016},
+		{"bad type", with(order("a"), "type", "recurring"), 400, 1016},
+		{"bad recurring model", with(order("a"), "recurring_model", "monthly"), 400, 1016},
+		{"unknown token", with(order("a"), "type", "direct", "recurring_id", "nope"), 400, 1000},
 		{"oversized body", with(order("a"), "items", strings.Repeat("x", 2<<20)), 413, 1016},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -191,8 +205,16 @@ func TestRefundErrorCodes(t *testing.T) {
 	if o["status"] != "refunded" || o["amount_refunded"] != json.Number("1000") {
 		t.Fatalf("after full refund %v %v", o["status"], o["amount_refunded"])
 	}
+	// Reserved until midnight (Amsterdam) of the tenant's virtual day, then processed.
+	ams, _ := time.LoadLocation("Europe/Amsterdam")
+	now := sb.Now(testKey).In(ams)
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, ams)
+	sb.Advance(t, testKey, midnight.Sub(now)-time.Second)
+	if tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(full["refund_id"]), nil)); tx["status"] != "reserved" {
+		t.Fatalf("refund a second before midnight: %v", tx["status"])
+	}
+	sb.Advance(t, testKey, time.Second)
 	// A processed refund cannot be voided.
-	sb.Advance(t, testKey, 15*time.Minute)
 	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(full["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
 	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(full["refund_id"]), nil))
 	if tx["type"] != "refund" || tx["status"] != "completed" || tx["debit_credit"] != "D" || tx["amount"] != json.Number("1000") {

@@ -108,14 +108,20 @@ func TestBuildOrderCodes(t *testing.T) {
 		{"customer country", func(r map[string]any) { r["customer"] = map[string]any{"country": "XX"} }, base, 1018},
 		{"ip address", func(r map[string]any) { r["customer"] = map[string]any{"ip_address": "999.1.1.1"} }, base, 1007},
 		{"unknown gateway", func(r map[string]any) { r["gateway"] = "NOPE" }, base, 1023},
-		{"disabled gateway", func(r map[string]any) { r["gateway"] = "SANTANDER" }, base, 1023},
 		{"Klarna in USD", func(r map[string]any) { r["currency"] = "USD" }, klarna, 1023},
 		{"direct without gateway", func(r map[string]any) { r["type"] = "direct" }, base, 1016},
 		{"bad iDEAL issuer", func(r map[string]any) {
 			r["gateway"] = "IDEAL"
 			r["gateway_info"] = map[string]any{"issuer_id": "9999"}
 		}, base, 1036},
-		{"Klarna without gateway_info", func(r map[string]any) { delete(r, "gateway_info") }, klarna, 1016},
+		{"Klarna without gateway_info", func(r map[string]any) { delete(r, "gateway_info") }, klarna, 0},
+		{"Bancontact direct", func(r map[string]any) { r["type"], r["gateway"] = "direct", "MISTERCASH" }, base, 1016},
+		{"Apple Pay direct without token", func(r map[string]any) { r["type"], r["gateway"] = "direct", "APPLEPAY" }, base, 1016},
+		{"MB WAY direct without phone", func(r map[string]any) { r["type"], r["gateway"] = "direct", "MBWAY" }, base, 1016},
+		{"direct debit without account holder", func(r map[string]any) {
+			r["type"], r["gateway"], r["gateway_info"] = "direct", "DIRDEB", map[string]any{"account_id": "NL87ABNA0000000001"}
+		}, base, 1016},
+		{"EPS for a Dutch customer", func(r map[string]any) { r["gateway"], r["customer"] = "EPS", map[string]any{"country": "NL"} }, base, 0},
 		{"Klarna without shopping_cart", func(r map[string]any) { delete(r, "shopping_cart") }, klarna, 1016},
 		{"Klarna without checkout_options", func(r map[string]any) { delete(r, "checkout_options") }, klarna, 1016},
 		{"Klarna without delivery", func(r map[string]any) { delete(r, "delivery") }, klarna, 1016},
@@ -132,7 +138,7 @@ func TestBuildOrderCodes(t *testing.T) {
 			if err := json.Unmarshal(raw, &req); err != nil {
 				t.Fatal(err)
 			}
-			o, err := m.buildOrder(&req, t0)
+			o, err := m.buildOrder(&req, t0, nil)
 			switch {
 			case tc.code == 0 && err != nil:
 				t.Fatalf("unexpected %v", err)
@@ -159,7 +165,7 @@ func TestLifetimes(t *testing.T) {
 		if err := json.Unmarshal([]byte(tc.body), &req); err != nil {
 			t.Fatal(err)
 		}
-		o, err := m.buildOrder(&req, t0)
+		o, err := m.buildOrder(&req, t0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

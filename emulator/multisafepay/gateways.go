@@ -15,27 +15,52 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// Gateway is one payment method of the emulated account (fixtures/multisafepay/gateways.yaml).
+// Gateway is one payment method: its id, name and kind come from
+// fixtures/multisafepay/gateways.tsv (the vendor's list), its behaviour from
+// fixtures/multisafepay/gateways.yaml.
 type Gateway struct {
-	ID            string        `yaml:"id"`
-	Name          string        `yaml:"name"`
-	Type          string        `yaml:"type"`
-	Disabled      bool          `yaml:"disabled"`
-	BNPL          bool          `yaml:"bnpl"`
-	Card          bool          `yaml:"card"`
-	DirectDebit   bool          `yaml:"direct_debit"`
-	Currencies    []string      `yaml:"currencies"`
-	Countries     []string      `yaml:"countries"`
-	MinAmount     int64         `yaml:"min_amount"`
-	MaxAmount     int64         `yaml:"max_amount"`
-	Expiry        time.Duration `yaml:"expiry"`
-	ShipWindow    time.Duration `yaml:"ship_window"`
-	ShipExtension time.Duration `yaml:"ship_extension"`
-	ShipWindowMax time.Duration `yaml:"ship_window_max"`
-	CaptureExpiry time.Duration `yaml:"capture_expiry"`
-	Requires      []string      `yaml:"requires"`
-	Issuers       string        `yaml:"issuers"`
+	ID               string         `yaml:"-"`
+	Name             string         `yaml:"-"`
+	Kind             string         `yaml:"kind"`
+	Categories       []string       `yaml:"-"` // the vendor spec's categories (creditcard, banking, ...)
+	Aliases          []string       `yaml:"aliases"`
+	Currencies       []string       `yaml:"currencies"`
+	Countries        []string       `yaml:"countries"`
+	MinAmount        int64          `yaml:"min_amount"`
+	MaxAmount        int64          `yaml:"max_amount"`
+	Expiry           *time.Duration `yaml:"expiry"`
+	Types            []string       `yaml:"types"`
+	DirectNeeds      []string       `yaml:"direct_needs"`
+	Requires         []string       `yaml:"requires"`
+	PaidFinancial    string         `yaml:"paid_financial"`
+	Authorized       string         `yaml:"authorized"`
+	Cancelled        string         `yaml:"cancelled"`
+	ShipBeforeRefund bool           `yaml:"ship_before_refund"`
+	ShipWindow       time.Duration  `yaml:"ship_window"`
+	ShipExtension    time.Duration  `yaml:"ship_extension"`
+	ShipWindowMax    time.Duration  `yaml:"ship_window_max"`
+	CaptureExpiry    time.Duration  `yaml:"capture_expiry"`
+	Issuers          string         `yaml:"issuers"`
+
+	// Derived from Kind and ID.
+	Type        string `yaml:"-"` // "coupon" for gift cards, as /gateways shows them
+	BNPL        bool   `yaml:"-"`
+	Card        bool   `yaml:"-"`
+	DirectDebit bool   `yaml:"-"`
+	Disabled    bool   `yaml:"-"` // reserved: every vendor id is served
 }
+
+// Kinds of gateways.
+const (
+	kindBNPL     = "bnpl"
+	kindBanking  = "banking"
+	kindCard     = "card"
+	kindWallet   = "wallet"
+	kindGiftCard = "giftcard"
+	kindPrepaid  = "prepaid" // prepaid cards the vendor lists as payment methods (Edenred, Paysafecard)
+)
+
+var kinds = setOf("bnpl banking card wallet giftcard prepaid")
 
 // Issuer is a bank of an issuer list (iDEAL).
 type Issuer struct {
@@ -64,15 +89,79 @@ func decodeYAML(fsys fs.FS, name string, v any) error {
 	return nil
 }
 
+// tsvRow is a line of gateways.tsv.
+type tsvRow struct{ id, name, group, categories string }
+
+// readTSV reads the vendor's gateway list; an id listed twice (EDENCOM is both
+// a payment method and a gift card there) keeps its first row.
+func readTSV(fsys fs.FS, name string) ([]tsvRow, error) {
+	raw, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []tsvRow
+	seen := map[string]bool{}
+	for i, line := range strings.Split(string(raw), "\n") {
+		line = strings.TrimRight(line, "\r")
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "gateway_id\t") {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 || f[0] == "" {
+			return nil, fmt.Errorf("fixtures/%s:%d: want 4 tab-separated columns", name, i+1)
+		}
+		if seen[f[0]] {
+			continue
+		}
+		seen[f[0]] = true
+		out = append(out, tsvRow{id: strings.ToUpper(f[0]), name: f[1], group: f[2], categories: f[3]})
+	}
+	return out, nil
+}
+
+// kindOf derives a gateway's kind from the vendor's group and categories.
+func kindOf(r tsvRow) string {
+	cats := strings.Split(r.categories, ",")
+	switch {
+	case r.group == "gift card":
+		return kindGiftCard
+	case contains(cats, "prepaidcard"):
+		return kindPrepaid
+	case contains(cats, "bnpl"):
+		return kindBNPL
+	case contains(cats, "creditcard"):
+		return kindCard
+	case contains(cats, "banking"):
+		return kindBanking
+	case contains(cats, "wallet"):
+		return kindWallet
+	}
+	return ""
+}
+
 // loadCatalogue reads fixtures/multisafepay from fsys (rooted at fixtures/).
 func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
+	const file = "fixtures/multisafepay/gateways.yaml"
 	var gw struct {
-		Gateways []*Gateway `yaml:"gateways"`
+		Defaults struct {
+			Expiry time.Duration `yaml:"expiry"`
+		} `yaml:"defaults"`
+		Gateways  map[string]*Gateway `yaml:"gateways"`
+		GiftCards *Gateway            `yaml:"giftcards"`
+		Extra     []struct {
+			ID   string `yaml:"id"`
+			Name string `yaml:"name"`
+			Kind string `yaml:"kind"`
+		} `yaml:"extra"`
 	}
 	var creds struct {
 		APIKeys []string `yaml:"api_keys"`
 	}
 	c := &Catalogue{byID: map[string]*Gateway{}, APIKeys: map[string]bool{}}
+	rows, err := readTSV(fsys, "multisafepay/gateways.tsv")
+	if err != nil {
+		return nil, err
+	}
 	if err := decodeYAML(fsys, "multisafepay/gateways.yaml", &gw); err != nil {
 		return nil, err
 	}
@@ -85,24 +174,69 @@ func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
 	for _, k := range creds.APIKeys {
 		c.APIKeys[k] = true
 	}
-	for _, g := range gw.Gateways {
-		g.ID = strings.ToUpper(g.ID)
-		if g.ID == "" || g.Name == "" || g.Expiry <= 0 {
-			return nil, fmt.Errorf("fixtures/multisafepay/gateways.yaml: gateway %q needs an id, a name and an expiry", g.ID)
+	for _, e := range gw.Extra {
+		rows = append(rows, tsvRow{id: strings.ToUpper(e.ID), name: e.Name, group: "extra", categories: e.Kind})
+	}
+	used := map[string]bool{}
+	for _, r := range rows {
+		if _, dup := c.byID[r.id]; dup {
+			continue // an extra id the TSV has meanwhile
 		}
-		if _, dup := c.byID[g.ID]; dup {
-			return nil, fmt.Errorf("fixtures/multisafepay/gateways.yaml: gateway %s twice", g.ID)
+		g := &Gateway{}
+		switch spec := gw.Gateways[r.id]; {
+		case spec != nil:
+			copied := *spec
+			g = &copied
+			used[r.id] = true
+		case gw.GiftCards != nil && (kindOf(r) == kindGiftCard || r.categories == kindGiftCard):
+			copied := *gw.GiftCards
+			g = &copied
+		}
+		g.ID, g.Name = r.id, r.name
+		if r.group != "extra" {
+			g.Categories = strings.Split(r.categories, ",")
+		}
+		if g.Kind == "" {
+			g.Kind = kindOf(r)
+			if r.group == "extra" {
+				g.Kind = r.categories
+			}
+		}
+		if !kinds[g.Kind] {
+			return nil, fmt.Errorf("%s: gateway %s has no kind (the TSV says %q)", file, g.ID, r.categories)
+		}
+		if g.Expiry == nil {
+			d := gw.Defaults.Expiry
+			g.Expiry = &d
 		}
 		if g.Issuers != "" && c.Issuers[g.Issuers] == nil {
-			return nil, fmt.Errorf("fixtures/multisafepay/gateways.yaml: gateway %s names unknown issuers %q", g.ID, g.Issuers)
+			return nil, fmt.Errorf("%s: gateway %s names unknown issuers %q", file, g.ID, g.Issuers)
 		}
-		for _, r := range g.Requires {
-			if !requirable[r] {
-				return nil, fmt.Errorf("fixtures/multisafepay/gateways.yaml: gateway %s requires unknown part %q", g.ID, r)
+		for _, p := range g.Requires {
+			if !requirable[p] {
+				return nil, fmt.Errorf("%s: gateway %s requires unknown part %q", file, g.ID, p)
 			}
+		}
+		for _, t := range g.Types {
+			if t != typeRedirect && t != typeDirect && t != typePaymentLink {
+				return nil, fmt.Errorf("%s: gateway %s has unknown type %q", file, g.ID, t)
+			}
+		}
+		g.BNPL, g.Card = g.Kind == kindBNPL, g.Kind == kindCard
+		g.DirectDebit = g.ID == "DIRDEB"
+		if g.Kind == kindGiftCard {
+			g.Type = "coupon"
 		}
 		c.byID[g.ID] = g
 		c.Gateways = append(c.Gateways, g)
+		for _, a := range g.Aliases {
+			c.byID[strings.ToUpper(a)] = g
+		}
+	}
+	for id := range gw.Gateways {
+		if !used[id] {
+			return nil, fmt.Errorf("%s: gateway %s is not in gateways.tsv nor in extra", file, id)
+		}
 	}
 	return c, nil
 }
@@ -110,19 +244,37 @@ func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
 // requirable are the request parts a gateway may require.
 var requirable = setOf("customer delivery gateway_info shopping_cart checkout_options")
 
-// Gateway finds a gateway by id in any case, disabled ones included.
+// Gateway finds a gateway by id or alias in any case.
 func (c *Catalogue) Gateway(id string) (*Gateway, bool) {
 	g, ok := c.byID[strings.ToUpper(strings.TrimSpace(id))]
 	return g, ok
 }
 
-// Accepts tells whether the gateway takes a payment of this currency,
+// expiry is how long an unfinished transaction lives (0: it does not expire).
+func (g *Gateway) expiry() time.Duration {
+	if g.Expiry == nil {
+		return 0
+	}
+	return *g.Expiry
+}
+
+// takesType tells whether the gateway takes orders of this type.
+func (g *Gateway) takesType(t string) bool {
+	return len(g.Types) == 0 || contains(g.Types, t)
+}
+
+// takesCurrency tells whether the gateway processes the currency.
+func (g *Gateway) takesCurrency(currency string) bool {
+	return len(g.Currencies) == 0 || contains(g.Currencies, strings.ToUpper(currency))
+}
+
+// Accepts tells whether the gateway is listed for a payment of this currency,
 // amount and country ("" and 0 mean: do not filter).
 func (g *Gateway) Accepts(currency, country string, amount int64) bool {
 	if g.Disabled {
 		return false
 	}
-	if currency != "" && len(g.Currencies) > 0 && !contains(g.Currencies, strings.ToUpper(currency)) {
+	if currency != "" && !g.takesCurrency(currency) {
 		return false
 	}
 	if country != "" && len(g.Countries) > 0 && !contains(g.Countries, strings.ToUpper(country)) {
@@ -349,11 +501,22 @@ func (m *MultiSafepay) listPaymentMethods(w http.ResponseWriter, r *http.Request
 	if v := r.URL.Query().Get("include_coupons"); v != "" {
 		coupons, _ = strconv.ParseBool(v)
 	}
+	q := r.URL.Query()
+	group, _ := strconv.ParseBool(q.Get("group_cards"))
+	typ := q.Get("type") // payment-method or coupon
 	out := []paymentMethodJSON{}
 	for _, g := range m.cat.Gateways {
-		if g.Accepts(currency, country, amount) && (coupons || g.Type != "coupon") {
-			out = append(out, g.paymentMethod())
+		if !g.Accepts(currency, country, amount) || (!coupons && g.Type == "coupon") {
+			continue
 		}
+		if group && g.Card && g.ID != "CREDITCARD" {
+			continue // grouped: the cards show as one CREDITCARD entry
+		}
+		pm := g.paymentMethod()
+		if typ != "" && pm.Type != typ {
+			continue
+		}
+		out = append(out, pm)
 	}
 	ok(w, out)
 }

@@ -38,8 +38,8 @@ func VerifySignature(apiKey, auth string, body []byte) bool {
 	return hmac.Equal([]byte(Signature(apiKey, ts, body)), []byte(auth))
 }
 
-// notificationPolicy: 200 with OK near the start (or MULTISAFEPAY_OK
-// anywhere) acknowledges; otherwise three more tries 15 minutes apart, each
+// notificationPolicy: 200 with OK (or MULTISAFEPAY_OK) within the first 100
+// characters acknowledges; otherwise three more tries 15 minutes apart, each
 // with a fresh timestamp and signature.
 func notificationPolicy() webhook.Policy {
 	return webhook.Policy{
@@ -57,7 +57,8 @@ func acknowledged(status int, body []byte) bool {
 	if len(head) > 100 {
 		head = head[:100]
 	}
-	return strings.Contains(string(head), "OK") || strings.Contains(string(body), "MULTISAFEPAY_OK")
+	// OK (MULTISAFEPAY_OK contains it) must be within the first 100 characters.
+	return strings.Contains(string(head), "OK")
 }
 
 // prepareNotification stamps an attempt: timestamp in the URL and, for POST,
@@ -82,6 +83,15 @@ func setParam(rawQuery, name, value string) string {
 		kept = append(kept, p)
 	}
 	return strings.Join(append(kept, name+"="+url.QueryEscape(value)), "&")
+}
+
+// notify leaves the token of a completed initial recurring order (so the
+// notification carries its recurring_id), then notifies.
+func (m *MultiSafepay) notify(tx *store.Tx, o *Order, now time.Time) error {
+	if err := m.tokenize(tx, o, now); err != nil {
+		return err
+	}
+	return notify(tx, o, now)
 }
 
 // notify enqueues the status-change notification of o (inside the write

@@ -17,6 +17,7 @@ const (
 	stPartialRefunded = "partial_refunded"
 	stReserved        = "reserved"
 	stShipped         = "shipped"
+	stChargeback      = "chargeback"
 )
 
 // Order types.
@@ -24,6 +25,7 @@ const (
 	typeRedirect    = "redirect"
 	typeDirect      = "direct"
 	typePaymentLink = "paymentlink"
+	typeCheckout    = "checkout" // FastCheckout: answered like a redirect
 )
 
 // Outcomes a person (or a test) picks on the payment page.
@@ -88,6 +90,14 @@ type Order struct {
 	Refunds            []Refund  `json:"refunds,omitempty"`
 	StatusBeforeRefund string    `json:"status_before_refund,omitempty"`
 	ExcludeOrder       bool      `json:"exclude_order,omitempty"`
+	// Recurring payments: the model, and the token used or left behind.
+	RecurringModel string `json:"recurring_model,omitempty"`
+	RecurringID    string `json:"recurring_id,omitempty"`
+	RecurringFlow  string `json:"recurring_flow,omitempty"`
+	// CaptureOf names the manual-capture order a partial capture took from.
+	CaptureOf string `json:"capture_of,omitempty"`
+	// Chargeback is the chargeback transaction of a disputed payment.
+	Chargeback *Refund `json:"chargeback,omitempty"`
 }
 
 // Transition is a status change due at a time.
@@ -96,6 +106,8 @@ type Transition struct {
 	Status    string    `json:"status"`
 	Financial string    `json:"financial"`
 	Reason    string    `json:"reason,omitempty"`
+	// Next follows this one (test data with two timed steps).
+	Next *Transition `json:"next,omitempty"`
 }
 
 // Shipping is what the merchant told on PATCH status shipped.
@@ -142,9 +154,13 @@ type Refund struct {
 	Items       []CartItem `json:"items,omitempty"`
 }
 
-// refundReserve is how long a refund stays reserved (and can be voided)
-// before it is processed. UNCONFIRMED: the vendor documents no figure.
-const refundReserve = 10 * time.Minute
+// refundProcessAt: a refund stays reserved (and can be voided) until
+// midnight, Amsterdam time, of the day it was made on the tenant's virtual
+// clock; then it is processed (the vendor's refunds page).
+func refundProcessAt(now time.Time) time.Time {
+	t := now.In(amsterdam)
+	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, amsterdam)
+}
 
 // refundStatus is the refund's status at now: reserved refunds are processed
 // once their time comes (computed on read, nothing to notify).
@@ -183,7 +199,7 @@ func (o *Order) next() *Transition {
 		return &Transition{At: o.ExpiresAt, Status: stExpired, Financial: stExpired}
 	case o.Status == stCompleted && !o.ShipBy.IsZero() && o.Shipping == nil:
 		return &Transition{At: o.ShipBy, Status: stExpired, Financial: stExpired, Reason: "not shipped in time"}
-	case o.authorizedForCapture() && len(o.Captures) == 0 && !o.CaptureExpiry.IsZero():
+	case o.authorizedForCapture() && !o.CaptureExpiry.IsZero():
 		return &Transition{At: o.CaptureExpiry, Status: stVoid, Financial: stVoid, Reason: "authorization expired"}
 	}
 	return nil
@@ -204,7 +220,9 @@ func (o *Order) settle(now time.Time, changed func()) {
 		if t == nil || now.Before(t.At) {
 			return
 		}
-		o.Pending = nil
+		if t == o.Pending {
+			o.Pending = t.Next
+		}
 		o.setStatus(t.Status, t.Financial, t.Reason, t.At)
 		if changed != nil {
 			changed()
@@ -218,8 +236,13 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 	case outcomeCompleted:
 		switch {
 		case g.BNPL:
-			// Authorized: the money is not collected until shipment.
-			o.setStatus(stCompleted, stUncleared, "", at)
+			// Authorized: the money is not collected until shipment
+			// (E-Invoicing and Pay After Delivery: uncleared/uncleared).
+			st := stCompleted
+			if g.Authorized != "" {
+				st = g.Authorized
+			}
+			o.setStatus(st, stUncleared, "", at)
 			if g.ShipWindow > 0 {
 				o.ShipBy, o.ShipLimit, o.ShipExtension = at.Add(g.ShipWindow), at.Add(g.ShipWindowMax), g.ShipExtension
 			}
@@ -229,6 +252,9 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 			if g.CaptureExpiry > 0 {
 				o.CaptureExpiry = at.Add(g.CaptureExpiry)
 			}
+		case g != nil && g.PaidFinancial != "":
+			// MultiSafepay does not collect the money itself (PayPal, Alipay, Amazon Pay).
+			o.setStatus(stCompleted, g.PaidFinancial, "", at)
 		default:
 			o.setStatus(stCompleted, stCompleted, "", at)
 		}
@@ -237,7 +263,9 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 	case outcomeDeclined:
 		o.setStatus(stDeclined, stDeclined, reason, at)
 	case outcomeCancelled:
-		if g != nil && g.BNPL {
+		if g != nil && g.Cancelled == stDeclined {
+			o.setStatus(stDeclined, stDeclined, reason, at)
+		} else if g != nil && g.BNPL {
 			o.setStatus(stVoid, stVoid, reason, at)
 		} else {
 			o.setStatus(stVoid, stCancelled, reason, at)
@@ -251,7 +279,7 @@ func (o *Order) finish(g *Gateway, outcome, reason string, at time.Time) {
 func (o *Order) refundable() bool {
 	switch o.Status {
 	case stCompleted, stShipped, stPartialRefunded:
-		return !o.authorizedForCapture() || len(o.Captures) > 0
+		return !o.ManualCapture || o.FinancialStatus == stCompleted
 	}
 	return false
 }

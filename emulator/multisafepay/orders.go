@@ -43,13 +43,14 @@ var localeRe = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
 // buildOrder validates a create request and makes the order it asks for
 // (without its ids), applying direct test data. It returns the outcome the
 // test data chose, for the caller to answer a decline with 1024.
-func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Error) {
+func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time, tok *Token) (*Order, *Error) {
 	typ := strings.ToLower(req.Type.String())
-	if typ == "" {
-		typ = typeRedirect
-	}
-	if typ != typeRedirect && typ != typeDirect && typ != typePaymentLink {
-		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct or paymentlink")
+	switch typ {
+	case "":
+		typ = typeRedirect // the vendor's examples leave type empty for a redirect
+	case typeRedirect, typeDirect, typePaymentLink, typeCheckout:
+	default:
+		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct, paymentlink or checkout")
 	}
 	o := &Order{Type: typ, Status: stInitialized, FinancialStatus: stInitialized, Created: now, Modified: now}
 
@@ -91,12 +92,17 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 	for k, v := range req.GatewayInfo {
 		o.GatewayInfo[k] = v.String()
 	}
+	if err := o.takeRecurring(req, tok); err != nil {
+		return nil, err
+	}
 
 	var g *Gateway
-	if id := req.Gateway.String(); id != "" {
+	if id := requestedGateway(req, tok); id != "" {
 		found := false
 		g, found = m.cat.Gateway(id)
-		if !found || !g.Accepts(o.Currency, o.country(), o.Amount) {
+		// Only the currency refuses a method: the vendor's own examples send
+		// orders outside a method's countries and below its minimum.
+		if !found || !g.takesCurrency(o.Currency) {
 			return nil, errGateway()
 		}
 		o.Gateway, o.GatewayName = g.ID, g.Name
@@ -104,8 +110,22 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 		return nil, errMissing("gateway")
 	}
 	if g != nil {
+		if typ != typeCheckout && !g.takesType(typ) {
+			return nil, newError(http.StatusBadRequest, 1016, "Invalid data: %s does not take %s orders", g.ID, typ)
+		}
 		if err := checkRequired(req, g); err != nil {
 			return nil, err
+		}
+		if typ == typeDirect && req.PaymentData == nil && tok == nil {
+			for _, f := range g.DirectNeeds {
+				if f == "customer.phone" {
+					if o.Customer.Phone == "" {
+						return nil, errMissing(f)
+					}
+				} else if o.GatewayInfo[f] == "" {
+					return nil, errMissing("gateway_info." + f)
+				}
+			}
 		}
 		if err := m.checkIssuer(g, o.GatewayInfo["issuer_id"]); err != nil {
 			return nil, err
@@ -137,7 +157,9 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time) (*Order, *Er
 		o.ExpiresAt = now.Add(lifetime)
 	default:
 		// A chosen method starts its own clock at creation.
-		o.ExpiresAt = now.Add(g.Expiry)
+		if d := g.expiry(); d > 0 {
+			o.ExpiresAt = now.Add(d)
+		}
 	}
 	return o, nil
 }
@@ -273,12 +295,7 @@ func linkLifetime(req *orderRequest) (time.Duration, bool, *Error) {
 // applyDirect lets the test data decide a direct order.
 func (o *Order) applyDirect(g *Gateway, now time.Time) testOutcome {
 	t := directOutcome(o, g)
-	if t.Now != "" {
-		o.finish(g, t.Now, t.Reason, now)
-	}
-	if t.Then != "" {
-		o.Pending = &Transition{At: now.Add(t.After), Status: t.Then, Financial: t.ThenFin, Reason: t.ThenReason}
-	}
+	o.apply(g, t, now)
 	return t
 }
 
@@ -316,8 +333,12 @@ func putPSP(tx *store.Tx, id int64, ref pspRef) error {
 	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
 }
 
-// save persists the order and schedules its next timed transition.
-func save(tx *store.Tx, o *Order) error {
+// save persists the order and schedules its next timed transition; a
+// completed initial recurring order leaves its token first.
+func (m *MultiSafepay) save(tx *store.Tx, o *Order, now time.Time) error {
+	if err := m.tokenize(tx, o, now); err != nil {
+		return err
+	}
 	if err := tx.Put(colOrders, o.OrderID, o); err != nil {
 		return err
 	}
@@ -341,7 +362,12 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.p.Clock.Now(tenant)
-	draft, verr := m.buildOrder(&req, now)
+	tok, err := m.lookupToken(tenant, &req)
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	draft, verr := m.buildOrder(&req, now, tok)
 	if verr != nil {
 		writeError(w, verr)
 		return
@@ -369,7 +395,10 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 			o.ExternalID = m.p.IDs.Digits(10)
 		}
 		outcome = testOutcome{}
-		if o.Type == typeDirect {
+		switch {
+		case o.Type == typeDirect && o.RecurringFlow == "token":
+			o.finish(g, outcomeCompleted, "", now) // a merchant-initiated payment with a stored token
+		case o.Type == typeDirect:
 			outcome = o.applyDirect(g, now)
 		}
 		if err := putPSP(tx, o.TransactionID, pspRef{OrderID: o.OrderID, Kind: "payment"}); err != nil {
@@ -382,11 +411,11 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		if o.Status != stInitialized {
-			if err := notify(tx, &o, now); err != nil {
+			if err := m.notify(tx, &o, now); err != nil {
 				return err
 			}
 		}
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 	if err != nil {
 		m.fail(w, r, err)
@@ -406,12 +435,71 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 // scheduler has stored it.
 func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	o, now, err := m.readOrder(tenant, pathVar(r, "order_id"))
+	id := pathVar(r, "order_id")
+	o, now, err := m.readOrder(tenant, id)
+	var e *Error
+	if errors.As(err, &e) && e.Code == 1006 && isDigits(id) {
+		// The PSP id (transaction id) finds the order too.
+		var ref pspRef
+		rerr := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
+		if rerr == nil {
+			o, now, err = m.readOrder(tenant, ref.OrderID)
+		}
+	}
 	if err != nil {
 		m.fail(w, r, err)
 		return
 	}
 	ok(w, o.view(now))
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cancelQR is POST /orders/{order_id}/cancel: a Bancontact QR payment that
+// is not finished is cancelled, scanned or not.
+func (m *MultiSafepay) cancelQR(w http.ResponseWriter, r *http.Request) {
+	tenant := platform.Tenant(r.Context())
+	o, err := m.change(tenant, pathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+		if o.Gateway != "MISTERCASH" || !parseBool(o.GatewayInfo["qr_enabled"]) {
+			return false, errUnknown("Only Bancontact QR payments can be cancelled this way")
+		}
+		if o.Status != stInitialized {
+			return false, errStatusChange(o.Status, stCancelled)
+		}
+		o.Pending = nil
+		o.setStatus(stCancelled, stCancelled, "cancelled by the merchant", now)
+		return false, nil
+	})
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	v := o.view(m.p.Clock.Now(tenant))
+	ok(w, cancelledJSON{Costs: v.Costs, Created: v.Created, CustomInfo: v.CustomInfo, Fastcheckout: v.Fastcheckout,
+		FinancialStatus: v.FinancialStatus, Modified: v.Modified, PaymentDetails: map[string]any{}, Status: v.Status})
+}
+
+// cancelledJSON answers a Bancontact QR cancel.
+type cancelledJSON struct {
+	Costs           []any          `json:"costs"`
+	Created         string         `json:"created"`
+	CustomInfo      customInfoJSON `json:"custom_info"`
+	Fastcheckout    string         `json:"fastcheckout"`
+	FinancialStatus string         `json:"financial_status"`
+	Modified        string         `json:"modified"`
+	PaymentDetails  map[string]any `json:"payment_details"`
+	PaymentMethods  []any          `json:"payment_methods"`
+	Status          string         `json:"status"`
 }
 
 // readOrder loads an order as it is at now, without writing.
@@ -442,7 +530,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 			return err
 		}
-		if _, err := settleNotified(tx, &o, now); err != nil {
+		if _, err := m.settleNotified(tx, &o, now); err != nil {
 			return err
 		}
 		before := o.Status + "/" + o.FinancialStatus
@@ -451,12 +539,12 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			return err
 		}
 		if anyway || before != o.Status+"/"+o.FinancialStatus {
-			if err := notify(tx, &o, now); err != nil {
+			if err := m.notify(tx, &o, now); err != nil {
 				return err
 			}
 		}
 		out = o
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 	if err != nil {
 		return nil, err
@@ -465,10 +553,10 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 }
 
 // settleNotified applies due transitions and enqueues a notification for each.
-func settleNotified(tx *store.Tx, o *Order, now time.Time) (changed bool, err error) {
+func (m *MultiSafepay) settleNotified(tx *store.Tx, o *Order, now time.Time) (changed bool, err error) {
 	o.settle(now, func() {
 		changed = true
-		if nerr := notify(tx, o, now); nerr != nil && err == nil {
+		if nerr := m.notify(tx, o, now); nerr != nil && err == nil {
 			err = nerr
 		}
 	})
@@ -487,11 +575,11 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 			}
 			return err
 		}
-		changed, err := settleNotified(tx, &o, now)
+		changed, err := m.settleNotified(tx, &o, now)
 		if err != nil || !changed {
 			return err
 		}
-		return save(tx, &o)
+		return m.save(tx, &o, now)
 	})
 }
 
@@ -509,6 +597,7 @@ type patchRequest struct {
 	ExcludeOrder     text `json:"exclude_order"`
 	ExtendExpiration text `json:"extend_expiration"`
 	Amount           text `json:"amount"`
+	NewOrderID       text `json:"new_order_id"`
 }
 
 func errStatusChange(from, to string) *Error {
@@ -597,6 +686,14 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	if id := req.NewOrderID.String(); id != "" {
+		if err := m.renameOrder(tenant, pathVar(r, "order_id"), id); err != nil {
+			m.fail(w, r, err)
+			return
+		}
+		ok(w, map[string]any{})
+		return
+	}
 	var data map[string]any
 	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
@@ -625,6 +722,65 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok(w, data)
+}
+
+// renameOrder gives a FastCheckout order a new order_id (PATCH
+// {new_order_id}): the order, its payment page session and its PSP ids move
+// to the new id.
+func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
+	if utf8.RuneCountInString(newID) > 50 {
+		return errOrderIDInvalid("Invalid transaction ID: new_order_id is longer than 50 characters")
+	}
+	now := m.p.Clock.Now(tenant)
+	return m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+		var o Order
+		if err := tx.Get(colOrders, oldID, &o); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return errOrderNotFound()
+			}
+			return err
+		}
+		if o.Type != typeCheckout {
+			return errUnknown("Only a FastCheckout order's order_id can be changed")
+		}
+		if newID == oldID {
+			return nil
+		}
+		if tx.Exists(colOrders, newID) {
+			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", newID))
+		}
+		if err := tx.Delete(colOrders, oldID); err != nil {
+			return err
+		}
+		o.OrderID, o.Modified = newID, now
+		for i := range o.Refunds {
+			if o.Refunds[i].OrderID == oldID {
+				o.Refunds[i].OrderID = newID
+			}
+		}
+		if err := tx.Put(colSessions, o.SessionID, newID); err != nil {
+			return err
+		}
+		ids := []int64{o.TransactionID}
+		for _, rf := range o.Refunds {
+			ids = append(ids, rf.ID)
+		}
+		if o.Shipping != nil {
+			for _, sh := range o.Shipping.Shipments {
+				ids = append(ids, sh.TransactionID)
+			}
+		}
+		for _, id := range ids {
+			var ref pspRef
+			if err := tx.Get(colPSP, strconv.FormatInt(id, 10), &ref); err == nil && ref.OrderID == oldID {
+				ref.OrderID = newID
+				if err := putPSP(tx, id, ref); err != nil {
+					return err
+				}
+			}
+		}
+		return m.save(tx, &o, now)
+	})
 }
 
 // decode reads the JSON body (already checked against the OpenAPI file).

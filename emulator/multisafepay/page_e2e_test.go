@@ -28,7 +28,7 @@ func TestPaymentPage(t *testing.T) {
 		t.Fatalf("description not escaped:\n%s", html)
 	}
 	// No gateway yet: the page offers the methods that fit (not Klarna: no cart).
-	if !strings.Contains(html, `name="gateway" value="IDEAL" checked`) || strings.Contains(html, `value="KLARNA"`) || !strings.Contains(html, `<html lang="en">`) {
+	if !strings.Contains(html, `name="gateway" value="IDEAL"`) || strings.Contains(html, `value="KLARNA"`) || !strings.Contains(html, `<html lang="en">`) {
 		t.Fatalf("gateway choice:\n%s", html)
 	}
 	if !strings.Contains(string(page(t, sb, strings.Replace(pu, "en_US", "nl_NL", 1)).Body), "Testscenario") {
@@ -192,11 +192,36 @@ func TestManualCaptureHTTP(t *testing.T) {
 	if c["order_id"] != "cap-1-a" || c["transaction_id"] == nil {
 		t.Fatalf("capture %v", c)
 	}
-	data(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "rest not shipped"}))
-	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1", nil))
-	if o["status"] != "completed" || o["financial_status"] != "completed" || o["payment_details"].(map[string]any)["capture_remain"] != json.Number("0") {
-		t.Fatalf("after capture and cancel %v/%v", o["status"], o["financial_status"])
+	// The partial capture is its own order; the original keeps its statuses.
+	split := data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1-a", nil))
+	if split["status"] != "completed" || split["financial_status"] != "completed" || split["amount"] != json.Number("400") || split["transaction_id"] != c["transaction_id"] {
+		t.Fatalf("capture order %v/%v %v", split["status"], split["financial_status"], split["amount"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled"}), 400, 1000)
+	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1", nil))
+	if o["status"] != "completed" || o["financial_status"] != "initialized" || o["payment_details"].(map[string]any)["capture_remain"] != json.Number("600") {
+		t.Fatalf("after partial capture %v/%v %v", o["status"], o["financial_status"], o["payment_details"])
+	}
+	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 100, "new_order_status": "completed", "new_order_id": "cap-1-a"}), 400, 1006)
+	// The rest is cancelled: the original becomes void, the capture stays.
+	data(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "rest not shipped"}))
+	o = data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1", nil))
+	if o["status"] != "void" || o["financial_status"] != "void" || o["payment_details"].(map[string]any)["capture_remain"] != json.Number("0") {
+		t.Fatalf("after cancel %v/%v", o["status"], o["financial_status"])
+	}
+	if split = data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1-a", nil)); split["status"] != "completed" {
+		t.Fatalf("capture order after cancel: %v", split["status"])
+	}
+	// The capture order refunds like any paid card order.
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1-a/refunds", map[string]any{"currency": "EUR", "amount": 400}))
+	// A full capture completes the original's transaction.
+	data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(directCard("cap-2", "4111111111111111"), "capture", "manual")))
+	full := data(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-2/capture", map[string]any{"amount": 1000, "new_order_status": "completed"}))
+	if full["order_id"] != "cap-2" {
+		t.Fatalf("full capture %v", full)
+	}
+	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-2", nil)); o["status"] != "completed" || o["financial_status"] != "completed" {
+		t.Fatalf("after full capture %v/%v", o["status"], o["financial_status"])
+	}
+	wantError(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "again"}), 400, 1000)
 	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 1}), 400, 1016)
 }

@@ -60,6 +60,7 @@ func (pageRenderer) RenderError(w http.ResponseWriter, r *http.Request, err erro
 
 type words struct {
 	Title, Sandbox, Merchant, Amount, Order, Method, Scenario, Submit, Finished, Back, Error string
+	TestData, CardNumber, IBAN, Bank, Phone, TestDataNote                                    string
 	Outcomes                                                                                 map[string]string
 }
 
@@ -68,6 +69,8 @@ var dictionary = map[string]words{
 		Title: "Payment", Sandbox: "paysandbox test payment page: no money moves.", Merchant: "Description",
 		Amount: "Amount", Order: "Order", Method: "Payment method", Scenario: "Test scenario", Submit: "Test",
 		Finished: "This payment is", Back: "Back to the shop", Error: "Payment page",
+		TestData: "Test data", CardNumber: "Card number", IBAN: "IBAN", Bank: "Bank", Phone: "Phone number",
+		TestDataNote: "Filled in, the test data decides the outcome (see the vendor's test data).",
 		Outcomes: map[string]string{outcomeCompleted: "Completed", outcomeUncleared: "Uncleared (manual review)",
 			outcomeDeclined: "Declined", outcomeCancelled: "Cancelled", outcomeExpired: "Expired"},
 	},
@@ -75,6 +78,8 @@ var dictionary = map[string]words{
 		Title: "Betaling", Sandbox: "paysandbox testbetaalpagina: er wordt geen geld overgemaakt.", Merchant: "Omschrijving",
 		Amount: "Bedrag", Order: "Bestelling", Method: "Betaalmethode", Scenario: "Testscenario", Submit: "Test",
 		Finished: "Deze betaling is", Back: "Terug naar de winkel", Error: "Betaalpagina",
+		TestData: "Testgegevens", CardNumber: "Kaartnummer", IBAN: "IBAN", Bank: "Bank", Phone: "Telefoonnummer",
+		TestDataNote: "Ingevuld bepalen de testgegevens de uitkomst.",
 		Outcomes: map[string]string{outcomeCompleted: "Voltooid", outcomeUncleared: "Niet verrekend (handmatige controle)",
 			outcomeDeclined: "Geweigerd", outcomeCancelled: "Geannuleerd", outcomeExpired: "Verlopen"},
 	},
@@ -129,6 +134,24 @@ dt{font-weight:600}
 {{- end}}
 </fieldset>
 {{- end}}
+{{- if .Fields}}
+<fieldset>
+<legend>{{.T.TestData}}</legend>
+<p class="note">{{.T.TestDataNote}}</p>
+{{- if .Fields.Card}}
+<label>{{.T.CardNumber}} <input name="card_number" inputmode="numeric" autocomplete="off" maxlength="30"></label>
+{{- end}}
+{{- if .Fields.IBAN}}
+<label>{{.T.IBAN}} <input name="iban" autocomplete="off" maxlength="40"></label>
+{{- end}}
+{{- if .Fields.Banks}}
+<label>{{.T.Bank}} <select name="bank"><option value=""></option>{{range .Fields.Banks}}<option>{{.}}</option>{{end}}</select></label>
+{{- end}}
+{{- if .Fields.Phone}}
+<label>{{.T.Phone}} <input name="phone" type="tel" maxlength="30"></label>
+{{- end}}
+</fieldset>
+{{- end}}
 <fieldset>
 <legend>{{.T.Scenario}}</legend>
 {{- range $i, $o := .Outcomes}}
@@ -163,6 +186,30 @@ type pageData struct {
 	Open                                                            bool
 	Gateways                                                        []*Gateway
 	Outcomes                                                        []pageOption
+	Fields                                                          *testFields
+}
+
+// testFields are the test data inputs the page offers for the order's gateway.
+type testFields struct {
+	Card, IBAN, Phone bool
+	Banks             []string
+}
+
+func fieldsFor(g *Gateway) *testFields {
+	f := &testFields{}
+	switch {
+	case g.Card || g.ID == "MISTERCASH" || g.Kind == kindGiftCard:
+		f.Card = true
+	case g.DirectDebit || g.ID == "BANKTRANS":
+		f.IBAN = true
+	case g.ID == "MYBANK":
+		f.Banks = myBankNames
+	case g.ID == "MBWAY" || g.ID == "MULTIBANCO":
+		f.Phone = true
+	default:
+		return nil
+	}
+	return f
 }
 
 func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any) {
@@ -245,6 +292,9 @@ func (m *MultiSafepay) pageData(r *http.Request, o *Order) pageData {
 	if d.Open && o.Gateway == "" {
 		d.Gateways = m.eligible(o)
 	}
+	if g, found := m.cat.Gateway(o.Gateway); d.Open && found {
+		d.Fields = fieldsFor(g)
+	}
 	for _, oc := range outcomes {
 		d.Outcomes = append(d.Outcomes, pageOption{Value: oc, Label: d.T.Outcomes[oc]})
 	}
@@ -266,14 +316,16 @@ func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, http.StatusOK, pageTemplate, m.pageData(r, o))
 }
 
-// submit applies the outcome picked on the page.
-func (m *MultiSafepay) submit(o *Order, outcome, gatewayID string, now time.Time) error {
+// submit applies what was picked or entered on the page: test data fields
+// (a card number, an IBAN, a bank, a phone number) decide by the vendor's
+// test data; otherwise the outcome chosen.
+func (m *MultiSafepay) submit(o *Order, form url.Values, now time.Time) error {
 	if o.Status != stInitialized {
 		return &pageError{status: http.StatusConflict, msg: "This payment is already " + o.Status + "."}
 	}
 	g, found := m.cat.Gateway(o.Gateway)
 	if o.Gateway == "" {
-		g, found = m.cat.Gateway(gatewayID)
+		g, found = m.cat.Gateway(form.Get("gateway"))
 		if !found || !g.Accepts(o.Currency, o.country(), o.Amount) || !o.satisfies(g) {
 			return &pageError{status: http.StatusBadRequest, msg: "Choose one of the payment methods offered."}
 		}
@@ -281,6 +333,25 @@ func (m *MultiSafepay) submit(o *Order, outcome, gatewayID string, now time.Time
 	}
 	if !found {
 		return &pageError{status: http.StatusBadRequest, msg: "This payment method is not available."}
+	}
+	fields := pageFields{CardNumber: form.Get("card_number"), IBAN: form.Get("iban"), Bank: form.Get("bank"), Phone: form.Get("phone")}
+	if t := pageOutcome(o, g, fields); t.decided() {
+		if t.Refused != "" {
+			return &pageError{status: http.StatusBadRequest, msg: t.Refused}
+		}
+		o.Pending = nil
+		o.apply(g, t, now)
+		if g.DirectDebit || g.ID == "BANKTRANS" {
+			o.GatewayInfo["account_id"] = compact(fields.IBAN)
+		}
+		if g.Card {
+			o.GatewayInfo["card_number"] = compact(fields.CardNumber)
+		}
+		return nil
+	}
+	outcome := form.Get("outcome")
+	if !contains(outcomes, outcome) {
+		return &pageError{status: http.StatusBadRequest, msg: "The form is incomplete: choose an outcome."}
 	}
 	reason := ""
 	if outcome == outcomeDeclined {
@@ -301,7 +372,10 @@ func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
 	}
 	form, _ := url.ParseQuery(string(platform.Body(r)))
 	o, err := m.change(tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
-		return false, m.submit(o, form.Get("outcome"), form.Get("gateway"), now)
+		if o.GatewayInfo == nil {
+			o.GatewayInfo = map[string]string{}
+		}
+		return false, m.submit(o, form, now)
 	})
 	var apiErr *Error
 	switch {

@@ -34,9 +34,11 @@ const sameAmountWindow = 5 * time.Minute
 func (o *Order) refundableAmount() int64 {
 	paid := o.Amount
 	if o.ManualCapture {
-		paid = 0
+		paid = 0 // captured on this order (a full capture); partial ones refund from their own orders
 		for _, c := range o.Captures {
-			paid += c.Amount
+			if c.OrderID == o.OrderID {
+				paid += c.Amount
+			}
 		}
 	}
 	return paid - o.AmountRefunded
@@ -52,7 +54,7 @@ func (o *Order) refund(req refundRequest, id int64, now time.Time) (*Refund, *Er
 		return nil, errRefund(fmt.Sprintf("an order that is %s cannot be refunded", o.Status))
 	}
 	remaining := o.refundableAmount()
-	rf := &Refund{ID: id, OrderID: o.OrderID, Status: stReserved, Created: now, Modified: now, ProcessAt: now.Add(refundReserve)}
+	rf := &Refund{ID: id, OrderID: o.OrderID, Status: stReserved, Created: now, Modified: now, ProcessAt: refundProcessAt(now)}
 	currency := req.Currency.String()
 	if req.CheckoutData != nil {
 		amount, items, err := o.checkoutDataRefund(req.CheckoutData.Items)
@@ -188,10 +190,19 @@ func (m *MultiSafepay) createRefund(w http.ResponseWriter, r *http.Request) {
 	}
 	var rf *Refund
 	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+		g, _ := m.cat.Gateway(o.Gateway)
+		if g != nil && g.ShipBeforeRefund && o.Shipping == nil && o.Status == stCompleted {
+			// Klarna and in3: ship first (the testing page).
+			return false, errRefund("ship the order (PATCH status shipped) before refunding it")
+		}
 		id := m.newTransactionID(tx, false)
 		var rerr *Error
 		if rf, rerr = o.refund(req, id, now); rerr != nil {
 			return false, rerr
+		}
+		if g != nil && g.BNPL && o.FinancialStatus == stUncleared {
+			// A BNPL refund settles the transaction: completed.
+			o.FinancialStatus = stCompleted
 		}
 		return true, putPSP(tx, id, pspRef{OrderID: o.OrderID, Kind: "refund"})
 	})
@@ -247,36 +258,55 @@ type captureRequest struct {
 	Description    text `json:"description"`
 }
 
-// capture takes (part of) a manual-capture authorization.
-func (o *Order) capture(req captureRequest, id int64, now time.Time) (*Capture, *Error) {
+// capture takes (part of) a manual-capture authorization. A full capture
+// completes the order's transaction; a partial one is a new transaction with
+// an order id of its own (new_order_id), returned as split, while the
+// original keeps its statuses and the rest stays capturable or cancellable.
+func (o *Order) capture(req captureRequest, id int64, now time.Time) (c *Capture, split *Order, err *Error) {
 	if !o.authorizedForCapture() {
-		return nil, errUnknown(fmt.Sprintf("An order that is %s/%s has no authorization to capture", o.Status, o.FinancialStatus))
+		return nil, nil, errUnknown(fmt.Sprintf("An order that is %s/%s has no authorization to capture", o.Status, o.FinancialStatus))
 	}
 	amount, good := parseMinor(req.Amount.String())
+	if req.Amount.String() == "" {
+		amount, good = o.CaptureRemain, true // the vendor's full-capture example names no amount
+	}
 	if !good || amount < 1 || amount > o.CaptureRemain {
-		return nil, errAmount(fmt.Sprintf("Invalid amount: the authorization has %d left to capture", o.CaptureRemain))
+		return nil, nil, errAmount(fmt.Sprintf("Invalid amount: the authorization has %d left to capture", o.CaptureRemain))
 	}
-	c := Capture{TransactionID: id, OrderID: o.OrderID, Amount: amount, At: now}
-	if n := req.NewOrderID.String(); n != "" {
-		c.OrderID = n
+	c = &Capture{TransactionID: id, OrderID: o.OrderID, Amount: amount, At: now}
+	if amount == o.Amount && len(o.Captures) == 0 {
+		o.FinancialStatus = stCompleted
+	} else {
+		c.OrderID = req.NewOrderID.String()
+		if c.OrderID == "" {
+			c.OrderID = fmt.Sprintf("%.40s-capture-%d", o.OrderID, len(o.Captures)+1)
+		}
+		split = &Order{
+			OrderID: c.OrderID, TransactionID: id, Type: o.Type, Gateway: o.Gateway, GatewayName: o.GatewayName,
+			Currency: o.Currency, Amount: amount, Description: o.Description, Vars: o.Vars, CustomInfo: o.CustomInfo,
+			NotificationURL: o.NotificationURL, NotificationMethod: o.NotificationMethod, Customer: o.Customer,
+			Delivery: o.Delivery, GatewayInfo: o.GatewayInfo, Created: now, ExternalID: o.ExternalID, CaptureOf: o.OrderID,
+		}
+		if d := strings.TrimSpace(string(req.Description)); d != "" {
+			split.Description = d
+		}
+		split.setStatus(stCompleted, stCompleted, "", now)
 	}
-	o.Captures = append(o.Captures, c)
+	o.Captures = append(o.Captures, *c)
 	o.CaptureRemain -= amount
-	o.FinancialStatus = stCompleted
 	o.Modified = now
-	return &c, nil
+	return c, split, nil
 }
 
-// cancelAuthorization releases what is left of a manual-capture authorization.
+// cancelAuthorization releases what is left of a manual-capture
+// authorization: the order becomes void (its partial captures live on as
+// their own orders).
 func (o *Order) cancelAuthorization(reason string, now time.Time) *Error {
 	if !o.authorizedForCapture() {
 		return errUnknown(fmt.Sprintf("An order that is %s/%s has no authorization to cancel", o.Status, o.FinancialStatus))
 	}
 	o.CaptureRemain = 0
-	if len(o.Captures) == 0 {
-		o.setStatus(stVoid, stVoid, reason, now)
-	}
-	o.Modified = now
+	o.setStatus(stVoid, stVoid, reason, now)
 	return nil
 }
 
@@ -291,11 +321,28 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 	var c *Capture
 	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		id := m.newTransactionID(tx, false)
+		var split *Order
 		var cerr *Error
-		if c, cerr = o.capture(req, id, now); cerr != nil {
+		c, split, cerr = o.capture(req, id, now)
+		if cerr != nil {
 			return false, cerr
 		}
-		return false, putPSP(tx, id, pspRef{OrderID: o.OrderID, Kind: "capture"})
+		if split == nil {
+			return false, putPSP(tx, id, pspRef{OrderID: o.OrderID, Kind: "capture"})
+		}
+		if utf8.RuneCountInString(split.OrderID) > 50 {
+			return false, errOrderIDInvalid("Invalid transaction ID: new_order_id is longer than 50 characters")
+		}
+		if tx.Exists(colOrders, split.OrderID) {
+			return false, errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", split.OrderID))
+		}
+		if err := putPSP(tx, id, pspRef{OrderID: split.OrderID, Kind: "payment"}); err != nil {
+			return false, err
+		}
+		if err := m.notify(tx, split, now); err != nil {
+			return false, err
+		}
+		return false, m.save(tx, split, now)
 	})
 	if err != nil {
 		m.fail(w, r, err)

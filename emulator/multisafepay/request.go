@@ -33,20 +33,31 @@ func (t text) String() string { return strings.TrimSpace(string(t)) }
 
 // orderRequest is the body of POST /orders.
 type orderRequest struct {
-	Type           text            `json:"type"`
-	Gateway        text            `json:"gateway"`
-	OrderID        text            `json:"order_id"`
-	Currency       text            `json:"currency"`
-	Amount         text            `json:"amount"`
-	Description    text            `json:"description"`
-	Var1           text            `json:"var1"`
-	Var2           text            `json:"var2"`
-	Var3           text            `json:"var3"`
-	Items          text            `json:"items"`
-	Manual         text            `json:"manual"`
-	Capture        text            `json:"capture"`
-	DaysActive     text            `json:"days_active"`
-	SecondsActive  text            `json:"seconds_active"`
+	Type           text `json:"type"`
+	Gateway        text `json:"gateway"`
+	OrderID        text `json:"order_id"`
+	Currency       text `json:"currency"`
+	Amount         text `json:"amount"`
+	Description    text `json:"description"`
+	Var1           text `json:"var1"`
+	Var2           text `json:"var2"`
+	Var3           text `json:"var3"`
+	Items          text `json:"items"`
+	Manual         text `json:"manual"`
+	Capture        text `json:"capture"`
+	DaysActive     text `json:"days_active"`
+	SecondsActive  text `json:"seconds_active"`
+	RecurringID    text `json:"recurring_id"`
+	RecurringModel text `json:"recurring_model"`
+	Recurring      *struct {
+		Model text `json:"model"`
+		ID    text `json:"id"`
+	} `json:"recurring"`
+	PaymentData *struct {
+		Gateway text `json:"gateway"`
+		Payload text `json:"payload"`
+		Token   text `json:"token"`
+	} `json:"payment_data"`
 	PaymentOptions paymentOptions  `json:"payment_options"`
 	Customer       *addressRequest `json:"customer"`
 	Delivery       *addressRequest `json:"delivery"`
@@ -90,6 +101,9 @@ type addressRequest struct {
 	Email       text `json:"email"`
 	Referrer    text `json:"referrer"`
 	UserAgent   text `json:"user_agent"`
+	Reference   text `json:"reference"`
+	Birthday    text `json:"birthday"`
+	Gender      text `json:"gender"`
 }
 
 type itemRequest struct {
@@ -142,6 +156,9 @@ type Address struct {
 	Email       string `json:"email,omitempty"`
 	Referrer    string `json:"referrer,omitempty"`
 	UserAgent   string `json:"user_agent,omitempty"`
+	Reference   string `json:"reference,omitempty"`
+	Birthday    string `json:"birthday,omitempty"`
+	Gender      string `json:"gender,omitempty"`
 }
 
 func (a *addressRequest) toAddress() Address {
@@ -155,6 +172,7 @@ func (a *addressRequest) toAddress() Address {
 		ZipCode: a.ZipCode.String(), City: a.City.String(), State: a.State.String(),
 		Country: strings.ToUpper(a.Country.String()), Phone: a.Phone.String(), Email: a.Email.String(),
 		Referrer: a.Referrer.String(), UserAgent: a.UserAgent.String(),
+		Reference: a.Reference.String(), Birthday: a.Birthday.String(), Gender: a.Gender.String(),
 	}
 }
 

@@ -27,7 +27,42 @@ func (m *MultiSafepay) ScenarioActions() []platform.ScenarioAction {
 			After:  func(c *platform.ActionCall) error { return m.scenarioCreated(c, outcome) },
 		})
 	}
+	out = append(out, platform.ScenarioAction{Provider: provider, Name: "chargeback", Before: m.scenarioChargeback})
 	return out
+}
+
+// scenarioChargeback disputes the paid order in the path (GET or PATCH
+// /orders/{order_id}): the order becomes chargeback (transaction status void,
+// as the vendor's status table has it, or the scenario's financial_status
+// param) with a completed chargeback transaction for what was not refunded.
+func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
+	id := pathVar(c.Request, "order_id")
+	if id == "" {
+		return skipf("no order in the path")
+	}
+	financial := c.Params["financial_status"]
+	if financial == "" {
+		financial = stVoid
+	}
+	_, err := m.change(c.Tenant, id, func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+		switch {
+		case o.Chargeback != nil:
+			return false, skipf("order %s is already charged back", id)
+		case o.Status != stCompleted && o.Status != stShipped && o.Status != stPartialRefunded:
+			return false, skipf("order %s is %s, not paid", id, o.Status)
+		}
+		cbID := m.newTransactionID(tx, false)
+		o.Chargeback = &Refund{ID: cbID, OrderID: o.OrderID, Amount: o.Amount - o.AmountRefunded, Currency: o.Currency,
+			Description: c.Params["reason"], Status: stCompleted, Created: now, ProcessAt: now, Modified: now}
+		o.Pending = nil
+		o.setStatus(stChargeback, financial, c.Params["reason"], now)
+		return false, putPSP(tx, cbID, pspRef{OrderID: o.OrderID, Kind: "chargeback"})
+	})
+	var e *Error
+	if errors.As(err, &e) && e.Code == 1006 {
+		return skipf("no order %s", id)
+	}
+	return err
 }
 
 func skipf(format string, args ...any) error {

@@ -82,6 +82,16 @@ func (o *Order) transactions(now time.Time) []transactionJSON {
 		}
 		out = append(out, t)
 	}
+	if cb := o.Chargeback; cb != nil {
+		done := cb.Created
+		out = append(out, transactionJSON{
+			Amount: cb.Amount, Completed: stampPtr(&done), Costs: []any{}, Created: stamp(cb.Created), Currency: cb.Currency, Customer: cust,
+			DebitCredit: "D", Description: cb.Description, FinancialStatus: cb.Status, InvoiceID: invoice, Net: -cb.Amount,
+			OrderID: cb.OrderID, PaymentMethod: null(o.Gateway), Status: cb.Status, TransactionID: cb.ID, Type: "chargeback",
+			Updated: stamp(cb.Modified), Var1: null(o.Vars[0]), Var2: null(o.Vars[1]), Var3: null(o.Vars[2]),
+			created: cb.Created, completed: done,
+		})
+	}
 	return out
 }
 

@@ -238,6 +238,12 @@ func (o *Order) view(now time.Time) orderJSON {
 			FinancialStatus: st, Modified: stamp(rf.modified(now)), OrderID: rf.OrderID, Status: st, TransactionID: rf.ID, Type: "refund",
 		})
 	}
+	if cb := o.Chargeback; cb != nil {
+		v.RelatedTransactions = append(v.RelatedTransactions, relatedJSON{
+			Amount: cb.Amount, Costs: []any{}, Created: stamp(cb.Created), Currency: cb.Currency, Description: cb.Description,
+			FinancialStatus: cb.Status, Modified: stamp(cb.Modified), OrderID: cb.OrderID, Status: cb.Status, TransactionID: cb.ID, Type: "chargeback",
+		})
+	}
 	if o.Cart != nil {
 		v.ShoppingCart = o.cartView()
 		v.CheckoutOptions = o.checkoutOptionsView()
@@ -280,9 +286,9 @@ func (o *Order) paymentDetails() map[string]any {
 	d := map[string]any{
 		"collecting_flow":         nil,
 		"external_transaction_id": null(o.ExternalID),
-		"recurring_flow":          nil,
-		"recurring_id":            nil,
-		"recurring_model":         nil,
+		"recurring_flow":          null(o.RecurringFlow),
+		"recurring_id":            null(o.RecurringID),
+		"recurring_model":         null(o.RecurringModel),
 		"type":                    null(o.Gateway),
 	}
 	gi := o.GatewayInfo

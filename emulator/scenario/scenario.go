@@ -187,6 +187,7 @@ var Catalogue = []ActionInfo{
 	{"multisafepay", "decline", "the order (path order_id, or the one the request creates) is declined: status declined, notification sent; a direct order answers 400 / 1024", []string{"reason: the order's reason (Declined)"}},
 	{"multisafepay", "uncleared", "the order (path order_id, or the one the request creates) goes to manual review: status uncleared, notification sent", nil},
 	{"multisafepay", "expire", "the order (path order_id, or the one the request creates) expires now: status expired, notification sent", nil},
+	{"multisafepay", "chargeback", "the paid order in the path is charged back: status chargeback, a completed chargeback transaction, notification sent", []string{"reason: the order's reason (Chargeback)", "financial_status: the transaction status (void)"}},
 	{"commercelayer", "mismatch-amounts", "the order's Klarna payment (path orders/{id}) falls out of date, as when the order's total moved after its session opened: mismatched_amounts reads true and the order cannot be placed until the payment is _update-d", nil},
 	{"commercelayer", "revoke-token", "the request's access token is revoked: this and later calls answer 401 INVALID_TOKEN until a new token is issued", nil},
 }
