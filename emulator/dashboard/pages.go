@@ -192,7 +192,9 @@ func asTable(v any) *table {
 			}
 		}
 	}
-	sort.SliceStable(cols, func(i, j int) bool { return colRank(cols[i]) < colRank(cols[j]) || (colRank(cols[i]) == colRank(cols[j]) && cols[i] < cols[j]) })
+	sort.SliceStable(cols, func(i, j int) bool {
+		return colRank(cols[i]) < colRank(cols[j]) || (colRank(cols[i]) == colRank(cols[j]) && cols[i] < cols[j])
+	})
 	t := &table{Cols: cols}
 	for _, item := range list {
 		m := item.(map[string]any)
@@ -615,7 +617,7 @@ func (u *UI) webhooks(w http.ResponseWriter, r *http.Request) {
 
 // signatures says how each vendor signs, for the delivery page.
 var signatures = map[string]string{
-	"multisafepay": "MultiSafepay signs a POST notification in the Auth header: base64 of \"timestamp:hex(HMAC-SHA512(key=API key, message=timestamp + \":\" + raw body))\". Verify by splitting the decoded header at the colon, recomputing the HMAC with your API key over the timestamp, a colon and the exact body bytes, and comparing in constant time.",
+	"multisafepay":  "MultiSafepay signs a POST notification in the Auth header: base64 of \"timestamp:hex(HMAC-SHA512(key=API key, message=timestamp + \":\" + raw body))\". Verify by splitting the decoded header at the colon, recomputing the HMAC with your API key over the timestamp, a colon and the exact body bytes, and comparing in constant time.",
 	"commercelayer": "Commerce Layer signs the body in X-Commercelayer-Signature: base64 of HMAC-SHA256(key=the webhook's shared secret, message=raw body). Verify by recomputing it over the exact body bytes and comparing in constant time.",
 	"klarna":        "Klarna's push and notification callbacks carry no signature: verify them by reading the order back from the Order Management API with your credentials.",
 }
@@ -923,7 +925,7 @@ func (u *UI) mspOutcome(w http.ResponseWriter, r *http.Request) {
 
 // pageMessage pulls the text of the payment page's error paragraph.
 func pageMessage(page string) string {
-	for _, tag := range []string{"<p class=\"error\">", "<p>"} {
+	for _, tag := range []string{"role=\"alert\">", "<p class=\"error\">", "<p>"} {
 		if i := strings.Index(page, tag); i >= 0 {
 			rest := page[i+len(tag):]
 			if j := strings.Index(rest, "<"); j >= 0 {
