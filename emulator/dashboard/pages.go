@@ -99,6 +99,31 @@ var funcs = template.FuncMap{
 	},
 	"str":  func(b []byte) string { return string(b) },
 	"add1": func(i int) int { return i + 1 },
+	"dur":  human,
+}
+
+// human writes a duration as days, hours, minutes and seconds: "7d",
+// "1d 1h30m".
+func human(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d <= 0 {
+		return "0"
+	}
+	parts := []struct {
+		unit time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}}
+	out := ""
+	for _, p := range parts {
+		if n := d / p.unit; n > 0 {
+			if p.name == "h" && out != "" {
+				out += " "
+			}
+			out += strconv.FormatInt(int64(n), 10) + p.name
+			d -= n * p.unit
+		}
+	}
+	return out
 }
 
 // pretty indents JSON; anything else shows as it is.
@@ -363,7 +388,7 @@ func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
 func (u *UI) object(w http.ResponseWriter, r *http.Request) {
 	tenant, key, col, id := pathVar(r, "tenant"), pathVar(r, "provider"), pathVar(r, "collection"), pathVar(r, "id")
 	v, ok := vendorByKey(key)
-	if !ok {
+	if !ok || hidden[key][col] {
 		u.notFound(w, r)
 		return
 	}
@@ -380,7 +405,7 @@ func (u *UI) object(w http.ResponseWriter, r *http.Request) {
 	hooks := u.webhooksFor(rec)
 	refs, children := u.related(rec)
 	data := map[string]any{
-		"Vendor": v, "Tenant": tenant, "Collection": col, "Label": v.label(col), "Record": rec,
+		"Vendor": v, "Tenant": tenant, "Collection": col, "Label": v.one(col), "Plural": v.label(col), "Record": rec,
 		"Requests": reqs, "Webhooks": hooks, "History": u.history(rec, reqs, hooks), "Refs": refs, "Children": children,
 		"Jobs": u.jobsFor(rec), "Clock": u.d.Clock.Now(tenant), "Raw": pretty(string(rec.Raw)),
 	}
@@ -390,7 +415,7 @@ func (u *UI) object(w http.ResponseWriter, r *http.Request) {
 			"Gateway":  rec.str("gateway"), "Page": "/multisafepay/connect/" + url_(rec.str("session_id")) + "/",
 		}
 	}
-	u.render(w, r, http.StatusOK, "object", v.Name+" "+v.label(col)+" "+id, data)
+	u.render(w, r, http.StatusOK, "object", v.Name+" "+v.one(col)+" "+id, data)
 }
 
 // --- requests
@@ -618,7 +643,7 @@ func (u *UI) webhooks(w http.ResponseWriter, r *http.Request) {
 // signatures says how each vendor signs, for the delivery page.
 var signatures = map[string]string{
 	"multisafepay":  "MultiSafepay signs a POST notification in the Auth header: base64 of \"timestamp:hex(HMAC-SHA512(key=API key, message=timestamp + \":\" + raw body))\". Verify by splitting the decoded header at the colon, recomputing the HMAC with your API key over the timestamp, a colon and the exact body bytes, and comparing in constant time.",
-	"commercelayer": "Commerce Layer signs the body in X-Commercelayer-Signature: base64 of HMAC-SHA256(key=the webhook's shared secret, message=raw body). Verify by recomputing it over the exact body bytes and comparing in constant time.",
+	"commercelayer": "Commerce Layer signs the body in X-CommerceLayer-Signature: base64 of HMAC-SHA256(key=the webhook's shared secret, message=raw body). Verify by recomputing it over the exact body bytes and comparing in constant time.",
 	"klarna":        "Klarna's push and notification callbacks carry no signature: verify them by reading the order back from the Order Management API with your credentials.",
 }
 
@@ -724,7 +749,7 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 	if tenant != "" {
 		who = tenant
 	}
-	data["Result"] = map[string]any{"Who": who, "By": d.String(), "Now": u.d.Clock.Now(tenant), "Ran": ran, "Fell": fell,
+	data["Result"] = map[string]any{"Who": who, "By": human(d), "Now": u.d.Clock.Now(tenant), "Ran": ran, "Fell": fell,
 		"NewWebhooks": len(hooksAfter) - len(hooksBefore)}
 	u.render(w, r, http.StatusOK, "clock", "Clock", data)
 }

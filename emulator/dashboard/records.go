@@ -50,9 +50,14 @@ var vendors = []vendor{
 	}},
 }
 
-// hidden collections are indexes, not objects (a payment page session id
-// pointing at an order id).
-var hidden = map[string]map[string]bool{"multisafepay": {"sessions": true}}
+// hidden collections are indexes or secrets, not objects: a payment page
+// session id pointing at an order id, the keys that sign client tokens and
+// access tokens.
+var hidden = map[string]map[string]bool{
+	"klarna":        {"keys": true},
+	"multisafepay":  {"sessions": true},
+	"commercelayer": {"signing_keys": true},
+}
 
 func vendorByKey(key string) (vendor, bool) {
 	for _, v := range vendors {
@@ -80,6 +85,15 @@ func (v vendor) label(col string) string {
 		}
 	}
 	return strings.ReplaceAll(col, "_", " ")
+}
+
+// one names a single object of col ("Orders" -> "Order").
+func (v vendor) one(col string) string {
+	l := v.label(col)
+	if strings.HasSuffix(l, "ies") {
+		return strings.TrimSuffix(l, "ies") + "y"
+	}
+	return strings.TrimSuffix(l, "s")
 }
 
 // collectionsOf lists what the tenant holds of vendor v, featured first.
@@ -221,7 +235,7 @@ func minor(s string) string {
 
 // Label is a human name for the record: its number, reference, name.
 func (r record) Label() string {
-	return r.str("number", "merchant_reference1", "reference", "name", "description", "code", "sku_code", "email", "customer_email")
+	return r.str("number", "merchant_reference1", "reference", "klarna_reference", "name", "description", "code", "sku_code", "email", "customer_email")
 }
 
 // Created is when the record was made (zero when it does not say).
