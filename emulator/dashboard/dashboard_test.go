@@ -121,6 +121,14 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 	if !strings.Contains(page, "/captures") || strings.Contains(page, "/v1/json/orders") {
 		t.Errorf("the request filter does not filter")
 	}
+	// The keys that sign client tokens and access tokens are not objects to show.
+	_, page, _ = c.get(ui + "/t/" + kTenant + "/klarna")
+	if strings.Contains(page, "/klarna/keys/") {
+		t.Error("the Klarna page links the signing keys")
+	}
+	if status, _, _ := c.get(ui + "/t/" + kTenant + "/klarna/keys/client_token"); status != http.StatusNotFound {
+		t.Errorf("signing key page: %d", status)
+	}
 	if status, _, _ := c.get(ui + "/t/nobody/klarna/orders/nothing"); status != http.StatusNotFound {
 		t.Errorf("unknown object: %d", status)
 	}

@@ -487,14 +487,11 @@ func toRow(e journal.Entry) row {
 
 func (u *UI) requests(w http.ResponseWriter, r *http.Request) {
 	f := readFilter(r.URL.Query())
-	var rows []row
-	for _, e := range u.d.Journal.List(journal.Filter{Limit: 100000}) {
-		if f.keep(e) {
-			rows = append(rows, toRow(e))
-			if len(rows) == 200 {
-				break
-			}
-		}
+	// Filter first, mask only what shows.
+	entries := u.d.Journal.Since(0, 200, f.keep)
+	rows := make([]row, 0, len(entries))
+	for i := len(entries) - 1; i >= 0; i-- {
+		rows = append(rows, toRow(entries[i]))
 	}
 	tenants, _ := u.d.Store.Tenants()
 	u.render(w, r, http.StatusOK, "requests", "Requests", map[string]any{

@@ -344,12 +344,10 @@ func mentions(e journal.Entry, aliases []string) bool {
 // when they name the object.
 func (u *UI) requestsFor(r record) []journal.Entry {
 	aliases := r.aliases()
-	var out []journal.Entry
-	for _, e := range u.d.Journal.List(journal.Filter{Provider: r.Provider, Limit: 100000}) {
-		if (e.Tenant == r.Tenant || e.Tenant == "") && mentions(e, aliases) {
-			out = append(out, e)
-		}
-	}
+	out := u.d.Journal.Since(0, 1000, func(e journal.Entry) bool {
+		return e.Provider == r.Provider && (e.Tenant == r.Tenant || e.Tenant == "") && mentions(e, aliases)
+	})
+	slices.Reverse(out)
 	return out
 }
 
