@@ -50,13 +50,13 @@ var vendors = []vendor{
 	}},
 }
 
-// hidden collections are indexes or secrets, not objects: a payment page
-// session id pointing at an order id, the keys that sign client tokens and
-// access tokens.
+// hidden collections are indexes, caches or secrets, not objects: a payment
+// page session id pointing at an order id, idempotent answers, the keys that
+// sign client tokens and access tokens, refresh tokens.
 var hidden = map[string]map[string]bool{
-	"klarna":        {"keys": true},
-	"multisafepay":  {"sessions": true},
-	"commercelayer": {"signing_keys": true},
+	"klarna":        {"keys": true, "idempotency": true, "redirects": true},
+	"multisafepay":  {"sessions": true, "psp": true},
+	"commercelayer": {"signing_keys": true, "refresh_tokens": true, "revoked_tokens": true},
 }
 
 func vendorByKey(key string) (vendor, bool) {

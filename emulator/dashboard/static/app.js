@@ -37,7 +37,7 @@
     a.textContent = String(r.id);
     first.appendChild(a);
     tr.appendChild(first);
-    cell(tr, r.time, "nowrap");
+    cell(tr, r.time, "nowrap opt");
     cell(tr, r.vendor);
     cell(tr, r.tenant || "", "id");
     var p = cell(tr, "", "path");
@@ -51,8 +51,8 @@
     b.className = "badge " + r["class"];
     b.textContent = String(r.status);
     st.appendChild(b);
-    cell(tr, r.ms.toFixed(1) + " ms", "nowrap");
-    cell(tr, r.scenario || "");
+    cell(tr, r.ms.toFixed(1) + " ms", "nowrap opt");
+    cell(tr, r.scenario || "", "opt");
     tbody.insertBefore(tr, tbody.firstChild);
     while (tbody.rows.length > 500) tbody.deleteRow(tbody.rows.length - 1);
     var empty = document.getElementById("journal-empty");
