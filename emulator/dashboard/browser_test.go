@@ -204,7 +204,7 @@ func TestBrowserFindsEachVendorsObjectsRequestsAndWebhooks(t *testing.T) {
 	rc := sandboxtest.NewReceiver(t)
 	_, kOrder := klarnaCheckout(t, sb, "")
 	mspPay(t, sb, mspOrder(t, sb, "dash-browser-1", rc.URL))
-	clOrderID, lineID := clOrder(t, sb)
+	clOrderID, lineID := clOrder(t, sb, rc.URL)
 
 	tb.run("overview", chromedp.Navigate(sb.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#h-tenants")))
 	tb.waitText("main", kTenant)
@@ -234,10 +234,28 @@ func TestBrowserFindsEachVendorsObjectsRequestsAndWebhooks(t *testing.T) {
 	// Commerce Layer: the order and its line item named like markup.
 	tb.run("cl order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/paysandbox/commercelayer/orders/"+clOrderID), chromedp.WaitVisible(chromedp.CSS("#h-rel")))
 	tb.waitText("main", "PATCH /api/orders/"+clOrderID)
+	tb.waitText("#h-wh", "1") // the orders.create webhook it caused
+	tb.waitText("main", "orders.create")
 	tb.run("cl line item", chromedp.Click(chromedp.CSS(`a[href$="/line_items/`+lineID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#h-fields")))
 	tb.waitText("main", xssImg)
 	tb.noMarkupFromMerchants()
 	tb.waitText("h1", "Commerce Layer")
+
+	// Drive a pending Klarna fraud review and a MultiSafepay payment from their pages.
+	pending := klarnaPendingOrder(t, sb, rc.URL)
+	tb.run("pending klarna order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+kTenant+"/klarna/orders/"+pending), chromedp.WaitVisible(chromedp.CSS("#h-drive")))
+	tb.waitText(".summary", "fraud: PENDING")
+	tb.run("end the review", chromedp.Click(chromedp.CSS(`form[action="/_sandbox/ui/jobs/run"] button`)), chromedp.WaitNotPresent(chromedp.CSS("#h-drive")))
+	sb.Flush()
+	tb.run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#h-wh")))
+	tb.waitText(".summary", "fraud: ACCEPTED")
+	tb.waitText("main", "FRAUD_RISK_ACCEPTED")
+
+	mspOrder(t, sb, "dash-browser-2", rc.URL)
+	tb.run("open msp order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+mspKey+"/multisafepay/orders/dash-browser-2"), chromedp.WaitVisible(chromedp.CSS("#outcome")),
+		chromedp.SetValue(chromedp.CSS("#outcome"), "uncleared"), chromedp.Click(chromedp.CSS(`form[action$="/multisafepay/outcome"] button`)),
+		chromedp.WaitNotPresent(chromedp.CSS("#outcome")))
+	tb.waitText(".summary", "uncleared")
 }
 
 func TestBrowserLiveJournalShowsNewRequestsWithoutReload(t *testing.T) {

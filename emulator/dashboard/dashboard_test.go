@@ -51,7 +51,7 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 	rc := sandboxtest.NewReceiver(t)
 	_, kOrder := klarnaCheckout(t, sb, "")
 	mspPay(t, sb, mspOrder(t, sb, "dash-order-1", rc.URL))
-	clOrderID, lineID := clOrder(t, sb)
+	clOrderID, lineID := clOrder(t, sb, rc.URL)
 	c := newClient(t, sb.URL)
 
 	status, page, h := c.get(ui)
@@ -100,7 +100,11 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 		t.Fatalf("cl order: %d", status)
 	}
 	safePage(t, "cl order", page, h)
-	mustContain(t, page, "the Commerce Layer order", "Commerce Layer", "draft", "line_items/"+lineID, "PATCH /api/orders/"+clOrderID)
+	clHooks := sb.Webhooks(t, webhook.Filter{Provider: "commercelayer"})
+	if len(clHooks) != 1 || clHooks[0].Status != webhook.Delivered {
+		t.Fatalf("Commerce Layer webhooks: %+v", clHooks)
+	}
+	mustContain(t, page, "the Commerce Layer order", "Commerce Layer", "pending", "line_items/"+lineID, "PATCH /api/orders/"+clOrderID, clHooks[0].ID, "orders.create")
 	status, page, h = c.get(ui + "/t/paysandbox/commercelayer/line_items/" + lineID)
 	if status != http.StatusOK {
 		t.Fatalf("cl line item: %d", status)
@@ -329,17 +333,9 @@ func TestActionsArmScenariosRunAFraudReviewAndReset(t *testing.T) {
 	}
 
 	// A Klarna order pending fraud review (US, +pend-accept-05) decides now.
-	cart := obj{"purchase_country": "US", "purchase_currency": "USD", "locale": "en-US", "order_amount": 10000, "order_tax_amount": 0,
-		"order_lines": []any{obj{"type": "physical", "name": "Lamp", "quantity": 1, "unit_price": 10000, "total_amount": 10000}}}
-	s := want(t, sb.Do(t, http.MethodPost, "/payments/v1/sessions", cart, "Authorization", kAuth()), http.StatusOK)
-	a := want(t, sb.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": s["client_token"], "billing_address": obj{
-		"given_name": "Test", "family_name": "Person-us", "email": "customer+pend-accept-05@email.us", "street_address": "509 Amsterdam Ave",
-		"postal_code": "10024-3941", "city": "New York", "region": "NY", "country": "US", "phone": "+13106683312"}}), http.StatusOK)
-	o := want(t, sb.Do(t, http.MethodPost, "/payments/v1/authorizations/"+a["authorization_token"].(string)+"/order", cart, "Authorization", kAuth()), http.StatusOK)
-	if o["fraud_status"] != "PENDING" {
-		t.Fatalf("order %v", o)
-	}
-	orderPage := ui + "/t/" + kTenant + "/klarna/orders/" + o["order_id"].(string)
+	rc := sandboxtest.NewReceiver(t)
+	orderID := klarnaPendingOrder(t, sb, rc.URL)
+	orderPage := ui + "/t/" + kTenant + "/klarna/orders/" + orderID
 	_, page, _ = c.get(orderPage)
 	m := regexp.MustCompile(`name="job" value="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "klarna.fraud_decision") {
@@ -348,10 +344,18 @@ func TestActionsArmScenariosRunAFraudReviewAndReset(t *testing.T) {
 	if status, _, h := c.post(ui+"/jobs/run", url.Values{"csrf": {token}, "job": {m[1]}, "back": {orderPage}}); status != http.StatusSeeOther || h.Get("Location") != orderPage {
 		t.Fatalf("run job: %d %s", status, h.Get("Location"))
 	}
-	r := want(t, sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+o["order_id"].(string), nil, "Authorization", kAuth()), http.StatusOK)
+	r := want(t, sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+orderID, nil, "Authorization", kAuth()), http.StatusOK)
 	if r["fraud_status"] != "ACCEPTED" {
 		t.Fatalf("after the review: %v", r["fraud_status"])
 	}
+	// Its notification is a webhook the order caused.
+	sb.Flush()
+	kHooks := sb.Webhooks(t, webhook.Filter{Provider: "klarna"})
+	if len(kHooks) != 1 || len(rc.Requests()) != 1 {
+		t.Fatalf("Klarna notifications: %d stored, %d received", len(kHooks), len(rc.Requests()))
+	}
+	_, page, _ = c.get(orderPage)
+	mustContain(t, page, "the order after its review", kHooks[0].ID, "FRAUD_RISK_ACCEPTED", "ACCEPTED")
 
 	// Reset one tenant needs the box ticked; then its records are gone.
 	if status, _, _ := c.post(ui+"/reset", url.Values{"csrf": {token}, "tenant": {kTenant}}); status != http.StatusBadRequest {

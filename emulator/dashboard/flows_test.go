@@ -61,6 +61,24 @@ func klarnaCheckout(t *testing.T, sb *sandboxtest.Sandbox, notify string) (sessi
 	return sessionID, orderID
 }
 
+// klarnaPendingOrder places a US order that waits for fraud review (the
+// playground's +pend-accept-05 e-mail); its notification goes to notify.
+func klarnaPendingOrder(t *testing.T, sb *sandboxtest.Sandbox, notify string) string {
+	t.Helper()
+	cart := obj{"purchase_country": "US", "purchase_currency": "USD", "locale": "en-US", "order_amount": 10000, "order_tax_amount": 0,
+		"order_lines":   []any{obj{"type": "physical", "name": "Lamp", "quantity": 1, "unit_price": 10000, "total_amount": 10000}},
+		"merchant_urls": obj{"notification": notify + "/klarna?order={order.id}"}}
+	s := want(t, sb.Do(t, http.MethodPost, "/payments/v1/sessions", cart, "Authorization", kAuth()), http.StatusOK)
+	a := want(t, sb.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": s["client_token"], "billing_address": obj{
+		"given_name": "Test", "family_name": "Person-us", "email": "customer+pend-accept-05@email.us", "street_address": "509 Amsterdam Ave",
+		"postal_code": "10024-3941", "city": "New York", "region": "NY", "country": "US", "phone": "+13106683312"}}), http.StatusOK)
+	o := want(t, sb.Do(t, http.MethodPost, "/payments/v1/authorizations/"+a["authorization_token"].(string)+"/order", cart, "Authorization", kAuth()), http.StatusOK)
+	if o["fraud_status"] != "PENDING" {
+		t.Fatalf("order %v", o)
+	}
+	return o["order_id"].(string)
+}
+
 // mspOrder creates a redirect order whose notifications go to notify.
 func mspOrder(t *testing.T, sb *sandboxtest.Sandbox, id, notify string) string {
 	t.Helper()
@@ -87,9 +105,16 @@ func mspPay(t *testing.T, sb *sandboxtest.Sandbox, sessionID string) {
 	sb.Flush()
 }
 
-// clOrder: a Commerce Layer cart with a line item named like markup.
-func clOrder(t *testing.T, sb *sandboxtest.Sandbox) (orderID, lineID string) {
+// clOrder: a Commerce Layer cart with a line item named like markup. With
+// notify, an orders.create webhook goes there first.
+func clOrder(t *testing.T, sb *sandboxtest.Sandbox, notify string) (orderID, lineID string) {
 	t.Helper()
+	if notify != "" {
+		in := want(t, sb.Do(t, http.MethodPost, "/oauth/token", obj{"grant_type": "client_credentials", "client_id": "paysandbox-integration",
+			"client_secret": "paysandbox-integration-secret"}), http.StatusOK)["access_token"].(string)
+		want(t, sb.Do(t, http.MethodPost, "/api/webhooks", obj{"data": obj{"type": "webhooks", "attributes": obj{"name": "created", "topic": "orders.create",
+			"callback_url": notify + "/cl"}}}, "Accept", "application/vnd.api+json", "Content-Type", "application/vnd.api+json", "Authorization", "Bearer "+in), http.StatusCreated)
+	}
 	tok := want(t, sb.Do(t, http.MethodPost, "/oauth/token", obj{"grant_type": "client_credentials", "client_id": "paysandbox-sales-channel", "scope": "market:code:EU"}), http.StatusOK)["access_token"].(string)
 	do := func(status int, method, path string, body any) map[string]any {
 		t.Helper()
@@ -105,6 +130,7 @@ func clOrder(t *testing.T, sb *sandboxtest.Sandbox) (orderID, lineID string) {
 		"attributes":    obj{"sku_code": "TSHIRTMMFFFFFF000000LXXX", "quantity": 2, "name": xssImg},
 		"relationships": obj{"order": obj{"data": obj{"type": "orders", "id": orderID}}}}}))
 	do(200, http.MethodPatch, "/api/orders/"+orderID, obj{"data": obj{"type": "orders", "id": orderID, "attributes": obj{"customer_email": "customer@email.it"}}})
+	sb.Flush()
 	return orderID, lineID
 }
 

@@ -38,7 +38,7 @@ func TestScreenshots(t *testing.T) {
 	mspPay(t, sb, mspOrder(t, sb, "shop-1001", ok.URL))
 	mspPay(t, sb, mspOrder(t, sb, "shop-1002", down.URL))
 	mspOrder(t, sb, "shop-1003", ok.URL)
-	clOrderID, _ := clOrder(t, sb)
+	clOrderID, _ := clOrder(t, sb, ok.URL)
 	sb.Do(t, http.MethodPost, "/payments/v1/sessions", obj{"purchase_country": "SE", "order_amount": "95"}, "Authorization", kAuth())
 	refused := sb.Emulator.Journal().Last()
 	eng := sb.Emulator.Scenarios()
