@@ -264,6 +264,7 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(u.d.Token)) != 1 {
+		time.Sleep(250 * time.Millisecond) // slows guessing down
 		u.render(w, r, http.StatusUnauthorized, "login", "Sign in", map[string]string{"Next": next, "Error": "That is not the admin token this emulator was started with (--admin-token)."})
 		return
 	}

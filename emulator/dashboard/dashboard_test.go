@@ -60,7 +60,7 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 	}
 	safePage(t, ui, page, h)
 	mustContain(t, page, "the overview", kTenant, mspKey, "paysandbox", sb.URL+"/v1/json", sb.URL+"/kp/lib/v1/api.js", "go run ./examples/checkout",
-		"ready", "Data file", "Uptime", "1 Orders")
+		"ready", "Data file", "Uptime", `Orders <span class="count">1</span>`)
 
 	// Klarna: the order with its capture and the requests that touched it.
 	status, page, h = c.get(ui + "/t/" + kTenant + "/klarna")

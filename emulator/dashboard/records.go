@@ -447,7 +447,7 @@ func (u *UI) history(r record, reqs []journal.Entry, hooks []webhook.Delivery) [
 				}
 				if s, ok := val.(string); ok && (strings.HasSuffix(k, "_at") || k == "created" || k == "modified" || k == "completed") {
 					if t, ok := parseTime(s); ok && !strings.HasPrefix(k, "expires") && k != "updated_at" && k != "modified" {
-						evs = append(evs, event{At: t, What: p})
+						evs = append(evs, event{At: t, What: strings.ReplaceAll(strings.TrimSuffix(p, "_at"), "_", " ")})
 					}
 					continue
 				}
