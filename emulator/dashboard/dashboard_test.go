@@ -236,9 +236,16 @@ func TestAdminTokenAsksForItAndKeepsAStrictCookie(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(page, "Sign out") {
 		t.Fatalf("signed in: %d", status)
 	}
-	// A forged change: signed in, but no CSRF token.
+	// Forged changes: signed in, but no CSRF token; or the token from another origin.
+	klarnaCheckout(t, sb, "")
 	if status, _, _ := c.post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}}); status != http.StatusForbidden {
 		t.Errorf("forged reset: %d", status)
+	}
+	if status, _, _ := c.post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}, "csrf": {c.csrf(ui + "/reset")}}, "Origin", "https://evil.example"); status != http.StatusForbidden {
+		t.Errorf("reset from another origin: %d", status)
+	}
+	if ts, _ := sb.Emulator.Platform().Store.Tenants(); len(ts) != 1 {
+		t.Fatalf("a forged reset went through: tenants %v", ts)
 	}
 	// The admin API still wants its bearer token; the cookie is not one.
 	if r := sb.Do(t, http.MethodGet, "/_sandbox/tenants", nil); r.Status != http.StatusUnauthorized {

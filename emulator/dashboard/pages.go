@@ -287,9 +287,13 @@ func (u *UI) tenantRows() ([]tenantRow, error) {
 	var rows []tenantRow
 	for _, t := range ts {
 		row := tenantRow{Tenant: t, Clock: u.d.Clock.Now(t), Offset: u.d.Clock.Offset(t)}
+		all, err := u.d.Store.Collections(t)
+		if err != nil {
+			return nil, err
+		}
 		for _, v := range vendors {
-			cs, err := u.collectionsOf(t, v)
-			if err != nil || len(cs) == 0 {
+			cs := countsOf(all[v.Key], v)
+			if len(cs) == 0 {
 				continue
 			}
 			tv := tenantVendor{Key: v.Key, Name: v.Name}

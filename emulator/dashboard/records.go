@@ -102,7 +102,11 @@ func (u *UI) collectionsOf(tenant string, v vendor) ([]collectionCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	have := all[v.Key]
+	return countsOf(all[v.Key], v), nil
+}
+
+// countsOf orders one vendor's collection counts: featured first.
+func countsOf(have map[string]int, v vendor) []collectionCount {
 	var out []collectionCount
 	for _, c := range v.Featured {
 		if n, ok := have[c.Key]; ok {
@@ -119,7 +123,7 @@ func (u *UI) collectionsOf(tenant string, v vendor) ([]collectionCount, error) {
 	for _, k := range rest {
 		out = append(out, collectionCount{collection: collection{Key: k, Label: v.label(k)}, Count: have[k]})
 	}
-	return out, nil
+	return out
 }
 
 type collectionCount struct {
