@@ -302,7 +302,7 @@ func (u *UI) related(r record) (refs, children []link) {
 				continue
 			}
 			if _, err := u.get(r.Tenant, r.Provider, col, s); err == nil {
-				refs = append(refs, link{Label: v.label(col) + " " + s, Href: objectLink(r.Tenant, r.Provider, col, s), Note: k})
+				refs = append(refs, link{Label: v.one(col) + " " + s, Href: objectLink(r.Tenant, r.Provider, col, s), Note: k})
 				break
 			}
 		}
@@ -321,7 +321,7 @@ func (u *UI) related(r record) (refs, children []link) {
 				}
 				c := decode(r.Provider, r.Tenant, col, id, raw)
 				if c.str(key) == r.ID {
-					children = append(children, link{Label: v.label(col) + " " + id, Href: c.Link(), Note: strings.TrimSpace(c.Label() + " " + c.Status())})
+					children = append(children, link{Label: v.one(col) + " " + id, Href: c.Link(), Note: strings.TrimSpace(c.Label() + " " + c.Status())})
 				}
 				return nil
 			})
