@@ -269,6 +269,15 @@ func TestBrowserLiveJournalShowsNewRequestsWithoutReload(t *testing.T) {
 	if !get(tb, "same document", chromedp.Evaluate[bool](`window.__sameDocument === true`)) {
 		t.Fatal("the page reloaded")
 	}
+	// Keyboard only: Tab reaches the skip link first, Enter moves to the content.
+	tb.run("tab", chromedp.KeyEvent("\t"))
+	if c := get(tb, "focused", chromedp.Evaluate[string](`document.activeElement.className`)); c != "skip" {
+		t.Errorf("the first Tab focuses %q, not the skip link", c)
+	}
+	tb.run("enter", chromedp.KeyEvent("\r"))
+	if id := get(tb, "focused", chromedp.Evaluate[string](`document.activeElement.id`)); id != "main" {
+		t.Errorf("the skip link leads to %q", id)
+	}
 	// The new row opens the request.
 	tb.run("open the new row", chromedp.Click(chromedp.CSS(`#journal tbody tr:first-child a`)), chromedp.WaitVisible(chromedp.CSS("#h-rs")))
 	tb.waitText("main", "NOT_FOUND")
