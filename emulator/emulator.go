@@ -18,6 +18,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/admin"
 	"github.com/paysandbox/paysandbox/emulator/clock"
 	"github.com/paysandbox/paysandbox/emulator/contract"
+	"github.com/paysandbox/paysandbox/emulator/dashboard"
 	"github.com/paysandbox/paysandbox/emulator/ids"
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/platform"
@@ -46,6 +47,8 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the real-time source (time.Now when nil); tests may pin it.
 	Now func() time.Time
+	// Quiet turns off the console's line per request (webhook warnings stay).
+	Quiet bool
 	// Scenarios is a directory of the user's scenario files, loaded with the
 	// built-in ones; a bad file stops start-up.
 	Scenarios string
@@ -59,8 +62,10 @@ type Emulator struct {
 	admin     *admin.API
 	scenarios *scenario.Engine
 	providers []Provider
+	dashboard *dashboard.UI
 	handler   http.Handler
 	ready     atomic.Bool
+	listeners atomic.Pointer[[]string]
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -141,6 +146,7 @@ func New(cfg Config) (*Emulator, error) {
 			}
 		}
 	}
+	e.dashboard = e.newDashboard()
 	e.handler = e.routes()
 	e.ready.Store(true)
 	return e, nil
@@ -163,6 +169,51 @@ func (e *Emulator) Start() {
 		e.platform.Scheduler.Run(ctx, 250*time.Millisecond)
 	}()
 }
+
+// newDashboard builds the web dashboard over the same pieces as the admin
+// API, behind the admin API's guard.
+func (e *Emulator) newDashboard() *dashboard.UI {
+	var infos []platform.ProviderInfo
+	for _, p := range e.providers {
+		infos = append(infos, p.Info())
+	}
+	p := e.platform
+	return dashboard.New(dashboard.Deps{
+		Store: p.Store, Clock: p.Clock, Scheduler: p.Scheduler, Journal: e.journal, Webhooks: p.Webhooks,
+		Scenarios: e.scenarios, Contract: p.Contract, Providers: infos, Guard: e.admin.Guard,
+		Token: e.cfg.AdminToken, Version: e.cfg.Version, Started: time.Now(), Ready: e.ready.Load,
+		Listeners: func() []string {
+			if l := e.listeners.Load(); l != nil {
+				return *l
+			}
+			return nil
+		},
+		Reset:   e.reset,
+		Handler: func() http.Handler { return e.handler },
+	})
+}
+
+// reset drops a tenant's state ("" = everything), as POST /_sandbox/reset
+// and /_sandbox/tenants/{tenant}/reset do.
+func (e *Emulator) reset(tenant string) error {
+	p := e.platform
+	var err error
+	if tenant == "" {
+		err = p.Store.ResetAll()
+	} else {
+		err = p.Store.ResetTenant(tenant)
+	}
+	if err != nil {
+		return err
+	}
+	_ = p.Clock.Reset(tenant)
+	e.journal.Clear(tenant)
+	e.scenarios.Reset(tenant)
+	return nil
+}
+
+// SetListeners tells the dashboard the bound base URLs (http://localhost:8910).
+func (e *Emulator) SetListeners(urls []string) { e.listeners.Store(&urls) }
 
 // Handler serves every surface.
 func (e *Emulator) Handler() http.Handler { return e.handler }

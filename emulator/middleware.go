@@ -10,7 +10,8 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// middleware wraps every request: panic recovery and the journal.
+// middleware wraps every request: panic recovery, the journal and the
+// console's line per request (accesslog.go).
 func (e *Emulator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -35,6 +36,10 @@ func (e *Emulator) middleware(next http.Handler) http.Handler {
 					rec.WriteHeader(http.StatusInternalServerError)
 					_, _ = rec.Write([]byte(`{"error":{"code":"internal","message":"the emulator failed; see its log"}}`))
 				}
+			}
+			e.logRequest(r, rec.status, time.Since(start), info)
+			if isUI(r.URL.Path) {
+				return
 			}
 			e.journal.Add(journal.Entry{
 				Time: e.platform.Clock.Now(info.Tenant), Provider: info.Provider, Tenant: info.Tenant, Scenario: info.Scenario,

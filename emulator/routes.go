@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer"
+	"github.com/paysandbox/paysandbox/emulator/dashboard"
 	"github.com/paysandbox/paysandbox/emulator/klarna"
 	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/platform"
@@ -31,7 +32,7 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 }
 
 // routes is the whole surface: each provider at its vendor's own paths, then
-// the admin and scenario APIs under /_sandbox.
+// the admin and scenario APIs and the dashboard under /_sandbox.
 func (e *Emulator) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
@@ -43,7 +44,10 @@ func (e *Emulator) routes() http.Handler {
 	}
 	e.admin.Routes(r)
 	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+	e.dashboard.Routes(r)
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
+	// "/" sends a browser to the dashboard; API clients keep the JSON 404.
+	r.Path("/").Handler(dashboard.RedirectHTML(http.HandlerFunc(e.admin.NotFound)))
 	r.NotFoundHandler = http.HandlerFunc(e.admin.NotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(e.admin.MethodNotAllowed)
 	return e.middleware(r)

@@ -22,7 +22,7 @@ import (
 type options struct {
 	addr, httpsAddr, tlsCert, tlsKey string
 	data                             string
-	ephemeral, strictAuth            bool
+	ephemeral, strictAuth, quiet     bool
 	seed                             int64
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
@@ -72,6 +72,11 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 		}
 	}
 	fs.Int64Var(&o.seed, "seed", seed, "seed for ids and fake data; 0 = random (env PAYSANDBOX_SEED)")
+	quiet, err := envBool("QUIET")
+	if err != nil {
+		return nil, err
+	}
+	fs.BoolVar(&o.quiet, "quiet", quiet, "no log line per request (webhook warnings and errors stay) (env PAYSANDBOX_QUIET)")
 	fs.StringVar(&o.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env PAYSANDBOX_LOG_FORMAT)")
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (env PAYSANDBOX_LOG_LEVEL)")
 	fs.StringVar(&o.adminToken, "admin-token", env("ADMIN_TOKEN", ""), "bearer token that guards /_sandbox (env PAYSANDBOX_ADMIN_TOKEN)")
@@ -151,7 +156,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, Version: version, Logger: log,
-		Scenarios: o.scenarios,
+		Scenarios: o.scenarios, Quiet: o.quiet,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -193,6 +198,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(lns[i]) }()
 	}
+	e.SetListeners(bound)
 	// After the listeners: background work, OpenAPI parsing included.
 	e.Start()
 	banner(stdout, e, bound, dataPath, o)
@@ -250,6 +256,7 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 	} else {
 		fmt.Fprintf(w, "  data        %s\n", dataPath)
 	}
+	fmt.Fprintf(w, "  dashboard   %s/_sandbox/ui\n", bound[0])
 	fmt.Fprintf(w, "  admin       %s/_sandbox/health\n", bound[0])
 	for _, p := range e.Providers() {
 		info := p.Info()

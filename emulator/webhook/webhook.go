@@ -176,6 +176,7 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 			atts = append(atts, dup)
 		}
 	}
+	s.logFailed(&d, atts)
 	succeeded := false
 	for _, a := range atts {
 		succeeded = succeeded || a.Succeeded
