@@ -196,9 +196,27 @@ func (v *Violation) Error() string {
 	return fmt.Sprintf("%s: %s: %s", v.Kind, where, v.Reason)
 }
 
+// reqOptions validate requests. A schema error never embeds the schema or
+// the offending value: formatting a deeply nested value into every level's
+// message cost seconds and a gigabyte for a 20 KB body.
 var reqOptions = &openapi3filter.Options{
-	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-	SkipSettingDefaults: true,
+	AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults:     true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+}
+
+// maxReason bounds a violation's explanation (kept for details and logs).
+const maxReason = 200
+
+func shortReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Validate checks the request (whose body has already been read into body)
@@ -316,6 +334,12 @@ func normalize(t string) string {
 }
 
 func toViolation(err error) *Violation {
+	v := toViolationFull(err)
+	v.Reason = shortReason(v.Reason)
+	return v
+}
+
+func toViolationFull(err error) *Violation {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
 		return &Violation{Kind: Body, In: "body", Reason: err.Error()}

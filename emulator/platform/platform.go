@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	gojson "github.com/goccy/go-json"
@@ -202,6 +203,10 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 		}
 		if int64(len(body)) > s.c.MaxBody {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.TooLarge, In: "body", Reason: "the body is too large"})
+			return
+		}
+		if tooDeep(body, MaxDepth) {
+			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: "the JSON nests deeper than " + strconv.Itoa(MaxDepth) + " levels"})
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
