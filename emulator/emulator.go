@@ -46,6 +46,10 @@ type Config struct {
 	Logger      *slog.Logger
 	// Now is the real-time source (time.Now when nil); tests may pin it.
 	Now func() time.Time
+	// WebhookAllow restricts the internal addresses webhooks may reach
+	// (CIDRs and host patterns; see webhook.Destinations). Empty: any
+	// address but the emulator's own.
+	WebhookAllow []string
 	// Scenarios is a directory of the user's scenario files, loaded with the
 	// built-in ones; a bad file stops start-up.
 	Scenarios string
@@ -117,6 +121,10 @@ func New(cfg Config) (*Emulator, error) {
 		Webhooks: webhook.New(st, clk, sch, cfg.Logger),
 		Contract: set, IDs: ids.New(cfg.Seed), Log: cfg.Logger,
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
+	}
+	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {
+		st.Close()
+		return nil, err
 	}
 	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
 	if e.scenarios, err = scenario.New(p, scenarios); err != nil {
@@ -199,6 +207,7 @@ func (e *Emulator) Close() error {
 			e.stop()
 			<-e.stopped
 		}
+		e.platform.Scheduler.Close() // ends webhook attempts under way
 		err = e.platform.Store.Close()
 	})
 	return err

@@ -107,7 +107,7 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		return nil
+		return indexJobs(tx)
 	})
 }
 

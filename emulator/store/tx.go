@@ -1,13 +1,9 @@
 package store
 
 import (
-	"encoding/json"
-	"errors"
-
 	"fmt"
-	gojson "github.com/goccy/go-json"
-	"time"
 
+	gojson "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -202,45 +198,6 @@ func (s *Store) SysView(fn func(tx *Tx) error) error {
 // SysUpdate runs fn in a read-write transaction not scoped to any tenant.
 func (s *Store) SysUpdate(fn func(tx *Tx) error) error {
 	return s.w.do(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
-}
-
-// Job is work the scheduler runs when the tenant's clock passes At.
-type Job struct {
-	ID       string          `json:"id"`
-	Provider string          `json:"provider"`
-	Tenant   string          `json:"tenant"`
-	Kind     string          `json:"kind"`
-	At       time.Time       `json:"at"`
-	Payload  json.RawMessage `json:"payload,omitempty"`
-	Attempts int             `json:"attempts,omitempty"`
-}
-
-// JobsBucket is the system bucket that holds scheduled jobs.
-const JobsBucket = "jobs"
-
-// Schedule stores j to run when due. A job with the same ID replaces it; an
-// empty ID gets a fresh one. Provider and Tenant default to the transaction's.
-func (tx *Tx) Schedule(j Job) error {
-	if j.Provider == "" {
-		j.Provider = tx.provider
-	}
-	if j.Tenant == "" {
-		j.Tenant = tx.tenant
-	}
-	if j.Kind == "" || j.At.IsZero() {
-		return errors.New("store: job needs a kind and a time")
-	}
-	sys := tx.Sys(JobsBucket)
-	if j.ID == "" {
-		id, err := sys.NextID("job_")
-		if err != nil {
-			return err
-		}
-		j.ID = id
-	} else {
-		j.ID = j.Tenant + "/" + j.ID
-	}
-	return sys.Put(j.ID, j)
 }
 
 func getJSON(b *bolt.Bucket, key string, v any) error {
