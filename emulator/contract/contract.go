@@ -226,7 +226,7 @@ func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
 		// Embedded files are checked by the test suite; this is a build bug.
 		return &Violation{Kind: Unavailable, Reason: err.Error()}
 	}
-	route, params, err := sp.router.FindRoute(r)
+	route, params, err := sp.router.FindRoute(asGET(r))
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return &Violation{Kind: MethodNotAllowed, Reason: "method not allowed"}
@@ -255,10 +255,14 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 	if _, err := sp.Doc(); err != nil {
 		return &Violation{Kind: Unavailable, Reason: err.Error()}
 	}
-	key := r.Method + " " + template
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	key := method + " " + template
 	kr, ok := sp.routes.Load(key)
 	if !ok {
-		kr = sp.resolve(r.Method, template)
+		kr = sp.resolve(method, template)
 		sp.routes.Store(key, kr)
 	}
 	known, _ := kr.(*knownRoute)
@@ -270,6 +274,17 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 		params[name] = vars[known.callerVars[i]]
 	}
 	return validateRoute(r, known.route, params, body)
+}
+
+// asGET is r as a GET when it is a HEAD: HEAD is answered as GET without
+// a body (RFC 9110), so it is validated against the GET operation.
+func asGET(r *http.Request) *http.Request {
+	if r.Method != http.MethodHead {
+		return r
+	}
+	g := r.Clone(r.Context())
+	g.Method = http.MethodGet
+	return g
 }
 
 // resolve finds the operation for method and template, or returns nil (the
@@ -385,7 +400,7 @@ func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, b
 	}
 	for _, name := range s.order {
 		sp := s.specs[name]
-		route, params, err := sp.router.FindRoute(req)
+		route, params, err := sp.router.FindRoute(asGET(req))
 		if err != nil {
 			continue
 		}
@@ -393,7 +408,8 @@ func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, b
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: reqOptions},
 			Status:                 status,
 			Header:                 header,
-			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+			// A HEAD answer is the GET's without its body.
+			Options: &openapi3filter.Options{IncludeResponseStatus: true, ExcludeResponseBody: req.Method == http.MethodHead},
 		}
 		in.SetBodyBytes(body)
 		if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
