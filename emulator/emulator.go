@@ -106,7 +106,8 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync})
+	src := ids.New(cfg.Seed)
+	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync, IDs: src})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +120,7 @@ func New(cfg Config) (*Emulator, error) {
 	p := &platform.Platform{
 		Store: st, Clock: clk, Scheduler: sch,
 		Webhooks: webhook.New(st, clk, sch, cfg.Logger),
-		Contract: set, IDs: ids.New(cfg.Seed), Log: cfg.Logger,
+		Contract: set, IDs: src, Log: cfg.Logger,
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
 	}
 	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {

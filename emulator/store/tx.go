@@ -5,6 +5,8 @@ import (
 
 	gojson "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/paysandbox/paysandbox/emulator/ids"
 )
 
 // Tx is a transaction scoped to one provider's records of one tenant, with
@@ -14,6 +16,73 @@ type Tx struct {
 	provider string
 	tenant   string
 	write    bool
+	ids      *ids.Source
+}
+
+// IDs draws ids and random values through the transaction: the n-th draw of
+// a tenant's provider is a pure function of the seed, the tenant, the
+// provider and n, and n is counted in the transaction (the provider
+// bucket's sequence). So a transaction that runs twice (Update may) draws
+// the same values twice, and the same --seed gives the same ids however
+// other tenants' requests interleave. Outside a write transaction scoped to
+// a tenant it draws from the shared stream.
+func (tx *Tx) IDs() TxIDs { return TxIDs{tx} }
+
+// TxIDs is the transaction's id generator.
+type TxIDs struct{ tx *Tx }
+
+func (t TxIDs) gen() ids.Gen {
+	tx := t.tx
+	src := tx.ids
+	if src == nil {
+		src = fallbackIDs
+	}
+	if !tx.write || tx.tenant == "" || tx.provider == "" {
+		return src.Shared()
+	}
+	b, err := nestedCreate(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	if err != nil {
+		return src.Shared()
+	}
+	n, err := b.NextSequence()
+	if err != nil {
+		return src.Shared()
+	}
+	return src.At(tx.provider+"/"+tx.tenant, n)
+}
+
+var fallbackIDs = ids.New(0)
+
+// UUID is a random (version 4) UUID.
+func (t TxIDs) UUID() string { return t.gen().UUID() }
+
+// Hex is n lowercase hex digits.
+func (t TxIDs) Hex(n int) string { return t.gen().Hex(n) }
+
+// Alnum is n characters from A-Z, a-z and 0-9.
+func (t TxIDs) Alnum(n int) string { return t.gen().Alnum(n) }
+
+// Upper is n characters from A-Z and 0-9.
+func (t TxIDs) Upper(n int) string { return t.gen().Upper(n) }
+
+// Digits is n decimal digits, the first one not zero.
+func (t TxIDs) Digits(n int) string { return t.gen().Digits(n) }
+
+// Intn is a number in [0, n).
+func (t TxIDs) Intn(n int) int { return t.gen().Intn(n) }
+
+// Ref finds the tenant that a global key of kind belongs to (see SetRef),
+// inside the transaction.
+func (tx *Tx) Ref(kind, key string) (string, error) {
+	b := nested(tx.btx.Bucket(bRefs), tx.provider, kind)
+	if b == nil {
+		return "", ErrNotFound
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return "", ErrNotFound
+	}
+	return string(v), nil
 }
 
 // Tenant is the tenant this transaction is scoped to.
