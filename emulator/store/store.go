@@ -17,6 +17,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -61,6 +63,38 @@ type Store struct {
 	w    *committer
 	path string
 	ids  *ids.Source
+
+	// Tags set by Within, by goroutine (see Within).
+	tagged atomic.Int32
+	tags   sync.Map // goroutine id -> string
+}
+
+// Within runs fn and tags every write that fn makes on the calling goroutine:
+// their transactions answer Tx.Tag with tag. The scenario engine uses it so
+// that a webhook delivery enqueued by a request that asked for a webhook
+// scenario carries that scenario, in the same transaction, without every
+// provider threading it through its calls. Writes made by other goroutines
+// (other requests at the same time) are not tagged. With no Within running,
+// Update pays one atomic load for it.
+func (s *Store) Within(tag string, fn func()) {
+	id := goid()
+	s.tags.Store(id, tag)
+	s.tagged.Add(1)
+	defer func() {
+		s.tagged.Add(-1)
+		s.tags.Delete(id)
+	}()
+	fn()
+}
+
+func (s *Store) tag() string {
+	if s.tagged.Load() == 0 {
+		return ""
+	}
+	if v, ok := s.tags.Load(goid()); ok {
+		return v.(string)
+	}
+	return ""
 }
 
 // Open opens or creates the data file at path.
@@ -139,8 +173,9 @@ func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
 // Concurrent calls are coalesced into one commit; fn may run more than once,
 // so it must not have effects outside the transaction.
 func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
+	tag := s.tag()
 	return s.w.do(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag})
 	})
 }
 

@@ -17,7 +17,11 @@ type Tx struct {
 	tenant   string
 	write    bool
 	ids      *ids.Source
+	tag      string
 }
+
+// Tag is the tag of the Store.Within that started this write ("" if none).
+func (tx *Tx) Tag() string { return tx.tag }
 
 // IDs draws ids and random values through the transaction: the n-th draw of
 // a tenant's provider is a pure function of the seed, the tenant, the

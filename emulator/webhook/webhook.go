@@ -44,9 +44,12 @@ type Delivery struct {
 	Provider string `json:"provider"`
 	// Kind names the provider's policy when it has several (Klarna's hosted
 	// payment page callbacks are kind "hpp"); it is filed under Provider.
-	Kind      string            `json:"kind,omitempty"`
-	Tenant    string            `json:"tenant"`
-	Event     string            `json:"event"`
+	Kind   string `json:"kind,omitempty"`
+	Tenant string `json:"tenant"`
+	Event  string `json:"event"`
+	// Scenario is the webhook scenario that shapes this delivery, set in the
+	// transaction that enqueued it (by the request that asked for it).
+	Scenario  string            `json:"scenario,omitempty"`
 	Method    string            `json:"method"`
 	URL       string            `json:"url"`
 	Header    map[string]string `json:"header,omitempty"`
@@ -61,7 +64,7 @@ type Delivery struct {
 type Attempt struct {
 	At            time.Time         `json:"at"`
 	URL           string            `json:"url"`
-	RequestHeader map[string]string `json:"request_header"`
+	RequestHeader map[string]string `json:"request_header,omitempty"`
 	StatusCode    int               `json:"status_code,omitempty"`
 	ResponseBody  string            `json:"response_body,omitempty"`
 	LatencyMillis float64           `json:"latency_ms"`
@@ -144,6 +147,9 @@ func Enqueue(tx *store.Tx, d Delivery, now time.Time) (string, error) {
 	if d.Method == "" {
 		d.Method = http.MethodPost
 	}
+	if d.Scenario == "" {
+		d.Scenario = tx.Tag()
+	}
 	sys := tx.Sys(bucket)
 	id, err := sys.NextID("whd_")
 	if err != nil {
@@ -192,14 +198,17 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 	at := j.At
 	p := s.policy(&d)
 	if _, busy := s.flight.Load(id); busy {
-		return s.lease(j, at, p) // a jump passed the lease of an attempt under way
+		_, err := s.lease(j, p) // a jump passed the lease of an attempt under way
+		return err
+	}
+	// The job must still be this one: an attempt that just ended replaced it
+	// (with its retry) or removed it.
+	if ours, err := s.lease(j, p); err != nil || !ours {
+		return err
 	}
 	dec := s.consult(&d, at)
 	if dec.Delay > 0 {
 		return s.postpone(id, j, at.Add(dec.Delay), dec.Release, at)
-	}
-	if err := s.lease(j, at, p); err != nil {
-		return err
 	}
 	s.flight.Store(id, struct{}{})
 	s.sch.Go(target(d.URL), func(ctx context.Context) {
@@ -220,16 +229,20 @@ func target(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-// lease keeps the job stored past the attempt's longest run.
-func (s *Sender) lease(j store.Job, at time.Time, p Policy) error {
-	return s.st.SysUpdate(func(tx *store.Tx) error {
+// lease keeps the job stored past the attempt's longest run (on the
+// tenant's clock), and tells whether the job was still j.
+func (s *Sender) lease(j store.Job, p Policy) (ours bool, err error) {
+	err = s.st.SysUpdate(func(tx *store.Tx) error {
 		var cur store.Job
-		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) {
+		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
+			ours = false
 			return nil // replaced or gone meanwhile
 		}
-		cur.At = at.Add(3*timeout(p) + time.Minute)
+		ours = true
+		cur.At = s.clock.Now(j.Tenant).Add(3*timeout(p) + time.Minute)
 		return tx.PutJob(cur)
 	})
+	return ours, err
 }
 
 func timeout(p Policy) time.Duration {
