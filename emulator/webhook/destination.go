@@ -110,12 +110,19 @@ func (d *Destinations) SetAllow(entries []string) error {
 // calls it for every request with the local address the request arrived on,
 // which covers listeners nobody told us about (httptest, embedding).
 func (d *Destinations) NoteListener(addr net.Addr) {
-	ap, err := netip.ParseAddrPort(addr.String())
-	if err != nil {
-		return
+	var ip netip.Addr
+	var port int
+	if ta, ok := addr.(*net.TCPAddr); ok { // every request: no allocation
+		ip, _ = netip.AddrFromSlice(ta.IP)
+		port = ta.Port
+	} else {
+		ap, err := netip.ParseAddrPort(addr.String())
+		if err != nil {
+			return
+		}
+		ip, port = ap.Addr(), int(ap.Port())
 	}
-	port := int(ap.Port())
-	ip := ap.Addr().Unmap()
+	ip = ip.Unmap()
 	if m := d.ports.Load(); m != nil && (*m)[port] {
 		if ip.IsUnspecified() {
 			return
