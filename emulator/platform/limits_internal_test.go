@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestTooDeep(t *testing.T) {
+func TestShapeLimit(t *testing.T) {
 	cases := []struct {
 		body string
 		want bool
@@ -19,10 +19,13 @@ func TestTooDeep(t *testing.T) {
 		{`{"a":"\\"` + strings.Repeat("[", 100) + `}`, true},  // an escaped backslash ends no string
 		{"a=" + strings.Repeat("[", 100), false},              // a form body
 		{"", false},
+		{"[" + strings.Repeat("0,", 999) + "0]", false}, // 1,000 values
+		{"[" + strings.Repeat("0,", 1000) + "0]", true},
+		{`["` + strings.Repeat(",", 5000) + `"]`, false}, // commas in a string
 	}
 	for _, c := range cases {
-		if got := tooDeep([]byte(c.body), 64); got != c.want {
-			t.Errorf("tooDeep(%.30q) = %v", c.body, got)
+		if got := shapeLimit([]byte(c.body), 64, 1000) != ""; got != c.want {
+			t.Errorf("shapeLimit(%.30q) = %v", c.body, got)
 		}
 	}
 }
