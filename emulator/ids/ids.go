@@ -43,12 +43,16 @@ type Gen struct {
 	mu  *sync.Mutex // the Source's, for its shared stream; nil for At
 }
 
-func (g Gen) lock() func() {
-	if g.mu == nil {
-		return func() {}
+func (g Gen) lock() {
+	if g.mu != nil {
+		g.mu.Lock()
 	}
-	g.mu.Lock()
-	return g.mu.Unlock
+}
+
+func (g Gen) unlock() {
+	if g.mu != nil {
+		g.mu.Unlock()
+	}
 }
 
 // At is the generator of draw n of stream name: the same seed, name and n
@@ -73,12 +77,14 @@ func (s *Source) Shared() Gen { return Gen{rng: s.rng, mu: &s.mu} }
 
 // Intn returns a number in [0, n).
 func (g Gen) Intn(n int) int {
-	defer g.lock()()
+	g.lock()
+	defer g.unlock()
 	return g.rng.IntN(n)
 }
 
 func (g Gen) fill(b []byte, alphabet string) string {
-	defer g.lock()()
+	g.lock()
+	defer g.unlock()
 	for i := range b {
 		b[i] = alphabet[g.rng.IntN(len(alphabet))]
 	}
@@ -88,14 +94,14 @@ func (g Gen) fill(b []byte, alphabet string) string {
 // UUID returns a random (version 4) UUID string.
 func (g Gen) UUID() string {
 	var b [16]byte
-	unlock := g.lock()
+	g.lock()
 	for i := 0; i < 16; i += 8 {
 		v := g.rng.Uint64()
 		for j := 0; j < 8; j++ {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}
-	unlock()
+	g.unlock()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
