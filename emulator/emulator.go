@@ -49,6 +49,10 @@ type Config struct {
 	Now func() time.Time
 	// Quiet turns off the console's line per request (webhook warnings stay).
 	Quiet bool
+	// WebhookAllow restricts the internal addresses webhooks may reach
+	// (CIDRs and host patterns; see webhook.Destinations). Empty: any
+	// address but the emulator's own.
+	WebhookAllow []string
 	// Scenarios is a directory of the user's scenario files, loaded with the
 	// built-in ones; a bad file stops start-up.
 	Scenarios string
@@ -107,7 +111,8 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync})
+	src := ids.New(cfg.Seed)
+	st, err := store.Open(cfg.DataPath, store.Options{NoSync: cfg.NoSync, IDs: src})
 	if err != nil {
 		return nil, err
 	}
@@ -120,8 +125,12 @@ func New(cfg Config) (*Emulator, error) {
 	p := &platform.Platform{
 		Store: st, Clock: clk, Scheduler: sch,
 		Webhooks: webhook.New(st, clk, sch, cfg.Logger),
-		Contract: set, IDs: ids.New(cfg.Seed), Log: cfg.Logger,
+		Contract: set, IDs: src, Log: cfg.Logger,
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
+	}
+	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {
+		st.Close()
+		return nil, err
 	}
 	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
 	if e.scenarios, err = scenario.New(p, scenarios); err != nil {
@@ -250,6 +259,7 @@ func (e *Emulator) Close() error {
 			e.stop()
 			<-e.stopped
 		}
+		e.platform.Scheduler.Close() // ends webhook attempts under way
 		err = e.platform.Store.Close()
 	})
 	return err

@@ -2,8 +2,11 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/journal"
@@ -15,6 +18,9 @@ import (
 func (e *Emulator) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+			e.platform.Webhooks.Destinations.NoteListener(la) // no webhook may call us back
+		}
 		ctx, info := platform.WithInfo(r.Context())
 		r = r.WithContext(ctx)
 
@@ -30,7 +36,7 @@ func (e *Emulator) middleware(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				e.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				e.cfg.Logger.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if !rec.wrote {
 					rec.Header().Set("Content-Type", "application/json")
 					rec.WriteHeader(http.StatusInternalServerError)

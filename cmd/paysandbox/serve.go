@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
 
 type options struct {
@@ -27,6 +28,7 @@ type options struct {
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
 	scenarios                        string
+	webhookAllow                     string
 }
 
 // flags defines every serve flag with its PAYSANDBOX_* environment twin;
@@ -82,6 +84,7 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", env("ADMIN_TOKEN", ""), "bearer token that guards /_sandbox (env PAYSANDBOX_ADMIN_TOKEN)")
 	fs.StringVar(&o.adminOrigins, "admin-origins", env("ADMIN_ORIGINS", ""), "comma-separated browser origins allowed to change state through /_sandbox (env PAYSANDBOX_ADMIN_ORIGINS)")
 	fs.StringVar(&o.scenarios, "scenarios", env("SCENARIOS", ""), "directory of your own scenario files, loaded with the built-in ones (env PAYSANDBOX_SCENARIOS)")
+	fs.StringVar(&o.webhookAllow, "webhook-allow", env("WEBHOOK_ALLOW", ""), "comma-separated CIDRs and host patterns (*.team.internal) that webhooks may reach among loopback and private addresses; default: any (env PAYSANDBOX_WEBHOOK_ALLOW)")
 	return o, nil
 }
 
@@ -153,10 +156,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			origins = append(origins, s)
 		}
 	}
+	allow, err := webhook.ParseAllow(o.webhookAllow)
+	if err != nil {
+		fmt.Fprintln(stderr, "paysandbox:", err)
+		return 2
+	}
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, Version: version, Logger: log,
 		Scenarios: o.scenarios, Quiet: o.quiet,
+		WebhookAllow: allow,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -194,6 +203,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		servers = append(servers, srv)
 	}
 
+	for _, ln := range lns {
+		e.Platform().Webhooks.Destinations.NoteListener(ln.Addr()) // before any stored delivery runs
+	}
 	errc := make(chan error, len(servers))
 	for i, srv := range servers {
 		go func() { errc <- srv.Serve(lns[i]) }()

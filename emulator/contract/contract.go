@@ -196,9 +196,27 @@ func (v *Violation) Error() string {
 	return fmt.Sprintf("%s: %s: %s", v.Kind, where, v.Reason)
 }
 
+// reqOptions validate requests. A schema error never embeds the schema or
+// the offending value: formatting a deeply nested value into every level's
+// message cost seconds and a gigabyte for a 20 KB body.
 var reqOptions = &openapi3filter.Options{
-	AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-	SkipSettingDefaults: true,
+	AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+	SkipSettingDefaults:     true,
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.DisableSchemaErrorDetails()},
+}
+
+// maxReason bounds a violation's explanation (kept for details and logs).
+const maxReason = 200
+
+func shortReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	cut := maxReason
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // Validate checks the request (whose body has already been read into body)
@@ -208,7 +226,7 @@ func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
 		// Embedded files are checked by the test suite; this is a build bug.
 		return &Violation{Kind: Unavailable, Reason: err.Error()}
 	}
-	route, params, err := sp.router.FindRoute(r)
+	route, params, err := sp.router.FindRoute(asGET(r))
 	switch {
 	case errors.Is(err, routers.ErrMethodNotAllowed):
 		return &Violation{Kind: MethodNotAllowed, Reason: "method not allowed"}
@@ -237,10 +255,14 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 	if _, err := sp.Doc(); err != nil {
 		return &Violation{Kind: Unavailable, Reason: err.Error()}
 	}
-	key := r.Method + " " + template
+	method := r.Method
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	key := method + " " + template
 	kr, ok := sp.routes.Load(key)
 	if !ok {
-		kr = sp.resolve(r.Method, template)
+		kr = sp.resolve(method, template)
 		sp.routes.Store(key, kr)
 	}
 	known, _ := kr.(*knownRoute)
@@ -252,6 +274,17 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 		params[name] = vars[known.callerVars[i]]
 	}
 	return validateRoute(r, known.route, params, body)
+}
+
+// asGET is r as a GET when it is a HEAD: HEAD is answered as GET without
+// a body (RFC 9110), so it is validated against the GET operation.
+func asGET(r *http.Request) *http.Request {
+	if r.Method != http.MethodHead {
+		return r
+	}
+	g := r.Clone(r.Context())
+	g.Method = http.MethodGet
+	return g
 }
 
 // resolve finds the operation for method and template, or returns nil (the
@@ -316,6 +349,12 @@ func normalize(t string) string {
 }
 
 func toViolation(err error) *Violation {
+	v := toViolationFull(err)
+	v.Reason = shortReason(v.Reason)
+	return v
+}
+
+func toViolationFull(err error) *Violation {
 	var re *openapi3filter.RequestError
 	if !errors.As(err, &re) {
 		return &Violation{Kind: Body, In: "body", Reason: err.Error()}
@@ -361,7 +400,7 @@ func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, b
 	}
 	for _, name := range s.order {
 		sp := s.specs[name]
-		route, params, err := sp.router.FindRoute(req)
+		route, params, err := sp.router.FindRoute(asGET(req))
 		if err != nil {
 			continue
 		}
@@ -369,7 +408,8 @@ func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, b
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: reqOptions},
 			Status:                 status,
 			Header:                 header,
-			Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+			// A HEAD answer is the GET's without its body.
+			Options: &openapi3filter.Options{IncludeResponseStatus: true, ExcludeResponseBody: req.Method == http.MethodHead},
 		}
 		in.SetBodyBytes(body)
 		if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {

@@ -23,7 +23,7 @@ const (
 	refKindHPP = "hpp"
 	// hppWebhooks is the webhook policy name of status_update callbacks
 	// (Klarna retries them 3 times, unlike its 24-hour notifications).
-	hppWebhooks = "klarna-hpp"
+	hppWebhooks = "klarna/hpp"
 	// jobHPPTimeout sends the TIMEOUT callback when a session runs out.
 	jobHPPTimeout = "klarna.hpp_timeout"
 	hppPagePath   = "/hpp/payments/"
@@ -217,7 +217,7 @@ func notifyHPP(tx *store.Tx, rec *hppRecord, view HPPSession, now time.Time, eve
 		return err
 	}
 	_, err = webhook.Enqueue(tx, webhook.Delivery{
-		Provider: hppWebhooks, Event: view.Status, Body: body,
+		Kind: "hpp", Event: view.Status, Body: body, // filed under klarna, its policy klarna/hpp
 		URL:    fillHPPURL(u, rec.SessionID, rec.AuthorizationToken, rec.OrderID),
 		Header: map[string]string{"Content-Type": "application/json"},
 	}, now)

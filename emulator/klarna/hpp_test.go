@@ -426,7 +426,7 @@ func TestHPPExpiryAndCallbackRetries(t *testing.T) {
 	if got := strings.Join(statusUpdates(t, rc), ","); got != "TIMEOUT,TIMEOUT,TIMEOUT,TIMEOUT" {
 		t.Fatalf("status updates %s (want the first try and 3 retries)", got)
 	}
-	ds := c.sb.Webhooks(t, webhook.Filter{Provider: "klarna-hpp"})
+	ds := c.sb.Webhooks(t, webhook.Filter{Provider: "klarna"})
 	if len(ds) != 1 || ds[0].Status != webhook.Failed || ds[0].Event != "TIMEOUT" || len(ds[0].Attempts) != 4 {
 		t.Fatalf("deliveries %+v", ds)
 	}

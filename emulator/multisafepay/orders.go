@@ -303,9 +303,9 @@ func (o *Order) applyDirect(g *Gateway, now time.Time) testOutcome {
 // (beyond JavaScript's 2^53) that the pspid-encoding test email turns on.
 func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) int64 {
 	for {
-		s := m.p.IDs.Digits(8)
+		s := tx.IDs().Digits(8)
 		if long {
-			s = "91" + m.p.IDs.Digits(14)
+			s = "91" + tx.IDs().Digits(14)
 		}
 		id, _ := strconv.ParseInt(s, 10, 64)
 		if id > 0 && !tx.Exists(colPSP, s) {
@@ -316,10 +316,10 @@ func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) int64 {
 
 // newSessionID makes a payment page session id no tenant uses yet (a
 // repeated --seed over a kept data file replays ids).
-func (m *MultiSafepay) newSessionID() (string, error) {
+func (m *MultiSafepay) newSessionID(tx *store.Tx) (string, error) {
 	for {
-		id := m.p.IDs.Alnum(35)
-		_, err := m.p.Store.Ref(provider, refSession, id)
+		id := tx.IDs().Alnum(35)
+		_, err := tx.Ref(refSession, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return id, nil
 		}
@@ -374,11 +374,6 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	g, _ := m.cat.Gateway(draft.Gateway)
 	base := platform.BaseURL(r)
-	session, err := m.newSessionID()
-	if err != nil {
-		m.fail(w, r, err)
-		return
-	}
 	var o Order
 	var outcome testOutcome
 	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
@@ -387,12 +382,16 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 		}
 		o = *draft
 		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
+		session, err := m.newSessionID(tx) // drawn in the transaction: replay-safe, repeatable per --seed
+		if err != nil {
+			return err
+		}
 		o.SessionID = session
 		o.PaymentURL = base + "/multisafepay/connect/" + o.SessionID + "/?lang=" + o.Customer.Locale
 		if g != nil && g.BNPL {
-			o.ExternalID = m.p.IDs.UUID()
+			o.ExternalID = tx.IDs().UUID()
 		} else {
-			o.ExternalID = m.p.IDs.Digits(10)
+			o.ExternalID = tx.IDs().Digits(10)
 		}
 		outcome = testOutcome{}
 		switch {

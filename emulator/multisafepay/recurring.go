@@ -221,7 +221,7 @@ func (m *MultiSafepay) tokenize(tx *store.Tx, o *Order, now time.Time) error {
 		}
 	}
 	for {
-		t.Token = m.p.IDs.Alnum(11)
+		t.Token = tx.IDs().Alnum(11)
 		if !tx.Exists(colTokens, t.Token) {
 			break
 		}

@@ -195,13 +195,17 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 		next = s.p.Interceptor.Wrap(&s.c, next)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, s.c.MaxBody+1))
+		body, err := readBody(r, s.c.MaxBody)
 		if err != nil {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: "the body could not be read"})
 			return
 		}
 		if int64(len(body)) > s.c.MaxBody {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.TooLarge, In: "body", Reason: "the body is too large"})
+			return
+		}
+		if why := shapeLimit(body, MaxDepth, MaxValues); why != "" {
+			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: why})
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -216,6 +220,25 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// readBody reads up to max+1 bytes, in one allocation when the client said
+// how long the body is.
+func readBody(r *http.Request, max int64) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= max {
+		buf := make([]byte, n)
+		m, err := io.ReadFull(r.Body, buf)
+		if err == io.ErrUnexpectedEOF {
+			err = nil // shorter than announced: what came is the body
+		}
+		if err != nil || m < len(buf) {
+			return buf[:m], err
+		}
+		// The server stops at Content-Length; a body that lies goes on.
+		rest, err := io.ReadAll(io.LimitReader(r.Body, max+1-n))
+		return append(buf, rest...), err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, max+1))
 }
 
 type (

@@ -41,11 +41,9 @@ type Engine struct {
 	draws    map[string]uint64 // header uses per scenario, for reproducible draws
 
 	wmu      sync.Mutex
-	windows  map[*window]struct{}
-	targets  map[string]*application // delivery id -> chaos to apply
-	drops    map[string]dropState    // delivery id -> attempts still to drop
-	passNext map[string]bool         // postponed deliveries: their next attempt goes as is
-	held     map[string][]string     // tenant -> deliveries held back (reorder)
+	drops    map[string]dropState // delivery id -> attempts still to drop
+	passNext map[string]bool      // postponed deliveries: their next attempt goes as is
+	held     map[string][]string  // tenant -> deliveries held back (reorder)
 
 	// sleep waits d or until ctx ends (false then); tests may replace it.
 	sleep   func(ctx context.Context, d time.Duration) bool
@@ -95,8 +93,6 @@ func New(p *platform.Platform, set *Set) (*Engine, error) {
 		armed:    map[armKey]*armed{},
 		coverage: map[string]map[string]int{},
 		draws:    map[string]uint64{},
-		windows:  map[*window]struct{}{},
-		targets:  map[string]*application{},
 		drops:    map[string]dropState{},
 		passNext: map[string]bool{},
 		held:     map[string][]string{},
@@ -265,18 +261,30 @@ type exchange struct {
 }
 
 func (x *exchange) run(apps []*application) {
-	e, r := x.e, x.r
 	var reqApps []*application
+	var web *application
 	for _, a := range apps {
 		if a.sc.Webhook {
-			// The request goes on; the deliveries it enqueues are disturbed.
-			win := e.openWindow(x.tenant, x.c.Provider, a)
-			defer e.closeWindow(win)
+			// The request goes on; the deliveries it enqueues carry the
+			// scenario (the first one asked for), set in their transaction.
+			if web == nil {
+				web = a
+			}
 			x.applied = append(x.applied, a)
 			continue
 		}
 		reqApps = append(reqApps, a)
 	}
+	if web != nil {
+		x.e.p.Store.Within(web.ref(), func() { x.runRequest(reqApps) })
+		return
+	}
+	x.runRequest(reqApps)
+}
+
+// runRequest applies the request scenarios.
+func (x *exchange) runRequest(reqApps []*application) {
+	e, r := x.e, x.r
 
 	// Actions that are not implemented make their step not apply.
 	active := reqApps[:0:0]
@@ -910,7 +918,7 @@ func (e *Engine) Reset(tenant string) {
 	e.mu.Unlock()
 	e.wmu.Lock()
 	if tenant == "" {
-		e.targets, e.drops, e.passNext, e.held = map[string]*application{}, map[string]dropState{}, map[string]bool{}, map[string][]string{}
+		e.drops, e.passNext, e.held = map[string]dropState{}, map[string]bool{}, map[string][]string{}
 	} else {
 		delete(e.held, tenant)
 	}

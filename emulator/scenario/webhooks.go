@@ -1,7 +1,9 @@
 package scenario
 
 import (
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -9,83 +11,73 @@ import (
 )
 
 // Webhook chaos. The sender consults the engine before each attempt. A
-// delivery is disturbed when a webhook scenario is armed for its tenant, or
-// when the request that enqueued it carried the scenario in its header: while
-// such a request runs, deliveries of its tenant enqueued meanwhile are
-// watched (a window), and when it ends they become explicit targets.
-// Decisions are kept in memory: a restart forgets disturbances in flight.
-
-type window struct {
-	tenant, provider string
-	after            string // deliveries with a greater id were enqueued during the request
-	app              *application
-}
+// delivery is disturbed when it carries a scenario (the request that
+// enqueued it asked for one in its header: the store tags that request's
+// writes, and webhook.Enqueue copies the tag into the delivery in the same
+// transaction) or when a webhook scenario is armed for its tenant. The
+// delivery names the scenario, its step and parameters, so the decision is
+// rebuilt from the scenario files after a restart; drops, delays and
+// reorders under way are kept in memory.
 
 type dropState struct {
 	left int // attempts still to drop; -1: every one
 	name string
 }
 
-func (e *Engine) openWindow(tenant, provider string, app *application) *window {
-	w := &window{tenant: tenant, provider: provider, app: app, after: e.lastDelivery()}
-	e.wmu.Lock()
-	e.windows[w] = struct{}{}
-	e.wmu.Unlock()
-	return w
-}
-
-// lastDelivery is the id of the newest delivery (ids grow).
-func (e *Engine) lastDelivery() string {
-	ds, err := e.p.Webhooks.List(webhook.Filter{Limit: 1})
-	if err != nil || len(ds) == 0 {
-		return ""
+// ref names the step applied, for a delivery to carry: "name", or
+// "name#step?param=value" when not the first step or with parameters.
+func (a *application) ref() string {
+	ref := a.sc.Name
+	if a.step > 0 || len(a.params) > 0 {
+		ref += "#" + strconv.Itoa(a.step+1)
 	}
-	return ds[0].ID
-}
-
-func (e *Engine) closeWindow(w *window) {
-	ds, err := e.p.Webhooks.List(webhook.Filter{Tenant: w.tenant, Provider: w.provider, Limit: 1000})
-	e.wmu.Lock()
-	defer e.wmu.Unlock()
-	delete(e.windows, w)
-	if err != nil {
-		e.log.Error("scenario: listing webhooks", "err", err)
-		return
-	}
-	for _, d := range ds {
-		if d.ID <= w.after {
-			break // newest first: the rest are older
+	if len(a.params) > 0 {
+		v := url.Values{}
+		for k, p := range a.params {
+			v.Set(k, p)
 		}
-		if len(d.Attempts) == 0 && !e.decided(d.ID) {
-			e.targets[d.ID] = w.app
-		}
+		ref += "?" + v.Encode()
 	}
+	return ref
 }
 
-// decided: the delivery already got its chaos (it is postponed or dropping).
-func (e *Engine) decided(id string) bool {
-	_, dropping := e.drops[id]
-	return e.passNext[id] || dropping
-}
-
-func (e *Engine) windowFor(d *webhook.Delivery) *application {
-	var best *window
-	for w := range e.windows {
-		if (w.tenant == "" || w.tenant == d.Tenant) && w.provider == d.Provider && d.ID > w.after {
-			if best == nil || w.after > best.after {
-				best = w
-			}
+// fromRef rebuilds the application a delivery's scenario names (nil when
+// the scenario is gone or the reference unreadable).
+func (e *Engine) fromRef(ref string) *application {
+	name, rest, _ := strings.Cut(ref, "#")
+	stepStr, query, _ := strings.Cut(rest, "?")
+	step := 0
+	if stepStr != "" {
+		n, err := strconv.Atoi(stepStr)
+		if err != nil || n < 1 {
+			return nil
 		}
+		step = n - 1
 	}
-	if best == nil {
+	sc := e.set.Get(name)
+	if sc == nil || !sc.Webhook || step >= len(sc.Steps) {
 		return nil
 	}
-	return best.app
+	params := map[string]string{}
+	if query != "" {
+		v, err := url.ParseQuery(query)
+		if err != nil {
+			return nil
+		}
+		for k := range v {
+			params[k] = v.Get(k)
+		}
+	}
+	comp, err := sc.Steps[step].compile(params)
+	if err != nil {
+		return nil
+	}
+	return &application{sc: sc, step: step, c: comp, params: params, via: "header"}
 }
 
 // chaos is the webhook sender's hook.
 func (e *Engine) chaos(d *webhook.Delivery, now time.Time) (dec webhook.ChaosDecision) {
-	if e.armedWeb.Load() == 0 && !e.watching() {
+	if d.Scenario == "" && e.armedWeb.Load() == 0 && !e.watching() {
 		return dec
 	}
 	e.wmu.Lock()
@@ -122,10 +114,9 @@ func (e *Engine) chaos(d *webhook.Delivery, now time.Time) (dec webhook.ChaosDec
 	if len(d.Attempts) > 0 {
 		return dec
 	}
-	app := e.targets[d.ID]
-	delete(e.targets, d.ID)
-	if app == nil {
-		app = e.windowFor(d)
+	var app *application
+	if d.Scenario != "" {
+		app = e.fromRef(d.Scenario)
 	}
 	if app == nil && e.armedWeb.Load() > 0 {
 		app = e.takeArmedDelivery(d)
@@ -162,7 +153,7 @@ func (e *Engine) chaos(d *webhook.Delivery, now time.Time) (dec webhook.ChaosDec
 func (e *Engine) watching() bool {
 	e.wmu.Lock()
 	defer e.wmu.Unlock()
-	return len(e.windows) > 0 || len(e.targets) > 0 || len(e.drops) > 0 || len(e.passNext) > 0 || len(e.held) > 0
+	return len(e.drops) > 0 || len(e.passNext) > 0 || len(e.held) > 0
 }
 
 // takeArmedDelivery takes a step of the first webhook scenario armed for the

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -16,6 +19,10 @@ import (
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("store: closed")
 
+// ErrNested is returned by a write started inside another write's function:
+// the committer runs that function, so waiting for it would never end.
+var ErrNested = errors.New("store: Update called inside an Update; do the work in the outer transaction")
+
 const maxGroup = 512
 
 type write struct {
@@ -25,6 +32,7 @@ type write struct {
 
 type committer struct {
 	db     *bolt.DB
+	loopID atomic.Uint64 // the goroutine that runs every write function
 	queue  chan *write
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -41,6 +49,9 @@ func newCommitter(db *bolt.DB) *committer {
 // do runs fn in a write transaction shared with other writers and returns
 // once it is durable (or failed). fn may run more than once.
 func (c *committer) do(fn func(*bolt.Tx) error) error {
+	if c.inLoop() {
+		return ErrNested
+	}
 	w := &write{fn: fn, done: make(chan error, 1)}
 	c.mu.RLock()
 	if c.closed {
@@ -62,8 +73,28 @@ func (c *committer) close() {
 	c.wg.Wait()
 }
 
+// inLoop tells whether the caller runs inside a write function.
+func (c *committer) inLoop() bool { return goid() == c.loopID.Load() }
+
+// goid is the calling goroutine's id, read from its stack header
+// ("goroutine 42 [running]:"); a write costs a commit, far more than this.
+func goid() uint64 {
+	var buf [32]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = bytes.TrimPrefix(b, []byte("goroutine "))
+	var n uint64
+	for _, ch := range b {
+		if ch < '0' || ch > '9' {
+			break
+		}
+		n = n*10 + uint64(ch-'0')
+	}
+	return n
+}
+
 func (c *committer) loop() {
 	defer c.wg.Done()
+	c.loopID.Store(goid())
 	group := make([]*write, 0, maxGroup)
 	for w := range c.queue {
 		group = append(group[:0], w)

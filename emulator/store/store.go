@@ -17,10 +17,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/paysandbox/paysandbox/emulator/ids"
 )
 
 // Format is the marker that tells a paysandbox data file from any other bbolt file.
@@ -49,6 +53,8 @@ type Options struct {
 	NoSync bool
 	// LockTimeout is how long Open waits for another process's lock.
 	LockTimeout time.Duration
+	// IDs is the seeded source that Tx.IDs draws from (a random seed when nil).
+	IDs *ids.Source
 }
 
 // Store is the bbolt-backed record store.
@@ -56,6 +62,39 @@ type Store struct {
 	db   *bolt.DB
 	w    *committer
 	path string
+	ids  *ids.Source
+
+	// Tags set by Within, by goroutine (see Within).
+	tagged atomic.Int32
+	tags   sync.Map // goroutine id -> string
+}
+
+// Within runs fn and tags every write that fn makes on the calling goroutine:
+// their transactions answer Tx.Tag with tag. The scenario engine uses it so
+// that a webhook delivery enqueued by a request that asked for a webhook
+// scenario carries that scenario, in the same transaction, without every
+// provider threading it through its calls. Writes made by other goroutines
+// (other requests at the same time) are not tagged. With no Within running,
+// Update pays one atomic load for it.
+func (s *Store) Within(tag string, fn func()) {
+	id := goid()
+	s.tags.Store(id, tag)
+	s.tagged.Add(1)
+	defer func() {
+		s.tagged.Add(-1)
+		s.tags.Delete(id)
+	}()
+	fn()
+}
+
+func (s *Store) tag() string {
+	if s.tagged.Load() == 0 {
+		return ""
+	}
+	if v, ok := s.tags.Load(goid()); ok {
+		return v.(string)
+	}
+	return ""
 }
 
 // Open opens or creates the data file at path.
@@ -73,7 +112,10 @@ func Open(path string, opt Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
+	if opt.IDs == nil {
+		opt.IDs = ids.New(0)
+	}
+	s := &Store{db: db, path: path, ids: opt.IDs}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("data file %s: %w", path, err)
@@ -107,7 +149,7 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		return nil
+		return indexJobs(tx)
 	})
 }
 
@@ -123,7 +165,7 @@ func (s *Store) Close() error {
 // View runs fn in a read-only transaction scoped to (provider, tenant).
 func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids})
 	})
 }
 
@@ -131,8 +173,9 @@ func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
 // Concurrent calls are coalesced into one commit; fn may run more than once,
 // so it must not have effects outside the transaction.
 func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
+	tag := s.tag()
 	return s.w.do(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag})
 	})
 }
 
@@ -180,6 +223,9 @@ func (s *Store) Meta(key string) ([]byte, error) {
 
 // SetMeta writes (or with nil, deletes) a raw value in the meta bucket.
 func (s *Store) SetMeta(key string, value []byte) error {
+	if s.w.inLoop() {
+		return ErrNested
+	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		if value == nil {
 			return btx.Bucket(bMeta).Delete([]byte(key))
@@ -190,6 +236,9 @@ func (s *Store) SetMeta(key string, value []byte) error {
 
 // ResetAll drops every tenant's records, refs and system records.
 func (s *Store) ResetAll() error {
+	if s.w.inLoop() {
+		return ErrNested
+	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		for _, b := range [][]byte{bTenants, bRefs, bSys} {
 			if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
@@ -206,6 +255,9 @@ func (s *Store) ResetAll() error {
 // ResetTenant drops one tenant's records, its refs and its system records
 // (which carry a "tenant" field).
 func (s *Store) ResetTenant(tenant string) error {
+	if s.w.inLoop() {
+		return ErrNested
+	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		if err := btx.Bucket(bTenants).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err

@@ -1,14 +1,12 @@
 package store
 
 import (
-	"encoding/json"
-	"errors"
-
 	"fmt"
-	gojson "github.com/goccy/go-json"
-	"time"
 
+	gojson "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/paysandbox/paysandbox/emulator/ids"
 )
 
 // Tx is a transaction scoped to one provider's records of one tenant, with
@@ -18,6 +16,77 @@ type Tx struct {
 	provider string
 	tenant   string
 	write    bool
+	ids      *ids.Source
+	tag      string
+}
+
+// Tag is the tag of the Store.Within that started this write ("" if none).
+func (tx *Tx) Tag() string { return tx.tag }
+
+// IDs draws ids and random values through the transaction: the n-th draw of
+// a tenant's provider is a pure function of the seed, the tenant, the
+// provider and n, and n is counted in the transaction (the provider
+// bucket's sequence). So a transaction that runs twice (Update may) draws
+// the same values twice, and the same --seed gives the same ids however
+// other tenants' requests interleave. Outside a write transaction scoped to
+// a tenant it draws from the shared stream.
+func (tx *Tx) IDs() TxIDs { return TxIDs{tx} }
+
+// TxIDs is the transaction's id generator.
+type TxIDs struct{ tx *Tx }
+
+func (t TxIDs) gen() ids.Gen {
+	tx := t.tx
+	src := tx.ids
+	if src == nil {
+		src = fallbackIDs
+	}
+	if !tx.write || tx.tenant == "" || tx.provider == "" {
+		return src.Shared()
+	}
+	b, err := nestedCreate(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	if err != nil {
+		return src.Shared()
+	}
+	n, err := b.NextSequence()
+	if err != nil {
+		return src.Shared()
+	}
+	return src.At(tx.provider+"/"+tx.tenant, n)
+}
+
+var fallbackIDs = ids.New(0)
+
+// UUID is a random (version 4) UUID.
+func (t TxIDs) UUID() string { return t.gen().UUID() }
+
+// Hex is n lowercase hex digits.
+func (t TxIDs) Hex(n int) string { return t.gen().Hex(n) }
+
+// Alnum is n characters from A-Z, a-z and 0-9.
+func (t TxIDs) Alnum(n int) string { return t.gen().Alnum(n) }
+
+// Upper is n characters from A-Z and 0-9.
+func (t TxIDs) Upper(n int) string { return t.gen().Upper(n) }
+
+// Digits is n decimal digits, the first one not zero.
+func (t TxIDs) Digits(n int) string { return t.gen().Digits(n) }
+
+// Intn is a number in [0, n).
+func (t TxIDs) Intn(n int) int { return t.gen().Intn(n) }
+
+// Ref finds the tenant that a global key of kind belongs to (see SetRef),
+// inside the transaction.
+func (tx *Tx) Ref(kind, key string) (string, error) {
+	b := nested(tx.btx.Bucket(bRefs), tx.provider, kind)
+	if b == nil {
+		return "", ErrNotFound
+	}
+	v := b.Get([]byte(key))
+	if v == nil {
+		return "", ErrNotFound
+	}
+	return string(v), nil
 }
 
 // Tenant is the tenant this transaction is scoped to.
@@ -202,45 +271,6 @@ func (s *Store) SysView(fn func(tx *Tx) error) error {
 // SysUpdate runs fn in a read-write transaction not scoped to any tenant.
 func (s *Store) SysUpdate(fn func(tx *Tx) error) error {
 	return s.w.do(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
-}
-
-// Job is work the scheduler runs when the tenant's clock passes At.
-type Job struct {
-	ID       string          `json:"id"`
-	Provider string          `json:"provider"`
-	Tenant   string          `json:"tenant"`
-	Kind     string          `json:"kind"`
-	At       time.Time       `json:"at"`
-	Payload  json.RawMessage `json:"payload,omitempty"`
-	Attempts int             `json:"attempts,omitempty"`
-}
-
-// JobsBucket is the system bucket that holds scheduled jobs.
-const JobsBucket = "jobs"
-
-// Schedule stores j to run when due. A job with the same ID replaces it; an
-// empty ID gets a fresh one. Provider and Tenant default to the transaction's.
-func (tx *Tx) Schedule(j Job) error {
-	if j.Provider == "" {
-		j.Provider = tx.provider
-	}
-	if j.Tenant == "" {
-		j.Tenant = tx.tenant
-	}
-	if j.Kind == "" || j.At.IsZero() {
-		return errors.New("store: job needs a kind and a time")
-	}
-	sys := tx.Sys(JobsBucket)
-	if j.ID == "" {
-		id, err := sys.NextID("job_")
-		if err != nil {
-			return err
-		}
-		j.ID = id
-	} else {
-		j.ID = j.Tenant + "/" + j.ID
-	}
-	return sys.Put(j.ID, j)
 }
 
 func getJSON(b *bolt.Bucket, key string, v any) error {

@@ -31,7 +31,7 @@ func (s *Sender) Resend(ctx context.Context, id string) (Attempt, error) {
 		return Attempt{}, err
 	}
 	now := s.clock.Now(d.Tenant)
-	att := s.attempt(ctx, &d, s.policy(d.Provider), now)
+	att := s.attempt(ctx, &d, s.policy(&d), now)
 	if !att.Succeeded {
 		s.log.Warn("webhook attempt failed", "id", d.ID, "provider", d.Provider, "tenant", d.Tenant, "event", d.Event,
 			"url", att.URL, "status", att.StatusCode, "error", att.Error, "attempt", len(d.Attempts)+1, "resend", true)

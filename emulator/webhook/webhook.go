@@ -14,6 +14,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,10 +40,16 @@ const (
 
 // Delivery is one outbound message and its attempts.
 type Delivery struct {
-	ID        string            `json:"id"`
-	Provider  string            `json:"provider"`
-	Tenant    string            `json:"tenant"`
-	Event     string            `json:"event"`
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
+	// Kind names the provider's policy when it has several (Klarna's hosted
+	// payment page callbacks are kind "hpp"); it is filed under Provider.
+	Kind   string `json:"kind,omitempty"`
+	Tenant string `json:"tenant"`
+	Event  string `json:"event"`
+	// Scenario is the webhook scenario that shapes this delivery, set in the
+	// transaction that enqueued it (by the request that asked for it).
+	Scenario  string            `json:"scenario,omitempty"`
 	Method    string            `json:"method"`
 	URL       string            `json:"url"`
 	Header    map[string]string `json:"header,omitempty"`
@@ -55,7 +64,7 @@ type Delivery struct {
 type Attempt struct {
 	At            time.Time         `json:"at"`
 	URL           string            `json:"url"`
-	RequestHeader map[string]string `json:"request_header"`
+	RequestHeader map[string]string `json:"request_header,omitempty"`
 	StatusCode    int               `json:"status_code,omitempty"`
 	ResponseBody  string            `json:"response_body,omitempty"`
 	LatencyMillis float64           `json:"latency_ms"`
@@ -84,8 +93,13 @@ type Policy struct {
 type Sender struct {
 	st     *store.Store
 	clock  *clock.Clock
+	sch    *clock.Scheduler
 	client *http.Client
 	log    *slog.Logger
+	// Destinations is the policy every call goes through.
+	Destinations *Destinations
+
+	flight sync.Map // delivery id -> struct{}: an attempt is under way
 
 	mu       sync.RWMutex
 	policies map[string]Policy
@@ -94,16 +108,24 @@ type Sender struct {
 
 // New creates a sender and registers its job handler with the scheduler.
 func New(st *store.Store, c *clock.Clock, sch *clock.Scheduler, log *slog.Logger) *Sender {
-	s := &Sender{
-		st: st, clock: c, log: log,
-		client:   &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		policies: map[string]Policy{},
+	s := &Sender{st: st, clock: c, sch: sch, log: log, Destinations: &Destinations{}, policies: map[string]Policy{}}
+	s.client = &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{
+			Proxy:       nil, // a proxy would hide the real destination from the policy
+			DialContext: s.Destinations.dialContext,
+			// Every attempt dials, so every attempt is judged by the policy.
+			DisableKeepAlives:      true,
+			TLSHandshakeTimeout:    10 * time.Second,
+			MaxResponseHeaderBytes: 64 << 10,
+		},
 	}
 	sch.Handle(jobKind, s.deliver)
 	return s
 }
 
-// Register sets the provider's policy.
+// Register sets the provider's policy; "provider/kind" names the policy of
+// deliveries of that kind.
 func (s *Sender) Register(provider string, p Policy) {
 	s.mu.Lock()
 	s.policies[provider] = p
@@ -125,6 +147,9 @@ func Enqueue(tx *store.Tx, d Delivery, now time.Time) (string, error) {
 	if d.Method == "" {
 		d.Method = http.MethodPost
 	}
+	if d.Scenario == "" {
+		d.Scenario = tx.Tag()
+	}
 	sys := tx.Sys(bucket)
 	id, err := sys.NextID("whd_")
 	if err != nil {
@@ -140,12 +165,23 @@ func Enqueue(tx *store.Tx, d Delivery, now time.Time) (string, error) {
 	return id, tx.Schedule(store.Job{ID: id, Provider: d.Provider, Tenant: d.Tenant, Kind: jobKind, At: now, Payload: mustJSON(id)})
 }
 
-func (s *Sender) policy(provider string) Policy {
+func (s *Sender) policy(d *Delivery) Policy {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.policies[provider]
+	if d.Kind != "" {
+		if p, ok := s.policies[d.Provider+"/"+d.Kind]; ok {
+			return p
+		}
+	}
+	return s.policies[d.Provider]
 }
 
+// deliver runs a delivery's job: it decides the attempt at the job's own due
+// time (after a clock jump, each retry at the time it fell due) and hands
+// the HTTP call to the scheduler's pool, queued behind earlier calls to the
+// same receiver, so a receiver that never answers holds up only its own.
+// Until the attempt is recorded the job stays stored a little later (a
+// lease): if the process dies meanwhile, the delivery is sent again.
 func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 	var id string
 	if err := json.Unmarshal(j.Payload, &id); err != nil {
@@ -159,29 +195,83 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 	if err != nil {
 		return err
 	}
-	p := s.policy(d.Provider)
-	now := s.clock.Now(d.Tenant)
-	dec := s.consult(&d, now)
-	if dec.Delay > 0 {
-		return s.postpone(id, j, now.Add(dec.Delay), dec.Release, now)
+	at := j.At
+	p := s.policy(&d)
+	if _, busy := s.flight.Load(id); busy {
+		_, err := s.lease(j, p) // a jump passed the lease of an attempt under way
+		return err
 	}
+	// The job must still be this one: an attempt that just ended replaced it
+	// (with its retry) or removed it.
+	if ours, err := s.lease(j, p); err != nil || !ours {
+		return err
+	}
+	dec := s.consult(&d, at)
+	if dec.Delay > 0 {
+		return s.postpone(id, j, at.Add(dec.Delay), dec.Release, at)
+	}
+	s.flight.Store(id, struct{}{})
+	s.sch.Go(target(d.URL), func(ctx context.Context) {
+		defer s.flight.Delete(id)
+		if err := s.send(ctx, id, j, &d, p, dec, at); err != nil {
+			s.log.Error("webhook: recording an attempt", "id", id, "err", err)
+		}
+	})
+	return nil
+}
+
+// target is the queue a delivery waits in: its receiver.
+func target(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// lease keeps the job stored past the attempt's longest run (on the
+// tenant's clock), and tells whether the job was still j.
+func (s *Sender) lease(j store.Job, p Policy) (ours bool, err error) {
+	err = s.st.SysUpdate(func(tx *store.Tx) error {
+		var cur store.Job
+		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
+			ours = false
+			return nil // replaced or gone meanwhile
+		}
+		ours = true
+		cur.At = s.clock.Now(j.Tenant).Add(3*timeout(p) + time.Minute)
+		return tx.PutJob(cur)
+	})
+	return ours, err
+}
+
+func timeout(p Policy) time.Duration {
+	if p.Timeout <= 0 {
+		return 10 * time.Second
+	}
+	return p.Timeout
+}
+
+// send makes the attempt (or records the drop) and stores its outcome: the
+// retry at its due time, or the final status.
+func (s *Sender) send(ctx context.Context, id string, j store.Job, d *Delivery, p Policy, dec ChaosDecision, at time.Time) error {
 	var atts []Attempt
 	if dec.Drop != "" {
-		atts = []Attempt{{At: now, URL: d.URL, Error: dec.Drop}}
+		atts = []Attempt{{At: at, URL: d.URL, Error: dec.Drop}}
 	} else {
-		atts = []Attempt{s.attempt(ctx, &d, p, now)}
+		atts = []Attempt{s.attempt(ctx, d, p, at)}
 		if dec.Duplicate {
-			dup := s.attempt(ctx, &d, p, now)
+			dup := s.attempt(ctx, d, p, at)
 			dup.Duplicate = true
 			atts = append(atts, dup)
 		}
 	}
-	s.logFailed(&d, atts)
+	s.logFailed(d, atts)
 	succeeded := false
 	for _, a := range atts {
 		succeeded = succeeded || a.Succeeded
 	}
-
+	defer s.sch.Kick() // a retry may be due already
 	return s.st.SysUpdate(func(tx *store.Tx) error {
 		sys := tx.Sys(bucket)
 		var cur Delivery
@@ -190,20 +280,26 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 		}
 		cur.Attempts = append(cur.Attempts, atts...)
 		cur.NextAt = nil
-		if err := release(tx, dec.Release, now); err != nil {
+		if err := release(tx, dec.Release, at); err != nil {
 			return err
 		}
 		switch tries := tries(cur.Attempts); {
 		case succeeded:
 			cur.Status = Delivered
+			if err := tx.DeleteJob(j.ID); err != nil {
+				return err
+			}
 		case tries <= len(p.Retries):
-			next := now.Add(p.Retries[tries-1])
+			next := at.Add(p.Retries[tries-1])
 			cur.NextAt = &next
 			if err := tx.Schedule(store.Job{ID: id, Provider: cur.Provider, Tenant: cur.Tenant, Kind: jobKind, At: next, Payload: j.Payload}); err != nil {
 				return err
 			}
 		default:
 			cur.Status = Failed
+			if err := tx.DeleteJob(j.ID); err != nil {
+				return err
+			}
 		}
 		return sys.Put(id, cur)
 	})
@@ -301,15 +397,21 @@ func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Ti
 	if len(d.Body) > 0 {
 		body = bytes.NewReader(d.Body)
 	}
-	timeout := p.Timeout
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout(p))
 	defer cancel()
+	v := &verdict{}
+	ctx = context.WithValue(ctx, verdictKey{}, v)
 	req, err := http.NewRequestWithContext(ctx, d.Method, d.URL, body)
 	if err != nil {
-		att.Error = "invalid request: " + err.Error()
+		att.Error = "invalid request: the URL cannot be called"
+		return att
+	}
+	port, _ := strconv.Atoi(req.URL.Port())
+	if port == 0 {
+		port = map[string]int{"http": 80, "https": 443}[req.URL.Scheme]
+	}
+	if err := s.Destinations.checkURL(req.URL.Scheme, req.URL.Hostname(), port); err != nil {
+		att.Error = err.Error()
 		return att
 	}
 	req.Header.Set("User-Agent", "paysandbox-webhooks/1")
@@ -335,12 +437,20 @@ func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Ti
 	att.LatencyMillis = float64(time.Since(start).Microseconds()) / 1000
 	if err != nil {
 		att.Error = err.Error()
+		if i := strings.Index(att.Error, ErrRefused.Error()); i >= 0 {
+			att.Error = att.Error[i:] // not the address the name resolved to
+		}
 		return att
 	}
 	defer resp.Body.Close()
 	rb, _ := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBody))
 	att.StatusCode = resp.StatusCode
-	att.ResponseBody = string(rb)
+	v.mu.Lock()
+	hidden := v.hidden
+	v.mu.Unlock()
+	if !hidden {
+		att.ResponseBody = string(rb)
+	}
 	if p.Success != nil {
 		att.Succeeded = p.Success(resp.StatusCode, rb)
 	} else {
