@@ -409,13 +409,12 @@ func (u *UI) jobs(tenant string) []store.Job {
 func (u *UI) runJobNow(ctx context.Context, id string) (store.Job, int, error) {
 	var j store.Job
 	err := u.d.Store.SysUpdate(func(tx *store.Tx) error {
-		sys := tx.Sys(store.JobsBucket)
-		if err := sys.Get(id, &j); err != nil {
+		if err := tx.GetJob(id, &j); err != nil {
 			return err
 		}
 		if now := u.d.Clock.Now(j.Tenant); j.At.After(now) {
 			j.At = now
-			return sys.Put(id, j)
+			return tx.PutJob(j) // moves its entry in the due-time index too
 		}
 		return nil
 	})
