@@ -37,14 +37,17 @@ var secretSegments = []string{"/multisafepay/connect/", "/hpp/payments/", "/hpp/
 
 var jwtRE = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*`)
 
-// mask keeps a scheme word ("Basic", "Bearer") and the first 4 characters.
+// mask keeps a scheme word ("Basic", "Bearer") and, of a value of 12 bytes
+// or more, the first 4 (enough to tell keys apart, too few to guess one).
 func mask(v string) string {
 	scheme := ""
 	if i := strings.IndexByte(v, ' '); i > 0 && i < 16 {
 		scheme, v = v[:i+1], v[i+1:]
 	}
-	if len(v) > 4 {
+	if len(v) >= 12 {
 		v = v[:4]
+	} else {
+		v = ""
 	}
 	return scheme + v + "****"
 }

@@ -182,4 +182,6 @@ func armError(w http.ResponseWriter, err error) bool {
 }
 
 // writeError has the admin API's error shape.
-func writeError(w http.ResponseWriter, status int, code, msg string) { admin.WriteError(w, status, code, msg) }
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	admin.WriteError(w, status, code, msg)
+}
