@@ -147,3 +147,65 @@ func TestConnLimitsLeaveRoomForTheProcess(t *testing.T) {
 		t.Errorf("--max-connections ignored: %d", main)
 	}
 }
+
+// --admin-token (repeated, with a team pattern) and --admin-hosts reach the
+// admin API of the built binary.
+func TestAdminFlagsReachTheBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary")
+	}
+	_, base, _ := startBinary(t, "--ephemeral", "--admin-token", "root-tok", "--admin-token", "team-a-*=tokA", "--admin-hosts", "paysandbox")
+	do := func(method, path, host, token string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{"duration":"1h","tenant":"team-a-1"}`))
+		req.Host = host
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, c := range []struct {
+		method, path, host, token string
+		want                      int
+	}{
+		{"GET", "/_sandbox/tenants", "evil.example", "", 403},
+		{"GET", "/_sandbox/tenants", "paysandbox:8910", "", 401},
+		{"GET", "/_sandbox/tenants", "evil.example", "tokA", 200},
+		{"POST", "/_sandbox/clock/advance", "localhost", "tokA", 200},
+		{"POST", "/_sandbox/reset", "localhost", "tokA", 403},
+		{"POST", "/_sandbox/reset", "localhost", "root-tok", 200},
+	} {
+		if got := do(c.method, c.path, c.host, c.token); got != c.want {
+			t.Errorf("%s %s Host=%s token=%q: %d, want %d", c.method, c.path, c.host, c.token, got, c.want)
+		}
+	}
+}
+
+func TestAdminFlagEnvironmentTwins(t *testing.T) {
+	env := map[string]string{"PAYSANDBOX_ADMIN_TOKEN": "env-tok,team-b-*=tokB", "PAYSANDBOX_ADMIN_HOSTS": "paysandbox", "PAYSANDBOX_MAX_CONNECTIONS": "50"}
+	fs := newFlagSet()
+	o, err := flags(fs, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.tokens.String() != "env-tok,team-b-*=tokB" || o.adminHosts != "paysandbox" || o.maxConns != 50 {
+		t.Fatalf("from the environment: %q %q %d", o.tokens.String(), o.adminHosts, o.maxConns)
+	}
+	fs = newFlagSet()
+	o, _ = flags(fs, func(k string) string { return env[k] })
+	if err := fs.Parse([]string{"--admin-token", "a", "--admin-token", "team-a-*=b"}); err != nil {
+		t.Fatal(err)
+	}
+	if o.tokens.String() != "a,team-a-*=b" {
+		t.Fatalf("the command line replaces the environment: %q", o.tokens.String())
+	}
+}
