@@ -209,3 +209,44 @@ func TestAdminFlagEnvironmentTwins(t *testing.T) {
 		t.Fatalf("the command line replaces the environment: %q", o.tokens.String())
 	}
 }
+
+// With a connection limit above the descriptor limit the process runs out of
+// descriptors (EMFILE); the accept loop must survive it and serve again
+// once the flood is gone.
+func TestAcceptLoopSurvivesRunningOutOfDescriptors(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary")
+	}
+	addr, stderr := startLimited(t, 64, "--max-connections", "1000")
+	ctx, cancel := context.WithCancel(context.Background())
+	wg := slowClients(ctx, addr, 150)
+	// Until a request fails, the descriptors are not yet gone.
+	client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	exhausted := false
+	for i := 0; i < 200 && !exhausted; i++ {
+		resp, err := client.Get("http://" + addr + "/_sandbox/version")
+		if err != nil {
+			exhausted = true
+			break
+		}
+		resp.Body.Close()
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	if !exhausted {
+		t.Fatal("the flood never exhausted the descriptors; the test proves nothing")
+	}
+	client.Timeout = 15 * time.Second
+	healthy := false
+	for i := 0; i < 50 && !healthy; i++ {
+		if resp, err := client.Get("http://" + addr + "/_sandbox/health"); err == nil {
+			resp.Body.Close()
+			healthy = resp.StatusCode == 200
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !healthy || strings.Contains(stderr.String(), "listener failed") {
+		t.Fatalf("after the flood: healthy=%v\n%s", healthy, stderr.String())
+	}
+}
