@@ -17,19 +17,46 @@ import (
 
 // startLimited runs the binary with a file-descriptor limit of fds, as a
 // container with a low default would.
-func startLimited(t *testing.T, fds int, args ...string) (string, *bytes.Buffer) {
+func startLimited(t *testing.T, fds int, args ...string) (string, *syncBuffer) {
 	t.Helper()
 	addr := freePort(t)
 	script := fmt.Sprintf("ulimit -n %d && exec \"$0\" \"$@\"", fds)
 	cmd := exec.Command("/bin/sh", append([]string{"-c", script, binary(t), "--addr", addr, "--https-addr", "off", "--ephemeral"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitHealthy(t, "http://"+addr, cmd, &stderr)
-	return addr, &stderr
+	for i := 0; i < 2000; i++ {
+		if resp, err := http.Get("http://" + addr + "/_sandbox/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return addr, stderr
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no healthy answer; stderr: %s", stderr.String())
+	return "", nil
+}
+
+// syncBuffer is a bytes.Buffer the child process writes while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // slowClients keeps n connections open, each sending a request body one byte
