@@ -38,9 +38,14 @@ type Config struct {
 	Seed int64
 	// StrictAuth accepts only the credentials in fixtures/.
 	StrictAuth bool
-	// AdminToken guards the admin API; AdminOrigins may call it from browsers.
+	// AdminToken guards the admin API: a comma-separated list of tokens,
+	// plain (global) or PATTERN=TOKEN (per tenant pattern; admin.ParseTokens).
+	// AdminOrigins may call it from browsers. AdminHosts are Host names the
+	// admin API answers to besides its own (listen addresses, public URL,
+	// --admin-hosts).
 	AdminToken   string
 	AdminOrigins []string
+	AdminHosts   []string
 	// JournalSize is how many requests the journal keeps (default 1000).
 	JournalSize int
 	Version     string
@@ -138,9 +143,14 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	p.Interceptor = e.scenarios
+	tokens, err := admin.ParseTokens(cfg.AdminToken)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	e.admin = admin.New(admin.Deps{
 		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
-		Version: cfg.Version, Ready: e.ready.Load, Token: cfg.AdminToken, Origins: cfg.AdminOrigins,
+		Version: cfg.Version, Ready: e.ready.Load, Tokens: tokens, Origins: cfg.AdminOrigins, Hosts: cfg.AdminHosts,
 		OnReset: []func(string){e.scenarios.Reset},
 	})
 	if e.providers, err = buildProviders(p); err != nil {

@@ -27,8 +27,28 @@ type options struct {
 	seed                             int64
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
+	adminHosts                       string
 	scenarios                        string
 	webhookAllow                     string
+	maxConns                         int
+	tokens                           *listFlag
+}
+
+// listFlag is a repeatable flag whose values also split at commas; the first
+// use on the command line replaces what the environment set.
+type listFlag struct {
+	vals []string
+	set  bool
+}
+
+func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
+
+func (l *listFlag) Set(v string) error {
+	if !l.set {
+		l.vals, l.set = nil, true
+	}
+	l.vals = append(l.vals, v)
+	return nil
 }
 
 // flags defines every serve flag with its PAYSANDBOX_* environment twin;
@@ -81,8 +101,21 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	fs.BoolVar(&o.quiet, "quiet", quiet, "no log line per request (webhook warnings and errors stay) (env PAYSANDBOX_QUIET)")
 	fs.StringVar(&o.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env PAYSANDBOX_LOG_FORMAT)")
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (env PAYSANDBOX_LOG_LEVEL)")
-	fs.StringVar(&o.adminToken, "admin-token", env("ADMIN_TOKEN", ""), "bearer token that guards /_sandbox (env PAYSANDBOX_ADMIN_TOKEN)")
+	tokens := &listFlag{}
+	if v := getenv("PAYSANDBOX_ADMIN_TOKEN"); v != "" {
+		tokens.vals = []string{v}
+	}
+	o.tokens = tokens
+	fs.Var(tokens, "admin-token", "bearer token that guards /_sandbox; TENANT-PATTERN=TOKEN gives a team a token for its own tenants only (team-a-*=tokA); repeatable or comma-separated (env PAYSANDBOX_ADMIN_TOKEN)")
 	fs.StringVar(&o.adminOrigins, "admin-origins", env("ADMIN_ORIGINS", ""), "comma-separated browser origins allowed to change state through /_sandbox (env PAYSANDBOX_ADMIN_ORIGINS)")
+	fs.StringVar(&o.adminHosts, "admin-hosts", env("ADMIN_HOSTS", ""), "comma-separated Host names /_sandbox answers to besides localhost, IP addresses and this machine's name, e.g. paysandbox,*.demo.internal; * for any (env PAYSANDBOX_ADMIN_HOSTS)")
+	maxConns := 0
+	if v := getenv("PAYSANDBOX_MAX_CONNECTIONS"); v != "" {
+		if maxConns, err = strconv.Atoi(v); err != nil || maxConns < 0 {
+			return nil, fmt.Errorf("PAYSANDBOX_MAX_CONNECTIONS=%q: want a number, 0 for automatic", v)
+		}
+	}
+	fs.IntVar(&o.maxConns, "max-connections", maxConns, "most client connections served at once; 0 = from the file-descriptor limit (env PAYSANDBOX_MAX_CONNECTIONS)")
 	fs.StringVar(&o.scenarios, "scenarios", env("SCENARIOS", ""), "directory of your own scenario files, loaded with the built-in ones (env PAYSANDBOX_SCENARIOS)")
 	fs.StringVar(&o.webhookAllow, "webhook-allow", env("WEBHOOK_ALLOW", ""), "comma-separated CIDRs and host patterns (*.team.internal) that webhooks may reach among loopback and private addresses; default: any (env PAYSANDBOX_WEBHOOK_ALLOW)")
 	return o, nil
@@ -150,10 +183,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	var origins []string
-	for _, s := range strings.Split(o.adminOrigins, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			origins = append(origins, s)
+	if o.maxConns < 0 {
+		fmt.Fprintln(stderr, "paysandbox: --max-connections: want 0 (automatic) or more")
+		return 2
+	}
+	o.adminToken = strings.Join(o.tokens.vals, ",")
+	origins := splitList(o.adminOrigins)
+	// The admin API answers to the listen addresses' names too (IP
+	// addresses it answers to anyway).
+	hosts := splitList(o.adminHosts)
+	for _, a := range []string{o.addr, o.httpsAddr} {
+		if h, _, err := net.SplitHostPort(a); err == nil && h != "" {
+			hosts = append(hosts, h)
 		}
 	}
 	allow, err := webhook.ParseAllow(o.webhookAllow)
@@ -163,9 +204,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
-		AdminToken: o.adminToken, AdminOrigins: origins, Version: version, Logger: log,
-		Scenarios: o.scenarios, Quiet: o.quiet,
-		WebhookAllow: allow,
+		AdminToken: o.adminToken, AdminOrigins: origins, AdminHosts: hosts, Version: version, Logger: log,
+		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -174,6 +214,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer e.Close()
 
 	// Bind before announcing, so a taken port is a clear error, not a log line.
+	mainSlots, spareSlots := connLimits(o.maxConns, fdLimit())
+	lim := newLimiter(mainSlots, spareSlots)
 	var servers []*http.Server
 	var lns []net.Listener
 	var bound []string
@@ -182,7 +224,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
 		return 1
 	}
-	lns, bound = append(lns, httpLn), append(bound, "http://"+hostPort(httpLn))
+	lns, bound = append(lns, &limitListener{Listener: httpLn, l: lim}), append(bound, "http://"+hostPort(httpLn))
 	servers = append(servers, newServer(e.Handler()))
 	if o.httpsAddr != "off" && o.httpsAddr != "" {
 		cert, err := loadOrCreateCert(o.tlsCert, o.tlsKey, filepath.Dir(dataPath))
@@ -199,7 +241,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		srv := newServer(e.Handler())
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		lns, bound = append(lns, tls.NewListener(ln, srv.TLSConfig)), append(bound, "https://"+hostPort(ln))
+		lns, bound = append(lns, tls.NewListener(&limitListener{Listener: ln, l: lim}, srv.TLSConfig)), append(bound, "https://"+hostPort(ln))
 		servers = append(servers, srv)
 	}
 
@@ -214,7 +256,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// After the listeners: background work, OpenAPI parsing included.
 	e.Start()
 	banner(stdout, e, bound, dataPath, o)
-	log.Info("paysandbox ready", "version", version, "http", bound[0], "data", dataPath)
+	log.Info("paysandbox ready", "version", version, "http", bound[0], "data", dataPath, "max_connections", mainSlots)
 	if ready != nil {
 		ready <- bound
 	}
@@ -244,8 +286,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return code
 }
 
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // hostPort names a bound listener as a URL host a local client can use.

@@ -1,19 +1,19 @@
 // Package admin is the emulator's own control surface under /_sandbox: a
-// separate surface from the providers', with an origin check on
-// state-changing calls and an optional bearer token (after Caddy's admin API).
+// separate surface from the providers', with a Host allow-list (hosts.go), an
+// origin check on state-changing calls and optional bearer tokens, global or
+// per tenant pattern (access.go; after Caddy's admin API).
 package admin
 
 import (
-	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -37,20 +37,31 @@ type Deps struct {
 	Version   string
 	// Ready reports whether the emulator serves (false while draining).
 	Ready func() bool
-	// Token, when set, guards every endpoint but health and version.
-	Token string
+	// Tokens, when set, guard every endpoint but health and version; a
+	// team token acts only on the tenants its pattern matches.
+	Tokens []Token
 	// Origins may make state-changing calls from a browser besides the
 	// emulator's own origin.
 	Origins []string
+	// Hosts are Host names besides the built-in ones (hosts.go) under which
+	// the admin API answers: listen addresses, the public URL, --admin-hosts.
+	Hosts []string
 	// OnReset lets providers drop in-memory state ("" = every tenant).
 	OnReset []func(tenant string)
 }
 
 // API serves /_sandbox.
-type API struct{ d Deps }
+type API struct {
+	d      Deps
+	tokens []Token
+	hosts  *hostList
+	// clockMu makes check-then-advance one step, so two advances cannot
+	// together pass the clock's bounds.
+	clockMu sync.Mutex
+}
 
 // New returns the admin API.
-func New(d Deps) *API { return &API{d: d} }
+func New(d Deps) *API { return &API{d: d, tokens: d.Tokens, hosts: newHostList(d.Hosts)} }
 
 // Routes mounts the admin endpoints on r; the whole surface is here.
 func (a *API) Routes(r *mux.Router) {
@@ -101,8 +112,12 @@ func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 }
 
-// Guard gives h the admin API's checks (token, origin), for admin endpoints
-// mounted by other packages (the scenario engine's /_sandbox/scenarios).
+// Guard gives h the admin API's checks, for admin endpoints mounted by other
+// packages (the scenario engine's /_sandbox/scenarios, the dashboard). With
+// needToken, in this order: the Host allow-list (skipped for a request with a
+// valid token), the token, the Origin of state-changing calls. h then asks
+// MayAct(r, tenant) (or AccessOf(r)) before it touches a tenant's state.
+// Without needToken (health, version) nothing is checked and h acts on nothing.
 func (a *API) Guard(needToken bool, h http.HandlerFunc) http.Handler { return a.guard(needToken, h) }
 
 func (a *API) guard(needToken bool, h http.HandlerFunc) http.Handler {
@@ -110,25 +125,51 @@ func (a *API) guard(needToken bool, h http.HandlerFunc) http.Handler {
 		if info := platform.Info(r.Context()); info != nil {
 			info.Provider = "sandbox"
 		}
-		if needToken && a.d.Token != "" && !a.tokenOK(r) {
+		if !needToken {
+			h(w, r)
+			return
+		}
+		acc, ok := a.access(r)
+		if !(ok && len(a.tokens) > 0) && !a.hosts.allowed(r.Host) {
+			writeError(w, http.StatusForbidden, "forbidden_host", "the admin API does not answer to Host "+quoteShort(r.Host)+
+				"; add the name with --admin-hosts (PAYSANDBOX_ADMIN_HOSTS) or send the admin token")
+			return
+		}
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="paysandbox admin"`)
 			writeError(w, http.StatusUnauthorized, "unauthorized", "this admin API needs Authorization: Bearer <admin token>")
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && !a.originOK(r) {
-			writeError(w, http.StatusForbidden, "forbidden_origin", "origin "+r.Header.Get("Origin")+" may not change the emulator's state (see --admin-origins)")
+			writeError(w, http.StatusForbidden, "forbidden_origin", "origin "+quoteShort(r.Header.Get("Origin"))+" may not change the emulator's state (see --admin-origins)")
 			return
 		}
-		h(w, r)
+		h(w, withAccess(r, acc))
 	})
 }
 
-func (a *API) tokenOK(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok {
-		got = r.Header.Get("X-Sandbox-Admin-Token")
+// quoteShort quotes a client's string for a message, cut to a sane length.
+func quoteShort(s string) string {
+	if len(s) > 100 {
+		s = s[:100] + "…"
 	}
-	return subtle.ConstantTimeCompare([]byte(got), []byte(a.d.Token)) == 1
+	return strconv.Quote(s)
+}
+
+// RefuseTenant answers 403 forbidden_tenant when r's token may not act on
+// tenant ("" or "*": every tenant at once) and reports whether it answered.
+func RefuseTenant(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	acc := AccessOf(r)
+	if acc.MayAct(tenant) {
+		return false
+	}
+	what := "tenant " + quoteShort(tenant)
+	if tenant == "" || tenant == "*" {
+		what = "every tenant at once (name a tenant)"
+	}
+	writeError(w, http.StatusForbidden, "forbidden_tenant", "this admin token may not act on "+what+
+		"; it acts on tenants matching "+strings.Join(acc.Patterns(), ", "))
+	return true
 }
 
 // originOK: clients that are not browsers send no Origin; a browser page may
@@ -161,6 +202,9 @@ func (a *API) version(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) resetAll(w http.ResponseWriter, r *http.Request) {
+	if RefuseTenant(w, r, "") {
+		return
+	}
 	if err := a.d.Store.ResetAll(); err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
 		return
@@ -174,7 +218,14 @@ func (a *API) resetAll(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) resetTenant(w http.ResponseWriter, r *http.Request) {
-	tenant := mux.Vars(r)["tenant"]
+	tenant, err := url.PathUnescape(mux.Vars(r)["tenant"])
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "the tenant in the path is not a valid escaped name")
+		return
+	}
+	if RefuseTenant(w, r, tenant) {
+		return
+	}
 	if err := a.d.Store.ResetTenant(tenant); err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
 		return
@@ -193,9 +244,14 @@ func (a *API) tenants(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "listing tenants failed")
 		return
 	}
-	if ts == nil {
-		ts = []string{}
+	acc := AccessOf(r)
+	shown := []string{}
+	for _, t := range ts {
+		if acc.MayAct(t) {
+			shown = append(shown, t)
+		}
 	}
+	ts = shown
 	writeJSON(w, http.StatusOK, map[string]any{"tenants": ts})
 }
 
@@ -214,27 +270,20 @@ func (a *API) clockView(tenant string) map[string]any {
 }
 
 func (a *API) getClock(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, a.clockView(r.URL.Query().Get("tenant")))
+	tenant := r.URL.Query().Get("tenant")
+	// The global clock is no tenant's state: any token may read it.
+	if tenant != "" && RefuseTenant(w, r, tenant) {
+		return
+	}
+	writeJSON(w, http.StatusOK, a.clockView(tenant))
 }
 
 func (a *API) advanceClock(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
-		return
-	}
 	var body struct {
 		Duration string `json:"duration"`
 		Tenant   string `json:"tenant"`
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KiB")
-			return
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "the body must be JSON like {\"duration\":\"49h\",\"tenant\":\"...\"}")
+	if !DecodeJSON(w, r, &body, `{"duration":"49h","tenant":"..."}`) {
 		return
 	}
 	d, err := ParseDuration(body.Duration)
@@ -242,7 +291,18 @@ func (a *API) advanceClock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_duration", err.Error())
 		return
 	}
-	if err := a.d.Clock.Advance(body.Tenant, d); err != nil {
+	if RefuseTenant(w, r, body.Tenant) {
+		return
+	}
+	a.clockMu.Lock()
+	if err := a.clockRoom(body.Tenant, d); err != nil {
+		a.clockMu.Unlock()
+		writeError(w, http.StatusBadRequest, "clock_out_of_range", err.Error())
+		return
+	}
+	err = a.d.Clock.Advance(body.Tenant, d)
+	a.clockMu.Unlock()
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "could not save the clock")
 		return
 	}
@@ -251,6 +311,31 @@ func (a *API) advanceClock(w http.ResponseWriter, r *http.Request) {
 	v := a.clockView(body.Tenant)
 	v["jobs_run"] = ran
 	writeJSON(w, http.StatusOK, v)
+}
+
+// latest is the last instant a virtual clock may show.
+var latest = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// clockRoom refuses a move that would take a clock past year 9999 or past
+// what its offset (a time.Duration, about 292 years) can hold: unchecked, the
+// offset wraps around and the clock lands before 1970. A global move is
+// checked against the clock furthest ahead.
+func (a *API) clockRoom(tenant string, d time.Duration) error {
+	off := a.d.Clock.Offset(tenant)
+	if tenant == "" {
+		off = a.d.Clock.MaxOffset()
+	}
+	const maxOffset = time.Duration(math.MaxInt64)
+	real := a.d.Clock.Now("").Add(-a.d.Clock.Offset(""))
+	room := maxOffset - off
+	if toLatest := latest.Sub(real.Add(off)); toLatest < room {
+		room = toLatest
+	}
+	if d > room {
+		return fmt.Errorf("moving the clock by %s would take it past what it can show (it may move at most %s more, to %s)",
+			d, room.Truncate(time.Second), real.Add(off).Add(room).Format("2006-01-02"))
+	}
+	return nil
 }
 
 // ParseDuration takes a Go duration or whole days ("28d"); it must be positive.
@@ -297,6 +382,13 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := journal.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Method: q.Get("method"), PathPrefix: q.Get("path_prefix"), Limit: limit}
+	acc := AccessOf(r)
+	if !acc.Global() {
+		if f.Tenant != "" && RefuseTenant(w, r, f.Tenant) {
+			return
+		}
+		f.Allow = acc.MayAct
+	}
 	if s := q.Get("status"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 100 || n > 599 {
@@ -323,16 +415,48 @@ func (a *API) webhooks(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_status", "status is pending, delivered or failed")
 		return
 	}
-	ds, err := a.d.Webhooks.List(webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Limit: limit})
+	f := webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Limit: limit}
+	acc := AccessOf(r)
+	if !acc.Global() {
+		if f.Tenant != "" && RefuseTenant(w, r, f.Tenant) {
+			return
+		}
+		if f.Tenant == "" {
+			f.Limit = 1000 // then keep the caller's own, up to limit
+		}
+	}
+	ds, err := a.d.Webhooks.List(f)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "listing webhooks failed")
 		return
 	}
-	out := make([]deliveryView, len(ds))
-	for i, d := range ds {
-		out[i] = deliveryView{Delivery: d, Body: string(d.Body)}
+	out := []deliveryView{}
+	for _, d := range ds {
+		if !acc.MayAct(d.Tenant) || len(out) == limit {
+			continue
+		}
+		out = append(out, maskDelivery(d))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+}
+
+// maskDelivery masks a delivery as the journal masks an entry.
+func maskDelivery(d webhook.Delivery) deliveryView {
+	path := d.URL
+	if u, err := url.Parse(d.URL); err == nil {
+		path = u.Path
+	}
+	v := deliveryView{Delivery: d, Body: journal.MaskBody(d.Provider, path, string(d.Body))}
+	v.Tenant = journal.MaskTenant(d.Provider, d.Tenant)
+	v.URL = journal.MaskString(d.URL)
+	v.Header = journal.MaskHeader(d.Header)
+	v.Attempts = make([]webhook.Attempt, len(d.Attempts))
+	for i, at := range d.Attempts {
+		at.URL = journal.MaskString(at.URL)
+		at.RequestHeader = journal.MaskHeader(at.RequestHeader)
+		v.Attempts[i] = at
+	}
+	return v
 }
 
 func (a *API) openapiList(w http.ResponseWriter, r *http.Request) {

@@ -3,16 +3,22 @@
 package journal
 
 import (
-	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
 )
 
-// MaxBody is how much of each body an entry keeps.
-const MaxBody = 16 << 10
+// What an entry keeps, so that a journal of 1,000 entries stays a few tens of
+// megabytes whatever clients send: each body's first MaxBody bytes, each
+// header value's first MaxHeaderValue bytes, MaxHeaders headers, the first
+// MaxURL bytes of the path and of the query.
+const (
+	MaxBody        = 16 << 10
+	MaxHeaderValue = 1 << 10
+	MaxHeaders     = 64
+	MaxURL         = 2 << 10
+)
 
 // Entry is one request and its response.
 type Entry struct {
@@ -51,8 +57,13 @@ func New(size int) *Journal {
 
 // Add records e (its ID is assigned here).
 func (j *Journal) Add(e Entry) {
-	e.RequestBody = truncate(e.RequestBody)
-	e.ResponseBody = truncate(e.ResponseBody)
+	// Bodies are cut without a note: the masker says where JSON was cut short.
+	e.RequestBody = cut(e.RequestBody, MaxBody)
+	e.ResponseBody = cut(e.ResponseBody, MaxBody)
+	e.Path = truncate(e.Path, MaxURL)
+	e.Query = truncate(e.Query, MaxURL)
+	e.RequestHeader = capHeader(e.RequestHeader)
+	e.ResponseHeader = capHeader(e.ResponseHeader)
 	j.mu.Lock()
 	j.seq++
 	e.ID = j.seq
@@ -69,6 +80,9 @@ type Filter struct {
 	Provider, Tenant, Method, PathPrefix string
 	Status                               int
 	Limit                                int
+	// Allow, when set, keeps only entries of tenants it allows (a team
+	// admin token's view).
+	Allow func(tenant string) bool
 }
 
 // List returns matching entries, newest first, with credentials masked.
@@ -88,7 +102,7 @@ func (j *Journal) List(f Filter) []Entry {
 		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
 		if (f.Provider == "" || e.Provider == f.Provider) && (f.Tenant == "" || e.Tenant == f.Tenant) &&
 			(f.Method == "" || strings.EqualFold(e.Method, f.Method)) && (f.Status == 0 || e.Status == f.Status) &&
-			strings.HasPrefix(e.Path, f.PathPrefix) {
+			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Allow == nil || f.Allow(e.Tenant)) {
 			out = append(out, masked(e))
 		}
 	}
@@ -96,15 +110,23 @@ func (j *Journal) List(f Filter) []Entry {
 }
 
 func masked(e Entry) Entry {
-	h := make(map[string]string, len(e.RequestHeader))
-	for k, v := range e.RequestHeader {
-		h[k] = v
-	}
-	e.RequestHeader = maskHeader(h)
-	e.Query = maskQuery(e.Query)
-	e.RequestBody = maskBody(e.RequestBody)
-	e.ResponseBody = maskBody(e.ResponseBody)
+	secret := keysFor(e.Provider, e.Path)
+	e.RequestHeader = maskHeader(copyHeader(e.RequestHeader))
+	e.ResponseHeader = maskHeader(copyHeader(e.ResponseHeader))
+	e.Tenant = MaskTenant(e.Provider, e.Tenant)
+	e.Path = MaskString(e.Path)
+	e.Query = maskQuery(e.Query, secret)
+	e.RequestBody = maskBody(e.RequestBody, secret)
+	e.ResponseBody = maskBody(e.ResponseBody, secret)
 	return e
+}
+
+func copyHeader(h map[string]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[k] = v
+	}
+	return out
 }
 
 // Clear drops every entry of tenant (all entries when tenant is "").
@@ -129,114 +151,68 @@ func (j *Journal) Clear(tenant string) {
 	j.full = len(kept) == len(j.entries)
 }
 
-// Header flattens h for an entry.
+// Header flattens h for an entry, within the caps (capHeader).
 func Header(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
+	out := make(map[string]string, min(len(h), MaxHeaders))
 	for k, v := range h {
-		out[k] = strings.Join(v, ", ")
+		if len(out) == MaxHeaders {
+			break
+		}
+		// Join only what will be kept: a 1 MB header is never copied.
+		var b strings.Builder
+		for i, s := range v {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(s[:min(len(s), MaxHeaderValue+1-min(b.Len(), MaxHeaderValue))])
+			if b.Len() > MaxHeaderValue {
+				break
+			}
+		}
+		out[truncate(k, 128)] = truncate(b.String(), MaxHeaderValue)
 	}
 	return out
 }
 
-func truncate(s string) string {
-	if len(s) > MaxBody {
-		return s[:MaxBody] + "…(truncated)"
+// capHeader applies Header's caps to a map built elsewhere.
+func capHeader(h map[string]string) map[string]string {
+	if len(h) <= MaxHeaders {
+		ok := true
+		for k, v := range h {
+			if len(k) > 128 || len(v) > MaxHeaderValue {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return h
+		}
 	}
-	return s
-}
-
-var secretHeaders = map[string]bool{"Authorization": true, "Api_key": true, "Api-Key": true, "Cookie": true, "Auth": true, "X-Api-Key": true}
-
-func maskHeader(h map[string]string) map[string]string {
+	out := make(map[string]string, min(len(h), MaxHeaders))
 	for k, v := range h {
-		if secretHeaders[http.CanonicalHeaderKey(k)] || strings.EqualFold(k, "api_key") {
-			h[k] = mask(v)
+		if len(out) == MaxHeaders {
+			break
 		}
+		out[truncate(k, 128)] = truncate(v, MaxHeaderValue)
 	}
-	return h
+	return out
 }
 
-// mask keeps a scheme word ("Basic", "Bearer") and the first 4 characters.
-func mask(v string) string {
-	scheme := ""
-	if i := strings.IndexByte(v, ' '); i > 0 {
-		scheme, v = v[:i+1], v[i+1:]
+// truncate cuts s to n bytes and says so.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	if len(v) > 4 {
-		v = v[:4]
-	}
-	return scheme + v + "****"
+	return cut(s, n) + "…(truncated)"
 }
 
-var secretKeys = map[string]bool{"api_key": true, "password": true, "client_secret": true, "refresh_token": true,
-	"access_token": true, "token": true, "secret": true, "shared_secret": true}
-
-func maskQuery(q string) string {
-	if q == "" {
-		return q
+// cut keeps s's first n bytes, ending on a rune boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	vals, err := url.ParseQuery(q)
-	if err != nil {
-		return q
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
 	}
-	changed := false
-	for k, vs := range vals {
-		if secretKeys[strings.ToLower(k)] {
-			for i := range vs {
-				vs[i] = mask(vs[i])
-			}
-			changed = true
-		}
-	}
-	if !changed {
-		return q
-	}
-	return vals.Encode()
-}
-
-func maskBody(b string) string {
-	t := strings.TrimSpace(b)
-	if t == "" {
-		return b
-	}
-	if t[0] == '{' || t[0] == '[' {
-		var v any
-		if json.Unmarshal([]byte(t), &v) != nil {
-			return b
-		}
-		if !maskJSON(v) {
-			return b
-		}
-		out, err := json.Marshal(v)
-		if err != nil {
-			return b
-		}
-		return string(out)
-	}
-	if strings.Contains(t, "=") && !strings.ContainsAny(t, " <\n") {
-		return maskQuery(t)
-	}
-	return b
-}
-
-func maskJSON(v any) bool {
-	changed := false
-	switch x := v.(type) {
-	case map[string]any:
-		for k, val := range x {
-			if s, ok := val.(string); ok && secretKeys[strings.ToLower(k)] {
-				x[k] = mask(s)
-				changed = true
-			} else if maskJSON(val) {
-				changed = true
-			}
-		}
-	case []any:
-		for _, val := range x {
-			if maskJSON(val) {
-				changed = true
-			}
-		}
-	}
-	return changed
+	return s[:n]
 }

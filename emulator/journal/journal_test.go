@@ -64,3 +64,43 @@ func TestBodiesAreBounded(t *testing.T) {
 		t.Fatalf("kept %d bytes", n)
 	}
 }
+
+func TestMaskingNeverFailsOpen(t *testing.T) {
+	cases := []struct{ name, body, secret, keep string }{
+		{"cut short", `{"client_id":"cid","client_secret":"S1","pad":"` + strings.Repeat("x", journal.MaxBody) + `","password":"S2"}`, "S1", `"client_id":"cid"`},
+		{"syntax error", `{"a":"b","client_secret":"S3" nope "password":"S4"}`, "S4", `"a":"b"`},
+		{"escaped key", `{"client\u005fsecret":"S5"}`, "S5", ""},
+		{"nested array", `{"token":["S6","S7"],"x":[{"refresh_token":"S8"}]}`, "S6", ""},
+		{"two documents", `{"a":1} {"password":"S9"}`, "S9", `{"a":1}`},
+		{"html", `<html><body>client_secret=S10</body></html>`, "S10", "hidden"},
+		{"text", "password: S11", "S11", "hidden"},
+		{"form", "client_id=c&client_secret=S12", "S12", "client_id=c"},
+		{"bad form", "a=%zz&password=S13", "S13", "hidden"},
+		{"jwt anywhere", `{"note":"see eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.S14sig"}`, "S14sig", `"note"`},
+		{"page url", `{"payment_url":"http://x/multisafepay/connect/S15session/?lang=en"}`, "S15session", "?lang=en"},
+	}
+	for _, c := range cases {
+		j := journal.New(1)
+		j.Add(journal.Entry{Provider: "commercelayer", Path: "/oauth/token", RequestBody: c.body})
+		got := j.List(journal.Filter{})[0].RequestBody
+		if strings.Contains(got, c.secret) || !strings.Contains(got, c.keep) {
+			t.Errorf("%s: %s", c.name, got)
+		}
+	}
+}
+
+func TestHeaderKeepsOnlyTheCap(t *testing.T) {
+	h := map[string][]string{"X-Big": {strings.Repeat("y", 1<<20), "z"}}
+	for i := 0; i < 200; i++ {
+		h[fmt.Sprintf("X-H%d", i)] = []string{"v"}
+	}
+	got := journal.Header(h)
+	if len(got) > journal.MaxHeaders {
+		t.Fatalf("%d headers kept", len(got))
+	}
+	for k, v := range got {
+		if len(v) > journal.MaxHeaderValue+32 {
+			t.Fatalf("%s: %d bytes kept", k, len(v))
+		}
+	}
+}

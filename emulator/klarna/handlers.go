@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/paysandbox/paysandbox/emulator/contract"
+	"github.com/paysandbox/paysandbox/emulator/page"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -307,7 +308,11 @@ func (k *Klarna) handleRedirect(w http.ResponseWriter, r *http.Request) {
 		k.reply(w, r, 0, nil, err)
 		return
 	}
-	http.Redirect(w, r, target, http.StatusFound)
+	// Only ever to an http(s) URL: merchant_urls are checked when created,
+	// and a stored one from before that check is refused here.
+	if !page.Redirect(w, r, target, http.StatusFound) {
+		k.reply(w, r, 0, nil, badValue("merchant_urls.confirmation"))
+	}
 }
 
 // authorizeBody is POST /_sandbox/klarna/authorizations.

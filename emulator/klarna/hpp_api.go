@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/mail"
-	"net/url"
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/emulator/page"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
@@ -466,8 +466,7 @@ func contains(list []string, v string) bool {
 
 // validReturnURL keeps only http(s) links for the page's "back to the shop".
 func validReturnURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") {
+	if !page.SafeURL(u) {
 		return ""
 	}
 	return u

@@ -9,6 +9,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/emulator/contract"
 	"github.com/paysandbox/paysandbox/emulator/klarna/sdk"
+	"github.com/paysandbox/paysandbox/emulator/page"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -88,8 +89,8 @@ func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) 
 		page := hostedPage(res.View, res.Invalid, "Please complete: "+strings.Join(res.Invalid, ", ")+".")
 		page.Fields = billingFields(&in.Billing, res.View.Payment.PurchaseCountry, res.Invalid)
 		writePage(w, http.StatusBadRequest, hppCSP, "hosted", page)
-	case res.Redirect != "":
-		http.Redirect(w, r, res.Redirect, http.StatusSeeOther)
+	case res.Redirect != "" && page.Redirect(w, r, res.Redirect, http.StatusSeeOther):
+		// on to the merchant (only ever an http(s) URL)
 	default:
 		writePage(w, http.StatusOK, hppCSP, "hosted", hostedPage(res.View, nil, ""))
 	}
@@ -105,7 +106,7 @@ func (k *Klarna) handleHostedQR(w http.ResponseWriter, r *http.Request) {
 	}
 	link := platform.BaseURL(r) + hppPagePath + url.PathEscape(id)
 	w.Header().Set("Content-Type", "image/svg+xml")
-	w.Header().Set("Cache-Control", "no-store")
+	page.Headers(w.Header(), "default-src 'none'", page.FramedBySelf)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte(`<svg xmlns="http://www.w3.org/2000/svg" width="480" height="80" role="img" aria-label="QR code placeholder">` +
 		`<rect width="480" height="80" fill="#fff" stroke="#000"/><text x="10" y="30" font-family="sans-serif" font-size="14">paysandbox draws no QR codes; open:</text>` +
@@ -205,20 +206,25 @@ func outcomeChoices(mode string, autoFinalize bool) []sdk.Outcome {
 
 // --- Writing pages
 
-const (
-	// hppCSP: the hosted page runs no script at all.
-	hppCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'self'"
-	// frameCSP: the SDK's iframes run only the emulator's own script and may
-	// be framed by any shop.
-	frameCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors *"
+// pagePolicy is a page's CSP and who may frame it.
+type pagePolicy struct{ csp, framing string }
+
+var (
+	// hppCSP: the hosted page runs no script at all, and only the emulator
+	// may frame it (the customer opens it at the top level). No form-action:
+	// the page's form ends in a redirect to the merchant, which form-action
+	// would block.
+	hppCSP = pagePolicy{"default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf}
+	// frameCSP: the SDK's iframes (the widget and the full-screen approval
+	// step) run only the emulator's own script and are framed by the shop's
+	// page, whatever its origin, as Klarna's are.
+	frameCSP = pagePolicy{"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'", page.FramedByAnyone}
 )
 
-func writePage(w http.ResponseWriter, status int, csp, name string, data any) {
+func writePage(w http.ResponseWriter, status int, pol pagePolicy, name string, data any) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", csp)
+	page.Headers(h, pol.csp, pol.framing)
 	w.WriteHeader(status)
 	_ = sdk.Render(w, name, data)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/contract"
+	"github.com/paysandbox/paysandbox/emulator/page"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -214,7 +215,8 @@ func fieldsFor(g *Gateway) *testFields {
 
 func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	// Inline styles only, no script; only the emulator may frame the page.
+	page.Headers(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf)
 	w.WriteHeader(status)
 	_ = t.Execute(w, data)
 }
@@ -386,10 +388,8 @@ func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
 		pageRenderer{}.RenderError(w, r, err)
 		return
 	}
-	if target := o.returnURL(); target != "" {
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, target, http.StatusSeeOther)
-		return
+	if target := o.returnURL(); target != "" && page.Redirect(w, r, target, http.StatusSeeOther) {
+		return // only ever to an http(s) URL; otherwise the page shows the outcome
 	}
 	writeHTML(w, http.StatusOK, pageTemplate, m.pageData(r, o))
 }

@@ -1,17 +1,18 @@
 package scenario
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gorilla/mux"
 
+	"github.com/paysandbox/paysandbox/emulator/admin"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// Guard is the admin API's check (token, origin) around an endpoint.
+// Guard is the admin API's check (host, token, origin) around an endpoint;
+// handlers then ask admin.MayAct whether the token may act on a tenant.
 type Guard func(needToken bool, h http.HandlerFunc) http.Handler
 
 // Routes mounts /_sandbox/scenarios with the admin API's guard and its answer
@@ -90,11 +91,28 @@ func (e *Engine) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) handleArmed(w http.ResponseWriter, r *http.Request) {
-	platform.WriteJSON(w, http.StatusOK, map[string]any{"armed": e.Armed(r.URL.Query().Get("tenant"))})
+	tenant := r.URL.Query().Get("tenant")
+	if tenant != "" && admin.RefuseTenant(w, r, tenant) {
+		return
+	}
+	acc := admin.AccessOf(r)
+	out := []ArmedView{}
+	for _, a := range e.Armed(tenant) {
+		// A team token sees its tenants' armings, not those for "*".
+		if acc.MayAct(a.Tenant) {
+			out = append(out, a)
+		}
+	}
+	platform.WriteJSON(w, http.StatusOK, map[string]any{"armed": out})
 }
 
 func (e *Engine) handleCoverage(w http.ResponseWriter, r *http.Request) {
-	cov := e.Coverage(r.URL.Query().Get("tenant"))
+	tenant := r.URL.Query().Get("tenant")
+	// Coverage summed over every tenant is the global token's to read.
+	if admin.RefuseTenant(w, r, tenant) {
+		return
+	}
+	cov := e.Coverage(tenant)
 	exercised := 0
 	for _, c := range cov {
 		if c.Applied > 0 {
@@ -115,7 +133,10 @@ type armRequest struct {
 
 func (e *Engine) handleArm(w http.ResponseWriter, r *http.Request) {
 	var in armRequest
-	if !decodeBody(w, r, &in, `{"tenant":"PK_TEST_x","times":1,"probability":1,"seed":7,"params":{}}`) {
+	if !admin.DecodeJSON(w, r, &in, `{"tenant":"PK_TEST_x","times":1,"probability":1,"seed":7,"params":{}}`) {
+		return
+	}
+	if in.Tenant != "" && admin.RefuseTenant(w, r, in.Tenant) {
 		return
 	}
 	v, err := e.Arm(mux.Vars(r)["name"], in.Tenant, ArmOptions{Times: in.Times, Probability: in.Probability, Seed: in.Seed, Params: in.Params})
@@ -131,7 +152,11 @@ type disarmRequest struct {
 
 func (e *Engine) handleDisarm(w http.ResponseWriter, r *http.Request) {
 	var in disarmRequest
-	if r.ContentLength != 0 && !decodeBody(w, r, &in, `{"tenant":"PK_TEST_x"}`) {
+	if r.ContentLength != 0 && !admin.DecodeJSON(w, r, &in, `{"tenant":"PK_TEST_x"}`) {
+		return
+	}
+	// No tenant disarms for every tenant: the global token's call.
+	if admin.RefuseTenant(w, r, in.Tenant) {
 		return
 	}
 	n, err := e.Disarm(mux.Vars(r)["name"], in.Tenant)
@@ -156,26 +181,7 @@ func armError(w http.ResponseWriter, err error) bool {
 	return false
 }
 
-func decodeBody(w http.ResponseWriter, r *http.Request, v any, example string) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send application/json")
-		return false
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "the body is over 64 KiB")
-			return false
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "the body must be JSON like "+example+": "+err.Error())
-		return false
-	}
-	return true
-}
-
 // writeError has the admin API's error shape.
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	platform.WriteJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	admin.WriteError(w, status, code, msg)
 }
