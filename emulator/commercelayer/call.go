@@ -172,10 +172,21 @@ func one(typ, id string) []jsonapi.Ref {
 // links is a relationship table for an Object.
 type links map[string]func() []jsonapi.Ref
 
-// object builds an engine object from a record: its attributes struct, the
-// common attributes, extras (computed attributes) and relationships.
+// object builds an engine object from a record: every fetchable attribute
+// of the resource model (null when unset), what the client wrote that no
+// behaviour reads (Base.Extra), the attributes struct, the common
+// attributes and extras (computed attributes); relationships from the
+// table, else as the client set them (Base.Rels).
 func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls links) *jsonapi.Object {
-	m := toMap(attrs)
+	m := c.cl.blank(typ)
+	for k, v := range b.Extra {
+		m[k] = v
+	}
+	if attrs != nil {
+		if raw, err := json.Marshal(attrs); err == nil {
+			_ = json.Unmarshal(raw, &m) // merges into m
+		}
+	}
 	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
 	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin
 	if b.Metadata == nil {
@@ -187,9 +198,11 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 	}
 	return &jsonapi.Object{Type: typ, ID: b.ID, Attributes: m, Link: func(rel string) ([]jsonapi.Ref, error) {
 		if f := ls[rel]; f != nil {
-			return f(), nil
+			if refs := f(); len(refs) > 0 || b.Rels[rel] == nil {
+				return refs, nil
+			}
 		}
-		return nil, nil
+		return b.Rels[rel], nil
 	}}
 }
 
@@ -214,13 +227,16 @@ func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) {
 		return nil, jsonapi.ErrNotFound
 	}
 	m := k.newRec()
-	if err := c.tx.Get(k.coll(), ref.ID, m); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, jsonapi.ErrNotFound
+	var err error
+	for _, coll := range k.collections() {
+		if err = c.tx.Get(coll, ref.ID, m); err == nil {
+			return k.object(c, m), nil
 		}
-		return nil, err
 	}
-	return k.object(c, m), nil
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, jsonapi.ErrNotFound
+	}
+	return nil, err
 }
 
 // renderer renders documents of this call.
@@ -325,26 +341,38 @@ func (in *input) int(name string) (int64, bool) {
 }
 
 // overlay writes the allowed attributes of in onto dst (a pointer to an
-// attributes struct) and the common ones onto b.
+// attributes struct or map; nil for a record with no behaviour) and the
+// common ones onto b. Any other attribute of the resource model the client
+// sent (the OpenAPI file has checked it is writable) that dst has no field
+// for is kept in b.Extra; relationships go to b.Rels.
 func overlay(b *Base, dst any, in *input, allowed ...string) error {
-	raw, err := json.Marshal(dst)
-	if err != nil {
-		return err
-	}
 	fields := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
+	if dst != nil {
+		raw, err := json.Marshal(dst)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return err
+		}
+	}
+	typed := make(map[string]bool, len(fields))
+	for name := range fields {
+		typed[name] = true
 	}
 	for _, name := range allowed {
 		if v, ok := in.Attrs[name]; ok {
 			fields[name] = v
 		}
 	}
-	if raw, err = json.Marshal(fields); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+	if dst != nil {
+		raw, err := json.Marshal(fields)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+		}
 	}
 	for name, ptr := range map[string]**string{"reference": &b.Reference, "reference_origin": &b.ReferenceOrigin} {
 		if in.has(name) {
@@ -359,6 +387,40 @@ func overlay(b *Base, dst any, in *input, allowed ...string) error {
 			}
 			b.Metadata = md
 		}
+	}
+	res := clModel.Get(in.Type)
+	if res == nil {
+		return nil
+	}
+	for name, raw := range in.Attrs {
+		if typed[name] || strings.HasPrefix(name, "_") || in_(name, writableCommon) || in_(name, allowed) {
+			continue
+		}
+		if a := res.Attr(name); a == nil || !a.Fetch {
+			continue // write-only (a password, a key): behaviour reads it or nobody does
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return jsonapi.Validation(jsonapi.AttributePointer(name), name, "is invalid", "invalid")
+		}
+		if b.Extra == nil {
+			b.Extra = map[string]any{}
+		}
+		b.Extra[name] = v
+	}
+	for name, rel := range in.Rels {
+		r := res.Rel(name)
+		if r == nil || r.Virtual {
+			continue
+		}
+		if b.Rels == nil {
+			b.Rels = map[string][]jsonapi.Ref{}
+		}
+		if rel.Null {
+			delete(b.Rels, name)
+			continue
+		}
+		b.Rels[name] = rel.Refs
 	}
 	return nil
 }

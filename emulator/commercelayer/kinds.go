@@ -53,8 +53,11 @@ func toMany(name, typ string) jsonapi.Rel { return jsonapi.Rel{Name: name, Type:
 // readOnly is what a sales channel may do with catalog resources.
 var readOnly = []op{opList, opRead}
 
+// buildKinds makes a kind of every type of the resource model: the ones
+// with behaviour here from their constructors (their own descriptions
+// widened to the whole model), every other one plain stored data.
 func (cl *CommerceLayer) buildKinds() map[string]*kind {
-	m := map[string]*kind{}
+	own := map[string]*kind{}
 	for _, k := range []*kind{
 		cl.marketKind(), cl.priceListKind(), cl.skuKind(), cl.priceKind(), cl.shippingMethodKind(),
 		cl.paymentMethodKind(), cl.klarnaGatewayKind(),
@@ -62,9 +65,25 @@ func (cl *CommerceLayer) buildKinds() map[string]*kind {
 		cl.orderKind(), cl.lineItemKind(), cl.shipmentKind(),
 		cl.klarnaPaymentKind(), cl.externalPaymentKind(), cl.wireTransferKind(),
 		cl.transactionKind("authorizations"), cl.transactionKind("captures"), cl.transactionKind("voids"), cl.transactionKind("refunds"),
-		cl.webhookKind(),
+		cl.transactionsKind(), cl.webhookKind(),
 	} {
-		m[k.res.Type] = k
+		if k != nil {
+			own[k.res.Type] = k
+		}
+	}
+	for _, k := range cl.extraKinds() {
+		own[k.res.Type] = k
+	}
+	m := map[string]*kind{}
+	for _, r := range clModel.Resources {
+		k := own[r.Type]
+		if k == nil {
+			m[r.Type] = cl.genericKind(r)
+			continue
+		}
+		k.res = engineResource(r, k.res)
+		cl.addGenericWrites(k, r)
+		m[r.Type] = k
 	}
 	return m
 }

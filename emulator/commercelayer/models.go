@@ -19,6 +19,17 @@ type Base struct {
 	Reference       *string        `json:"reference"`
 	ReferenceOrigin *string        `json:"reference_origin"`
 	Metadata        map[string]any `json:"metadata"`
+	// Extra holds the attributes of the resource model a client wrote that
+	// no behaviour here reads; Rels the relationships likewise. Both are
+	// returned as written.
+	Extra map[string]any           `json:"extra,omitempty"`
+	Rels  map[string][]jsonapi.Ref `json:"rels,omitempty"`
+}
+
+// Record is a resource type with no behaviour here: its attributes and
+// relationships are all in Base.
+type Record struct {
+	Base
 }
 
 func (b *Base) base() *Base { return b }
