@@ -21,8 +21,8 @@ func (cl *CommerceLayer) lineItemKind() *kind {
 			cur := r.A.CurrencyCode
 			extra := map[string]any{}
 			putAmount(extra, "unit_amount", r.A.UnitAmountCents, cur)
-			putAmount(extra, "compare_at_amount", r.A.UnitAmountCents, cur)
-			putAmount(extra, "options_amount", 0, cur)
+			putAmount(extra, "compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents), cur)
+			putAmount(extra, "options_amount", storedCents(&r.Base, "options_amount_cents", 0), cur)
 			putAmount(extra, "discount", 0, cur)
 			putAmount(extra, "total_amount", r.TotalCents, cur)
 			putAmount(extra, "tax_amount", r.TaxCents, cur)
@@ -202,7 +202,11 @@ func (c *call) updateLineItem(id string, in *input, remove bool) error {
 			}
 			return c.afterCartChange(o, nil)
 		}
-		if err := overlay(&l.Base, &l.A, in, "quantity", "name", "image_url"); err != nil {
+		allowed := []string{"quantity", "name", "image_url"}
+		if !c.tok.isSalesChannel() {
+			allowed = append(allowed, "unit_amount_cents") // a price set from outside
+		}
+		if err := overlay(&l.Base, &l.A, in, allowed...); err != nil {
 			return err
 		}
 		c.touch(l)
@@ -248,7 +252,7 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 				if err := c.get("shipments", id, s); err != nil {
 					return err
 				}
-				if err := overlay(&s.Base, &s.A, in); err != nil {
+				if err := overlay(&s.Base, &s.A, in, "number", "selected_rate_id"); err != nil {
 					return err
 				}
 				c.touch(s)
@@ -292,4 +296,12 @@ func (c *call) availableShippingMethods(o *Order) ([]*ShippingMethod, error) {
 	return scan(c, "shipping_methods", func(m *ShippingMethod) bool {
 		return m.MarketID == o.MarketID && m.A.CurrencyCode == o.A.CurrencyCode && m.A.DisabledAt == nil
 	})
+}
+
+// storedCents is an amount a client wrote (kept in Base.Extra), or def.
+func storedCents(b *Base, name string, def int64) int64 {
+	if f, ok := b.Extra[name].(float64); ok {
+		return int64(f)
+	}
+	return def
 }

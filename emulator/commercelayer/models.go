@@ -142,11 +142,11 @@ type KlarnaGateway struct {
 	Base
 	A struct {
 		Name          string  `json:"name"`
-		CountryCode   string  `json:"country_code"`
 		ForcePayments bool    `json:"force_payments"`
 		DisabledAt    *string `json:"disabled_at"`
 	} `json:"attributes"`
-	APIKey    string `json:"api_key"`
+	CountryCode string `json:"country_code"` // Klarna's region (EU, US, OC); write-only at Commerce Layer
+	APIKey      string `json:"api_key"`
 	APISecret string `json:"api_secret"`
 }
 

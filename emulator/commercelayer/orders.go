@@ -9,7 +9,7 @@ import (
 )
 
 // orderWritable are the order attributes a client may set.
-var orderWritable = []string{"customer_email", "language_code", "guest", "cart_url", "return_url", "terms_url", "privacy_url",
+var orderWritable = []string{"number", "customer_email", "language_code", "guest", "cart_url", "return_url", "terms_url", "privacy_url",
 	"coupon_code", "gift_card_code", "freight_taxable", "payment_method_taxable"}
 
 // orderAmounts are the amount triples an order shows.

@@ -255,7 +255,7 @@ func (w *World) seed(tx *store.Tx, slug string, now time.Time) error {
 	}
 	for _, g := range w.KlarnaGateways {
 		r := KlarnaGateway{Base: base(g.ID), APIKey: g.APIKey, APISecret: g.APISecret}
-		r.A.Name, r.A.CountryCode = g.Name, g.CountryCode
+		r.A.Name, r.CountryCode = g.Name, g.CountryCode
 		if err := put("klarna_gateways", &r); err != nil {
 			return err
 		}

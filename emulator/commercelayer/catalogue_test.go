@@ -1,0 +1,186 @@
+package commercelayer_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/catalogue"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
+)
+
+// placedKlarnaOrder takes a cart through Klarna to placed, and returns the
+// order's id and its Klarna payment's.
+func placedKlarnaOrder(t *testing.T, sb *sandboxtest.Sandbox, sc *api, email string) (string, string) {
+	t.Helper()
+	id := sc.cart(tshirt, 1).id()
+	sc.checkoutReady(id, email, italianAddress(email), klarnaEU)
+	kp := sc.must(201, "POST", "/api/klarna_payments", create("klarna_payments", nil, map[string]any{"order": rel("orders", id)}))
+	token := klarnaAuthorize(t, sb, kp.str("client_token"))
+	sc.must(200, "PATCH", "/api/klarna_payments/"+kp.id(), update("klarna_payments", kp.id(), attrs("auth_token", token), nil))
+	sc.must(200, "PATCH", "/api/orders/"+id, update("orders", id, attrs("_place", true), nil))
+	return id, kp.id()
+}
+
+// walkValue is a value a client could write to an attribute.
+func walkValue(a catalogue.Attr) any {
+	if len(a.Enum) > 0 {
+		return a.Enum[0]
+	}
+	switch {
+	case strings.HasSuffix(a.Name, "email"):
+		return "walk@example.com"
+	case a.Name == "country_code":
+		return "IT"
+	case a.Name == "language_code":
+		return "it"
+	case a.Name == "currency_code":
+		return "EUR"
+	case strings.HasSuffix(a.Name, "_url"):
+		return "https://example.com/walk"
+	case a.Name == "topic":
+		return "orders.place"
+	}
+	switch a.Type {
+	case catalogue.Boolean:
+		return true
+	case catalogue.Integer:
+		return 2
+	case catalogue.Float:
+		return 1.5
+	case catalogue.DateTime:
+		return "2030-01-01T00:00:00.000Z"
+	case catalogue.Object:
+		return map[string]any{"walk": "yes"}
+	case catalogue.Array:
+		return []any{"walk"}
+	}
+	return "walk-" + a.Name
+}
+
+// TestCheckoutTypesFollowTheModel walks the catalogue over every checkout
+// resource type: full objects carry every fetchable attribute, every
+// relationship can be included, every updatable attribute is accepted,
+// stored and returned, and every action of the model is routed.
+func TestCheckoutTypesFollowTheModel(t *testing.T) {
+	sb := start(t)
+	sc := salesChannel(t, sb, "market:code:EU")
+	in := integration(t, sb)
+	cat := catalogue.Load()
+
+	// Records of every checkout type: a placed, captured, partly refunded
+	// order; a placed and voided one; a draft; a webhook.
+	placed, kpID := placedKlarnaOrder(t, sb, sc, "walk@example.com")
+	in.must(200, "PATCH", "/api/orders/"+placed, update("orders", placed, attrs("_capture", true), nil))
+	caps := in.must(200, "GET", "/api/captures?filter[q][order_id_eq]="+placed, nil)
+	capID := caps.list()[0].(map[string]any)["id"].(string)
+	in.must(200, "PATCH", "/api/captures/"+capID, update("captures", capID, attrs("_refund", true, "_refund_amount_cents", 100), nil))
+	voided, _ := placedKlarnaOrder(t, sb, sc, "void@example.com")
+	in.must(200, "PATCH", "/api/orders/"+voided, update("orders", voided, attrs("_cancel", true), nil))
+	draft := sc.cart(mug, 1).id()
+	hook := in.must(201, "POST", "/api/webhooks", create("webhooks", attrs("topic", "orders.place", "callback_url", "https://example.com/hook"), nil)).id()
+
+	first := func(typ, query string) string {
+		d := in.must(200, "GET", "/api/"+typ+query, nil)
+		if len(d.list()) == 0 {
+			t.Fatalf("no %s to walk", typ)
+		}
+		return d.list()[0].(map[string]any)["id"].(string)
+	}
+	order := in.must(200, "GET", "/api/orders/"+placed+"?include=line_items,shipments,customer,shipping_address,authorizations,refunds", nil)
+	_ = order
+	ids := map[string]string{
+		"orders": placed, "line_items": first("line_items", "?filter[q][order_id_eq]="+draft),
+		"addresses": first("addresses", ""), "customers": first("customers", ""), "skus": first("skus", ""),
+		"prices": first("prices", ""), "markets": first("markets", ""), "shipments": first("shipments", "?filter[q][order_id_eq]="+placed),
+		"shipping_methods": first("shipping_methods", ""), "payment_methods": first("payment_methods", ""),
+		"klarna_payments": kpID, "authorizations": first("authorizations", "?filter[q][order_id_eq]="+placed),
+		"captures": capID, "refunds": first("refunds", ""), "voids": first("voids", ""), "webhooks": hook,
+		"transactions": first("transactions", ""),
+	}
+	// Updates go to records that may still change.
+	updatable := map[string]string{"orders": draft}
+
+	var missing, refusedIncludes, refusedUpdates, notReturned, unrouted []string
+	types := make([]string, 0, len(ids))
+	for typ := range ids {
+		types = append(types, typ)
+	}
+	sort.Strings(types)
+	for _, typ := range types {
+		id := ids[typ]
+		res := cat.Get(typ)
+		d := in.must(200, "GET", "/api/"+typ+"/"+id, nil)
+		got := d.data()["attributes"].(map[string]any)
+		for _, a := range res.Attrs {
+			if _, ok := got[a.Name]; a.Fetch && !ok {
+				missing = append(missing, typ+"."+a.Name)
+			}
+		}
+		rels, _ := d.data()["relationships"].(map[string]any)
+		for _, rel := range res.Rels {
+			if _, ok := rels[rel.Name]; !ok {
+				missing = append(missing, typ+"/"+rel.Name)
+			}
+			if r := in.do("GET", "/api/"+typ+"/"+id+"?include="+rel.Name, nil); r.Status != 200 {
+				refusedIncludes = append(refusedIncludes, fmt.Sprintf("%s?include=%s: %d", typ, rel.Name, r.Status))
+			}
+		}
+		target := id
+		if u, ok := updatable[typ]; ok {
+			target = u
+		}
+		for _, a := range res.Attrs {
+			if !a.Update || !res.Has("update") {
+				continue
+			}
+			v := walkValue(a)
+			if typ == "webhooks" && a.Name == "include_resources" {
+				v = []any{"line_items"}
+			}
+			r := in.do("PATCH", "/api/"+typ+"/"+target, update(typ, target, attrs(a.Name, v), nil))
+			if r.Status == 400 || r.Status == 404 || r.Status == 405 {
+				refusedUpdates = append(refusedUpdates, fmt.Sprintf("%s.%s: %d %s", typ, a.Name, r.Status, r.Body))
+				continue
+			}
+			// A line item's SKU or bundle is fixed once it is in the cart.
+			fixed := typ == "line_items" && (a.Name == "sku_code" || a.Name == "bundle_code")
+			if r.Status == 200 && a.Fetch && !fixed && (a.Type == catalogue.String || a.Type == catalogue.Boolean || a.Type == catalogue.Integer) {
+				back := doc(r.JSON(t)).attr(a.Name)
+				if fmt.Sprint(back) != fmt.Sprint(v) {
+					notReturned = append(notReturned, fmt.Sprintf("%s.%s: sent %v, got %v", typ, a.Name, v, back))
+				}
+			}
+		}
+		// Every action of the model is routed (the answer may be a 422).
+		for _, act := range res.Actions {
+			var r *sandboxtest.Response
+			switch act {
+			case "list":
+				r = in.do("GET", "/api/"+typ, nil)
+			case "retrieve":
+				r = in.do("GET", "/api/"+typ+"/"+id, nil)
+			case "create":
+				r = in.do("POST", "/api/"+typ, create(typ, nil, nil))
+			case "update":
+				r = in.do("PATCH", "/api/"+typ+"/"+id, update(typ, id, nil, nil))
+			case "delete":
+				r = in.do("DELETE", "/api/"+typ+"/nosuchrecord", nil)
+				if r.Status == 404 && contains(string(r.Body), "RECORD_NOT_FOUND") {
+					continue
+				}
+			}
+			if r.Status == http.StatusNotFound || r.Status == http.StatusMethodNotAllowed {
+				unrouted = append(unrouted, fmt.Sprintf("%s %s: %d %s", act, typ, r.Status, r.Body))
+			}
+		}
+	}
+	for name, list := range map[string][]string{"missing attributes or relationships": missing, "refused includes": refusedIncludes,
+		"refused updates": refusedUpdates, "updates not returned": notReturned, "actions answering 404/405": unrouted} {
+		if len(list) > 0 {
+			t.Errorf("%s (%d):\n  %s", name, len(list), strings.Join(list, "\n  "))
+		}
+	}
+}
