@@ -147,7 +147,7 @@ type KlarnaGateway struct {
 	} `json:"attributes"`
 	CountryCode string `json:"country_code"` // Klarna's region (EU, US, OC); write-only at Commerce Layer
 	APIKey      string `json:"api_key"`
-	APISecret string `json:"api_secret"`
+	APISecret   string `json:"api_secret"`
 }
 
 // ---- Customers and addresses ----------------------------------------------
