@@ -28,6 +28,7 @@ type call struct {
 	events   []event
 	circuits map[string]circuit // webhook id -> circuit, read before the transaction
 	revealed string             // the webhook whose shared secret this response shows
+	placing  string             // the order this call placed asynchronously (place_async)
 }
 
 func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {

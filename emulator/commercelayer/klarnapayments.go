@@ -270,5 +270,5 @@ func (c *call) klarnaAddress(o *Order, id string) *klarna.Address {
 	}
 	return &klarna.Address{GivenName: deref(a.A.FirstName), FamilyName: deref(a.A.LastName), Email: email, Phone: a.A.Phone,
 		StreetAddress: a.A.Line1, StreetAddress2: deref(a.A.Line2), PostalCode: deref(a.A.ZipCode), City: a.A.City,
-		Region: a.A.StateCode, Country: a.A.CountryCode, OrganizationName: deref(a.A.Company)}
+		Region: deref(a.A.StateCode), Country: a.A.CountryCode, OrganizationName: deref(a.A.Company)}
 }

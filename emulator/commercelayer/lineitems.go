@@ -223,9 +223,11 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 			[]string{"number", "status"},
 			toOne("order", "orders"), toOne("shipping_method", "shipping_methods"),
 			toMany("available_shipping_methods", "shipping_methods"), toOne("shipping_address", "addresses")),
-		newRec: func() model { return &Shipment{} },
-		sales:  []op{opRead, opUpdate},
-		owned:  func(c *call, m model) bool { return c.ownsOrder(m.(*Shipment).OrderID) },
+		newRec:  func() model { return &Shipment{} },
+		sales:   []op{opRead, opUpdate},
+		create:  func(c *call, in *input) (string, error) { return c.createShipment(in) },
+		destroy: func(c *call, id string) error { return c.deleteShipment(id) },
+		owned:   func(c *call, m model) bool { return c.ownsOrder(m.(*Shipment).OrderID) },
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*Shipment)
 			cost := int64(0)
@@ -255,11 +257,20 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 				if err := overlay(&s.Base, &s.A, in, "number", "selected_rate_id"); err != nil {
 					return err
 				}
+				if err := c.shipmentStatusTrigger(s, in); err != nil {
+					return err
+				}
+				if err := c.applyTags(&s.Base, in); err != nil {
+					return err
+				}
 				c.touch(s)
 				smID, set, err := c.relID(in, "shipping_method", "shipping_methods")
 				if err != nil || !set {
 					if err == nil {
 						err = c.put("shipments", s)
+					}
+					if err == nil {
+						err = c.settleFulfillment(s.OrderID)
 					}
 					return err
 				}

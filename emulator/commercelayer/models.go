@@ -172,7 +172,7 @@ type AddressAttrs struct {
 	Line2       *string  `json:"line_2"`
 	City        string   `json:"city"`
 	ZipCode     *string  `json:"zip_code"`
-	StateCode   string   `json:"state_code"`
+	StateCode   *string  `json:"state_code"`
 	CountryCode string   `json:"country_code"`
 	Phone       string   `json:"phone"`
 	Email       *string  `json:"email"`

@@ -49,8 +49,10 @@ func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, g
 	return t, c.put(typ, t)
 }
 
-// placeOrder is the _place trigger.
-func (c *call) placeOrder(id string) error {
+// placeOrder is the _place trigger; authAmount (from
+// _authorization_amount_cents) authorizes less than the total: the order is
+// then partially_authorized.
+func (c *call) placeOrder(id string, authAmount *int64) error {
 	var kp *KlarnaPayment
 	var purchase klarna.Purchase
 	err := c.view(func() error {
@@ -67,6 +69,12 @@ func (c *call) placeOrder(id string) error {
 		}
 		if err := PlaceErrors(pc); err != nil {
 			return err
+		}
+		if err := c.checkStock(o, false); err != nil {
+			return err
+		}
+		if authAmount != nil && (*authAmount <= 0 || *authAmount > o.T.TotalWithTaxes) {
+			return amountError("_authorization_amount_cents", o.T.TotalWithTaxes)
 		}
 		if o.T.TotalWithTaxes > 0 {
 			if kp, err = c.klarnaSource(o); err != nil || kp == nil {
@@ -107,6 +115,16 @@ func (c *call) placeOrder(id string) error {
 		}
 		if !pc.NeedsShipping {
 			next.Fulfillment = fulfillNotRequired
+		}
+		authorized := o.T.TotalWithTaxes
+		if authAmount != nil && *authAmount < authorized {
+			authorized, next.Payment = *authAmount, payPartiallyAuthorized
+		}
+		if err := c.checkStock(o, true); err != nil {
+			return err
+		}
+		if err := c.redeemGiftCard(o); err != nil {
+			return err
 		}
 		o.setState(next, c.now)
 		o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
@@ -149,7 +167,7 @@ func (c *call) placeOrder(id string) error {
 			} else if o.PaymentSource != nil {
 				o.A.PaymentSourceDetails = map[string]any{"type": singular(o.PaymentSource.Type)}
 			}
-			if _, err := c.newTransaction(o, "authorizations", o.T.TotalWithTaxes, "", gw, token); err != nil {
+			if _, err := c.newTransaction(o, "authorizations", authorized, "", gw, token); err != nil {
 				return err
 			}
 			c.emit("orders.authorize", "orders", o.ID)
