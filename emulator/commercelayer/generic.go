@@ -349,7 +349,10 @@ func (c *call) checkRels(r *catalogue.Resource, in *input) error {
 			continue // the OpenAPI file refused it already
 		}
 		for _, ref := range rel.Refs {
-			ok := ref.Type == cr.Type || (cr.Type == "" && (len(cr.Types) == 0 || in_(ref.Type, cr.Types)))
+			// A relationship to an abstract type (promotions, payment
+			// gateways) takes any of its kinds (percentage_discount_promotions).
+			ok := ref.Type == cr.Type || strings.HasSuffix(ref.Type, "_"+cr.Type) ||
+				(cr.Type == "" && (len(cr.Types) == 0 || in_(ref.Type, cr.Types)))
 			if cr.Type == "" && len(cr.Types) == 0 {
 				ok = clModel.Get(ref.Type) != nil
 			}

@@ -78,7 +78,7 @@ func (a *api) must(status int, method, path string, body any) doc {
 	a.t.Helper()
 	res := a.do(method, path, body)
 	if res.Status != status {
-		a.t.Fatalf("%s %s: %d, want %d\n%s", method, path, res.Status, status, res.Body)
+		a.t.Fatalf("%s %s: %d, want %d\n%.600s", method, path, res.Status, status, res.Body)
 	}
 	if status == 204 {
 		return nil

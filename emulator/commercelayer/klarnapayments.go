@@ -243,8 +243,13 @@ func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
 			}
 		case itemShipments:
 			kl.Type = "shipping_fee"
+		case itemGiftCards:
+			kl.Type = "gift_card"
 		default:
 			kl.Type = "surcharge"
+			if l.TotalCents < 0 {
+				kl.Type = "discount" // a promotion
+			}
 		}
 		if o.A.TaxIncluded && l.TaxCents > 0 {
 			kl.TaxRate, kl.TotalTaxAmount = rateBP, l.TaxCents

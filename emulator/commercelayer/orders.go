@@ -20,8 +20,8 @@ var orderAmounts = []string{"subtotal_amount", "shipping_amount", "payment_metho
 	"payment_method_taxable_amount", "adjustment_taxable_amount", "total_amount_with_taxes", "fees_amount", "duty_amount", "place_total_amount"}
 
 // Triggers a sales channel may not send.
-var integrationOnlyTriggers = []string{"_approve", "_approve_and_capture", "_capture", "_refund", "_cancel", "_authorize", "_fulfill",
-	"_start_editing", "_stop_editing", "_archive", "_unarchive", "_refund_invoice", "_commit_invoice"}
+// (the model's prohibited_for_sales_channels flags add the rest).
+var integrationOnlyTriggers = []string{"_approve", "_approve_and_capture", "_capture", "_refund", "_cancel"}
 
 func (cl *CommerceLayer) orderKind() *kind {
 	extra := append(amountNames(orderAmounts...), "editable", "skus_count", "line_item_options_count", "shipments_count", "tax_calculations_count")
