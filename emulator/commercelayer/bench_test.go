@@ -28,13 +28,26 @@ func newBenchAPI(b *testing.B) *benchAPI {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { e.Close() })
+	// The OpenAPI files parse in the background after start; measure after.
+	if err := e.Platform().Contract.Wait(); err != nil {
+		b.Fatal(err)
+	}
 	a := &benchAPI{b: b, h: e.Handler()}
 	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
 	a.token = res["access_token"].(string)
 	return a
 }
 
+// do sends a request; the answer is decoded only for setup steps (decoding
+// on the measured path would measure the client).
 func (a *benchAPI) do(method, path, body, ct string) map[string]any {
+	rec := a.send(method, path, body, ct)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return out
+}
+
+func (a *benchAPI) send(method, path, body, ct string) *httptest.ResponseRecorder {
 	var req *http.Request
 	if body == "" {
 		req = httptest.NewRequest(method, path, nil)
@@ -51,9 +64,7 @@ func (a *benchAPI) do(method, path, body, ct string) map[string]any {
 	if rec.Code >= 300 {
 		a.b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
 	}
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return out
+	return rec
 }
 
 func (a *benchAPI) order() string {
@@ -62,7 +73,7 @@ func (a *benchAPI) order() string {
 }
 
 func (a *benchAPI) addLine(orderID string) {
-	a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+orderID+`"}}}}}`, "application/vnd.api+json")
+	a.send("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+orderID+`"}}}}}`, "application/vnd.api+json")
 }
 
 func BenchmarkGetOrderWithLineItems(b *testing.B) {
@@ -73,7 +84,7 @@ func BenchmarkGetOrderWithLineItems(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		a.do("GET", "/api/orders/"+id+"?include=line_items", "", "")
+		a.send("GET", "/api/orders/"+id+"?include=line_items", "", "")
 	}
 }
 

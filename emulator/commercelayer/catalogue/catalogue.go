@@ -11,7 +11,7 @@ import (
 	"sort"
 )
 
-//go:generate go run ./gen -facts ../../../../shared/research/facts/commercelayer-resources.jsonl -out catalogue.json -openapi ../../../openapi/commercelayer.yaml -base gen/base.yaml
+//go:generate go run ./gen -facts ../../../../shared/research/facts/commercelayer-resources.jsonl -out catalogue.json -openapi ../../../openapi/commercelayer.yaml -base gen/base.yaml -routes ../routes.go
 
 //go:embed catalogue.json
 var raw []byte

@@ -69,6 +69,7 @@ func main() {
 	out := flag.String("out", "catalogue.json", "catalogue to write")
 	spec := flag.String("openapi", "", "OpenAPI file to write")
 	base := flag.String("base", "gen/base.yaml", "hand-written part of the OpenAPI file")
+	routes := flag.String("routes", "", "routes.go whose surface table to rewrite")
 	flag.Parse()
 	facts, err := readFacts(*factsPath)
 	if err != nil {
@@ -77,6 +78,15 @@ func main() {
 	cat := build(facts)
 	if err := os.WriteFile(*out, encodeCatalogue(cat), 0o644); err != nil {
 		log.Fatal(err)
+	}
+	if *routes != "" {
+		b, err := os.ReadFile(*routes)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*routes, []byte(SurfaceTable(string(b), cat)), 0o644); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if *spec != "" {
 		b, err := os.ReadFile(*base)
@@ -273,4 +283,25 @@ func encodeCatalogue(c *catalogue.Catalogue) []byte {
 	}
 	b.WriteString("]}\n")
 	return b.Bytes()
+}
+
+// SurfaceTable rewrites the comment lines between the @@SURFACE@@ markers
+// of routes.go with one line per resource type and its actions.
+func SurfaceTable(src string, c *catalogue.Catalogue) string {
+	start := strings.Index(src, "@@SURFACE@@\n")
+	end := strings.Index(src, "@@END SURFACE@@")
+	if start < 0 || end < start {
+		log.Fatal("routes.go: no @@SURFACE@@ markers")
+	}
+	lineStart := strings.LastIndex(src[:end], "\n") + 1
+	indent := src[lineStart:end] // "\t// "
+	var b strings.Builder
+	for _, r := range c.Resources {
+		path := "/api/" + r.Type
+		if r.Singleton {
+			path = "/api/" + r.Name
+		}
+		fmt.Fprintf(&b, "%s%-42s %s\n", indent, path, strings.Join(r.Actions, " "))
+	}
+	return src[:start+len("@@SURFACE@@\n")] + b.String() + src[lineStart:]
 }
