@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -141,7 +143,7 @@ func scan[T any, PT interface {
 	var out []PT
 	err := c.tx.List(coll, func(_ string, raw []byte) error {
 		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if err := gojson.Unmarshal(raw, &v); err != nil { // goccy: several times faster on records
 			return err
 		}
 		p := PT(&v)
@@ -184,8 +186,8 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 		m[k] = v
 	}
 	if attrs != nil {
-		if raw, err := json.Marshal(attrs); err == nil {
-			_ = json.Unmarshal(raw, &m) // merges into m
+		if raw, err := gojson.Marshal(attrs); err == nil {
+			_ = gojson.Unmarshal(raw, &m) // merges into m
 		}
 	}
 	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
@@ -411,8 +413,8 @@ func overlay(b *Base, dst any, in *input, allowed ...string) error {
 	}
 	for name, rel := range in.Rels {
 		r := res.Rel(name)
-		if r == nil || r.Virtual {
-			continue
+		if r == nil || r.Virtual || handledRels[in.Type][name] {
+			continue // the kind keeps it in a field of its own
 		}
 		if b.Rels == nil {
 			b.Rels = map[string][]jsonapi.Ref{}
