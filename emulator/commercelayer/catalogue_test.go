@@ -89,8 +89,21 @@ func TestCheckoutTypesFollowTheModel(t *testing.T) {
 		}
 		return d.list()[0].(map[string]any)["id"].(string)
 	}
-	order := in.must(200, "GET", "/api/orders/"+placed+"?include=line_items,shipments,customer,shipping_address,authorizations,refunds", nil)
-	_ = order
+	// Nested includes, through polymorphic relationships too, and sparse fields.
+	order := in.must(200, "GET", "/api/orders/"+placed+"?include=line_items.item,shipments.shipping_method.market,payment_source.payment_gateway,"+
+		"transactions.order,customer.orders&fields[orders]=number,line_items&fields[skus]=code", nil)
+	kinds := map[string]bool{}
+	for _, inc := range order["included"].([]any) {
+		kinds[inc.(map[string]any)["type"].(string)] = true
+	}
+	for _, want := range []string{"line_items", "skus", "shipments", "shipping_methods", "markets", "klarna_payments", "klarna_gateways", "authorizations", "customers"} {
+		if !kinds[want] {
+			t.Errorf("nested include lacks %s: %v", want, kinds)
+		}
+	}
+	if a := order.data()["attributes"].(map[string]any); len(a) != 1 || a["number"] == nil {
+		t.Errorf("sparse fields: %v", a)
+	}
 	ids := map[string]string{
 		"orders": placed, "line_items": first("line_items", "?filter[q][order_id_eq]="+draft),
 		"addresses": first("addresses", ""), "customers": first("customers", ""), "skus": first("skus", ""),
@@ -103,7 +116,7 @@ func TestCheckoutTypesFollowTheModel(t *testing.T) {
 	// Updates go to records that may still change.
 	updatable := map[string]string{"orders": draft}
 
-	var missing, refusedIncludes, refusedUpdates, notReturned, unrouted []string
+	var missing, refusedIncludes, refusedUpdates, notReturned, unrouted, refusedQueries []string
 	types := make([]string, 0, len(ids))
 	for typ := range ids {
 		types = append(types, typ)
@@ -126,6 +139,21 @@ func TestCheckoutTypesFollowTheModel(t *testing.T) {
 			}
 			if r := in.do("GET", "/api/"+typ+"/"+id+"?include="+rel.Name, nil); r.Status != 200 {
 				refusedIncludes = append(refusedIncludes, fmt.Sprintf("%s?include=%s: %d", typ, rel.Name, r.Status))
+			}
+		}
+		// Sorts and filters of the model answer on every list.
+		if res.Has("list") {
+			for _, a := range res.Attrs {
+				if a.Sort {
+					if r := in.do("GET", "/api/"+typ+"?sort=-"+a.Name, nil); r.Status != 200 {
+						refusedQueries = append(refusedQueries, fmt.Sprintf("%s?sort=-%s: %d", typ, a.Name, r.Status))
+					}
+				}
+			}
+			for _, f := range res.Filters {
+				if r := in.do("GET", "/api/"+typ+"?filter[q]["+f+"_present]=true", nil); r.Status != 200 {
+					refusedQueries = append(refusedQueries, fmt.Sprintf("%s?filter[q][%s_present]: %d %s", typ, f, r.Status, r.Body))
+				}
 			}
 		}
 		target := id
@@ -178,7 +206,7 @@ func TestCheckoutTypesFollowTheModel(t *testing.T) {
 		}
 	}
 	for name, list := range map[string][]string{"missing attributes or relationships": missing, "refused includes": refusedIncludes,
-		"refused updates": refusedUpdates, "updates not returned": notReturned, "actions answering 404/405": unrouted} {
+		"refused updates": refusedUpdates, "updates not returned": notReturned, "actions answering 404/405": unrouted, "refused sorts and filters": refusedQueries} {
 		if len(list) > 0 {
 			t.Errorf("%s (%d):\n  %s", name, len(list), strings.Join(list, "\n  "))
 		}

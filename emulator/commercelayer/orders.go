@@ -104,6 +104,13 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 			return refs("line_items", ls)
 		},
 		"shipments":      shipments,
+		"transactions": func() []jsonapi.Ref {
+			var out []jsonapi.Ref
+			for _, coll := range []string{"authorizations", "captures", "voids", "refunds"} {
+				out = append(out, byOrder(coll)()...)
+			}
+			return out
+		},
 		"authorizations": byOrder("authorizations"), "captures": byOrder("captures"),
 		"voids": byOrder("voids"), "refunds": byOrder("refunds"),
 	})
