@@ -103,7 +103,7 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 			ls, _ := c.lineItems(o.ID)
 			return refs("line_items", ls)
 		},
-		"shipments":      shipments,
+		"shipments": shipments,
 		"transactions": func() []jsonapi.Ref {
 			var out []jsonapi.Ref
 			for _, coll := range []string{"authorizations", "captures", "voids", "refunds"} {

@@ -119,6 +119,18 @@ func openAPI(base string, cat *catalogue.Catalogue) []byte {
 		writePaths(&paths, r)
 		writeSchemas(&schemas, r)
 	}
+	// Included resources: closed resource objects of any type. (Their
+	// attributes are checked where they are primary data; a per-type check
+	// here would make every document reach all 135 schemas, which costs
+	// kin-openapi's start-up validation seconds.)
+	var types []string
+	for _, r := range cat.Resources {
+		types = append(types, r.Type)
+	}
+	fmt.Fprintf(&schemas, "    Included:\n      type: array\n      items:\n        type: object\n        additionalProperties: false\n        required: [id, type, links, attributes, meta]\n        properties:\n")
+	fmt.Fprintf(&schemas, "          id: {type: string, minLength: 1}\n          type: %s\n", js(obj{{"type", "string"}, {"enum", types}}))
+	fmt.Fprintf(&schemas, "          links: %s\n          meta: %s\n          attributes: {type: object}\n", js(ref("SelfLinks")), js(ref("ResourceMeta")))
+	fmt.Fprintf(&schemas, "          relationships: {type: object, additionalProperties: {anyOf: [%s, %s]}}\n", js(ref("ToOne")), js(ref("ToMany")))
 	// Any resource object, by its type.
 	schemas.WriteString("    Resource:\n      oneOf:\n")
 	for _, r := range cat.Resources {
@@ -198,10 +210,10 @@ func writeSchemas(b *strings.Builder, r *catalogue.Resource) {
 	}
 	// Documents.
 	fmt.Fprintf(b, "    %s.Document:\n      type: object\n      additionalProperties: false\n      required: [data]\n      properties:\n", name)
-	fmt.Fprintf(b, "        data: %s\n        included: {type: array, items: %s}\n", js(ref(name)), js(ref("Resource")))
+	fmt.Fprintf(b, "        data: %s\n        included: %s\n", js(ref(name)), js(ref("Included")))
 	if r.Has("list") {
 		fmt.Fprintf(b, "    %s.List:\n      type: object\n      additionalProperties: false\n      required: [data, meta, links]\n      properties:\n", name)
-		fmt.Fprintf(b, "        data: {type: array, items: %s}\n        included: {type: array, items: %s}\n", js(ref(name)), js(ref("Resource")))
+		fmt.Fprintf(b, "        data: {type: array, items: %s}\n        included: %s\n", js(ref(name)), js(ref("Included")))
 		fmt.Fprintf(b, "        meta: %s\n        links: %s\n", js(ref("ListMeta")), js(ref("ListLinks")))
 	}
 	if r.Has("create") {
