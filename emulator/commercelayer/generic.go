@@ -27,6 +27,19 @@ var salesWritable = map[string]bool{
 	"paypal_payments": true, "satispay_payments": true, "stripe_payments": true,
 }
 
+// backOffice are the types without behaviour a sales channel may not even
+// read: credentials and integrations of the organization, its event
+// machinery and bulk jobs (UNCONFIRMED, as salesWritable).
+func backOffice(typ string) bool {
+	for _, suffix := range []string{"_gateways", "_accounts", "_geocoders", "_tax_calculators"} {
+		if strings.HasSuffix(typ, suffix) {
+			return true
+		}
+	}
+	return in_(typ, []string{"payment_gateways", "tax_calculators", "geocoders", "event_callbacks", "events", "event_stores",
+		"imports", "exports", "cleanups", "resource_errors", "versions", "notifications", "webhooks", "order_factories"})
+}
+
 // blankAttrs is, per type, every fetchable attribute of the model.
 var blankAttrs = func() map[string][]string {
 	out := map[string][]string{}
@@ -127,8 +140,11 @@ func (cl *CommerceLayer) genericKind(r *catalogue.Resource) *kind {
 			return c.object(r.Type, &rec.Base, nil, nil, nil)
 		},
 	}
-	if salesWritable[r.Type] {
+	switch {
+	case salesWritable[r.Type]:
 		k.sales = append(k.sales, opCreate, opUpdate, opDelete)
+	case backOffice(r.Type):
+		k.sales = nil
 	}
 	if rel := r.Rel("customer"); rel != nil && !rel.Many {
 		// A customer's token sees its own records; a guest's none of them.
