@@ -34,7 +34,7 @@ type call struct {
 }
 
 func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
-	tok, err := unverified(bearer(r)) // verified by authenticate
+	tok, err := cl.auth.claimsOf(bearer(r)) // verified by authenticate
 	if err != nil {
 		return nil, errInvalidToken
 	}
