@@ -57,7 +57,7 @@ func (cl *CommerceLayer) serveSingleton(typ string) http.HandlerFunc {
 					o = c.object(typ, &org.Base, nil, map[string]any{"name": org.Name, "slug": org.Slug}, nil)
 				default:
 					b := Base{ID: c.tok.Application.ID, CreatedAt: timestamp(c.now), UpdatedAt: timestamp(c.now)}
-					o = c.object(typ, &b, nil, map[string]any{"kind": c.tok.Application.Kind, "public": c.tok.Application.Public,
+					o = c.object(typ, &b, nil, map[string]any{"kind": c.tok.Application.Kind, "public_access": c.tok.Application.Public,
 						"name": cl.applicationName(c.tok.Application.ClientID)}, nil)
 				}
 				var err error
