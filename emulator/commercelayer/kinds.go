@@ -79,9 +79,6 @@ func (cl *CommerceLayer) buildKinds() map[string]*kind {
 			own[k.res.Type] = k
 		}
 	}
-	for _, k := range cl.extraKinds() {
-		own[k.res.Type] = k
-	}
 	m := map[string]*kind{}
 	handled := map[string]map[string]bool{}
 	defer handledRelsOnce.Do(func() { handledRels = handled }) // the same for every instance

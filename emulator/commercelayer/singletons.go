@@ -30,9 +30,6 @@ func (cl *CommerceLayer) transactionsKind() *kind {
 	}
 }
 
-// extraKinds are kinds with behaviour defined outside kinds.go's list.
-func (cl *CommerceLayer) extraKinds() []*kind { return nil }
-
 // serveSingleton is GET /api/organization and GET /api/application: the
 // token's organization and application.
 func (cl *CommerceLayer) serveSingleton(typ string) http.HandlerFunc {
