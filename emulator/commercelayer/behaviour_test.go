@@ -394,3 +394,31 @@ func TestDataOnlyTypes(t *testing.T) {
 		t.Errorf("organization: %v", o.data()["attributes"])
 	}
 }
+
+// TestIncludesShowOnlyWhatTheTokenReads: a guest's includes leave out what
+// a guest may not read (the customer, the gateway); an integration's do not.
+func TestIncludesShowOnlyWhatTheTokenReads(t *testing.T) {
+	sb := start(t)
+	sc := salesChannel(t, sb, "market:code:EU")
+	in := integration(t, sb)
+	id := sc.cart(mug, 1).id()
+	sc.checkoutReady(id, "guest@example.com", italianAddress("guest@example.com"), klarnaEU)
+	types := func(d doc) map[string]bool {
+		out := map[string]bool{}
+		inc, _ := d["included"].([]any)
+		for _, o := range inc {
+			out[o.(map[string]any)["type"].(string)] = true
+		}
+		return out
+	}
+	const q = "?include=customer,payment_method.payment_gateway,line_items"
+	if got := types(sc.must(200, "GET", "/api/orders/"+id+q, nil)); got["customers"] || got["klarna_gateways"] || !got["line_items"] || !got["payment_methods"] {
+		t.Errorf("guest includes: %v", got)
+	}
+	if got := types(in.must(200, "GET", "/api/orders/"+id+q, nil)); !got["customers"] || !got["klarna_gateways"] {
+		t.Errorf("integration includes: %v", got)
+	}
+	if d := sc.must(200, "GET", "/api/orders/"+id+"/customer", nil); d["data"] != nil {
+		t.Errorf("guest reads the customer: %v", d["data"])
+	}
+}

@@ -223,16 +223,32 @@ func toMap(v any) map[string]any {
 	return out
 }
 
-// Find is the engine's Source: any resource by type and id.
-func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) {
+// Find is the engine's Source: any resource by type and id that the
+// token may read (includes, related resources and filters through
+// relationships show nothing else).
+func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) { return c.find(ref, true) }
+
+// systemSource finds any resource, whoever asks: for webhook payloads,
+// which do not depend on the request that fired them.
+type systemSource struct{ c *call }
+
+func (s systemSource) Find(ref jsonapi.Ref) (*jsonapi.Object, error) { return s.c.find(ref, false) }
+
+func (c *call) find(ref jsonapi.Ref, asToken bool) (*jsonapi.Object, error) {
 	k := c.cl.kinds[ref.Type]
 	if k == nil || c.tx == nil {
+		return nil, jsonapi.ErrNotFound
+	}
+	if asToken && c.tok != nil && c.may(k, opRead) != nil {
 		return nil, jsonapi.ErrNotFound
 	}
 	m := k.newRec()
 	var err error
 	for _, coll := range k.collections() {
 		if err = c.tx.Get(coll, ref.ID, m); err == nil {
+			if asToken && c.tok != nil && !c.visible(k, m) {
+				return nil, jsonapi.ErrNotFound
+			}
 			return k.object(c, m), nil
 		}
 	}

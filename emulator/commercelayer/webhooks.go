@@ -80,12 +80,13 @@ func (c *call) flushEvents() error {
 	}
 	r := c.renderer()
 	r.Base = "/api" // payload links are relative
+	r.Src = systemSource{c}
 	for _, ev := range c.events {
 		for _, w := range hooks {
 			if w.A.Topic != ev.Topic || c.circuits[w.ID].Open {
 				continue
 			}
-			obj, err := c.Find(ev.Ref)
+			obj, err := c.find(ev.Ref, false)
 			if err != nil {
 				continue
 			}
