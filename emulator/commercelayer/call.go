@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -28,10 +30,11 @@ type call struct {
 	events   []event
 	circuits map[string]circuit // webhook id -> circuit, read before the transaction
 	revealed string             // the webhook whose shared secret this response shows
+	placing  string             // the order this call placed asynchronously (place_async)
 }
 
 func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
-	tok, err := unverified(bearer(r)) // verified by authenticate
+	tok, err := cl.auth.claimsOf(bearer(r)) // verified by authenticate
 	if err != nil {
 		return nil, errInvalidToken
 	}
@@ -140,7 +143,7 @@ func scan[T any, PT interface {
 	var out []PT
 	err := c.tx.List(coll, func(_ string, raw []byte) error {
 		var v T
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if err := gojson.Unmarshal(raw, &v); err != nil { // goccy: several times faster on records
 			return err
 		}
 		p := PT(&v)
@@ -172,10 +175,21 @@ func one(typ, id string) []jsonapi.Ref {
 // links is a relationship table for an Object.
 type links map[string]func() []jsonapi.Ref
 
-// object builds an engine object from a record: its attributes struct, the
-// common attributes, extras (computed attributes) and relationships.
+// object builds an engine object from a record: every fetchable attribute
+// of the resource model (null when unset), what the client wrote that no
+// behaviour reads (Base.Extra), the attributes struct, the common
+// attributes and extras (computed attributes); relationships from the
+// table, else as the client set them (Base.Rels).
 func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls links) *jsonapi.Object {
-	m := toMap(attrs)
+	m := c.cl.blank(typ)
+	for k, v := range b.Extra {
+		m[k] = v
+	}
+	if attrs != nil {
+		if raw, err := gojson.Marshal(attrs); err == nil {
+			_ = gojson.Unmarshal(raw, &m) // merges into m
+		}
+	}
 	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
 	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin
 	if b.Metadata == nil {
@@ -187,9 +201,11 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 	}
 	return &jsonapi.Object{Type: typ, ID: b.ID, Attributes: m, Link: func(rel string) ([]jsonapi.Ref, error) {
 		if f := ls[rel]; f != nil {
-			return f(), nil
+			if refs := f(); len(refs) > 0 || b.Rels[rel] == nil {
+				return refs, nil
+			}
 		}
-		return nil, nil
+		return b.Rels[rel], nil
 	}}
 }
 
@@ -207,20 +223,39 @@ func toMap(v any) map[string]any {
 	return out
 }
 
-// Find is the engine's Source: any resource by type and id.
-func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) {
+// Find is the engine's Source: any resource by type and id that the
+// token may read (includes, related resources and filters through
+// relationships show nothing else).
+func (c *call) Find(ref jsonapi.Ref) (*jsonapi.Object, error) { return c.find(ref, true) }
+
+// systemSource finds any resource, whoever asks: for webhook payloads,
+// which do not depend on the request that fired them.
+type systemSource struct{ c *call }
+
+func (s systemSource) Find(ref jsonapi.Ref) (*jsonapi.Object, error) { return s.c.find(ref, false) }
+
+func (c *call) find(ref jsonapi.Ref, asToken bool) (*jsonapi.Object, error) {
 	k := c.cl.kinds[ref.Type]
 	if k == nil || c.tx == nil {
 		return nil, jsonapi.ErrNotFound
 	}
-	m := k.newRec()
-	if err := c.tx.Get(k.coll(), ref.ID, m); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, jsonapi.ErrNotFound
-		}
-		return nil, err
+	if asToken && c.tok != nil && c.may(k, opRead) != nil {
+		return nil, jsonapi.ErrNotFound
 	}
-	return k.object(c, m), nil
+	m := k.newRec()
+	var err error
+	for _, coll := range k.collections() {
+		if err = c.tx.Get(coll, ref.ID, m); err == nil {
+			if asToken && c.tok != nil && !c.visible(k, m) {
+				return nil, jsonapi.ErrNotFound
+			}
+			return k.object(c, m), nil
+		}
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, jsonapi.ErrNotFound
+	}
+	return nil, err
 }
 
 // renderer renders documents of this call.
@@ -325,26 +360,38 @@ func (in *input) int(name string) (int64, bool) {
 }
 
 // overlay writes the allowed attributes of in onto dst (a pointer to an
-// attributes struct) and the common ones onto b.
+// attributes struct or map; nil for a record with no behaviour) and the
+// common ones onto b. Any other attribute of the resource model the client
+// sent (the OpenAPI file has checked it is writable) that dst has no field
+// for is kept in b.Extra; relationships go to b.Rels.
 func overlay(b *Base, dst any, in *input, allowed ...string) error {
-	raw, err := json.Marshal(dst)
-	if err != nil {
-		return err
-	}
 	fields := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
+	if dst != nil {
+		raw, err := json.Marshal(dst)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &fields); err != nil {
+			return err
+		}
+	}
+	typed := make(map[string]bool, len(fields))
+	for name := range fields {
+		typed[name] = true
 	}
 	for _, name := range allowed {
 		if v, ok := in.Attrs[name]; ok {
 			fields[name] = v
 		}
 	}
-	if raw, err = json.Marshal(fields); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+	if dst != nil {
+		raw, err := json.Marshal(fields)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+		}
 	}
 	for name, ptr := range map[string]**string{"reference": &b.Reference, "reference_origin": &b.ReferenceOrigin} {
 		if in.has(name) {
@@ -359,6 +406,40 @@ func overlay(b *Base, dst any, in *input, allowed ...string) error {
 			}
 			b.Metadata = md
 		}
+	}
+	res := clModel.Get(in.Type)
+	if res == nil {
+		return nil
+	}
+	for name, raw := range in.Attrs {
+		if typed[name] || strings.HasPrefix(name, "_") || in_(name, writableCommon) || in_(name, allowed) {
+			continue
+		}
+		if a := res.Attr(name); a == nil || !a.Fetch {
+			continue // write-only (a password, a key): behaviour reads it or nobody does
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return jsonapi.Validation(jsonapi.AttributePointer(name), name, "is invalid", "invalid")
+		}
+		if b.Extra == nil {
+			b.Extra = map[string]any{}
+		}
+		b.Extra[name] = v
+	}
+	for name, rel := range in.Rels {
+		r := res.Rel(name)
+		if r == nil || r.Virtual || handledRels[in.Type][name] {
+			continue // the kind keeps it in a field of its own
+		}
+		if b.Rels == nil {
+			b.Rels = map[string][]jsonapi.Ref{}
+		}
+		if rel.Null {
+			delete(b.Rels, name)
+			continue
+		}
+		b.Rels[name] = rel.Refs
 	}
 	return nil
 }

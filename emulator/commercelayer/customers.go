@@ -176,8 +176,10 @@ func (cl *CommerceLayer) addressKind() *kind {
 	}
 }
 
-// checkAddress applies the address rules: the street, city, state, country
-// and phone are needed, and a person's name (or a business's company).
+// checkAddress applies the address rules of the model: the street, city,
+// country and phone are needed, a zip code except in the countries that
+// have none (NeedsZipCode), and a person's name (or a business's company);
+// state_code is optional.
 func checkAddress(a *AddressAttrs) error {
 	var errs jsonapi.Errors
 	blank := func(name string, v *string) {
@@ -194,8 +196,11 @@ func checkAddress(a *AddressAttrs) error {
 	for _, f := range []struct {
 		name string
 		v    *string
-	}{{"line_1", &a.Line1}, {"city", &a.City}, {"state_code", &a.StateCode}, {"country_code", &a.CountryCode}, {"phone", &a.Phone}} {
+	}{{"line_1", &a.Line1}, {"city", &a.City}, {"country_code", &a.CountryCode}, {"phone", &a.Phone}} {
 		blank(f.name, f.v)
+	}
+	if NeedsZipCode(a.CountryCode) {
+		blank("zip_code", a.ZipCode)
 	}
 	a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
 	if len(errs) > 0 {
@@ -223,6 +228,6 @@ func fullAddress(a *AddressAttrs) string {
 	if l2 := deref(a.Line2); l2 != "" {
 		parts = append(parts, l2)
 	}
-	parts = append(parts, strings.TrimSpace(deref(a.ZipCode)+" "+a.City+" "+a.StateCode), "("+a.CountryCode+")", a.Phone)
+	parts = append(parts, strings.TrimSpace(deref(a.ZipCode)+" "+a.City+" "+deref(a.StateCode)), "("+a.CountryCode+")", a.Phone)
 	return strings.Join(parts, ", ")
 }

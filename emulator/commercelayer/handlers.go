@@ -28,6 +28,9 @@ const (
 type kind struct {
 	res    *jsonapi.Resource
 	newRec func() model
+	// colls are the collections the type's records live in (default: the
+	// type's own; transactions are every authorization, capture, void and refund).
+	colls  []string
 	object func(c *call, m model) *jsonapi.Object
 	// sales lists what a sales channel token may do.
 	sales []op
@@ -42,6 +45,24 @@ type kind struct {
 }
 
 func (k *kind) coll() string { return k.res.Type }
+
+func (k *kind) collections() []string {
+	if len(k.colls) > 0 {
+		return k.colls
+	}
+	return []string{k.res.Type}
+}
+
+// read loads id of the kind into m from whichever of its collections has it.
+func (c *call) read(k *kind, id string, m model) error {
+	var err error
+	for _, coll := range k.collections() {
+		if err = c.get(coll, id, m); err == nil {
+			return nil
+		}
+	}
+	return err
+}
 
 // may checks what the token may do. Integrations may do everything the
 // OpenAPI file offers; sales channels what the kind lists, and write only
@@ -74,7 +95,7 @@ func (c *call) visible(k *kind, m model) bool {
 // load reads a record the token may see.
 func (c *call) load(k *kind, id string) (model, error) {
 	m := k.newRec()
-	if err := c.get(k.coll(), id, m); err != nil {
+	if err := c.read(k, id, m); err != nil {
 		return nil, err
 	}
 	if !c.visible(k, m) {
@@ -87,18 +108,20 @@ func (c *call) load(k *kind, id string) (model, error) {
 func (c *call) all(k *kind) ([]*jsonapi.Object, error) {
 	var objs []*jsonapi.Object
 	var ms []model
-	err := c.tx.List(k.coll(), func(_ string, raw []byte) error {
-		m := k.newRec()
-		if err := jsonUnmarshal(raw, m); err != nil {
-			return err
+	for _, coll := range k.collections() {
+		err := c.tx.List(coll, func(_ string, raw []byte) error {
+			m := k.newRec()
+			if err := jsonUnmarshal(raw, m); err != nil {
+				return err
+			}
+			if c.visible(k, m) {
+				ms = append(ms, m)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		if c.visible(k, m) {
-			ms = append(ms, m)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
 	sortModels(ms)
 	for _, m := range ms {
@@ -107,9 +130,12 @@ func (c *call) all(k *kind) ([]*jsonapi.Object, error) {
 	return objs, nil
 }
 
-// begin starts a Core API call on the resource type of the URL.
-func (cl *CommerceLayer) begin(r *http.Request) (*call, *kind, error) {
-	k := cl.kinds[mux.Vars(r)["type"]]
+// begin starts a Core API call on a resource type (typ, or the URL's).
+func (cl *CommerceLayer) begin(r *http.Request, typ string) (*call, *kind, error) {
+	if typ == "" {
+		typ = mux.Vars(r)["type"]
+	}
+	k := cl.kinds[typ]
 	if k == nil {
 		return nil, nil, errNotFoundRoute
 	}
@@ -144,8 +170,12 @@ func requestURL(r *http.Request) *url.URL {
 }
 
 // GET /api/{type}
-func (cl *CommerceLayer) serveList(w http.ResponseWriter, r *http.Request) {
-	c, k, err := cl.begin(r)
+func (cl *CommerceLayer) serveList(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cl.serveListOf(w, r, typ) }
+}
+
+func (cl *CommerceLayer) serveListOf(w http.ResponseWriter, r *http.Request, typ string) {
+	c, k, err := cl.begin(r, typ)
 	if err == nil {
 		err = c.may(k, opList)
 	}
@@ -173,8 +203,12 @@ func (cl *CommerceLayer) serveList(w http.ResponseWriter, r *http.Request) {
 }
 
 // GET /api/{type}/{id}
-func (cl *CommerceLayer) serveGet(w http.ResponseWriter, r *http.Request) {
-	c, k, err := cl.begin(r)
+func (cl *CommerceLayer) serveGet(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cl.serveGetOf(w, r, typ) }
+}
+
+func (cl *CommerceLayer) serveGetOf(w http.ResponseWriter, r *http.Request, typ string) {
+	c, k, err := cl.begin(r, typ)
 	if err == nil {
 		err = c.may(k, opRead)
 	}
@@ -194,7 +228,7 @@ func (cl *CommerceLayer) respondOne(w http.ResponseWriter, r *http.Request, c *c
 	if err == nil {
 		err = c.view(func() error {
 			m := k.newRec()
-			if err := c.get(k.coll(), id, m); err != nil {
+			if err := c.read(k, id, m); err != nil {
 				return err
 			}
 			if checkVisible && !c.visible(k, m) {
@@ -212,8 +246,12 @@ func (cl *CommerceLayer) respondOne(w http.ResponseWriter, r *http.Request, c *c
 }
 
 // POST /api/{type}
-func (cl *CommerceLayer) serveCreate(w http.ResponseWriter, r *http.Request) {
-	c, k, err := cl.begin(r)
+func (cl *CommerceLayer) serveCreate(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cl.serveCreateOf(w, r, typ) }
+}
+
+func (cl *CommerceLayer) serveCreateOf(w http.ResponseWriter, r *http.Request, typ string) {
+	c, k, err := cl.begin(r, typ)
 	if err == nil {
 		err = c.may(k, opCreate)
 	}
@@ -227,6 +265,9 @@ func (cl *CommerceLayer) serveCreate(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		in, err = decodeInput(r, k.res.Type, "")
 	}
+	if err == nil {
+		err = c.checkWrite(k, in)
+	}
 	var id string
 	if err == nil {
 		id, err = k.create(c, in)
@@ -239,8 +280,12 @@ func (cl *CommerceLayer) serveCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 // PATCH /api/{type}/{id}
-func (cl *CommerceLayer) serveUpdate(w http.ResponseWriter, r *http.Request) {
-	c, k, err := cl.begin(r)
+func (cl *CommerceLayer) serveUpdate(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cl.serveUpdateOf(w, r, typ) }
+}
+
+func (cl *CommerceLayer) serveUpdateOf(w http.ResponseWriter, r *http.Request, typ string) {
+	c, k, err := cl.begin(r, typ)
 	id := mux.Vars(r)["id"]
 	if err == nil {
 		err = c.may(k, opUpdate)
@@ -259,6 +304,9 @@ func (cl *CommerceLayer) serveUpdate(w http.ResponseWriter, r *http.Request) {
 		in, err = decodeInput(r, k.res.Type, id)
 	}
 	if err == nil {
+		err = c.checkWrite(k, in)
+	}
+	if err == nil {
 		err = k.update(c, id, in)
 	}
 	if err != nil {
@@ -269,8 +317,12 @@ func (cl *CommerceLayer) serveUpdate(w http.ResponseWriter, r *http.Request) {
 }
 
 // DELETE /api/{type}/{id}
-func (cl *CommerceLayer) serveDelete(w http.ResponseWriter, r *http.Request) {
-	c, k, err := cl.begin(r)
+func (cl *CommerceLayer) serveDelete(typ string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { cl.serveDeleteOf(w, r, typ) }
+}
+
+func (cl *CommerceLayer) serveDeleteOf(w http.ResponseWriter, r *http.Request, typ string) {
+	c, k, err := cl.begin(r, typ)
 	id := mux.Vars(r)["id"]
 	if err == nil {
 		err = c.may(k, opDelete)
@@ -293,7 +345,7 @@ func (cl *CommerceLayer) serveDelete(w http.ResponseWriter, r *http.Request) {
 
 // relationship finds the URL's record and relationship.
 func (cl *CommerceLayer) relationship(r *http.Request) (*call, *kind, *jsonapi.Rel, error) {
-	c, k, err := cl.begin(r)
+	c, k, err := cl.begin(r, "")
 	if err != nil {
 		return nil, nil, nil, err
 	}

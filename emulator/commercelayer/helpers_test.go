@@ -19,7 +19,7 @@ const (
 	marketUS       = "MrktUSxxxx"
 	klarnaEU       = "PayMKlarEU"
 	klarnaUS       = "PayMKlarUS"
-	klarnaTenant   = "PK_TEST_paysandbox"
+	klarnaTenant   = "PK_TEST_cl_paysandbox" // the organization's own Klarna merchant
 	tshirt         = "TSHIRTMMFFFFFF000000LXXX"
 	mug            = "MUGXXXXX000000FFFFFF"
 	ebook          = "EBOOKXXX000000FFFFFF"
@@ -78,7 +78,7 @@ func (a *api) must(status int, method, path string, body any) doc {
 	a.t.Helper()
 	res := a.do(method, path, body)
 	if res.Status != status {
-		a.t.Fatalf("%s %s: %d, want %d\n%s", method, path, res.Status, status, res.Body)
+		a.t.Fatalf("%s %s: %d, want %d\n%.600s", method, path, res.Status, status, res.Body)
 	}
 	if status == 204 {
 		return nil
@@ -189,8 +189,7 @@ func klarnaAuthorize(t *testing.T, sb *sandboxtest.Sandbox, clientToken string) 
 // klarnaOrder reads Klarna's Order Management API as the gateway would.
 func klarnaOrder(t *testing.T, sb *sandboxtest.Sandbox, id string) map[string]any {
 	t.Helper()
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(klarnaTenant+":sandbox"))
-	res := sb.Do(t, "GET", "/ordermanagement/v1/orders/"+id, nil, "Authorization", auth)
+	res := klarnaOrderAs(t, sb, klarnaTenant, id)
 	if res.Status != 200 {
 		t.Fatalf("klarna order: %d %s", res.Status, res.Body)
 	}
@@ -228,3 +227,10 @@ func (a *api) checkoutReady(orderID, email string, address map[string]any, payme
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// klarnaOrderAs reads a Klarna order with a Klarna merchant's login.
+func klarnaOrderAs(t *testing.T, sb *sandboxtest.Sandbox, username, id string) *sandboxtest.Response {
+	t.Helper()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(username+":sandbox"))
+	return sb.Do(t, "GET", "/ordermanagement/v1/orders/"+id, nil, "Authorization", auth)
+}

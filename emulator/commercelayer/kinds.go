@@ -3,6 +3,7 @@ package commercelayer
 import (
 	"encoding/json"
 	"sort"
+	"sync"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 )
@@ -53,8 +54,18 @@ func toMany(name, typ string) jsonapi.Rel { return jsonapi.Rel{Name: name, Type:
 // readOnly is what a sales channel may do with catalog resources.
 var readOnly = []op{opList, opRead}
 
+// handledRels are, per type with behaviour, the relationships its kind keeps
+// in fields of its own (the rest are stored as the client set them).
+var (
+	handledRels     = map[string]map[string]bool{}
+	handledRelsOnce sync.Once
+)
+
+// buildKinds makes a kind of every type of the resource model: the ones
+// with behaviour here from their constructors (their own descriptions
+// widened to the whole model), every other one plain stored data.
 func (cl *CommerceLayer) buildKinds() map[string]*kind {
-	m := map[string]*kind{}
+	own := map[string]*kind{}
 	for _, k := range []*kind{
 		cl.marketKind(), cl.priceListKind(), cl.skuKind(), cl.priceKind(), cl.shippingMethodKind(),
 		cl.paymentMethodKind(), cl.klarnaGatewayKind(),
@@ -62,9 +73,28 @@ func (cl *CommerceLayer) buildKinds() map[string]*kind {
 		cl.orderKind(), cl.lineItemKind(), cl.shipmentKind(),
 		cl.klarnaPaymentKind(), cl.externalPaymentKind(), cl.wireTransferKind(),
 		cl.transactionKind("authorizations"), cl.transactionKind("captures"), cl.transactionKind("voids"), cl.transactionKind("refunds"),
-		cl.webhookKind(),
+		cl.transactionsKind(), cl.webhookKind(),
 	} {
-		m[k.res.Type] = k
+		if k != nil {
+			own[k.res.Type] = k
+		}
+	}
+	m := map[string]*kind{}
+	handled := map[string]map[string]bool{}
+	defer handledRelsOnce.Do(func() { handledRels = handled }) // the same for every instance
+	for _, r := range clModel.Resources {
+		k := own[r.Type]
+		if k == nil {
+			m[r.Type] = cl.genericKind(r)
+			continue
+		}
+		handled[r.Type] = map[string]bool{}
+		for _, rel := range k.res.Rels {
+			handled[r.Type][rel.Name] = true
+		}
+		k.res = engineResource(r, k.res)
+		cl.addGenericWrites(k, r)
+		m[r.Type] = k
 	}
 	return m
 }

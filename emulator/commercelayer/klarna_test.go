@@ -1,6 +1,8 @@
 package commercelayer_test
 
 import (
+	"encoding/json"
+	"net/url"
 	"testing"
 )
 
@@ -182,5 +184,36 @@ func TestPartialCaptureThroughAuthorization(t *testing.T) {
 	}
 	if ko := klarnaOrder(t, sb, klarnaID); ko["captured_amount"] != float64(7600) {
 		t.Errorf("klarna captured: %v", ko["captured_amount"])
+	}
+}
+
+// TestKlarnaIsPerOrganization: each organization's Klarna gateway is a
+// Klarna merchant of its own; one organization's Klarna order cannot be
+// read with another's Klarna login, nor with the default one.
+func TestKlarnaIsPerOrganization(t *testing.T) {
+	sb := start(t)
+	sc := salesChannel(t, sb, "market:code:EU")
+	u, _ := url.Parse(sb.URL)
+	res := do(t, sb, "POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`,
+		"acme.localhost:"+u.Port(), "Content-Type", "application/json")
+	var tok map[string]any
+	_ = json.Unmarshal(res.Body, &tok)
+	acme := &api{t: t, sb: sb, token: tok["access_token"].(string)}
+
+	mine, _ := placedKlarnaOrder(t, sb, sc, "mine@example.com")
+	theirs, _ := placedKlarnaOrder(t, sb, acme, "theirs@example.com")
+	klarnaID := func(a *api, id string) string {
+		return a.must(200, "GET", "/api/orders/"+id, nil).attr("payment_source_details").(map[string]any)["klarna_id"].(string)
+	}
+	mineK, theirsK := klarnaID(sc, mine), klarnaID(acme, theirs)
+	if r := klarnaOrderAs(t, sb, "PK_TEST_cl_acme", theirsK); r.Status != 200 {
+		t.Fatalf("acme's own Klarna login: %d %s", r.Status, r.Body)
+	}
+	for _, c := range []struct{ login, id string }{
+		{"PK_TEST_cl_paysandbox", theirsK}, {"PK_TEST_paysandbox", theirsK}, {"PK_TEST_cl_acme", mineK}, {"PK_TEST_paysandbox", mineK},
+	} {
+		if r := klarnaOrderAs(t, sb, c.login, c.id); r.Status != 404 {
+			t.Errorf("%s reads %s: %d", c.login, c.id, r.Status)
+		}
 	}
 }

@@ -243,8 +243,13 @@ func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
 			}
 		case itemShipments:
 			kl.Type = "shipping_fee"
+		case itemGiftCards:
+			kl.Type = "gift_card"
 		default:
 			kl.Type = "surcharge"
+			if l.TotalCents < 0 {
+				kl.Type = "discount" // a promotion
+			}
 		}
 		if o.A.TaxIncluded && l.TaxCents > 0 {
 			kl.TaxRate, kl.TotalTaxAmount = rateBP, l.TaxCents
@@ -270,5 +275,5 @@ func (c *call) klarnaAddress(o *Order, id string) *klarna.Address {
 	}
 	return &klarna.Address{GivenName: deref(a.A.FirstName), FamilyName: deref(a.A.LastName), Email: email, Phone: a.A.Phone,
 		StreetAddress: a.A.Line1, StreetAddress2: deref(a.A.Line2), PostalCode: deref(a.A.ZipCode), City: a.A.City,
-		Region: a.A.StateCode, Country: a.A.CountryCode, OrganizationName: deref(a.A.Company)}
+		Region: deref(a.A.StateCode), Country: a.A.CountryCode, OrganizationName: deref(a.A.Company)}
 }

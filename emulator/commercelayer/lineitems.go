@@ -21,8 +21,8 @@ func (cl *CommerceLayer) lineItemKind() *kind {
 			cur := r.A.CurrencyCode
 			extra := map[string]any{}
 			putAmount(extra, "unit_amount", r.A.UnitAmountCents, cur)
-			putAmount(extra, "compare_at_amount", r.A.UnitAmountCents, cur)
-			putAmount(extra, "options_amount", 0, cur)
+			putAmount(extra, "compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents), cur)
+			putAmount(extra, "options_amount", storedCents(&r.Base, "options_amount_cents", 0), cur)
 			putAmount(extra, "discount", 0, cur)
 			putAmount(extra, "total_amount", r.TotalCents, cur)
 			putAmount(extra, "tax_amount", r.TaxCents, cur)
@@ -202,7 +202,11 @@ func (c *call) updateLineItem(id string, in *input, remove bool) error {
 			}
 			return c.afterCartChange(o, nil)
 		}
-		if err := overlay(&l.Base, &l.A, in, "quantity", "name", "image_url"); err != nil {
+		allowed := []string{"quantity", "name", "image_url"}
+		if !c.tok.isSalesChannel() {
+			allowed = append(allowed, "unit_amount_cents") // a price set from outside
+		}
+		if err := overlay(&l.Base, &l.A, in, allowed...); err != nil {
 			return err
 		}
 		c.touch(l)
@@ -219,9 +223,11 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 			[]string{"number", "status"},
 			toOne("order", "orders"), toOne("shipping_method", "shipping_methods"),
 			toMany("available_shipping_methods", "shipping_methods"), toOne("shipping_address", "addresses")),
-		newRec: func() model { return &Shipment{} },
-		sales:  []op{opRead, opUpdate},
-		owned:  func(c *call, m model) bool { return c.ownsOrder(m.(*Shipment).OrderID) },
+		newRec:  func() model { return &Shipment{} },
+		sales:   []op{opRead, opUpdate},
+		create:  func(c *call, in *input) (string, error) { return c.createShipment(in) },
+		destroy: func(c *call, id string) error { return c.deleteShipment(id) },
+		owned:   func(c *call, m model) bool { return c.ownsOrder(m.(*Shipment).OrderID) },
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*Shipment)
 			cost := int64(0)
@@ -248,7 +254,13 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 				if err := c.get("shipments", id, s); err != nil {
 					return err
 				}
-				if err := overlay(&s.Base, &s.A, in); err != nil {
+				if err := overlay(&s.Base, &s.A, in, "number", "selected_rate_id"); err != nil {
+					return err
+				}
+				if err := c.shipmentStatusTrigger(s, in); err != nil {
+					return err
+				}
+				if err := c.applyTags(&s.Base, in); err != nil {
 					return err
 				}
 				c.touch(s)
@@ -256,6 +268,9 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 				if err != nil || !set {
 					if err == nil {
 						err = c.put("shipments", s)
+					}
+					if err == nil {
+						err = c.settleFulfillment(s.OrderID)
 					}
 					return err
 				}
@@ -292,4 +307,12 @@ func (c *call) availableShippingMethods(o *Order) ([]*ShippingMethod, error) {
 	return scan(c, "shipping_methods", func(m *ShippingMethod) bool {
 		return m.MarketID == o.MarketID && m.A.CurrencyCode == o.A.CurrencyCode && m.A.DisabledAt == nil
 	})
+}
+
+// storedCents is an amount a client wrote (kept in Base.Extra), or def.
+func storedCents(b *Base, name string, def int64) int64 {
+	if f, ok := b.Extra[name].(float64); ok {
+		return int64(f)
+	}
+	return def
 }

@@ -19,6 +19,17 @@ type Base struct {
 	Reference       *string        `json:"reference"`
 	ReferenceOrigin *string        `json:"reference_origin"`
 	Metadata        map[string]any `json:"metadata"`
+	// Extra holds the attributes of the resource model a client wrote that
+	// no behaviour here reads; Rels the relationships likewise. Both are
+	// returned as written.
+	Extra map[string]any           `json:"extra,omitempty"`
+	Rels  map[string][]jsonapi.Ref `json:"rels,omitempty"`
+}
+
+// Record is a resource type with no behaviour here: its attributes and
+// relationships are all in Base.
+type Record struct {
+	Base
 }
 
 func (b *Base) base() *Base { return b }
@@ -131,12 +142,12 @@ type KlarnaGateway struct {
 	Base
 	A struct {
 		Name          string  `json:"name"`
-		CountryCode   string  `json:"country_code"`
 		ForcePayments bool    `json:"force_payments"`
 		DisabledAt    *string `json:"disabled_at"`
 	} `json:"attributes"`
-	APIKey    string `json:"api_key"`
-	APISecret string `json:"api_secret"`
+	CountryCode string `json:"country_code"` // Klarna's region (EU, US, OC); write-only at Commerce Layer
+	APIKey      string `json:"api_key"`
+	APISecret   string `json:"api_secret"`
 }
 
 // ---- Customers and addresses ----------------------------------------------
@@ -161,7 +172,7 @@ type AddressAttrs struct {
 	Line2       *string  `json:"line_2"`
 	City        string   `json:"city"`
 	ZipCode     *string  `json:"zip_code"`
-	StateCode   string   `json:"state_code"`
+	StateCode   *string  `json:"state_code"`
 	CountryCode string   `json:"country_code"`
 	Phone       string   `json:"phone"`
 	Email       *string  `json:"email"`

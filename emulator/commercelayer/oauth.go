@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -93,8 +94,10 @@ type signingKey struct {
 
 // authority issues and checks tokens.
 type authority struct {
-	cl    *CommerceLayer
-	cache sync.Map // kid -> *rsa.PrivateKey
+	cl        *CommerceLayer
+	cache     sync.Map // kid -> *rsa.PrivateKey
+	verified  sync.Map // token -> *verifiedToken
+	verifiedN atomic.Int64
 }
 
 // processKey is generated once per process and stored in each organization
@@ -517,19 +520,28 @@ func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
 		return nil, errInvalidToken
 	}
 	now := a.cl.p.Clock.Now(slug)
-	opts := []jwt.ParserOption{jwt.WithValidMethods([]string{jwt.SigningMethodRS512.Alg()}), jwt.WithTimeFunc(func() time.Time { return now })}
-	if !checkExpiry {
-		opts = append(opts, jwt.WithoutClaimsValidation())
-	}
 	var c Claims
-	_, err = jwt.NewParser(opts...).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
-		if h, _ := t.Header["kid"].(string); h != kid {
-			return nil, errors.New("unknown key")
+	if v, ok := a.verified.Load(token); ok && v.(*verifiedToken).kid == kid {
+		// The signature was checked with this key before; the claims are what it signed.
+		c = *v.(*verifiedToken).claims
+		if checkExpiry && !now.Before(c.ExpiresAt.Time) {
+			return nil, errInvalidToken
 		}
-		return &key.PublicKey, nil
-	})
-	if err != nil || c.ExpiresAt == nil {
-		return nil, errInvalidToken
+	} else {
+		opts := []jwt.ParserOption{jwt.WithValidMethods([]string{jwt.SigningMethodRS512.Alg()}), jwt.WithTimeFunc(func() time.Time { return now })}
+		if !checkExpiry {
+			opts = append(opts, jwt.WithoutClaimsValidation())
+		}
+		_, err = jwt.NewParser(opts...).ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+			if h, _ := t.Header["kid"].(string); h != kid {
+				return nil, errors.New("unknown key")
+			}
+			return &key.PublicKey, nil
+		})
+		if err != nil || c.ExpiresAt == nil {
+			return nil, errInvalidToken
+		}
+		a.remember(token, kid, &c)
 	}
 	if checkExpiry {
 		revoked := false
@@ -544,6 +556,35 @@ func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
 		}
 	}
 	return &c, nil
+}
+
+// verifiedToken is a token whose signature verify checked, with the key
+// that signed it: a later request with it skips the RSA check (most of the
+// cost of a read), never the expiry, key and revocation checks.
+type verifiedToken struct {
+	kid    string
+	claims *Claims
+}
+
+// maxVerified bounds the cache; past it the cache starts again.
+const maxVerified = 10000
+
+func (a *authority) remember(token, kid string, c *Claims) {
+	if a.verifiedN.Add(1) > maxVerified {
+		a.verified.Range(func(k, _ any) bool { a.verified.Delete(k); return true })
+		a.verifiedN.Store(0)
+	}
+	cp := *c
+	a.verified.Store(token, &verifiedToken{kid: kid, claims: &cp})
+}
+
+// claimsOf is the claims of a token verify accepted (without a second parse).
+func (a *authority) claimsOf(token string) (*Claims, error) {
+	if v, ok := a.verified.Load(token); ok {
+		c := *v.(*verifiedToken).claims
+		return &c, nil
+	}
+	return unverified(token)
 }
 
 func tokenHash(token string) string {

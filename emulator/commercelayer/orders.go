@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,7 +10,7 @@ import (
 )
 
 // orderWritable are the order attributes a client may set.
-var orderWritable = []string{"customer_email", "language_code", "guest", "cart_url", "return_url", "terms_url", "privacy_url",
+var orderWritable = []string{"number", "customer_email", "language_code", "guest", "cart_url", "return_url", "terms_url", "privacy_url",
 	"coupon_code", "gift_card_code", "freight_taxable", "payment_method_taxable"}
 
 // orderAmounts are the amount triples an order shows.
@@ -19,6 +20,7 @@ var orderAmounts = []string{"subtotal_amount", "shipping_amount", "payment_metho
 	"payment_method_taxable_amount", "adjustment_taxable_amount", "total_amount_with_taxes", "fees_amount", "duty_amount", "place_total_amount"}
 
 // Triggers a sales channel may not send.
+// (the model's prohibited_for_sales_channels flags add the rest).
 var integrationOnlyTriggers = []string{"_approve", "_approve_and_capture", "_capture", "_refund", "_cancel"}
 
 func (cl *CommerceLayer) orderKind() *kind {
@@ -43,9 +45,10 @@ func (cl *CommerceLayer) orderKind() *kind {
 			cust := c.tok.customerID()
 			return cust == "" || m.(*Order).CustomerID == cust
 		},
-		object: func(c *call, m model) *jsonapi.Object { return c.orderObject(m.(*Order)) },
-		create: func(c *call, in *input) (string, error) { return c.createOrder(in) },
-		update: func(c *call, id string, in *input) error { return c.updateOrder(id, in) },
+		object:  func(c *call, m model) *jsonapi.Object { return c.orderObject(m.(*Order)) },
+		create:  func(c *call, in *input) (string, error) { return c.createOrder(in) },
+		update:  func(c *call, id string, in *input) error { return c.updateOrder(id, in) },
+		destroy: func(c *call, id string) error { return c.deleteOrder(id) },
 	}
 }
 
@@ -77,6 +80,9 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 		return refs("shipments", ss)
 	}
 	extra["shipments_count"] = len(shipments())
+	if c.placing == o.ID {
+		extra["status"] = statusPlacing
+	}
 	return c.object("orders", &o.Base, o.A, extra, links{
 		"market":           func() []jsonapi.Ref { return one("markets", o.MarketID) },
 		"customer":         func() []jsonapi.Ref { return one("customers", o.CustomerID) },
@@ -97,7 +103,14 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 			ls, _ := c.lineItems(o.ID)
 			return refs("line_items", ls)
 		},
-		"shipments":      shipments,
+		"shipments": shipments,
+		"transactions": func() []jsonapi.Ref {
+			var out []jsonapi.Ref
+			for _, coll := range []string{"authorizations", "captures", "voids", "refunds"} {
+				out = append(out, byOrder(coll)()...)
+			}
+			return out
+		},
 		"authorizations": byOrder("authorizations"), "captures": byOrder("captures"),
 		"voids": byOrder("voids"), "refunds": byOrder("refunds"),
 	})
@@ -154,6 +167,9 @@ func (c *call) createOrder(in *input) (string, error) {
 		o.A.CheckoutURL = strp(strings.TrimSuffix(c.base, "/api") + "/checkout/" + o.A.Token)
 		o.A.PaymentSourceDetails = nil
 		if err := c.editOrder(o, in); err != nil {
+			return err
+		}
+		if err := c.setCodes(o, in); err != nil {
 			return err
 		}
 		if cust := c.tok.customerID(); cust != "" && o.CustomerID == "" {
@@ -323,47 +339,95 @@ func (c *call) updateOrder(id string, in *input) error {
 	}
 	edits := false
 	for name := range in.Attrs {
-		if !in_(name, []string{"_place", "_cancel", "_approve", "_approve_and_capture", "_capture", "_refund", "_archive", "_unarchive"}) {
+		if !in_(name, paymentTriggers) {
 			edits = true
 		}
 	}
 	edits = edits || len(in.Rels) > 0
-	if edits || in.has("_archive") || in.has("_unarchive") {
+	if edits {
 		err := c.update(func() error {
 			o := &Order{}
 			if err := c.get("orders", id, o); err != nil {
 				return err
 			}
-			if edits && !onlyCommon(in) && !o.state().Editable() {
+			if in.flag("_start_editing") {
+				if err := c.moveOrder(o, evStartEditing, "orders.start_editing"); err != nil {
+					return err
+				}
+			}
+			if !onlyCommon(in) && !o.state().Editable() {
 				return errNotEditable()
 			}
 			if err := c.editOrder(o, in); err != nil {
+				return err
+			}
+			if err := c.setCodes(o, in); err != nil {
+				return err
+			}
+			if err := c.applyTags(&o.Base, in); err != nil {
 				return err
 			}
 			if in.flag("_refresh") && o.state().Editable() {
 				c.nullifyPaymentSource(o)
 				o.A.RefreshedAt = tsPtr(c.now)
 			}
+			if in.flag("_refresh_prices") && o.state().Editable() {
+				if err := c.refreshPrices(o); err != nil {
+					return err
+				}
+				o.A.RefreshedAt = tsPtr(c.now)
+			}
+			if in.flag("_pending") {
+				if err := c.moveOrder(o, evPending, "orders.pending"); err != nil {
+					return err
+				}
+			}
 			if in.flag("_archive") {
 				o.A.ArchivedAt = tsPtr(c.now)
+				c.emit("orders.archive", "orders", o.ID)
 			}
 			if in.flag("_unarchive") {
 				o.A.ArchivedAt = nil
+				c.emit("orders.unarchive", "orders", o.ID)
+			}
+			if in.flag("_fix_payment_source") && o.A.Status == statusPlacing {
+				o.A.Status = statusPlaced
+				c.emit("orders.payment_source_fixed", "orders", o.ID)
 			}
 			c.touch(o)
-			return c.refresh(o)
+			if err := c.refresh(o); err != nil {
+				return err
+			}
+			if in.flag("_stop_editing") {
+				if err := c.moveOrder(o, evStopEditing, "orders.stop_editing"); err != nil {
+					return err
+				}
+				return c.put("orders", o)
+			}
+			return nil
 		})
 		if err != nil {
 			return err
 		}
 	}
+	var authAmount *int64
+	if n, ok := in.int("_authorization_amount_cents"); ok {
+		authAmount = &n
+	}
 	switch {
 	case in.flag("_place"):
-		if err := c.placeOrder(id); err != nil {
+		if err := c.placeOrder(id, authAmount); err != nil {
 			return err
+		}
+		if c.asyncPlace(id) {
+			c.placing = id // the answer shows it placing, as an asynchronous place does
 		}
 	case in.flag("_cancel"):
 		return c.cancelOrder(id)
+	case in.flag("_authorize"):
+		if err := c.authorize(id, authAmount); err != nil {
+			return err
+		}
 	}
 	if in.flag("_approve") || in.flag("_approve_and_capture") {
 		if err := c.approveOrder(id); err != nil {
@@ -376,10 +440,139 @@ func (c *call) updateOrder(id string, in *input) error {
 		}
 	}
 	if in.flag("_refund") {
-		return c.refund(id, "", nil)
+		if err := c.refundAll(id); err != nil {
+			return err
+		}
+	}
+	if in.flag("_fulfill") {
+		return c.fulfillOrder(id)
 	}
 	return nil
 }
+
+// paymentTriggers run after the edits, each in its own steps.
+var paymentTriggers = []string{"_place", "_cancel", "_approve", "_approve_and_capture", "_capture", "_refund", "_authorize",
+	"_authorization_amount_cents", "_fulfill"}
+
+// moveOrder applies a status event to o and fires topic.
+func (c *call) moveOrder(o *Order, event, topic string) error {
+	next, err := o.state().Next(event, false)
+	if err != nil {
+		return err
+	}
+	o.setState(next, c.now)
+	c.emit(topic, "orders", o.ID)
+	return nil
+}
+
+// refreshPrices reprices the order's SKU line items from its market's price list.
+func (c *call) refreshPrices(o *Order) error {
+	var market Market
+	if err := c.get("markets", o.MarketID, &market); err != nil {
+		return err
+	}
+	lines, err := c.lineItems(o.ID)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if l.A.ItemType != itemSkus {
+			continue
+		}
+		ps, err := scan(c, "prices", func(p *Price) bool { return p.SkuID == l.ItemID && p.PriceListID == market.PriceListID })
+		if err != nil {
+			return err
+		}
+		if len(ps) > 0 && ps[0].A.AmountCents != l.A.UnitAmountCents {
+			l.A.UnitAmountCents = ps[0].A.AmountCents
+			c.touch(l)
+			if err := c.put("line_items", l); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// asyncPlace tells whether the order asked to be placed asynchronously.
+func (c *call) asyncPlace(id string) bool {
+	async := false
+	_ = c.view(func() error {
+		var o Order
+		if err := c.get("orders", id, &o); err != nil {
+			return err
+		}
+		async, _ = o.Extra["place_async"].(bool)
+		return nil
+	})
+	return async
+}
+
+// refundAll is the order's _refund: every capture's balance is refunded.
+func (c *call) refundAll(id string) error {
+	for i := 0; ; i++ {
+		err := c.refund(id, "", nil)
+		if err != nil && i > 0 && nothingToRefund(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if i > 100 {
+			return nil
+		}
+	}
+}
+
+func nothingToRefund(err error) bool {
+	var e *jsonapi.Error
+	return errors.As(err, &e) && e.Pointer == jsonapi.AttributePointer("_refund") && e.Code == "VALIDATION_ERROR" &&
+		strings.Contains(e.Detail, "nothing to refund")
+}
+
+// deleteOrder is DELETE /api/orders/{id}: only an order not yet placed.
+func (c *call) deleteOrder(id string) error {
+	return c.update(func() error {
+		o := &Order{}
+		if err := c.get("orders", id, o); err != nil {
+			return err
+		}
+		if !in(o.A.Status, statusDraft, statusPending) {
+			return jsonapi.Validation(jsonapi.AttributePointer("status"), "status", "only draft and pending orders can be deleted", "not_deletable")
+		}
+		lines, err := c.lineItems(id)
+		if err != nil {
+			return err
+		}
+		for _, l := range lines {
+			if err := c.tx.Delete("line_items", l.ID); err != nil {
+				return err
+			}
+		}
+		ss, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == id })
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			if err := c.tx.Delete("shipments", s.ID); err != nil {
+				return err
+			}
+		}
+		c.emit("orders.destroy", "orders", id)
+		if err := c.flushEvents(); err != nil {
+			return err
+		}
+		c.events = nil
+		return c.tx.Delete("orders", id)
+	})
+}
+
+// notEditing are what a placed order takes: references, metadata and the
+// triggers that change no cart.
+var notEditing = append([]string{"reference", "reference_origin", "metadata", "_archive", "_unarchive", "_update_taxes", "_refresh",
+	"_validate", "_start_editing", "_stop_editing", "_add_tags", "_remove_tags", "_fix_payment_source", "_commit_invoice",
+	"_refund_invoice", "_reset_circuit", "_create_subscriptions", "_save_payment_source_to_customer_wallet",
+	"_save_shipping_address_to_customer_address_book", "_save_billing_address_to_customer_address_book"}, paymentTriggers...)
 
 // onlyCommon tells an update that touches nothing but reference, metadata
 // and non-editing triggers (allowed on placed orders).
@@ -388,8 +581,7 @@ func onlyCommon(in *input) bool {
 		return false
 	}
 	for name := range in.Attrs {
-		if !in_(name, []string{"reference", "reference_origin", "metadata", "_archive", "_unarchive", "_place", "_cancel", "_approve",
-			"_approve_and_capture", "_capture", "_refund", "_update_taxes", "_refresh", "_validate"}) {
+		if !in_(name, notEditing) {
 			return false
 		}
 	}
@@ -453,8 +645,26 @@ func (c *call) refresh(o *Order) error {
 		}
 		shipments = nil
 	}
-	// The line items that carry shipping and payment method costs.
+	// Promotions the order qualifies for, and its gift card.
+	discounts, freeShipping, err := c.orderPromotions(o, subtotal)
+	if err != nil {
+		return err
+	}
+	gift, err := c.giftCardByCode(deref(o.A.GiftCardCode), o.A.CurrencyCode)
+	if err != nil {
+		return err
+	}
+	// The line items that carry shipping and payment method costs, discounts
+	// and the gift card.
 	want := map[string]autoLine{}
+	for _, d := range discounts {
+		if d.Cents != 0 {
+			want[d.Kind+"/"+d.PromotionID] = autoLine{itemType: d.Kind, itemID: d.PromotionID, name: d.Name, unit: d.Cents}
+		}
+	}
+	if gift != nil {
+		want[itemGiftCards+"/"+gift.ID] = autoLine{itemType: itemGiftCards, itemID: gift.ID, name: "Gift card"}
+	}
 	for _, s := range shipments {
 		if s.ShippingMethodID == "" {
 			continue
@@ -464,7 +674,7 @@ func (c *call) refresh(o *Order) error {
 			return err
 		}
 		cost := sm.A.PriceAmountCents
-		if sm.A.FreeOverAmountCents != nil && subtotal >= *sm.A.FreeOverAmountCents {
+		if sm.A.FreeOverAmountCents != nil && subtotal >= *sm.A.FreeOverAmountCents || freeShipping {
 			cost = 0
 		}
 		want[itemShipments+"/"+s.ID] = autoLine{itemType: itemShipments, itemID: s.ID, name: sm.A.Name, unit: cost}
@@ -528,6 +738,15 @@ func (c *call) refresh(o *Order) error {
 		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
 	}
 	o.T = ComputeTotals(amounts, policy)
+	if gift != nil { // the gift card pays what it can of the rest
+		for i, l := range all {
+			if l.A.ItemType == itemGiftCards {
+				l.A.UnitAmountCents = -min(giftBalance(gift), o.T.TotalWithTaxes)
+				amounts[i].UnitCents = l.A.UnitAmountCents
+			}
+		}
+		o.T = ComputeTotals(amounts, policy)
+	}
 	for i, l := range all {
 		l.TotalCents, l.TaxCents = o.T.Lines[i].Total, o.T.Lines[i].Tax
 		l.A.TaxRate = nil

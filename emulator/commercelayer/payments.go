@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
@@ -12,6 +13,35 @@ import (
 // call the gateway (the Klarna emulator) outside any transaction, then write
 // the outcome in one transaction. A Klarna order whose write fails is
 // cancelled again.
+
+// klarnaStep is the one way capture, refund and void reach Klarna: do
+// calls Klarna (skipped when the order's payment source is not a placed
+// Klarna order), then write records the outcome here with Klarna's id. When
+// the write fails, do's undo reverses the Klarna side (a capture is refunded
+// again), so the two sides keep the same money; what Klarna cannot take
+// back (a refund, a cancelled order) is logged for the operator.
+func (c *call) klarnaStep(op string, kp *KlarnaPayment, do func(*KlarnaPayment) (string, func() error, error), write func(gw string) error) error {
+	var gw string
+	var undo func() error
+	if kp != nil && kp.KlarnaOrderID != "" {
+		var err error
+		if gw, undo, err = do(kp); err != nil {
+			return err
+		}
+	}
+	err := write(gw)
+	if err == nil || kp == nil || kp.KlarnaOrderID == "" {
+		return err
+	}
+	if undo == nil {
+		c.cl.p.Log.Error("commercelayer: Klarna "+op+" done but not recorded here", "org", c.org, "klarna_order", kp.KlarnaOrderID, "err", err)
+		return err
+	}
+	if uerr := undo(); uerr != nil {
+		c.cl.p.Log.Error("commercelayer: Klarna "+op+" could not be undone", "org", c.org, "klarna_order", kp.KlarnaOrderID, "err", uerr)
+	}
+	return err
+}
 
 // sourceOf reads the order's payment source: the Klarna payment when it is
 // one (nil otherwise).
@@ -49,8 +79,10 @@ func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, g
 	return t, c.put(typ, t)
 }
 
-// placeOrder is the _place trigger.
-func (c *call) placeOrder(id string) error {
+// placeOrder is the _place trigger; authAmount (from
+// _authorization_amount_cents) authorizes less than the total: the order is
+// then partially_authorized.
+func (c *call) placeOrder(id string, authAmount *int64) error {
 	var kp *KlarnaPayment
 	var purchase klarna.Purchase
 	err := c.view(func() error {
@@ -67,6 +99,12 @@ func (c *call) placeOrder(id string) error {
 		}
 		if err := PlaceErrors(pc); err != nil {
 			return err
+		}
+		if err := c.checkStock(o, false); err != nil {
+			return err
+		}
+		if authAmount != nil && (*authAmount <= 0 || *authAmount > o.T.TotalWithTaxes) {
+			return amountError("_authorization_amount_cents", o.T.TotalWithTaxes)
 		}
 		if o.T.TotalWithTaxes > 0 {
 			if kp, err = c.klarnaSource(o); err != nil || kp == nil {
@@ -107,6 +145,16 @@ func (c *call) placeOrder(id string) error {
 		}
 		if !pc.NeedsShipping {
 			next.Fulfillment = fulfillNotRequired
+		}
+		authorized := o.T.TotalWithTaxes
+		if authAmount != nil && *authAmount < authorized {
+			authorized, next.Payment = *authAmount, payPartiallyAuthorized
+		}
+		if err := c.checkStock(o, true); err != nil {
+			return err
+		}
+		if err := c.redeemGiftCard(o); err != nil {
+			return err
 		}
 		o.setState(next, c.now)
 		o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
@@ -149,7 +197,7 @@ func (c *call) placeOrder(id string) error {
 			} else if o.PaymentSource != nil {
 				o.A.PaymentSourceDetails = map[string]any{"type": singular(o.PaymentSource.Type)}
 			}
-			if _, err := c.newTransaction(o, "authorizations", o.T.TotalWithTaxes, "", gw, token); err != nil {
+			if _, err := c.newTransaction(o, "authorizations", authorized, "", gw, token); err != nil {
 				return err
 			}
 			c.emit("orders.authorize", "orders", o.ID)
@@ -278,48 +326,53 @@ func (c *call) capture(orderID, authID string, amount *int64) error {
 	if err != nil {
 		return err
 	}
-	var gw string
-	if kp != nil && kp.KlarnaOrderID != "" {
+	do := func(kp *KlarnaPayment) (string, func() error, error) {
 		cp, err := c.cl.kl.Capture(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.CaptureRequest{CapturedAmount: amt})
 		if err != nil {
-			return klarnaFailure(err, jsonapi.AttributePointer("_capture"))
+			return "", nil, klarnaFailure(err, jsonapi.AttributePointer("_capture"))
 		}
-		gw = cp.CaptureID
+		undo := func() error { // give the money back: Klarna has no uncapture
+			_, err := c.cl.kl.Refund(context.WithoutCancel(c.r.Context()), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.RefundRequest{RefundedAmount: amt})
+			return err
+		}
+		return cp.CaptureID, undo, nil
 	}
-	return c.update(func() error {
-		o := &Order{}
-		if err := c.get("orders", orderID, o); err != nil {
-			return err
-		}
-		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
-		if err != nil || a == nil {
-			return orderError("the authorization changed while capturing")
-		}
-		if _, err := c.newTransaction(o, "captures", amt, a.ID, gw, a.A.Token); err != nil {
-			return err
-		}
-		a.Captured += amt
-		c.touch(a)
-		if err := c.put("authorizations", a); err != nil {
-			return err
-		}
-		ev := evCapture
-		if authBalance(a) > 0 {
-			ev = evPartialCapture
-		}
-		next, err := o.state().Next(ev, false)
-		if err != nil {
-			return err
-		}
-		o.setState(next, c.now)
-		if o.A.ApprovedAt == nil {
-			o.A.ApprovedAt = tsPtr(c.now)
-		}
-		c.touch(o)
-		if next.Payment == payPaid {
-			c.emit("orders.pay", "orders", o.ID)
-		}
-		return c.put("orders", o)
+	return c.klarnaStep("capture", kp, do, func(gw string) error {
+		return c.update(func() error {
+			o := &Order{}
+			if err := c.get("orders", orderID, o); err != nil {
+				return err
+			}
+			a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+			if err != nil || a == nil {
+				return orderError("the authorization changed while capturing")
+			}
+			if _, err := c.newTransaction(o, "captures", amt, a.ID, gw, a.A.Token); err != nil {
+				return err
+			}
+			a.Captured += amt
+			c.touch(a)
+			if err := c.put("authorizations", a); err != nil {
+				return err
+			}
+			ev := evCapture
+			if authBalance(a) > 0 {
+				ev = evPartialCapture
+			}
+			next, err := o.state().Next(ev, false)
+			if err != nil {
+				return err
+			}
+			o.setState(next, c.now)
+			if o.A.ApprovedAt == nil {
+				o.A.ApprovedAt = tsPtr(c.now)
+			}
+			c.touch(o)
+			if next.Payment == payPaid {
+				c.emit("orders.pay", "orders", o.ID)
+			}
+			return c.put("orders", o)
+		})
 	})
 }
 
@@ -358,62 +411,63 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 	if err != nil {
 		return err
 	}
-	var gw string
-	if kp != nil && kp.KlarnaOrderID != "" {
+	do := func(kp *KlarnaPayment) (string, func() error, error) {
 		rf, err := c.cl.kl.Refund(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.RefundRequest{RefundedAmount: amt})
 		if err != nil {
-			return klarnaFailure(err, jsonapi.AttributePointer("_refund"))
+			return "", nil, klarnaFailure(err, jsonapi.AttributePointer("_refund"))
 		}
-		gw = rf.RefundID
+		return rf.RefundID, nil, nil // a refund cannot be taken back
 	}
-	return c.update(func() error {
-		o := &Order{}
-		if err := c.get("orders", orderID, o); err != nil {
-			return err
-		}
-		cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
-		if err != nil || cp == nil {
-			return orderError("the capture changed while refunding")
-		}
-		if _, err := c.newTransaction(o, "refunds", amt, cp.ID, gw, cp.A.Token); err != nil {
-			return err
-		}
-		cp.Refunded += amt
-		c.touch(cp)
-		if err := c.put("captures", cp); err != nil {
-			return err
-		}
-		// A full refund: everything captured is refunded and nothing is left to capture.
-		captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
-		if err != nil {
-			return err
-		}
-		left := int64(0)
-		for _, t := range captures {
-			left += captureBalance(t)
-		}
-		auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
-		if err != nil {
-			return err
-		}
-		for _, a := range auths {
-			left += authBalance(a)
-		}
-		ev := evPartialRefund
-		if left == 0 {
-			ev = evRefund
-		}
-		next, err := o.state().Next(ev, false)
-		if err != nil {
-			return err
-		}
-		o.setState(next, c.now)
-		if next.Status == statusCancelled && o.A.CancelledAt == nil {
-			o.A.CancelledAt = tsPtr(c.now)
-		}
-		c.touch(o)
-		c.emit("orders.refund", "orders", o.ID)
-		return c.put("orders", o)
+	return c.klarnaStep("refund", kp, do, func(gw string) error {
+		return c.update(func() error {
+			o := &Order{}
+			if err := c.get("orders", orderID, o); err != nil {
+				return err
+			}
+			cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
+			if err != nil || cp == nil {
+				return orderError("the capture changed while refunding")
+			}
+			if _, err := c.newTransaction(o, "refunds", amt, cp.ID, gw, cp.A.Token); err != nil {
+				return err
+			}
+			cp.Refunded += amt
+			c.touch(cp)
+			if err := c.put("captures", cp); err != nil {
+				return err
+			}
+			// A full refund: everything captured is refunded and nothing is left to capture.
+			captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
+			if err != nil {
+				return err
+			}
+			left := int64(0)
+			for _, t := range captures {
+				left += captureBalance(t)
+			}
+			auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
+			if err != nil {
+				return err
+			}
+			for _, a := range auths {
+				left += authBalance(a)
+			}
+			ev := evPartialRefund
+			if left == 0 {
+				ev = evRefund
+			}
+			next, err := o.state().Next(ev, false)
+			if err != nil {
+				return err
+			}
+			o.setState(next, c.now)
+			if next.Status == statusCancelled && o.A.CancelledAt == nil {
+				o.A.CancelledAt = tsPtr(c.now)
+			}
+			c.touch(o)
+			c.emit("orders.refund", "orders", o.ID)
+			return c.put("orders", o)
+		})
 	})
 }
 
@@ -456,58 +510,64 @@ func (c *call) void(orderID, authID string, cancel bool) error {
 	if err != nil {
 		return err
 	}
-	if hasAuth && kp != nil && kp.KlarnaOrderID != "" {
-		if err := c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID); err != nil {
-			return klarnaFailure(err, jsonapi.AttributePointer("_cancel"))
-		}
+	if !hasAuth {
+		kp = nil // nothing held at Klarna to release
 	}
-	return c.update(func() error {
-		o := &Order{}
-		if err := c.get("orders", orderID, o); err != nil {
-			return err
+	do := func(kp *KlarnaPayment) (string, func() error, error) {
+		if err := c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID); err != nil {
+			return "", nil, klarnaFailure(err, jsonapi.AttributePointer("_cancel"))
 		}
-		if hasAuth {
-			a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
-			if err != nil || a == nil {
-				return orderError("the authorization changed while voiding")
-			}
-			bal := authBalance(a)
-			if _, err := c.newTransaction(o, "voids", bal, a.ID, "", a.A.Token); err != nil {
+		return "", nil, nil // a cancelled Klarna order stays cancelled
+	}
+	return c.klarnaStep("void", kp, do, func(string) error {
+		return c.update(func() error {
+			o := &Order{}
+			if err := c.get("orders", orderID, o); err != nil {
 				return err
 			}
-			a.Voided += bal
-			c.touch(a)
-			if err := c.put("authorizations", a); err != nil {
-				return err
-			}
-		}
-		ev := evVoid
-		if cancel {
-			ev = evCancel
-		}
-		next, err := o.state().Next(ev, false)
-		if err != nil {
-			return err
-		}
-		o.setState(next, c.now)
-		c.touch(o)
-		if cancel {
-			o.A.CancelledAt = tsPtr(c.now)
-			shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
-			if err != nil {
-				return err
-			}
-			for _, s := range shipments {
-				s.A.Status = "cancelled"
-				if err := c.put("shipments", s); err != nil {
+			if hasAuth {
+				a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+				if err != nil || a == nil {
+					return orderError("the authorization changed while voiding")
+				}
+				bal := authBalance(a)
+				if _, err := c.newTransaction(o, "voids", bal, a.ID, "", a.A.Token); err != nil {
+					return err
+				}
+				a.Voided += bal
+				c.touch(a)
+				if err := c.put("authorizations", a); err != nil {
 					return err
 				}
 			}
-			c.emit("orders.cancel", "orders", o.ID)
-		}
-		if next.Payment == payVoided {
-			c.emit("orders.void", "orders", o.ID)
-		}
-		return c.put("orders", o)
+			ev := evVoid
+			if cancel {
+				ev = evCancel
+			}
+			next, err := o.state().Next(ev, false)
+			if err != nil {
+				return err
+			}
+			o.setState(next, c.now)
+			c.touch(o)
+			if cancel {
+				o.A.CancelledAt = tsPtr(c.now)
+				shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+				if err != nil {
+					return err
+				}
+				for _, s := range shipments {
+					s.A.Status = "cancelled"
+					if err := c.put("shipments", s); err != nil {
+						return err
+					}
+				}
+				c.emit("orders.cancel", "orders", o.ID)
+			}
+			if next.Payment == payVoided {
+				c.emit("orders.void", "orders", o.ID)
+			}
+			return c.put("orders", o)
+		})
 	})
 }

@@ -2,6 +2,7 @@ package commercelayer
 
 import (
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -99,6 +100,7 @@ const (
 	itemSkus           = "skus"
 	itemShipments      = "shipments"
 	itemPaymentMethods = "payment_methods"
+	itemGiftCards      = "gift_cards"
 )
 
 // TaxPolicy is how an order is taxed: one rate (basis points, 2200 = 22%)
@@ -166,6 +168,12 @@ func ComputeTotals(lines []AmountLine, tax TaxPolicy) Totals {
 			t.PaymentMethod += total
 			t.PaymentMethodTax += la.Tax
 			t.PaymentMethodTaxable += la.Taxable
+		case itemGiftCards:
+			t.GiftCard -= total // the line is negative, the amount positive
+		default:
+			if strings.HasSuffix(l.Type, "_promotions") {
+				t.Discount += total // negative
+			}
 		}
 	}
 	t.TotalTax = t.SubtotalTax + t.ShippingTax + t.PaymentMethodTax
@@ -192,6 +200,8 @@ func roundDiv(a, b int64) int64 {
 const (
 	statusDraft     = "draft"
 	statusPending   = "pending"
+	statusEditing   = "editing"
+	statusPlacing   = "placing"
 	statusPlaced    = "placed"
 	statusApproved  = "approved"
 	statusCancelled = "cancelled"
@@ -199,20 +209,22 @@ const (
 
 // Payment statuses.
 const (
-	payUnpaid            = "unpaid"
-	payAuthorized        = "authorized"
-	payPaid              = "paid"
-	payPartiallyPaid     = "partially_paid"
-	payVoided            = "voided"
-	payRefunded          = "refunded"
-	payPartiallyRefunded = "partially_refunded"
-	payFree              = "free"
+	payUnpaid              = "unpaid"
+	payAuthorized          = "authorized"
+	payPartiallyAuthorized = "partially_authorized"
+	payPaid                = "paid"
+	payPartiallyPaid       = "partially_paid"
+	payVoided              = "voided"
+	payRefunded            = "refunded"
+	payPartiallyRefunded   = "partially_refunded"
+	payFree                = "free"
 )
 
 // Fulfillment statuses.
 const (
 	fulfillUnfulfilled = "unfulfilled"
 	fulfillInProgress  = "in_progress"
+	fulfillFulfilled   = "fulfilled"
 	fulfillNotRequired = "not_required"
 )
 
@@ -226,6 +238,12 @@ const (
 	evRefund         = "refund"
 	evPartialRefund  = "partial_refund"
 	evVoid           = "void"
+	evPending        = "pending"
+	evStartEditing   = "start_editing"
+	evStopEditing    = "stop_editing"
+	evAuthorize      = "authorize"
+	evPartialAuth    = "partial_authorize"
+	evFulfill        = "fulfill"
 )
 
 // OrderState is the three statuses of an order.
@@ -262,14 +280,14 @@ func (s OrderState) Next(event string, free bool) (OrderState, error) {
 			}
 		}
 	case evCancel:
-		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payAuthorized, payFree, payUnpaid, payVoided); ok {
+		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payAuthorized, payPartiallyAuthorized, payFree, payUnpaid, payVoided); ok {
 			n.Status = statusCancelled
-			if s.Payment == payAuthorized {
+			if in(s.Payment, payAuthorized, payPartiallyAuthorized) {
 				n.Payment = payVoided
 			}
 		}
 	case evCapture, evPartialCapture:
-		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payAuthorized, payPartiallyPaid); ok {
+		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payAuthorized, payPartiallyAuthorized, payPartiallyPaid); ok {
 			n.Status, n.Payment = statusApproved, payPaid
 			if event == evPartialCapture {
 				n.Payment = payPartiallyPaid
@@ -287,8 +305,32 @@ func (s OrderState) Next(event string, free bool) (OrderState, error) {
 			n.Payment = payPartiallyRefunded
 		}
 	case evVoid:
-		if ok = in(s.Status, statusPlaced, statusApproved) && s.Payment == payAuthorized; ok {
+		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payAuthorized, payPartiallyAuthorized); ok {
 			n.Payment = payVoided
+		}
+	case evPending:
+		if ok = in(s.Status, statusDraft, statusPending); ok {
+			n.Status = statusPending
+		}
+	case evStartEditing:
+		// A placed order not yet captured may be edited, then placed again.
+		if ok = s.Status == statusPlaced && in(s.Payment, payAuthorized, payPartiallyAuthorized, payUnpaid, payFree); ok {
+			n.Status = statusEditing
+		}
+	case evStopEditing:
+		if ok = s.Status == statusEditing; ok {
+			n.Status = statusPlaced
+		}
+	case evAuthorize, evPartialAuth:
+		if ok = in(s.Status, statusPlaced, statusApproved) && in(s.Payment, payUnpaid, payVoided, payPartiallyAuthorized); ok {
+			n.Payment = payAuthorized
+			if event == evPartialAuth {
+				n.Payment = payPartiallyAuthorized
+			}
+		}
+	case evFulfill:
+		if ok = s.Status == statusApproved && in(s.Fulfillment, fulfillUnfulfilled, fulfillInProgress); ok {
+			n.Fulfillment = fulfillFulfilled
 		}
 	}
 	if !ok {
@@ -300,12 +342,12 @@ func (s OrderState) Next(event string, free bool) (OrderState, error) {
 }
 
 // Editable tells whether line items, addresses and payment can still change.
-func (s OrderState) Editable() bool { return in(s.Status, statusDraft, statusPending) }
+func (s OrderState) Editable() bool { return in(s.Status, statusDraft, statusPending, statusEditing) }
 
 // settle is the automatic draft <-> pending move: an order is pending once it
 // has a customer and something to buy.
 func (s OrderState) settle(hasCustomer bool, skus int64) OrderState {
-	if !s.Editable() {
+	if !in(s.Status, statusDraft, statusPending) {
 		return s
 	}
 	if hasCustomer && skus > 0 {
@@ -374,4 +416,173 @@ func PlaceErrors(c PlaceCheck) error {
 		return nil
 	}
 	return errs
+}
+
+// ---- Fulfillment ----------------------------------------------------------
+
+// Shipment statuses.
+const (
+	shipDraft       = "draft"
+	shipUpcoming    = "upcoming"
+	shipCancelled   = "cancelled"
+	shipOnHold      = "on_hold"
+	shipPicking     = "picking"
+	shipPacking     = "packing"
+	shipReadyToShip = "ready_to_ship"
+	shipShipped     = "shipped"
+	shipDelivered   = "delivered"
+)
+
+// shipmentTriggers are the shipment triggers that move its status, in the
+// order they are applied when several come together.
+var shipmentTriggers = []string{"_upcoming", "_on_hold", "_picking", "_packing", "_ready_to_ship", "_ship", "_deliver", "_cancel"}
+
+// ShipmentNext applies a status trigger to a shipment. Picking and what
+// follows need an approved order (its payment is settled); a shipment is
+// cancelled with its order, or by _cancel before it ships.
+func ShipmentNext(status, trigger string, orderApproved bool) (string, error) {
+	from := map[string][]string{
+		"_upcoming":      {shipDraft, shipOnHold},
+		"_on_hold":       {shipUpcoming, shipPicking, shipPacking, shipReadyToShip},
+		"_picking":       {shipUpcoming, shipOnHold},
+		"_packing":       {shipPicking, shipOnHold},
+		"_ready_to_ship": {shipPacking, shipOnHold},
+		"_ship":          {shipReadyToShip},
+		"_deliver":       {shipShipped},
+		"_cancel":        {shipDraft, shipUpcoming, shipOnHold, shipPicking, shipPacking, shipReadyToShip},
+	}
+	to := map[string]string{"_upcoming": shipUpcoming, "_on_hold": shipOnHold, "_picking": shipPicking, "_packing": shipPacking,
+		"_ready_to_ship": shipReadyToShip, "_ship": shipShipped, "_deliver": shipDelivered, "_cancel": shipCancelled}
+	ok := in(status, from[trigger]...)
+	if ok && !orderApproved && in(trigger, "_picking", "_packing", "_ready_to_ship", "_ship", "_deliver") {
+		ok = false
+	}
+	if !ok {
+		e := jsonapi.Validation(jsonapi.AttributePointer("status"), "status", "Transition is not permitted", "invalid_transition")
+		e.Meta["from"], e.Meta["event"] = status, strings.TrimPrefix(trigger, "_")
+		return status, e
+	}
+	return to[trigger], nil
+}
+
+// Fulfillment is an order's fulfillment status from its shipments'
+// statuses: fulfilled once every shipment not cancelled has shipped, in
+// progress once one is being worked on; cur otherwise.
+func Fulfillment(cur string, shipments []string) string {
+	if cur == fulfillNotRequired || cur == fulfillFulfilled {
+		return cur
+	}
+	live, shipped, working := 0, 0, 0
+	for _, s := range shipments {
+		if s == shipCancelled {
+			continue
+		}
+		live++
+		if in(s, shipShipped, shipDelivered) {
+			shipped++
+		}
+		if in(s, shipPicking, shipPacking, shipReadyToShip, shipShipped, shipDelivered, shipOnHold) {
+			working++
+		}
+	}
+	switch {
+	case live > 0 && shipped == live:
+		return fulfillFulfilled
+	case working > 0:
+		return fulfillInProgress
+	}
+	return cur
+}
+
+// ---- Addresses ------------------------------------------------------------
+
+// noZipCountries are the countries whose addresses need no zip_code. The
+// model says zip_code is required "but for some countries" without naming
+// them; this list (UNCONFIRMED) is the countries with no postal code system
+// in common address validation data: easy to change here.
+var noZipCountries = map[string]bool{
+	"AE": true, "AG": true, "AO": true, "AW": true, "BF": true, "BI": true, "BJ": true, "BO": true, "BS": true, "BW": true,
+	"BZ": true, "CD": true, "CF": true, "CG": true, "CI": true, "CK": true, "CM": true, "DJ": true, "DM": true, "ER": true,
+	"FJ": true, "GA": true, "GD": true, "GH": true, "GM": true, "GQ": true, "GY": true, "HK": true, "IE": true, "JM": true,
+	"KI": true, "KM": true, "KN": true, "KP": true, "LC": true, "ML": true, "MO": true, "MR": true, "MW": true, "NR": true,
+	"NU": true, "QA": true, "RW": true, "SB": true, "SC": true, "SL": true, "SR": true, "ST": true, "SY": true, "TD": true,
+	"TF": true, "TG": true, "TK": true, "TL": true, "TO": true, "TT": true, "TV": true, "UG": true, "VU": true, "YE": true, "ZW": true,
+}
+
+// NeedsZipCode tells whether an address in country needs a zip_code.
+func NeedsZipCode(country string) bool {
+	return !noZipCountries[strings.ToUpper(strings.TrimSpace(country))]
+}
+
+// ---- Promotions -----------------------------------------------------------
+
+// Promotion kinds that change an order's totals here.
+const (
+	promoPercentage   = "percentage_discount_promotions"
+	promoFixedAmount  = "fixed_amount_promotions"
+	promoFreeShipping = "free_shipping_promotions"
+)
+
+// Promotion is an active promotion as the arithmetic sees it.
+type Promotion struct {
+	ID, Kind, Name string
+	Percentage     int64 // percentage_discount_promotions: 0-100
+	FixedCents     int64 // fixed_amount_promotions
+	// Coupons are the codes that unlock it (through its coupon codes
+	// promotion rule); empty: it applies to every order of its market.
+	Coupons []string
+}
+
+// Discount is what a promotion takes off an order.
+type Discount struct {
+	PromotionID, Kind, Name string
+	Cents                   int64 // negative
+}
+
+// ApplyPromotions is the discounts of the promotions an order qualifies for
+// (coupon is the order's coupon code), and whether shipping is free. A
+// discount never takes the subtotal below zero.
+func ApplyPromotions(promos []Promotion, subtotal int64, coupon string) ([]Discount, bool) {
+	var out []Discount
+	free := false
+	left := subtotal
+	for _, p := range promos {
+		if len(p.Coupons) > 0 && (coupon == "" || !in(coupon, p.Coupons...)) {
+			continue
+		}
+		var cents int64
+		switch p.Kind {
+		case promoPercentage:
+			cents = roundDiv(subtotal*p.Percentage, 100)
+		case promoFixedAmount:
+			cents = p.FixedCents
+		case promoFreeShipping:
+			free = true
+			out = append(out, Discount{PromotionID: p.ID, Kind: p.Kind, Name: p.Name})
+			continue
+		}
+		cents = min(cents, left)
+		if cents <= 0 {
+			continue
+		}
+		left -= cents
+		out = append(out, Discount{PromotionID: p.ID, Kind: p.Kind, Name: p.Name, Cents: -cents})
+	}
+	return out, free
+}
+
+// ---- Stock ----------------------------------------------------------------
+
+// StockShortages lists the SKU codes an order needs more of than the stock
+// holds. Stock has an entry for each SKU that is tracked; an untracked SKU
+// (no stock item anywhere) is never short.
+func StockShortages(need map[string]int64, stock map[string]int64) []string {
+	var out []string
+	for code, qty := range need {
+		if have, tracked := stock[code]; tracked && have < qty {
+			out = append(out, code)
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -173,3 +173,112 @@ func TestPlaceErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestShipmentNext(t *testing.T) {
+	for _, c := range []struct {
+		from, trigger string
+		approved      bool
+		want          string
+		ok            bool
+	}{
+		{"draft", "_upcoming", false, "upcoming", true},
+		{"upcoming", "_on_hold", false, "on_hold", true},
+		{"upcoming", "_picking", false, "upcoming", false}, // the order is not approved yet
+		{"upcoming", "_picking", true, "picking", true},
+		{"picking", "_packing", true, "packing", true},
+		{"packing", "_ready_to_ship", true, "ready_to_ship", true},
+		{"ready_to_ship", "_ship", true, "shipped", true},
+		{"shipped", "_deliver", true, "delivered", true},
+		{"shipped", "_cancel", true, "shipped", false},
+		{"upcoming", "_ship", true, "upcoming", false},
+		{"picking", "_cancel", true, "cancelled", true},
+	} {
+		got, err := ShipmentNext(c.from, c.trigger, c.approved)
+		if got != c.want || (err == nil) != c.ok {
+			t.Errorf("%s %s approved=%v: %s, %v; want %s ok=%v", c.from, c.trigger, c.approved, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func TestFulfillment(t *testing.T) {
+	for _, c := range []struct {
+		cur  string
+		ss   []string
+		want string
+	}{
+		{"in_progress", []string{"upcoming"}, "in_progress"},
+		{"unfulfilled", []string{"picking"}, "in_progress"},
+		{"in_progress", []string{"shipped", "cancelled"}, "fulfilled"},
+		{"in_progress", []string{"shipped", "packing"}, "in_progress"},
+		{"in_progress", []string{"delivered"}, "fulfilled"},
+		{"not_required", nil, "not_required"},
+		{"in_progress", []string{"cancelled"}, "in_progress"},
+	} {
+		if got := Fulfillment(c.cur, c.ss); got != c.want {
+			t.Errorf("%s %v: %s, want %s", c.cur, c.ss, got, c.want)
+		}
+	}
+}
+
+func TestOrderTriggerEvents(t *testing.T) {
+	placed := OrderState{statusPlaced, payAuthorized, fulfillUnfulfilled}
+	if s, err := placed.Next(evStartEditing, false); err != nil || s.Status != statusEditing || !s.Editable() {
+		t.Errorf("start editing: %v %v", s, err)
+	}
+	if _, err := (OrderState{statusApproved, payPaid, fulfillInProgress}).Next(evStartEditing, false); err == nil {
+		t.Error("a paid order cannot be edited")
+	}
+	if s, err := (OrderState{statusEditing, payAuthorized, fulfillUnfulfilled}).Next(evStopEditing, false); err != nil || s.Status != statusPlaced {
+		t.Errorf("stop editing: %v %v", s, err)
+	}
+	if s, err := (OrderState{statusPlaced, payPartiallyAuthorized, fulfillUnfulfilled}).Next(evAuthorize, false); err != nil || s.Payment != payAuthorized {
+		t.Errorf("authorize: %v %v", s, err)
+	}
+	if s, err := (OrderState{statusPlaced, payPartiallyAuthorized, fulfillUnfulfilled}).Next(evCapture, false); err != nil || s.Payment != payPaid {
+		t.Errorf("capture a partial authorization: %v %v", s, err)
+	}
+	if s, err := (OrderState{statusApproved, payPaid, fulfillInProgress}).Next(evFulfill, false); err != nil || s.Fulfillment != fulfillFulfilled {
+		t.Errorf("fulfill: %v %v", s, err)
+	}
+	if _, err := placed.Next(evFulfill, false); err == nil {
+		t.Error("a placed order is not fulfilled before approval")
+	}
+	if s := (OrderState{statusEditing, payAuthorized, fulfillUnfulfilled}).settle(false, 0); s.Status != statusEditing {
+		t.Errorf("settle keeps editing: %v", s)
+	}
+}
+
+func TestApplyPromotions(t *testing.T) {
+	promos := []Promotion{
+		{ID: "p", Kind: promoPercentage, Percentage: 10, Coupons: []string{"SAVE10"}},
+		{ID: "f", Kind: promoFixedAmount, FixedCents: 300},
+		{ID: "s", Kind: promoFreeShipping},
+	}
+	ds, free := ApplyPromotions(promos, 5800, "")
+	if !free || len(ds) != 2 || ds[0].Cents != -300 {
+		t.Errorf("no coupon: %v %v", ds, free)
+	}
+	ds, _ = ApplyPromotions(promos, 5800, "SAVE10")
+	if len(ds) != 3 || ds[0].Cents != -580 || ds[1].Cents != -300 {
+		t.Errorf("with the coupon: %v", ds)
+	}
+	// A discount never takes the subtotal below zero.
+	ds, _ = ApplyPromotions([]Promotion{{ID: "f", Kind: promoFixedAmount, FixedCents: 900}}, 500, "")
+	if len(ds) != 1 || ds[0].Cents != -500 {
+		t.Errorf("capped: %v", ds)
+	}
+	tot := ComputeTotals([]AmountLine{{Type: itemSkus, Quantity: 1, UnitCents: 5800}, {Type: promoPercentage, Quantity: 1, UnitCents: -580},
+		{Type: itemGiftCards, Quantity: 1, UnitCents: -1000}}, TaxPolicy{RateBP: 2200, Included: true})
+	if tot.Discount != -580 || tot.GiftCard != 1000 || tot.Total != 4220 {
+		t.Errorf("totals: %+v", tot)
+	}
+}
+
+func TestStockShortagesAndZipCodes(t *testing.T) {
+	if got := StockShortages(map[string]int64{"A": 2, "B": 1, "C": 5}, map[string]int64{"A": 1, "B": 1}); len(got) != 1 || got[0] != "A" {
+		t.Errorf("shortages: %v", got)
+	}
+	if !NeedsZipCode("IT") || !NeedsZipCode("us") || NeedsZipCode("HK") || NeedsZipCode(" ie ") {
+		t.Error("zip code countries")
+	}
+}

@@ -14,12 +14,26 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
 
-// Topics this emulator sends.
-var webhookTopics = []string{
-	"orders.create", "orders.pending", "orders.place", "orders.authorize", "orders.approve", "orders.cancel",
-	"orders.void", "orders.pay", "orders.refund",
-	"authorizations.create", "captures.create", "voids.create", "refunds.create", "customers.create",
-}
+// webhookTopics are the topics a webhook may listen to: <type>.create,
+// .update and .destroy of every type of the model, <type>.<trigger> for
+// every trigger (orders.place, shipments.ship...), and the order's status
+// topics.
+var webhookTopics = func() map[string]bool {
+	t := map[string]bool{}
+	for _, r := range clModel.Resources {
+		for _, ev := range []string{"create", "update", "destroy"} {
+			t[r.Type+"."+ev] = true
+		}
+		for _, tr := range r.Triggers {
+			t[r.Type+"."+strings.TrimPrefix(tr.Name, "_")] = true
+		}
+	}
+	for _, ev := range []string{"draft", "pending", "editing", "placing", "place", "authorize", "approve", "cancel", "void",
+		"pay", "refund", "fulfill", "archive", "unarchive", "start_editing", "stop_editing", "payment_source_fixed"} {
+		t["orders."+ev] = true
+	}
+	return t
+}()
 
 // Delivery: up to 10 retries on the virtual clock (UNCONFIRMED schedule);
 // the circuit opens after 30 consecutive failed attempts.
@@ -66,12 +80,13 @@ func (c *call) flushEvents() error {
 	}
 	r := c.renderer()
 	r.Base = "/api" // payload links are relative
+	r.Src = systemSource{c}
 	for _, ev := range c.events {
 		for _, w := range hooks {
 			if w.A.Topic != ev.Topic || c.circuits[w.ID].Open {
 				continue
 			}
-			obj, err := c.Find(ev.Ref)
+			obj, err := c.find(ev.Ref, false)
 			if err != nil {
 				continue
 			}
@@ -222,7 +237,7 @@ func (c *call) setWebhook(w *Webhook, in *input) error {
 	if err := overlay(&w.Base, &w.A, in, "name", "topic", "callback_url", "include_resources"); err != nil {
 		return err
 	}
-	if !in_(w.A.Topic, webhookTopics) {
+	if !webhookTopics[w.A.Topic] {
 		return jsonapi.Validation(jsonapi.AttributePointer("topic"), "topic", "is not included in the list", "inclusion")
 	}
 	u, err := url.Parse(w.A.CallbackURL)

@@ -63,8 +63,6 @@ type World struct {
 	KlarnaGateways []struct {
 		ID          string `yaml:"id"`
 		Name        string `yaml:"name"`
-		APIKey      string `yaml:"api_key"`
-		APISecret   string `yaml:"api_secret"`
 		CountryCode string `yaml:"country_code"`
 	} `yaml:"klarna_gateways"`
 	ManualGateways   []struct{ ID, Name string } `yaml:"manual_gateways"`
@@ -171,6 +169,16 @@ func (w *World) orgID(slug string) string {
 	return string(b)
 }
 
+// klarnaCredentials are an organization's Klarna merchant credentials: its
+// Klarna gateways talk to the Klarna emulator as this merchant, so what one
+// organization does at Klarna is no other's, nor the default Klarna login's
+// (PK_TEST_paysandbox). The username names the organization, as its host
+// name does; the password is derived from it.
+func klarnaCredentials(slug string) (string, string) {
+	sum := sha256.Sum256([]byte("commercelayer-klarna:" + slug))
+	return "PK_TEST_cl_" + slug, fmt.Sprintf("%x", sum[:12])
+}
+
 // priceID is the derived id of a fixture price.
 func priceID(skuID, currency string) string {
 	return "Pr" + strings.TrimPrefix(skuID, "Sku") + currency[:1]
@@ -254,8 +262,9 @@ func (w *World) seed(tx *store.Tx, slug string, now time.Time) error {
 		}
 	}
 	for _, g := range w.KlarnaGateways {
-		r := KlarnaGateway{Base: base(g.ID), APIKey: g.APIKey, APISecret: g.APISecret}
-		r.A.Name, r.A.CountryCode = g.Name, g.CountryCode
+		key, secret := klarnaCredentials(slug)
+		r := KlarnaGateway{Base: base(g.ID), APIKey: key, APISecret: secret}
+		r.A.Name, r.CountryCode = g.Name, g.CountryCode
 		if err := put("klarna_gateways", &r); err != nil {
 			return err
 		}

@@ -372,7 +372,7 @@ func TestCommerceLayerKlarnaApprove(t *testing.T) {
 		t.Fatalf("commerce layer order %v / %v", o["status"], o["payment_status"])
 	}
 	details := o["payment_source_details"].(map[string]any)
-	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("PK_TEST_paysandbox:sandbox")) // the default Klarna gateway
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("PK_TEST_cl_paysandbox:sandbox")) // the organization's own Klarna merchant
 	r := w.sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+details["klarna_id"].(string), nil, "Authorization", auth)
 	if r.Status != http.StatusOK {
 		t.Fatalf("klarna order: %d %s", r.Status, r.Body)

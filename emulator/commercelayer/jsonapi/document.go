@@ -10,7 +10,7 @@ import (
 type ResourceObject struct {
 	ID            string                   `json:"id"`
 	Type          string                   `json:"type"`
-	Links         map[string]string        `json:"links"`
+	Links         SelfLink                 `json:"links"`
 	Attributes    map[string]any           `json:"attributes"`
 	Relationships map[string]*Relationship `json:"relationships,omitempty"`
 	Meta          map[string]any           `json:"meta"`
@@ -19,8 +19,19 @@ type ResourceObject struct {
 // Relationship is a relationship object: links always, data when the
 // relationship was included (null or [] when empty).
 type Relationship struct {
-	Links map[string]string `json:"links"`
-	Data  json.RawMessage   `json:"data,omitempty"`
+	Links RelLinks        `json:"links"`
+	Data  json.RawMessage `json:"data,omitempty"`
+}
+
+// SelfLink is a resource object's links (a struct: no map per object).
+type SelfLink struct {
+	Self string `json:"self"`
+}
+
+// RelLinks is a relationship object's links.
+type RelLinks struct {
+	Related string `json:"related"`
+	Self    string `json:"self"`
 }
 
 // Document is a top-level document.
@@ -107,22 +118,27 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 		fields = q.Fields[o.Type]
 	}
 	self := r.selfLink(o)
-	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: map[string]string{"self": self}, Attributes: map[string]any{}, Meta: r.Meta}
-	for k, v := range o.Attributes {
-		if fields == nil || fields[k] {
-			ro.Attributes[k] = v
+	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: SelfLink{Self: self}, Attributes: o.Attributes, Meta: r.Meta}
+	if fields != nil { // a sparse fieldset: a copy with the fields asked for
+		ro.Attributes = make(map[string]any, len(fields))
+		for k, v := range o.Attributes {
+			if fields[k] {
+				ro.Attributes[k] = v
+			}
 		}
 	}
+	if ro.Attributes == nil {
+		ro.Attributes = map[string]any{}
+	}
 	if res := r.Reg.Get(o.Type); res != nil && len(res.Rels) > 0 {
-		ro.Relationships = map[string]*Relationship{}
-		for _, rel := range res.Rels {
+		ro.Relationships = make(map[string]*Relationship, len(res.Rels))
+		rels := make([]Relationship, len(res.Rels)) // one allocation for all
+		for i, rel := range res.Rels {
 			if fields != nil && !fields[rel.Name] {
 				continue
 			}
-			rs := &Relationship{Links: map[string]string{
-				"self":    self + "/relationships/" + rel.Name,
-				"related": self + "/" + rel.Name,
-			}}
+			rs := &rels[i]
+			rs.Links = RelLinks{Self: self + "/relationships/" + rel.Name, Related: self + "/" + rel.Name}
 			if refs, ok := withData[rel.Name]; ok {
 				rs.Data = Linkage(rel, refs)
 			}
@@ -222,7 +238,7 @@ func (r *Renderer) RelationshipDocument(o *Object, rel Rel) (map[string]any, err
 	self := r.selfLink(o)
 	return map[string]any{
 		"data":  Linkage(rel, refs),
-		"links": map[string]string{"self": self + "/relationships/" + rel.Name, "related": self + "/" + rel.Name},
+		"links": RelLinks{Self: self + "/relationships/" + rel.Name, Related: self + "/" + rel.Name},
 	}, nil
 }
 

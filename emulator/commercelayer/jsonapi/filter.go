@@ -40,6 +40,11 @@ type Condition struct {
 // predicate is found as the longest known suffix and the rest is split on
 // _or_ / _and_; every part must be filterable.
 func ParseCondition(key, value string, filterable []string) (Condition, error) {
+	return ParseConditionFunc(key, value, func(f string) bool { return contains(filterable, f) })
+}
+
+// ParseConditionFunc is ParseCondition with a test for filterable names.
+func ParseConditionFunc(key, value string, filterable func(string) bool) (Condition, error) {
 	c := Condition{Key: key}
 	for _, p := range predicatesBySuffix {
 		if strings.HasSuffix(key, "_"+p) && len(key) > len(p)+1 {
@@ -56,9 +61,9 @@ func ParseCondition(key, value string, filterable []string) (Condition, error) {
 		sep, c.All = "_and_", true
 	}
 	for _, f := range strings.Split(rest, sep) {
-		if !contains(filterable, f) {
+		if !filterable(f) {
 			// A filterable name that itself contains the separator.
-			if contains(filterable, rest) {
+			if filterable(rest) {
 				c.Fields = []string{rest}
 				c.All = false
 				break

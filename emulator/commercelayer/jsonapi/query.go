@@ -60,7 +60,7 @@ func ParseQuery(reg *Registry, res *Resource, v url.Values, list bool) (*Query, 
 			}
 			q.Fields[typ] = set
 		case list && strings.HasPrefix(k, "filter[q][") && strings.HasSuffix(k, "]"):
-			c, err := ParseCondition(k[len("filter[q]["):len(k)-1], val, res.Filters)
+			c, err := ParseConditionFunc(k[len("filter[q]["):len(k)-1], val, func(f string) bool { return reg.Filterable(res, f, 2) })
 			if err != nil {
 				return nil, err
 			}
@@ -102,16 +102,31 @@ func ParseInclude(reg *Registry, res *Resource, s string) ([][]string, error) {
 			continue
 		}
 		path := strings.Split(item, ".")
-		cur := res
+		if len(path) > 5 {
+			return nil, invalidInclude(item, res.Type)
+		}
+		// The types reached so far: one, or a polymorphic relationship's.
+		cur := []*Resource{res}
 		for i, step := range path {
-			if cur == nil {
-				return nil, invalidInclude(strings.Join(path[i:], "."), res.Type)
+			var next []*Resource
+			var rel *Rel
+			for _, r := range cur {
+				if found := r.Rel(step); found != nil {
+					rel = found
+					for _, t := range found.targets() {
+						if tr := reg.Get(t); tr != nil {
+							next = append(next, tr)
+						}
+					}
+				}
 			}
-			rel := cur.Rel(step)
 			if rel == nil {
-				return nil, invalidInclude(step, cur.Type)
+				if len(cur) == 0 {
+					return nil, invalidInclude(strings.Join(path[i:], "."), res.Type)
+				}
+				return nil, invalidInclude(step, cur[0].Type)
 			}
-			cur = reg.Get(rel.Type)
+			cur = next
 		}
 		out = append(out, path)
 	}
@@ -150,7 +165,7 @@ func ParseSort(s string, res *Resource) ([]SortKey, error) {
 		if strings.HasPrefix(f, "-") {
 			k = SortKey{Field: f[1:], Desc: true}
 		}
-		if !contains(res.Sorts, k.Field) {
+		if !res.Sortable(k.Field) {
 			return nil, invalidSort(k.Field, res.Type)
 		}
 		out = append(out, k)

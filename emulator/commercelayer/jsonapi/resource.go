@@ -11,6 +11,7 @@ package jsonapi
 import (
 	"errors"
 	"sort"
+	"strings"
 )
 
 // Rel describes a relationship of a resource type.
@@ -19,7 +20,10 @@ type Rel struct {
 	// Type is the related resource type; empty when polymorphic (the linkage
 	// carries the type, e.g. an order's payment_source).
 	Type string
-	Many bool
+	// Types are the allowed types of a polymorphic relationship (empty: any);
+	// an include may go on through any of them.
+	Types []string
+	Many  bool
 }
 
 // Resource describes one resource type.
@@ -33,10 +37,19 @@ type Resource struct {
 	// Sorts are the names sort= accepts.
 	Sorts []string
 	Rels  []Rel
+
+	attrSet, filterSet, sortSet map[string]bool
+	relIndex                    map[string]int
 }
 
 // Rel returns the named relationship, or nil.
 func (r *Resource) Rel(name string) *Rel {
+	if r.relIndex != nil {
+		if i, ok := r.relIndex[name]; ok {
+			return &r.Rels[i]
+		}
+		return nil
+	}
 	for i := range r.Rels {
 		if r.Rels[i].Name == name {
 			return &r.Rels[i]
@@ -45,7 +58,72 @@ func (r *Resource) Rel(name string) *Rel {
 	return nil
 }
 
-func (r *Resource) hasAttribute(name string) bool { return contains(r.Attributes, name) }
+func (r *Resource) hasAttribute(name string) bool {
+	if r.attrSet != nil {
+		return r.attrSet[name]
+	}
+	return contains(r.Attributes, name)
+}
+
+// index builds the lookup sets of a registered resource.
+func (r *Resource) index() {
+	r.attrSet, r.filterSet, r.sortSet = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, a := range r.Attributes {
+		r.attrSet[a] = true
+	}
+	for _, f := range r.Filters {
+		r.filterSet[f] = true
+	}
+	for _, f := range r.Sorts {
+		r.sortSet[f] = true
+	}
+}
+
+// Filterable tells whether filter[q] may name field on r: a filterable
+// name, or a path through a relationship to a filterable name of the
+// related type ("market_code", "line_items_sku_code"), at most depth deep.
+func (g *Registry) Filterable(r *Resource, field string, depth int) bool {
+	if r == nil {
+		return false
+	}
+	if r.filterSet != nil && r.filterSet[field] || r.filterSet == nil && contains(r.Filters, field) {
+		return true
+	}
+	if depth <= 0 {
+		return false
+	}
+	for _, rel := range r.Rels {
+		rest, ok := strings.CutPrefix(field, rel.Name+"_")
+		if !ok {
+			continue
+		}
+		if rest == "id" {
+			return true
+		}
+		for _, t := range rel.targets() {
+			if g.Filterable(g.Get(t), rest, depth-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Sortable tells whether sort= may name field on r.
+func (r *Resource) Sortable(field string) bool {
+	if r.sortSet != nil {
+		return r.sortSet[field]
+	}
+	return contains(r.Sorts, field)
+}
+
+// targets are the types a relationship may hold.
+func (rel *Rel) targets() []string {
+	if rel.Type != "" {
+		return []string{rel.Type}
+	}
+	return rel.Types
+}
 
 // Registry is every resource type of an API.
 type Registry struct {
@@ -57,6 +135,11 @@ func NewRegistry(rs ...*Resource) *Registry {
 	g := &Registry{byType: map[string]*Resource{}}
 	for _, r := range rs {
 		g.byType[r.Type] = r
+		r.index()
+		r.relIndex = map[string]int{}
+		for i, rel := range r.Rels {
+			r.relIndex[rel.Name] = i
+		}
 	}
 	return g
 }

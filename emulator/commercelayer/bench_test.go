@@ -1,0 +1,104 @@
+package commercelayer_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/paysandbox/paysandbox/emulator"
+)
+
+// The Commerce Layer hot paths a storefront hits most, in process (no
+// network). Run:
+//
+//	go test -run '^$' -bench . -benchmem ./emulator/commercelayer
+type benchAPI struct {
+	b     *testing.B
+	h     http.Handler
+	token string
+}
+
+func newBenchAPI(b *testing.B) *benchAPI {
+	b.Helper()
+	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	// The OpenAPI files parse in the background after start; measure after.
+	if err := e.Platform().Contract.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	a := &benchAPI{b: b, h: e.Handler()}
+	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
+	a.token = res["access_token"].(string)
+	return a
+}
+
+// do sends a request; the answer is decoded only for setup steps (decoding
+// on the measured path would measure the client).
+func (a *benchAPI) do(method, path, body, ct string) map[string]any {
+	rec := a.send(method, path, body, ct)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return out
+}
+
+func (a *benchAPI) send(method, path, body, ct string) *httptest.ResponseRecorder {
+	var req *http.Request
+	if body == "" {
+		req = httptest.NewRequest(method, path, nil)
+	} else {
+		req = httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Accept", "application/vnd.api+json")
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	rec := httptest.NewRecorder()
+	a.h.ServeHTTP(rec, req)
+	if rec.Code >= 300 {
+		a.b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+	}
+	return rec
+}
+
+func (a *benchAPI) order() string {
+	o := a.do("POST", "/api/orders", `{"data":{"type":"orders"}}`, "application/vnd.api+json")
+	return o["data"].(map[string]any)["id"].(string)
+}
+
+func (a *benchAPI) addLine(orderID string) {
+	a.send("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+orderID+`"}}}}}`, "application/vnd.api+json")
+}
+
+func BenchmarkGetOrderWithLineItems(b *testing.B) {
+	a := newBenchAPI(b)
+	id := a.order()
+	a.addLine(id)
+	a.addLine(id)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.send("GET", "/api/orders/"+id+"?include=line_items", "", "")
+	}
+}
+
+func BenchmarkCreateLineItem(b *testing.B) {
+	a := newBenchAPI(b)
+	id := a.order()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%20 == 0 { // a fresh cart now and then: carts stay storefront-sized
+			b.StopTimer()
+			id = a.order()
+			b.StartTimer()
+		}
+		a.addLine(id)
+	}
+}
