@@ -289,3 +289,39 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// BenchmarkIssue is the cost of the first handshake for a new name.
+func BenchmarkIssue(b *testing.B) {
+	a, err := Open(b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; b.Loop(); i++ {
+		if _, err := a.issue([]string{fmt.Sprintf("s%d.localhost", i)}, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenNew is the first start's cost: making the CA.
+func BenchmarkOpenNew(b *testing.B) {
+	dir := b.TempDir()
+	for i := 0; b.Loop(); i++ {
+		if _, err := Open(filepath.Join(dir, fmt.Sprint(i)), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOpenExisting is every later start's: loading it.
+func BenchmarkOpenExisting(b *testing.B) {
+	dir := b.TempDir()
+	if _, err := Open(dir, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Open(dir, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
