@@ -345,6 +345,7 @@ func (sb *sandbox) checkJournal(t *testing.T, wantAtLeast int) {
 		}
 		checked++
 	}
+	t.Logf("%d responses in the journal match our OpenAPI files", checked)
 	if checked < wantAtLeast {
 		t.Errorf("the journal held %d checkable responses, want at least %d", checked, wantAtLeast)
 	}
