@@ -159,7 +159,7 @@ func start(t *testing.T) *sandbox {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
-		if t.Failed() {
+		if t.Failed() && stderr.Len() > 0 {
 			t.Logf("paysandbox stderr:\n%s", stderr.String())
 		}
 	})
