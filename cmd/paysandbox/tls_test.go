@@ -127,6 +127,22 @@ func TestHTTPSLeavesFromTheLocalCAAndTheIssuerReachesThem(t *testing.T) {
 	if c := r2.TLS.PeerCertificates[0]; strings.Join(c.DNSNames, ",") != "paysandbox.localhost" {
 		t.Fatalf("leaf for %v", c.DNSNames)
 	}
+
+	// Asked where js-auth asks (https://auth.<domain>/oauth/token), the same iss.
+	resp, err = client.Post("https://auth.localhost:"+port+"/oauth/token", "application/json",
+		strings.NewReader(`{"grant_type":"client_credentials","client_id":"paysandbox-sales-channel","scope":"market:code:EU"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok = nil
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("token over https: %d %v", resp.StatusCode, tok)
+	}
+	if got := jwtClaims(t, tok["access_token"].(string))["iss"]; got != iss {
+		t.Fatalf("iss over https %v, over http %v", got, iss)
+	}
 }
 
 func TestCACommand(t *testing.T) {
