@@ -61,6 +61,9 @@ type Config struct {
 	// Scenarios is a directory of the user's scenario files, loaded with the
 	// built-in ones; a bad file stops start-up.
 	Scenarios string
+	// HTTPSPort is the https listener's port (0: none). Commerce Layer's
+	// tokens name it in iss, whichever listener they are asked on.
+	HTTPSPort int
 }
 
 // Emulator is a running emulator. Handler serves it; Close releases it.
@@ -131,7 +134,7 @@ func New(cfg Config) (*Emulator, error) {
 		Store: st, Clock: clk, Scheduler: sch,
 		Webhooks: webhook.New(st, clk, sch, cfg.Logger),
 		Contract: set, IDs: src, Log: cfg.Logger,
-		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version},
+		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version, HTTPSPort: cfg.HTTPSPort},
 	}
 	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {
 		st.Close()

@@ -175,8 +175,8 @@ func TestBinaryRunsInAnEmptyRootFilesystem(t *testing.T) {
 	if strings.Join(names, ",") != "data,paysandbox" {
 		t.Fatalf("root filesystem holds %v", names)
 	}
-	if _, err := os.Stat(filepath.Join(root, "data", "paysandbox-tls.crt")); err != nil {
-		t.Fatalf("certificate not generated inside the empty root: %v", err)
+	if _, err := os.Stat(filepath.Join(root, "data", "paysandbox-ca.crt")); err != nil {
+		t.Fatalf("local CA not made inside the empty root: %v", err)
 	}
 }
 

@@ -3,6 +3,7 @@
 //	paysandbox [serve] [flags]   run the emulator (the default)
 //	paysandbox health [--url U]  exit 0 when a running instance answers ready
 //	paysandbox version           print the version
+//	paysandbox ca [--pem]        where the local CA is and how to trust it
 //	paysandbox scenarios list|validate FILE...
 package main
 
@@ -41,6 +42,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "scenarios":
 		return scenariosCmd(ctx, args, getenv, stdout, stderr)
+	case "ca":
+		return caCmd(ctx, args, getenv, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

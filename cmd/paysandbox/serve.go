@@ -32,6 +32,7 @@ type options struct {
 	webhookAllow                     string
 	maxConns                         int
 	tokens                           *listFlag
+	caCert                           string // set when the local CA serves https
 }
 
 // listFlag is a repeatable flag whose values also split at commas; the first
@@ -74,7 +75,7 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	}
 	fs.StringVar(&o.addr, "addr", env("ADDR", ":8910"), "HTTP listen address (env PAYSANDBOX_ADDR)")
 	fs.StringVar(&o.httpsAddr, "https-addr", env("HTTPS_ADDR", ":8911"), `HTTPS listen address, "off" to disable (env PAYSANDBOX_HTTPS_ADDR)`)
-	fs.StringVar(&o.tlsCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file; default: a self-signed one kept beside the data file (env PAYSANDBOX_TLS_CERT)")
+	fs.StringVar(&o.tlsCert, "tls-cert", env("TLS_CERT", ""), "TLS certificate file; default: leaves from the local CA kept beside the data file, see paysandbox ca (env PAYSANDBOX_TLS_CERT)")
 	fs.StringVar(&o.tlsKey, "tls-key", env("TLS_KEY", ""), "TLS key file (env PAYSANDBOX_TLS_KEY)")
 	fs.StringVar(&o.data, "data", env("DATA", "paysandbox.db"), "bbolt data file (env PAYSANDBOX_DATA)")
 	eph, err := envBool("EPHEMERAL")
@@ -202,10 +203,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintln(stderr, "paysandbox:", err)
 		return 2
 	}
+	// The https listener is bound before the emulator is built: tokens name
+	// its port (Commerce Layer's iss), whichever listener they are asked on.
+	var httpsLn net.Listener
+	var tlsConf *tls.Config
+	httpsPort := 0
+	if o.httpsAddr != "off" && o.httpsAddr != "" {
+		if tlsConf, err = serverTLS(o, filepath.Dir(dataPath)); err != nil {
+			fmt.Fprintln(stderr, "paysandbox: TLS:", err)
+			return 1
+		}
+		if httpsLn, err = net.Listen("tcp", o.httpsAddr); err != nil {
+			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
+			return 1
+		}
+		defer httpsLn.Close() // for the early returns; closing twice is harmless
+		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
+	}
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, AdminHosts: hosts, Version: version, Logger: log,
-		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow,
+		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow, HTTPSPort: httpsPort,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -226,22 +244,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	lns, bound = append(lns, &limitListener{Listener: httpLn, l: lim}), append(bound, "http://"+hostPort(httpLn))
 	servers = append(servers, newServer(e.Handler()))
-	if o.httpsAddr != "off" && o.httpsAddr != "" {
-		cert, err := loadOrCreateCert(o.tlsCert, o.tlsKey, filepath.Dir(dataPath))
-		if err != nil {
-			httpLn.Close()
-			fmt.Fprintln(stderr, "paysandbox: TLS:", err)
-			return 1
-		}
-		ln, err := net.Listen("tcp", o.httpsAddr)
-		if err != nil {
-			httpLn.Close()
-			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
-			return 1
-		}
+	if httpsLn != nil {
 		srv := newServer(e.Handler())
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		lns, bound = append(lns, tls.NewListener(&limitListener{Listener: ln, l: lim}, srv.TLSConfig)), append(bound, "https://"+hostPort(ln))
+		srv.TLSConfig = tlsConf
+		lns, bound = append(lns, tls.NewListener(&limitListener{Listener: httpsLn, l: lim}, srv.TLSConfig)), append(bound, "https://"+hostPort(httpsLn))
 		servers = append(servers, srv)
 	}
 
@@ -318,6 +324,9 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 	}
 	fmt.Fprintf(w, "  dashboard   %s/_sandbox/ui\n", bound[0])
 	fmt.Fprintf(w, "  admin       %s/_sandbox/health\n", bound[0])
+	if o.caCert != "" {
+		fmt.Fprintf(w, "  https CA    %s (paysandbox ca: how to trust it)\n", o.caCert)
+	}
 	for _, p := range e.Providers() {
 		info := p.Info()
 		fmt.Fprintf(w, "  %-13s %s%s\n", info.Name, bound[0], info.BasePath)

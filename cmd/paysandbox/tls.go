@@ -1,63 +1,105 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
+	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
-	"os"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
 	"path/filepath"
-	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/tlsca"
 )
 
-// loadOrCreateCert loads the given pair or, without one, a self-signed
-// certificate for localhost kept in dir (made on first start), because some
-// official SDKs only speak https.
-func loadOrCreateCert(certFile, keyFile, dir string) (tls.Certificate, error) {
-	if certFile != "" {
-		return tls.LoadX509KeyPair(certFile, keyFile)
+// serverTLS is the https listener's configuration: the pair given with
+// --tls-cert/--tls-key, else leaves issued on demand (per SNI name) by the
+// local CA kept beside the data file, because some official SDKs only speak
+// https and derive host names (<organization>.localhost) from tokens.
+// fallbackDir (the ephemeral data file's temporary directory) holds the CA
+// when the data file's directory cannot.
+func serverTLS(o *options, fallbackDir string) (*tls.Config, error) {
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, err
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 	}
-	certFile, keyFile = filepath.Join(dir, "paysandbox-tls.crt"), filepath.Join(dir, "paysandbox-tls.key")
-	if c, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
-		return c, nil
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return tls.Certificate{}, err
+	ca, err := tlsca.Open(caDir(o.data), nil)
+	if err != nil && o.ephemeral && fallbackDir != "" && errors.Is(err, fs.ErrPermission) {
+		ca, err = tlsca.Open(fallbackDir, nil)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, err
+		return nil, err
 	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "paysandbox localhost", Organization: []string{"paysandbox"}},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().AddDate(10, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:     []string{"localhost", "*.localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		IsCA:         true, BasicConstraintsValid: true,
+	o.caCert = ca.CertPath()
+	return ca.TLSConfig(), nil
+}
+
+// caDir is where the local CA lives: beside the data file (the one given,
+// also with --ephemeral, so that the CA a user trusted outlives the run).
+func caDir(data string) string {
+	dir := filepath.Dir(data)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return dir
+}
+
+// caCmd is `paysandbox ca`: where the local CA is (made now if missing, so it
+// can be trusted before the first start) and how to trust it.
+func caCmd(_ context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("paysandbox ca", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := "paysandbox.db"
+	if v := getenv("PAYSANDBOX_DATA"); v != "" {
+		def = v
+	}
+	data := fs.String("data", def, "the data file the CA is kept beside (env PAYSANDBOX_DATA)")
+	pemOnly := fs.Bool("pem", false, "print only the CA certificate, in PEM (e.g. out of a container)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "paysandbox ca: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	ca, err := tlsca.Open(caDir(*data), nil)
 	if err != nil {
-		return tls.Certificate{}, err
+		fmt.Fprintln(stderr, "paysandbox ca:", err)
+		return 1
 	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return tls.Certificate{}, err
+	if *pemOnly {
+		_, _ = stdout.Write(ca.CertPEM())
+		return 0
 	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return tls.Certificate{}, err
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.LoadX509KeyPair(certFile, keyFile)
+	crt := ca.CertPath()
+	fmt.Fprintf(stdout, `paysandbox local certificate authority
+  certificate  %[1]s
+  key          %[2]s (0600; keep it private)
+  issues for   localhost, *.localhost, loopback, private and link-local addresses (name-constrained)
+  SPKI sha256  %[3]s
+
+The https listener (:8911) shows a certificate this CA issues for the name asked
+(localhost, auth.localhost, <organization>.localhost, 127.0.0.1 ...). Trust the CA once:
+
+  Node           NODE_EXTRA_CA_CERTS=%[1]s node app.js
+  curl           curl --cacert %[1]s https://auth.localhost:8911/oauth/token ...
+  Go             add it to tls.Config.RootCAs (or SSL_CERT_FILE=%[1]s)
+  Debian/Ubuntu  sudo cp %[1]s /usr/local/share/ca-certificates/paysandbox-ca.crt && sudo update-ca-certificates
+  Fedora/RHEL    sudo cp %[1]s /etc/pki/ca-trust/source/anchors/ && sudo update-ca-trust
+  macOS          sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain %[1]s
+  Windows        certutil -addstore -f ROOT %[1]s
+  Chrome, Linux  certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n paysandbox -i %[1]s  (libnss3-tools)
+  Firefox        Settings > Privacy & Security > Certificates > View Certificates > Authorities > Import
+  Chromium, CI   --ignore-certificate-errors-spki-list=%[3]s
+
+In a container: docker run --rm -v paysandbox-data:/data paysandbox ca --pem > paysandbox-ca.crt
+`, crt, filepath.Join(filepath.Dir(crt), tlsca.KeyFile), ca.SPKIHash())
+	return 0
 }

@@ -447,7 +447,7 @@ func (cl *CommerceLayer) serveToken(w http.ResponseWriter, r *http.Request) {
 		slug = cl.world.Organization.Slug
 	}
 	r = r.WithContext(platform.WithTenant(r.Context(), slug)) // for the journal
-	out, err := cl.auth.grant(slug, r.Host, in)
+	out, err := cl.auth.grant(slug, issuer(r.Host, slug, r.TLS != nil, cl.p.Config.HTTPSPort), in)
 	if err != nil {
 		render.RenderError(w, r, err)
 		return

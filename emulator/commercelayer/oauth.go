@@ -11,8 +11,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -280,8 +282,9 @@ type refreshRecord struct {
 	Tenant     string    `json:"tenant"`
 }
 
-// grant handles POST /oauth/token for the organization slug.
-func (a *authority) grant(slug, host string, in tokenRequest) (tokenResponse, error) {
+// grant handles POST /oauth/token for the organization slug; iss is the
+// token's issuer (see issuer).
+func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, error) {
 	switch in.GrantType {
 	case "client_credentials", "password", "refresh_token":
 	case "":
@@ -337,7 +340,7 @@ func (a *authority) grant(slug, host string, in tokenRequest) (tokenResponse, er
 	if customerID != "" {
 		c.Owner = &OwnerClaim{ID: customerID, Type: "Customer"}
 	}
-	c.Issuer = "https://auth." + domainOf(host, slug)
+	c.Issuer = iss
 	c.IssuedAt = jwt.NewNumericDate(now)
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(lifetime))
 	key, kid, err := a.key(slug)
@@ -365,6 +368,40 @@ func (a *authority) grant(slug, host string, in tokenRequest) (tokenResponse, er
 		out.RefreshToken, out.OwnerID, out.OwnerType = refresh, customerID, "customer"
 	}
 	return out, nil
+}
+
+// issuer is a token's iss, https://auth.<domain>: the SDKs take the domain
+// from it and call https://<organization>.<domain>/api. For this machine (a
+// localhost name or a loopback address in the Host) the domain names the
+// https listener's port whichever listener was asked, since the http port
+// never answers https; a request that came over TLS keeps its own port (a
+// port mapping such as -p 443:8911 is what the client reached). A loopback
+// address becomes localhost: <organization>.127.0.0.1 is no name. Any other
+// host (a proxy's name) stays as asked, and so does the port when there is
+// no https listener (httpsPort 0, --https-addr off: a TLS proxy in front is
+// assumed).
+func issuer(host, slug string, overTLS bool, httpsPort int) string {
+	domain := domainOf(host, slug)
+	name, port := domain, ""
+	if h, p, err := net.SplitHostPort(domain); err == nil {
+		name, port = h, p
+	}
+	name = strings.ToLower(strings.Trim(name, "[]"))
+	ip := net.ParseIP(name)
+	switch {
+	case ip != nil && ip.IsLoopback():
+		name = "localhost"
+	case ip == nil && (name == "localhost" || strings.HasSuffix(name, ".localhost") || name == "lvh.me" || name == "localtest.me"):
+	default:
+		return "https://auth." + domain
+	}
+	if !overTLS && httpsPort != 0 {
+		port = strconv.Itoa(httpsPort)
+	}
+	if port == "" {
+		return "https://auth." + name
+	}
+	return "https://auth." + net.JoinHostPort(name, port)
 }
 
 // domainOf is what the SDKs take as "domain": the host without the

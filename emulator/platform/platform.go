@@ -27,6 +27,8 @@ type Config struct {
 	StrictAuth bool
 	// Version of the binary.
 	Version string
+	// HTTPSPort is the https listener's port, 0 when there is none.
+	HTTPSPort int
 }
 
 // Platform holds the shared infrastructure.
