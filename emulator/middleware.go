@@ -51,7 +51,7 @@ func (e *Emulator) middleware(next http.Handler) http.Handler {
 				Time: e.platform.Clock.Now(info.Tenant), Provider: info.Provider, Tenant: info.Tenant, Scenario: info.Scenario,
 				Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 				RequestHeader: journal.Header(r.Header), RequestBody: string(reqHead),
-				Status: rec.status, ResponseHeader: journal.Header(rec.Header()), ResponseBody: rec.body.String(),
+				Status: rec.status, ResponseHeader: journal.Header(rec.Header()), ResponseBody: rec.body.String(), ResponseBodyTruncated: rec.cut,
 				DurationMillis: float64(time.Since(start).Microseconds()) / 1000,
 			})
 		}()
@@ -70,6 +70,7 @@ type recorder struct {
 	status int
 	wrote  bool
 	body   bytes.Buffer
+	cut    bool // the body went past what the journal keeps
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -81,9 +82,11 @@ func (r *recorder) WriteHeader(code int) {
 
 func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
-	if room := journal.MaxBody - r.body.Len(); room > 0 {
+	room := journal.MaxBody - r.body.Len()
+	if room > 0 {
 		r.body.Write(b[:min(room, len(b))])
 	}
+	r.cut = r.cut || len(b) > room
 	return r.ResponseWriter.Write(b)
 }
 

@@ -35,7 +35,10 @@ type Entry struct {
 	Status         int               `json:"status"`
 	ResponseHeader map[string]string `json:"response_header"`
 	ResponseBody   string            `json:"response_body,omitempty"`
-	DurationMillis float64           `json:"duration_ms"`
+	// ResponseBodyTruncated says ResponseBody is the head of a longer body
+	// (MaxBody bytes), so it is no whole document to check.
+	ResponseBodyTruncated bool    `json:"response_body_truncated,omitempty"`
+	DurationMillis        float64 `json:"duration_ms"`
 }
 
 // Journal is a ring buffer of entries; safe for concurrent use.
@@ -59,6 +62,7 @@ func New(size int) *Journal {
 func (j *Journal) Add(e Entry) {
 	// Bodies are cut without a note: the masker says where JSON was cut short.
 	e.RequestBody = cut(e.RequestBody, MaxBody)
+	e.ResponseBodyTruncated = e.ResponseBodyTruncated || len(e.ResponseBody) > MaxBody
 	e.ResponseBody = cut(e.ResponseBody, MaxBody)
 	e.Path = truncate(e.Path, MaxURL)
 	e.Query = truncate(e.Query, MaxURL)
