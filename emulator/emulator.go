@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
+	"github.com/paysandbox/paysandbox/emulator/snapshot"
 	"github.com/paysandbox/paysandbox/emulator/store"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 	"github.com/paysandbox/paysandbox/openapi"
@@ -49,6 +51,10 @@ type Config struct {
 	// Scenarios is a directory of the user's scenario files, loaded with the
 	// built-in ones; a bad file stops start-up.
 	Scenarios string
+	// PublicURL is the base URL browsers use for the emulator's links
+	// (--public-url); TrustedProxies may set X-Forwarded-* (nil: loopback).
+	PublicURL      string
+	TrustedProxies []netip.Prefix
 }
 
 // Emulator is a running emulator. Handler serves it; Close releases it.
@@ -58,6 +64,7 @@ type Emulator struct {
 	journal   *journal.Journal
 	admin     *admin.API
 	scenarios *scenario.Engine
+	snapshots *snapshot.Loader
 	providers []Provider
 	handler   http.Handler
 	ready     atomic.Bool
@@ -98,6 +105,9 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.PublicURL, err = platform.ParsePublicURL(cfg.PublicURL); err != nil {
+		return nil, err
+	}
 	scenarios, err := scenario.Load(cfg.Scenarios)
 	if err != nil {
 		return nil, err
@@ -129,6 +139,10 @@ func New(cfg Config) (*Emulator, error) {
 		Version: cfg.Version, Ready: e.ready.Load, Token: cfg.AdminToken, Origins: cfg.AdminOrigins,
 		OnReset: []func(string){e.scenarios.Reset},
 	})
+	e.snapshots = &snapshot.Loader{
+		Store: st, Clock: clk, Scheduler: sch, Scenarios: e.scenarios, Version: cfg.Version,
+		OnLoad: []func(string){e.journal.Clear},
+	}
 	if e.providers, err = buildProviders(p); err != nil {
 		st.Close()
 		return nil, err
@@ -141,7 +155,8 @@ func New(cfg Config) (*Emulator, error) {
 			}
 		}
 	}
-	e.handler = e.routes()
+	links := &platform.Links{Public: cfg.PublicURL, Trusted: cfg.TrustedProxies}
+	e.handler = links.Handler(e.routes())
 	e.ready.Store(true)
 	return e, nil
 }
@@ -172,6 +187,9 @@ func (e *Emulator) Platform() *platform.Platform { return e.platform }
 
 // Scenarios exposes the scenario engine.
 func (e *Emulator) Scenarios() *scenario.Engine { return e.scenarios }
+
+// Snapshots takes and loads snapshots of the running emulator.
+func (e *Emulator) Snapshots() *snapshot.Loader { return e.snapshots }
 
 // Journal exposes the request journal.
 func (e *Emulator) Journal() *journal.Journal { return e.journal }

@@ -43,6 +43,7 @@ func (e *Emulator) routes() http.Handler {
 	}
 	e.admin.Routes(r)
 	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+	e.snapshots.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
 	r.NotFoundHandler = http.HandlerFunc(e.admin.NotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(e.admin.MethodNotAllowed)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
 type options struct {
@@ -27,6 +28,7 @@ type options struct {
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
 	scenarios                        string
+	publicURL, trustedProxies        string
 }
 
 // flags defines every serve flag with its PAYSANDBOX_* environment twin;
@@ -77,6 +79,8 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	fs.StringVar(&o.adminToken, "admin-token", env("ADMIN_TOKEN", ""), "bearer token that guards /_sandbox (env PAYSANDBOX_ADMIN_TOKEN)")
 	fs.StringVar(&o.adminOrigins, "admin-origins", env("ADMIN_ORIGINS", ""), "comma-separated browser origins allowed to change state through /_sandbox (env PAYSANDBOX_ADMIN_ORIGINS)")
 	fs.StringVar(&o.scenarios, "scenarios", env("SCENARIOS", ""), "directory of your own scenario files, loaded with the built-in ones (env PAYSANDBOX_SCENARIOS)")
+	fs.StringVar(&o.publicURL, "public-url", env("PUBLIC_URL", ""), "base URL browsers use for the emulator's links, e.g. http://localhost:8910 (env PAYSANDBOX_PUBLIC_URL)")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", "loopback"), `peers whose X-Forwarded-Host/Proto are believed: IPs, CIDRs, "loopback" or "none" (env PAYSANDBOX_TRUSTED_PROXIES)`)
 	return o, nil
 }
 
@@ -125,6 +129,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return 2
 	}
 
+	if _, err := platform.ParsePublicURL(o.publicURL); err != nil {
+		fmt.Fprintln(stderr, "paysandbox: --public-url:", err)
+		return 2
+	}
+	trusted, err := platform.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		fmt.Fprintln(stderr, "paysandbox: --trusted-proxies:", err)
+		return 2
+	}
+
+	// Bind before anything touches the disk, so a taken port is a clear
+	// error and leaves no data file behind.
+	httpLn, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
+		return 1
+	}
+	defer httpLn.Close()
+	var httpsLn net.Listener
+	if o.httpsAddr != "off" && o.httpsAddr != "" {
+		if httpsLn, err = net.Listen("tcp", o.httpsAddr); err != nil {
+			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
+			return 1
+		}
+		defer httpsLn.Close()
+	}
+
 	dataPath := o.data
 	if o.ephemeral {
 		dir, err := os.MkdirTemp("", "paysandbox-")
@@ -151,7 +182,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, Version: version, Logger: log,
-		Scenarios: o.scenarios,
+		Scenarios: o.scenarios, PublicURL: o.publicURL, TrustedProxies: trusted,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -159,33 +190,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer e.Close()
 
-	// Bind before announcing, so a taken port is a clear error, not a log line.
 	var servers []*http.Server
 	var lns []net.Listener
 	var bound []string
-	httpLn, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
-		return 1
-	}
 	lns, bound = append(lns, httpLn), append(bound, "http://"+hostPort(httpLn))
 	servers = append(servers, newServer(e.Handler()))
-	if o.httpsAddr != "off" && o.httpsAddr != "" {
+	if httpsLn != nil {
 		cert, err := loadOrCreateCert(o.tlsCert, o.tlsKey, filepath.Dir(dataPath))
 		if err != nil {
-			httpLn.Close()
 			fmt.Fprintln(stderr, "paysandbox: TLS:", err)
-			return 1
-		}
-		ln, err := net.Listen("tcp", o.httpsAddr)
-		if err != nil {
-			httpLn.Close()
-			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
 			return 1
 		}
 		srv := newServer(e.Handler())
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-		lns, bound = append(lns, tls.NewListener(ln, srv.TLSConfig)), append(bound, "https://"+hostPort(ln))
+		lns, bound = append(lns, tls.NewListener(httpsLn, srv.TLSConfig)), append(bound, "https://"+hostPort(httpsLn))
 		servers = append(servers, srv)
 	}
 
@@ -251,6 +269,7 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 		fmt.Fprintf(w, "  data        %s\n", dataPath)
 	}
 	fmt.Fprintf(w, "  admin       %s/_sandbox/health\n", bound[0])
+	bannerModes(w, o)
 	for _, p := range e.Providers() {
 		info := p.Info()
 		fmt.Fprintf(w, "  %-13s %s%s\n", info.Name, bound[0], info.BasePath)
@@ -264,4 +283,29 @@ func newFlagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// bannerModes says what a client must know before its first call: the
+// public URL links use, whether any credential works, whether /_sandbox
+// wants the admin token.
+func bannerModes(w io.Writer, o *options) {
+	if o.publicURL != "" {
+		fmt.Fprintf(w, "  public URL  %s (every link handed to browsers)\n", strings.TrimSuffix(o.publicURL, "/"))
+	}
+	if o.strictAuth {
+		fmt.Fprintf(w, "  auth        strict: only the fixture credentials (the \"with strict auth\" ones below)\n")
+	} else {
+		fmt.Fprintf(w, "  auth        open: any credentials; they name the tenant\n")
+	}
+	if o.adminToken != "" {
+		fmt.Fprintf(w, "  admin token required: Authorization: Bearer <token> on /_sandbox (health and version stay open)\n")
+	}
+}
+
+// printServeFlags writes serve's flags with their defaults.
+func printServeFlags(w io.Writer, getenv func(string) string) {
+	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
+	_, _ = flags(fs, getenv)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }
