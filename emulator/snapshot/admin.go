@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -85,7 +86,7 @@ func (l *Loader) handleTake(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Loader) handleGet(w http.ResponseWriter, r *http.Request) {
-	l.serveTake(w, mux.Vars(r)["scope"])
+	l.serveTake(w, scopeOf(r))
 }
 
 func (l *Loader) serveTake(w http.ResponseWriter, tenant string) {
@@ -124,7 +125,7 @@ func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, code, err.Error())
 		return
 	}
-	scope := mux.Vars(r)["scope"]
+	scope := scopeOf(r)
 	if f.Tenant != scope {
 		writeError(w, http.StatusConflict, "scope_mismatch", fmt.Sprintf("this snapshot holds %s; PUT it to /_sandbox/snapshots/%s", describe(f.Tenant), f.Tenant))
 		return
@@ -141,6 +142,16 @@ func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, map[string]any{"loaded": f.Tenant, "records": f.Records(), "created_at": f.CreatedAt})
+}
+
+// scopeOf is the {scope} path variable, unescaped (the router keeps paths
+// encoded: "%2A" is "*").
+func scopeOf(r *http.Request) string {
+	v := mux.Vars(r)["scope"]
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
 }
 
 func describe(tenant string) string {
