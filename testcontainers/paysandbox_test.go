@@ -89,8 +89,12 @@ func (p *process) State(context.Context) (*container.State, error) {
 func (p *process) Inspect(context.Context) (*container.InspectResponse, error) {
 	return nil, errors.New("not a container")
 }
-func (p *process) Ports(context.Context) (network.PortMap, error) { return nil, errors.New("not a container") }
-func (p *process) Logs(context.Context) (io.ReadCloser, error)   { return io.NopCloser(strings.NewReader("")), nil }
+func (p *process) Ports(context.Context) (network.PortMap, error) {
+	return nil, errors.New("not a container")
+}
+func (p *process) Logs(context.Context) (io.ReadCloser, error) {
+	return io.NopCloser(strings.NewReader("")), nil
+}
 func (p *process) Exec(context.Context, []string, ...tcexec.ProcessOption) (int, io.Reader, error) {
 	return 0, nil, errors.New("not a container")
 }
