@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -232,7 +233,13 @@ func restoreBucket(dst *bolt.Bucket, src *Bucket, merge bool, tenant string) err
 		return dst.Put([]byte(k), v)
 	}
 	for k, v := range src.Records {
-		if merge && recordTenant(v) != tenant {
+		// A snapshot file may be indented; records are stored compact.
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, v); err != nil {
+			return fmt.Errorf("record %q: %w", k, err)
+		}
+		v = buf.Bytes()
+		if merge && recordTenant(v) != tenant && string(v) != tenant && string(v) != strconv.Quote(tenant) {
 			return fmt.Errorf("a snapshot of tenant %q holds a system record of another tenant (%q)", tenant, k)
 		}
 		if err := put(k, v); err != nil {
