@@ -47,8 +47,9 @@ func TestComposeStylePublicURL(t *testing.T) {
 			if tc.name == "PAYSANDBOX_PUBLIC_URL" {
 				cmd.Env = append(cmd.Env, "PAYSANDBOX_PUBLIC_URL="+public)
 			}
-			var stderr, stdout bytes.Buffer
-			cmd.Stderr, cmd.Stdout = &stderr, &stdout
+			var stderr bytes.Buffer // read only once the process is gone or failed
+			stdout := &syncBuf{}
+			cmd.Stderr, cmd.Stdout = &stderr, stdout
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -100,8 +99,8 @@ func TestReadmeQuickstartCommandsWork(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), limit)
 		defer cancel()
 		cmd := script(ctx, b, cwd, addr)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		out := &syncBuf{}
+		cmd.Stdout, cmd.Stderr = out, out
 		err := cmd.Run()
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		if err != nil {
@@ -123,8 +122,8 @@ func TestReadmeQuickstartCommandsWork(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		cmd := script(ctx, b, dir, served)
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		out := &syncBuf{}
+		cmd.Stdout, cmd.Stderr = out, out
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
