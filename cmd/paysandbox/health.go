@@ -34,7 +34,7 @@ func health(ctx context.Context, args []string, getenv func(string) string, stdo
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL(*base)+"/_sandbox/health", nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox health:", err)
+		fmt.Fprintf(stderr, "paysandbox health: --url %q: want http://host:port, host:port or :port\n", *base)
 		return 2
 	}
 	resp, err := http.DefaultClient.Do(req)
