@@ -76,18 +76,24 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 
 type linksKey struct{}
 
-// Handler puts l into every request's context, where BaseURL reads it.
+// Handler puts l into every request's context, where BaseURL reads it. The
+// default policy needs no context value (no allocation per request).
 func (l *Links) Handler(next http.Handler) http.Handler {
+	if l.Public == "" && l.Trusted == nil {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), linksKey{}, l)))
 	})
 }
 
+var defaultLinks = &Links{}
+
 func linksOf(ctx context.Context) *Links {
 	if l, ok := ctx.Value(linksKey{}).(*Links); ok && l != nil {
 		return l
 	}
-	return &Links{}
+	return defaultLinks
 }
 
 // base is BaseURL under l.
