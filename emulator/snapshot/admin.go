@@ -82,16 +82,23 @@ func (l *Loader) handleTake(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	l.serveTake(w, in.Tenant)
+	l.serveTake(w, r, in.Tenant)
 }
 
 func (l *Loader) handleGet(w http.ResponseWriter, r *http.Request) {
-	l.serveTake(w, scopeOf(r))
+	l.serveTake(w, r, scopeOf(r))
 }
 
-func (l *Loader) serveTake(w http.ResponseWriter, tenant string) {
+func (l *Loader) refused(w http.ResponseWriter, r *http.Request, tenant string) bool {
+	return l.Refuse != nil && l.Refuse(w, r, tenant)
+}
+
+func (l *Loader) serveTake(w http.ResponseWriter, r *http.Request, tenant string) {
 	if tenant == "" {
 		tenant = All
+	}
+	if l.refused(w, r, tenant) {
+		return
 	}
 	f, err := l.Take(tenant)
 	if err != nil {
@@ -111,6 +118,10 @@ func (l *Loader) serveTake(w http.ResponseWriter, tenant string) {
 }
 
 func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
+	scope := scopeOf(r)
+	if l.refused(w, r, scope) {
+		return
+	}
 	if !isJSON(r) {
 		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "send the snapshot as application/json")
 		return
@@ -125,7 +136,6 @@ func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, code, err.Error())
 		return
 	}
-	scope := scopeOf(r)
 	if f.Tenant != scope {
 		writeError(w, http.StatusConflict, "scope_mismatch", fmt.Sprintf("this snapshot holds %s; PUT it to /_sandbox/snapshots/%s", describe(f.Tenant), f.Tenant))
 		return
