@@ -21,6 +21,9 @@ const (
 	mspKey = "snap-msp-key"
 )
 
+var billing = obj{"given_name": "Testperson-se", "family_name": "Approved", "email": "customer@email.se", "street_address": "Stårgatan 1",
+	"postal_code": "12345", "city": "Ankeborg", "country": "SE", "phone": "+46765260000"}
+
 func basic(user string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret"))
 }
@@ -53,8 +56,6 @@ func checkout(t *testing.T, sb *sandboxtest.Sandbox, admin ...string) []string {
 		"merchant_urls": obj{"confirmation": "https://shop.example/thanks?oid={order.id}"}}
 	s := want(t, sb.Do(t, http.MethodPost, "/payments/v1/sessions", cart, kauth...), 200).JSON(t)
 	sid, ct := s["session_id"].(string), s["client_token"].(string)
-	billing := obj{"given_name": "Testperson-se", "family_name": "Approved", "email": "customer@email.se", "street_address": "Stårgatan 1",
-		"postal_code": "12345", "city": "Ankeborg", "country": "SE", "phone": "+46765260000"}
 	a := want(t, sb.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": ct, "billing_address": billing}), 200).JSON(t)
 	o := want(t, sb.Do(t, http.MethodPost, "/payments/v1/authorizations/"+a["authorization_token"].(string)+"/order", cart, kauth...), 200).JSON(t)
 	oid := o["order_id"].(string)
@@ -141,8 +142,16 @@ func TestSnapshotAfterCheckoutLoadsIntoAFreshInstance(t *testing.T) {
 			t.Errorf("%s differs after the load:\nbefore %s\nafter  %s", k, v, after[k])
 		}
 	}
-	// The armed scenario works in the new instance: the next session is rejected... of a placed order.
-	// (klarna-rejected shapes create order; the armed count is what we check here.)
+	// The armed scenario acts in the new instance: the tenant's next order
+	// is rejected.
+	cart := obj{"purchase_country": "SE", "purchase_currency": "SEK", "locale": "en-SE", "order_amount": 1000, "order_tax_amount": 0,
+		"order_lines": []any{obj{"name": "Socks", "quantity": 1, "unit_price": 1000, "tax_rate": 0, "total_amount": 1000, "total_tax_amount": 0}}}
+	s := want(t, fresh.Do(t, http.MethodPost, "/payments/v1/sessions", cart, "Authorization", basic(ktn)), 200).JSON(t)
+	a := want(t, fresh.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": s["client_token"], "billing_address": billing}), 200).JSON(t)
+	rej := fresh.Do(t, http.MethodPost, "/payments/v1/authorizations/"+a["authorization_token"].(string)+"/order", cart, "Authorization", basic(ktn))
+	if rej.Status != 403 || !strings.Contains(string(rej.Body), "REJECTED") {
+		t.Errorf("the loaded armed scenario did not act: %d %s", rej.Status, rej.Body)
+	}
 	if got := want(t, fresh.Do(t, http.MethodGet, "/_sandbox/snapshots/*", nil, admin...), 200); !bytes.Contains(got.Body, []byte(`"klarna-rejected"`)) {
 		t.Fatalf("re-snapshot lost the armed scenario")
 	}
