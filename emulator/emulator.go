@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
+	"github.com/paysandbox/paysandbox/emulator/snapshot"
 	"github.com/paysandbox/paysandbox/emulator/store"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 	"github.com/paysandbox/paysandbox/openapi"
@@ -64,6 +66,10 @@ type Config struct {
 	// HTTPSPort is the https listener's port (0: none). Commerce Layer's
 	// tokens name it in iss, whichever listener they are asked on.
 	HTTPSPort int
+	// PublicURL is the base URL browsers use for the emulator's links
+	// (--public-url); TrustedProxies may set X-Forwarded-* (nil: loopback).
+	PublicURL      string
+	TrustedProxies []netip.Prefix
 }
 
 // Emulator is a running emulator. Handler serves it; Close releases it.
@@ -73,6 +79,7 @@ type Emulator struct {
 	journal   *journal.Journal
 	admin     *admin.API
 	scenarios *scenario.Engine
+	snapshots *snapshot.Loader
 	providers []Provider
 	dashboard *dashboard.UI
 	handler   http.Handler
@@ -113,6 +120,9 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	set, err := Specs()
 	if err != nil {
+		return nil, err
+	}
+	if cfg.PublicURL, err = platform.ParsePublicURL(cfg.PublicURL); err != nil {
 		return nil, err
 	}
 	scenarios, err := scenario.Load(cfg.Scenarios)
@@ -156,6 +166,10 @@ func New(cfg Config) (*Emulator, error) {
 		Version: cfg.Version, Ready: e.ready.Load, Tokens: tokens, Origins: cfg.AdminOrigins, Hosts: cfg.AdminHosts,
 		OnReset: []func(string){e.scenarios.Reset},
 	})
+	e.snapshots = &snapshot.Loader{
+		Store: st, Clock: clk, Scheduler: sch, Scenarios: e.scenarios, Version: cfg.Version,
+		OnLoad: []func(string){e.journal.Clear},
+	}
 	if e.providers, err = buildProviders(p); err != nil {
 		st.Close()
 		return nil, err
@@ -169,7 +183,8 @@ func New(cfg Config) (*Emulator, error) {
 		}
 	}
 	e.dashboard = e.newDashboard()
-	e.handler = e.routes()
+	links := &platform.Links{Public: cfg.PublicURL, Trusted: cfg.TrustedProxies}
+	e.handler = links.Handler(e.routes())
 	e.ready.Store(true)
 	return e, nil
 }
@@ -245,6 +260,9 @@ func (e *Emulator) Platform() *platform.Platform { return e.platform }
 
 // Scenarios exposes the scenario engine.
 func (e *Emulator) Scenarios() *scenario.Engine { return e.scenarios }
+
+// Snapshots takes and loads snapshots of the running emulator.
+func (e *Emulator) Snapshots() *snapshot.Loader { return e.snapshots }
 
 // Journal exposes the request journal.
 func (e *Emulator) Journal() *journal.Journal { return e.journal }

@@ -45,6 +45,7 @@ func (e *Emulator) routes() http.Handler {
 	e.admin.Routes(r)
 	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 	e.dashboard.Routes(r)
+	e.snapshots.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
 	// "/" sends a browser to the dashboard; API clients keep the JSON 404.
 	r.Path("/").Handler(dashboard.RedirectHTML(http.HandlerFunc(e.admin.NotFound)))

@@ -32,9 +32,9 @@ func health(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(*base, "/")+"/_sandbox/health", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, baseURL(*base)+"/_sandbox/health", nil)
 	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox health:", err)
+		fmt.Fprintf(stderr, "paysandbox health: --url %q: want http://host:port, host:port or :port\n", *base)
 		return 2
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -65,4 +65,16 @@ func localAddr(listen string) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// baseURL accepts what users type: a URL, host:port or :port.
+func baseURL(s string) string {
+	s = strings.TrimSuffix(strings.TrimSpace(s), "/")
+	if !strings.Contains(s, "://") {
+		if strings.HasPrefix(s, ":") {
+			s = "127.0.0.1" + s
+		}
+		s = "http://" + s
+	}
+	return s
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
 
@@ -30,6 +32,7 @@ type options struct {
 	adminHosts                       string
 	scenarios                        string
 	webhookAllow                     string
+	publicURL, trustedProxies        string
 	maxConns                         int
 	tokens                           *listFlag
 	caCert                           string // set when the local CA serves https
@@ -119,6 +122,8 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 	fs.IntVar(&o.maxConns, "max-connections", maxConns, "most client connections served at once; 0 = from the file-descriptor limit (env PAYSANDBOX_MAX_CONNECTIONS)")
 	fs.StringVar(&o.scenarios, "scenarios", env("SCENARIOS", ""), "directory of your own scenario files, loaded with the built-in ones (env PAYSANDBOX_SCENARIOS)")
 	fs.StringVar(&o.webhookAllow, "webhook-allow", env("WEBHOOK_ALLOW", ""), "comma-separated CIDRs and host patterns (*.team.internal) that webhooks may reach among loopback and private addresses; default: any (env PAYSANDBOX_WEBHOOK_ALLOW)")
+	fs.StringVar(&o.publicURL, "public-url", env("PUBLIC_URL", ""), "base URL browsers use for the emulator's links, e.g. http://localhost:8910 (env PAYSANDBOX_PUBLIC_URL)")
+	fs.StringVar(&o.trustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", "loopback"), `peers whose X-Forwarded-Host/Proto are believed: IPs, CIDRs, "loopback" or "none" (env PAYSANDBOX_TRUSTED_PROXIES)`)
 	return o, nil
 }
 
@@ -167,6 +172,46 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return 2
 	}
 
+	if _, err := platform.ParsePublicURL(o.publicURL); err != nil {
+		fmt.Fprintln(stderr, "paysandbox: --public-url:", err)
+		return 2
+	}
+	trusted, err := platform.ParseTrustedProxies(o.trustedProxies)
+	if err != nil {
+		fmt.Fprintln(stderr, "paysandbox: --trusted-proxies:", err)
+		return 2
+	}
+	if o.maxConns < 0 {
+		fmt.Fprintln(stderr, "paysandbox: --max-connections: want 0 (automatic) or more")
+		return 2
+	}
+	allow, err := webhook.ParseAllow(o.webhookAllow)
+	if err != nil {
+		fmt.Fprintln(stderr, "paysandbox:", err)
+		return 2
+	}
+
+	// Bind before anything touches the disk, so a taken port is a clear
+	// error and leaves no data file (nor CA) behind. The https port is known
+	// before the emulator is built: tokens name it (Commerce Layer's iss),
+	// whichever listener they are asked on.
+	httpLn, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
+		return 1
+	}
+	defer httpLn.Close() // for the early returns; closing twice is harmless
+	var httpsLn net.Listener
+	httpsPort := 0
+	if o.httpsAddr != "off" && o.httpsAddr != "" {
+		if httpsLn, err = net.Listen("tcp", o.httpsAddr); err != nil {
+			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
+			return 1
+		}
+		defer httpsLn.Close()
+		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
+	}
+
 	dataPath := o.data
 	if o.ephemeral {
 		dir, err := os.MkdirTemp("", "paysandbox-")
@@ -184,10 +229,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 	}
 
-	if o.maxConns < 0 {
-		fmt.Fprintln(stderr, "paysandbox: --max-connections: want 0 (automatic) or more")
-		return 2
-	}
 	o.adminToken = strings.Join(o.tokens.vals, ",")
 	origins := splitList(o.adminOrigins)
 	// The admin API answers to the listen addresses' names too (IP
@@ -198,32 +239,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			hosts = append(hosts, h)
 		}
 	}
-	allow, err := webhook.ParseAllow(o.webhookAllow)
-	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox:", err)
-		return 2
+	if pub, _ := platform.ParsePublicURL(o.publicURL); pub != "" {
+		if u, err := url.Parse(pub); err == nil {
+			hosts = append(hosts, u.Hostname()) // the admin API answers at the public URL too
+		}
 	}
-	// The https listener is bound before the emulator is built: tokens name
-	// its port (Commerce Layer's iss), whichever listener they are asked on.
-	var httpsLn net.Listener
 	var tlsConf *tls.Config
-	httpsPort := 0
-	if o.httpsAddr != "off" && o.httpsAddr != "" {
+	if httpsLn != nil {
 		if tlsConf, err = serverTLS(o, filepath.Dir(dataPath)); err != nil {
 			fmt.Fprintln(stderr, "paysandbox: TLS:", err)
 			return 1
 		}
-		if httpsLn, err = net.Listen("tcp", o.httpsAddr); err != nil {
-			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
-			return 1
-		}
-		defer httpsLn.Close() // for the early returns; closing twice is harmless
-		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
 	}
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, AdminHosts: hosts, Version: version, Logger: log,
 		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow, HTTPSPort: httpsPort,
+		PublicURL: o.publicURL, TrustedProxies: trusted,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
@@ -231,17 +263,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer e.Close()
 
-	// Bind before announcing, so a taken port is a clear error, not a log line.
 	mainSlots, spareSlots := connLimits(o.maxConns, fdLimit())
 	lim := newLimiter(mainSlots, spareSlots)
 	var servers []*http.Server
 	var lns []net.Listener
 	var bound []string
-	httpLn, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
-		return 1
-	}
 	lns, bound = append(lns, &limitListener{Listener: httpLn, l: lim}), append(bound, "http://"+hostPort(httpLn))
 	servers = append(servers, newServer(e.Handler()))
 	if httpsLn != nil {
@@ -327,6 +353,7 @@ func banner(w io.Writer, e *emulator.Emulator, bound []string, dataPath string, 
 	if o.caCert != "" {
 		fmt.Fprintf(w, "  https CA    %s (paysandbox ca: how to trust it)\n", o.caCert)
 	}
+	bannerModes(w, o)
 	for _, p := range e.Providers() {
 		info := p.Info()
 		fmt.Fprintf(w, "  %-13s %s%s\n", info.Name, bound[0], info.BasePath)
@@ -340,4 +367,29 @@ func newFlagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// bannerModes says what a client must know before its first call: the
+// public URL links use, whether any credential works, whether /_sandbox
+// wants the admin token.
+func bannerModes(w io.Writer, o *options) {
+	if o.publicURL != "" {
+		fmt.Fprintf(w, "  public URL  %s (every link handed to browsers)\n", strings.TrimSuffix(o.publicURL, "/"))
+	}
+	if o.strictAuth {
+		fmt.Fprintf(w, "  auth        strict: only the fixture credentials (the \"with strict auth\" ones below)\n")
+	} else {
+		fmt.Fprintf(w, "  auth        open: any credentials; they name the tenant\n")
+	}
+	if o.adminToken != "" {
+		fmt.Fprintf(w, "  admin token required: Authorization: Bearer <token> on /_sandbox (health and version stay open)\n")
+	}
+}
+
+// printServeFlags writes serve's flags with their defaults.
+func printServeFlags(w io.Writer, getenv func(string) string) {
+	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
+	_, _ = flags(fs, getenv)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/dashboard/dashboardtest"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
@@ -49,27 +50,27 @@ func safePage(t *testing.T, path, body string, h http.Header) {
 func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)
-	_, kOrder := klarnaCheckout(t, sb, "")
-	mspPay(t, sb, mspOrder(t, sb, "dash-order-1", rc.URL))
-	clOrderID, lineID := clOrder(t, sb, rc.URL)
-	c := newClient(t, sb.URL)
+	_, kOrder := dashboardtest.KlarnaCheckout(t, sb, "")
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "dash-order-1", rc.URL))
+	clOrderID, lineID := dashboardtest.CLOrder(t, sb, rc.URL)
+	c := dashboardtest.NewClient(t, sb.URL)
 
-	status, page, h := c.get(ui)
+	status, page, h := c.Get(ui)
 	if status != http.StatusOK {
 		t.Fatalf("overview: %d %s", status, page)
 	}
 	safePage(t, ui, page, h)
-	mustContain(t, page, "the overview", kTenant, mspKey, "paysandbox", sb.URL+"/v1/json", sb.URL+"/kp/lib/v1/api.js", "go run ./examples/checkout",
+	mustContain(t, page, "the overview", dashboardtest.KTenant, dashboardtest.MSPKey, "paysandbox", sb.URL+"/v1/json", sb.URL+"/kp/lib/v1/api.js", "go run ./examples/checkout",
 		"ready", "Data file", "Uptime", `Orders <span class="count">1</span>`)
 
 	// Klarna: the order with its capture and the requests that touched it.
-	status, page, h = c.get(ui + "/t/" + kTenant + "/klarna")
+	status, page, h = c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna")
 	if status != http.StatusOK {
 		t.Fatalf("klarna page: %d", status)
 	}
 	safePage(t, "klarna page", page, h)
 	mustContain(t, page, "the Klarna page", "Payment sessions", "Authorizations", kOrder, "CAPTURED")
-	status, page, h = c.get(ui + "/t/" + kTenant + "/klarna/orders/" + kOrder)
+	status, page, h = c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna/orders/" + kOrder)
 	if status != http.StatusOK {
 		t.Fatalf("klarna order: %d", status)
 	}
@@ -78,7 +79,7 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 		"/payments/v1/authorizations/", "&lt;script&gt;alert(1)&lt;/script&gt;", "History", "CAPTURED")
 
 	// MultiSafepay: the order, the page submission and the notification.
-	status, page, h = c.get(ui + "/t/" + mspKey + "/multisafepay/orders/dash-order-1")
+	status, page, h = c.Get(ui + "/t/" + dashboardtest.MSPKey + "/multisafepay/orders/dash-order-1")
 	if status != http.StatusOK {
 		t.Fatalf("msp order: %d", status)
 	}
@@ -88,14 +89,14 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 		t.Fatalf("%d MultiSafepay notifications", len(hooks))
 	}
 	mustContain(t, page, "the MultiSafepay order", "MultiSafepay", "completed", "POST /v1/json/orders", "/multisafepay/connect/", hooks[0].ID)
-	status, page, _ = c.get(ui + "/webhooks/" + hooks[0].ID)
+	status, page, _ = c.Get(ui + "/webhooks/" + hooks[0].ID)
 	if status != http.StatusOK {
 		t.Fatalf("webhook page: %d", status)
 	}
 	mustContain(t, page, "the notification", "delivered", "Attempt 1", "Auth", "HMAC-SHA512", "Resend now")
 
 	// Commerce Layer: the order, its line item (named like markup) and requests.
-	status, page, h = c.get(ui + "/t/paysandbox/commercelayer/orders/" + clOrderID)
+	status, page, h = c.Get(ui + "/t/paysandbox/commercelayer/orders/" + clOrderID)
 	if status != http.StatusOK {
 		t.Fatalf("cl order: %d", status)
 	}
@@ -105,7 +106,7 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 		t.Fatalf("Commerce Layer webhooks: %+v", clHooks)
 	}
 	mustContain(t, page, "the Commerce Layer order", "Commerce Layer", "pending", "line_items/"+lineID, "PATCH /api/orders/"+clOrderID, clHooks[0].ID, "orders.create")
-	status, page, h = c.get(ui + "/t/paysandbox/commercelayer/line_items/" + lineID)
+	status, page, h = c.Get(ui + "/t/paysandbox/commercelayer/line_items/" + lineID)
 	if status != http.StatusOK {
 		t.Fatalf("cl line item: %d", status)
 	}
@@ -113,39 +114,39 @@ func TestPagesShowEveryVendorsObjectsWithRequestsAndWebhooks(t *testing.T) {
 	mustContain(t, page, "the line item", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;", "orders/"+clOrderID)
 
 	// Every list page renders safely.
-	for _, p := range []string{"/requests", "/webhooks", "/webhooks?state=failed", "/clock", "/scenarios", "/reset", "/reset?tenant=" + kTenant,
-		"/t/paysandbox/commercelayer", "/t/" + mspKey + "/multisafepay", "/requests?provider=klarna&status=2xx&path=captures"} {
-		status, page, h := c.get(ui + p)
+	for _, p := range []string{"/requests", "/webhooks", "/webhooks?state=failed", "/clock", "/scenarios", "/reset", "/reset?tenant=" + dashboardtest.KTenant,
+		"/t/paysandbox/commercelayer", "/t/" + dashboardtest.MSPKey + "/multisafepay", "/requests?provider=klarna&status=2xx&path=captures"} {
+		status, page, h := c.Get(ui + p)
 		if status != http.StatusOK {
 			t.Errorf("%s: %d", p, status)
 		}
 		safePage(t, p, page, h)
 	}
-	_, page, _ = c.get(ui + "/requests?provider=klarna&status=2xx&path=captures")
+	_, page, _ = c.Get(ui + "/requests?provider=klarna&status=2xx&path=captures")
 	if !strings.Contains(page, "/captures") || strings.Contains(page, "/v1/json/orders") {
 		t.Errorf("the request filter does not filter")
 	}
 	// The keys that sign client tokens and access tokens are not objects to show.
-	_, page, _ = c.get(ui + "/t/" + kTenant + "/klarna")
+	_, page, _ = c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna")
 	if strings.Contains(page, "/klarna/keys/") {
 		t.Error("the Klarna page links the signing keys")
 	}
-	if status, _, _ := c.get(ui + "/t/" + kTenant + "/klarna/keys/client_token"); status != http.StatusNotFound {
+	if status, _, _ := c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna/keys/client_token"); status != http.StatusNotFound {
 		t.Errorf("signing key page: %d", status)
 	}
-	if status, _, _ := c.get(ui + "/t/nobody/klarna/orders/nothing"); status != http.StatusNotFound {
+	if status, _, _ := c.Get(ui + "/t/nobody/klarna/orders/nothing"); status != http.StatusNotFound {
 		t.Errorf("unknown object: %d", status)
 	}
 }
 
 func TestRefusedRequestShowsItsValidationFailure(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	r := sb.Do(t, http.MethodPost, "/payments/v1/sessions", obj{"purchase_country": 1}, "Authorization", kAuth())
+	r := sb.Do(t, http.MethodPost, "/payments/v1/sessions", dashboardtest.Obj{"purchase_country": 1}, "Authorization", dashboardtest.KAuth())
 	if r.Status != http.StatusBadRequest {
 		t.Fatalf("status %d", r.Status)
 	}
 	id := sb.Emulator.Journal().Last()
-	_, page, _ := newClient(t, sb.URL).get(ui + "/requests/" + itoa(id))
+	_, page, _ := dashboardtest.NewClient(t, sb.URL).Get(ui + "/requests/" + itoa(id))
 	mustContain(t, page, "the refused request", "Why it was refused", "/purchase_country", "BAD_VALUE", "Basic UEtf****")
 	if strings.Contains(page, "secret") {
 		t.Error("the request page shows the password")
@@ -156,21 +157,21 @@ func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
 
 func TestRootRedirectsBrowsersAndKeepsTheJSON404ForAPIs(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	c := newClient(t, sb.URL)
-	status, _, h := c.get("/")
+	c := dashboardtest.NewClient(t, sb.URL)
+	status, _, h := c.Get("/")
 	if status != http.StatusFound || h.Get("Location") != ui {
 		t.Fatalf("browser GET /: %d %s", status, h.Get("Location"))
 	}
 	req, _ := http.NewRequest(http.MethodGet, sb.URL+"/", nil)
 	req.Header.Set("Accept", "application/json")
-	status, body, _ := c.send(req)
+	status, body, _ := c.Send(req)
 	if status != http.StatusNotFound || !strings.Contains(body, `"not_found"`) {
 		t.Fatalf("API GET /: %d %s", status, body)
 	}
 	// The dashboard's own requests stay out of the journal.
 	before := sb.Emulator.Journal().Last()
-	c.get(ui)
-	c.get(ui + "/static/app.css")
+	c.Get(ui)
+	c.Get(ui + "/static/app.css")
 	if sb.Emulator.Journal().Last() != before {
 		t.Error("dashboard requests went into the journal")
 	}
@@ -178,53 +179,53 @@ func TestRootRedirectsBrowsersAndKeepsTheJSON404ForAPIs(t *testing.T) {
 
 func TestChangesNeedTheCSRFTokenAndTheEmulatorsOrigin(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	klarnaCheckout(t, sb, "")
-	c := newClient(t, sb.URL)
-	token := c.csrf(ui + "/clock")
+	dashboardtest.KlarnaCheckout(t, sb, "")
+	c := dashboardtest.NewClient(t, sb.URL)
+	token := c.CSRF(ui + "/clock")
 	clk := sb.Emulator.Platform().Clock
-	start := clk.Offset(kTenant)
+	start := clk.Offset(dashboardtest.KTenant)
 
-	if status, _, _ := c.post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "duration": {"1h"}}); status != http.StatusForbidden {
+	if status, _, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "duration": {"1h"}}); status != http.StatusForbidden {
 		t.Errorf("no CSRF token: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "duration": {"1h"}, "csrf": {token + "x"}}); status != http.StatusForbidden {
+	if status, _, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "duration": {"1h"}, "csrf": {token + "x"}}); status != http.StatusForbidden {
 		t.Errorf("wrong CSRF token: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "duration": {"1h"}, "csrf": {token}}, "Origin", "https://evil.example"); status != http.StatusForbidden {
+	if status, _, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "duration": {"1h"}, "csrf": {token}}, "Origin", "https://evil.example"); status != http.StatusForbidden {
 		t.Errorf("foreign origin: %d", status)
 	}
 	// Another browser (no session cookie) with a stolen token.
-	if status, _, _ := newClient(t, sb.URL).post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "duration": {"1h"}, "csrf": {token}}); status != http.StatusForbidden {
+	if status, _, _ := dashboardtest.NewClient(t, sb.URL).Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "duration": {"1h"}, "csrf": {token}}); status != http.StatusForbidden {
 		t.Errorf("no session: %d", status)
 	}
-	if clk.Offset(kTenant) != start {
+	if clk.Offset(dashboardtest.KTenant) != start {
 		t.Fatal("a refused change moved the clock")
 	}
-	status, page, _ := c.post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "custom": {"49h"}, "csrf": {token}}, "Origin", sb.URL)
-	if status != http.StatusOK || clk.Offset(kTenant)-start != 49*time.Hour {
-		t.Fatalf("advance: %d, offset %s", status, clk.Offset(kTenant))
+	status, page, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "custom": {"49h"}, "csrf": {token}}, "Origin", sb.URL)
+	if status != http.StatusOK || clk.Offset(dashboardtest.KTenant)-start != 49*time.Hour {
+		t.Fatalf("advance: %d, offset %s", status, clk.Offset(dashboardtest.KTenant))
 	}
-	mustContain(t, page, "the advance result", "Advanced "+kTenant+" by 2d 1h", "job(s) ran")
-	if status, page, _ := c.post(ui+"/clock/advance", url.Values{"tenant": {kTenant}, "custom": {"-1h"}, "csrf": {token}}); status != http.StatusBadRequest || !strings.Contains(page, "only moves forward") {
+	mustContain(t, page, "the advance result", "Advanced "+dashboardtest.KTenant+" by 2d 1h", "job(s) ran")
+	if status, page, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {dashboardtest.KTenant}, "custom": {"-1h"}, "csrf": {token}}); status != http.StatusBadRequest || !strings.Contains(page, "only moves forward") {
 		t.Errorf("negative duration: %d", status)
 	}
 }
 
 func TestAdminTokenAsksForItAndKeepsAStrictCookie(t *testing.T) {
 	sb := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "s3cret-admin" }))
-	c := newClient(t, sb.URL)
-	status, _, h := c.get(ui + "/clock")
+	c := dashboardtest.NewClient(t, sb.URL)
+	status, _, h := c.Get(ui + "/clock")
 	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), ui+"/login?next=") {
 		t.Fatalf("without signing in: %d %s", status, h.Get("Location"))
 	}
-	status, page, _ := c.get(h.Get("Location"))
+	status, page, _ := c.Get(h.Get("Location"))
 	if status != http.StatusOK || !strings.Contains(page, `type="password"`) {
 		t.Fatalf("login form: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/login", url.Values{"token": {"guess"}, "next": {ui + "/clock"}}); status != http.StatusUnauthorized {
+	if status, _, _ := c.Post(ui+"/login", url.Values{"token": {"guess"}, "next": {ui + "/clock"}}); status != http.StatusUnauthorized {
 		t.Errorf("wrong token: %d", status)
 	}
-	status, _, h = c.post(ui+"/login", url.Values{"token": {"s3cret-admin"}, "next": {"https://evil.example/"}})
+	status, _, h = c.Post(ui+"/login", url.Values{"token": {"s3cret-admin"}, "next": {"https://evil.example/"}})
 	cookie := h.Get("Set-Cookie")
 	if status != http.StatusSeeOther || h.Get("Location") != ui || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Strict") {
 		t.Fatalf("login: %d %s %s", status, h.Get("Location"), cookie)
@@ -232,16 +233,16 @@ func TestAdminTokenAsksForItAndKeepsAStrictCookie(t *testing.T) {
 	if strings.Contains(cookie, "s3cret") {
 		t.Error("the cookie carries the token")
 	}
-	status, page, _ = c.get(ui + "/clock")
+	status, page, _ = c.Get(ui + "/clock")
 	if status != http.StatusOK || !strings.Contains(page, "Sign out") {
 		t.Fatalf("signed in: %d", status)
 	}
 	// Forged changes: signed in, but no CSRF token; or the token from another origin.
-	klarnaCheckout(t, sb, "")
-	if status, _, _ := c.post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}}); status != http.StatusForbidden {
+	dashboardtest.KlarnaCheckout(t, sb, "")
+	if status, _, _ := c.Post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}}); status != http.StatusForbidden {
 		t.Errorf("forged reset: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}, "csrf": {c.csrf(ui + "/reset")}}, "Origin", "https://evil.example"); status != http.StatusForbidden {
+	if status, _, _ := c.Post(ui+"/reset", url.Values{"all": {"yes"}, "confirm": {"yes"}, "csrf": {c.CSRF(ui + "/reset")}}, "Origin", "https://evil.example"); status != http.StatusForbidden {
 		t.Errorf("reset from another origin: %d", status)
 	}
 	if ts, _ := sb.Emulator.Platform().Store.Tenants(); len(ts) != 1 {
@@ -251,11 +252,11 @@ func TestAdminTokenAsksForItAndKeepsAStrictCookie(t *testing.T) {
 	if r := sb.Do(t, http.MethodGet, "/_sandbox/tenants", nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("admin API without a token: %d", r.Status)
 	}
-	token := c.csrf(ui + "/clock")
-	if status, _, _ := c.post(ui+"/logout", url.Values{"csrf": {token}}); status != http.StatusSeeOther {
+	token := c.CSRF(ui + "/clock")
+	if status, _, _ := c.Post(ui+"/logout", url.Values{"csrf": {token}}); status != http.StatusSeeOther {
 		t.Errorf("logout: %d", status)
 	}
-	if status, _, _ := c.get(ui + "/clock"); status != http.StatusSeeOther {
+	if status, _, _ := c.Get(ui + "/clock"); status != http.StatusSeeOther {
 		t.Errorf("after logout: %d", status)
 	}
 }
@@ -264,19 +265,19 @@ func TestResendRecordsANewAttempt(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)
 	rc.Respond(http.StatusInternalServerError, "down")
-	mspPay(t, sb, mspOrder(t, sb, "dash-resend", rc.URL))
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "dash-resend", rc.URL))
 	d := sb.Webhooks(t, webhook.Filter{Provider: "multisafepay"})[0]
 	if d.Status != webhook.Pending || len(d.Attempts) != 1 || d.Attempts[0].Succeeded {
 		t.Fatalf("first attempt: %+v", d)
 	}
 	rc.Respond(http.StatusOK, "OK")
-	c := newClient(t, sb.URL)
-	token := c.csrf(ui + "/webhooks/" + d.ID)
-	status, _, h := c.post(ui+"/webhooks/"+d.ID+"/resend", url.Values{"csrf": {token}})
+	c := dashboardtest.NewClient(t, sb.URL)
+	token := c.CSRF(ui + "/webhooks/" + d.ID)
+	status, _, h := c.Post(ui+"/webhooks/"+d.ID+"/resend", url.Values{"csrf": {token}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("resend: %d", status)
 	}
-	_, page, _ := c.get(h.Get("Location"))
+	_, page, _ := c.Get(h.Get("Location"))
 	mustContain(t, page, "the resent delivery", "Resent: the new attempt succeeded", "Attempt 2", "delivered")
 	got, _ := sb.Emulator.Platform().Webhooks.Get(d.ID)
 	if got.Status != webhook.Delivered || len(got.Attempts) != 2 || !got.Attempts[1].Succeeded || len(rc.Requests()) != 2 {
@@ -291,10 +292,10 @@ func TestStreamSendsNewJournalEntries(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := newClient(t, sb.URL)
-	c.get(ui) // a session cookie
+	c := dashboardtest.NewClient(t, sb.URL)
+	c.Get(ui) // a session cookie
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, sb.URL+ui+"/requests/stream?provider=klarna&after=0", nil)
-	resp, err := c.c.Do(req)
+	resp, err := c.HTTP().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,8 +303,8 @@ func TestStreamSendsNewJournalEntries(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
 		t.Fatalf("content type %q", ct)
 	}
-	sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", mspKey) // filtered out
-	sb.Do(t, http.MethodGet, "/payments/v1/sessions/nope", nil, "Authorization", kAuth())
+	sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", dashboardtest.MSPKey) // filtered out
+	sb.Do(t, http.MethodGet, "/payments/v1/sessions/nope", nil, "Authorization", dashboardtest.KAuth())
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
 		line := sc.Text()
@@ -319,39 +320,39 @@ func TestStreamSendsNewJournalEntries(t *testing.T) {
 
 func TestActionsArmScenariosRunAFraudReviewAndReset(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	c := newClient(t, sb.URL)
-	token := c.csrf(ui + "/scenarios")
+	c := dashboardtest.NewClient(t, sb.URL)
+	token := c.CSRF(ui + "/scenarios")
 	eng := sb.Emulator.Scenarios()
 	name := eng.Set().All()[0].Name
-	status, page, h := c.post(ui+"/scenarios/arm", url.Values{"csrf": {token}, "name": {name}, "tenant": {kTenant}, "times": {"2"}})
+	status, page, h := c.Post(ui+"/scenarios/arm", url.Values{"csrf": {token}, "name": {name}, "tenant": {dashboardtest.KTenant}, "times": {"2"}})
 	if status != http.StatusSeeOther {
 		t.Fatalf("arm: %d %s", status, page)
 	}
-	if a := eng.Armed(kTenant); len(a) != 1 || a[0].Name != name || a[0].Times != 2 {
+	if a := eng.Armed(dashboardtest.KTenant); len(a) != 1 || a[0].Name != name || a[0].Times != 2 {
 		t.Fatalf("armed: %+v", a)
 	}
-	_, page, _ = c.get(h.Get("Location"))
+	_, page, _ = c.Get(h.Get("Location"))
 	mustContain(t, page, "the scenarios page", "armed", "Disarm")
-	if status, page, _ := c.post(ui+"/scenarios/arm", url.Values{"csrf": {token}, "name": {name}, "tenant": {kTenant}, "probability": {"7"}}); status != http.StatusBadRequest || !strings.Contains(page, "probability") {
+	if status, page, _ := c.Post(ui+"/scenarios/arm", url.Values{"csrf": {token}, "name": {name}, "tenant": {dashboardtest.KTenant}, "probability": {"7"}}); status != http.StatusBadRequest || !strings.Contains(page, "probability") {
 		t.Errorf("bad probability: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/scenarios/disarm", url.Values{"csrf": {token}, "name": {name}, "tenant": {kTenant}}); status != http.StatusSeeOther || len(eng.Armed("")) != 0 {
+	if status, _, _ := c.Post(ui+"/scenarios/disarm", url.Values{"csrf": {token}, "name": {name}, "tenant": {dashboardtest.KTenant}}); status != http.StatusSeeOther || len(eng.Armed("")) != 0 {
 		t.Fatalf("disarm: %d, %d armed", status, len(eng.Armed("")))
 	}
 
 	// A Klarna order pending fraud review (US, +pend-accept-05) decides now.
 	rc := sandboxtest.NewReceiver(t)
-	orderID := klarnaPendingOrder(t, sb, rc.URL)
-	orderPage := ui + "/t/" + kTenant + "/klarna/orders/" + orderID
-	_, page, _ = c.get(orderPage)
+	orderID := dashboardtest.KlarnaPendingOrder(t, sb, rc.URL)
+	orderPage := ui + "/t/" + dashboardtest.KTenant + "/klarna/orders/" + orderID
+	_, page, _ = c.Get(orderPage)
 	m := regexp.MustCompile(`name="job" value="([^"]+)"`).FindStringSubmatch(page)
 	if m == nil || !strings.Contains(page, "klarna.fraud_decision") {
 		t.Fatalf("no fraud review to run on the order page")
 	}
-	if status, _, h := c.post(ui+"/jobs/run", url.Values{"csrf": {token}, "job": {m[1]}, "back": {orderPage}}); status != http.StatusSeeOther || h.Get("Location") != orderPage {
+	if status, _, h := c.Post(ui+"/jobs/run", url.Values{"csrf": {token}, "job": {m[1]}, "back": {orderPage}}); status != http.StatusSeeOther || h.Get("Location") != orderPage {
 		t.Fatalf("run job: %d %s", status, h.Get("Location"))
 	}
-	r := want(t, sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+orderID, nil, "Authorization", kAuth()), http.StatusOK)
+	r := dashboardtest.Want(t, sb.Do(t, http.MethodGet, "/ordermanagement/v1/orders/"+orderID, nil, "Authorization", dashboardtest.KAuth()), http.StatusOK)
 	if r["fraud_status"] != "ACCEPTED" {
 		t.Fatalf("after the review: %v", r["fraud_status"])
 	}
@@ -361,14 +362,14 @@ func TestActionsArmScenariosRunAFraudReviewAndReset(t *testing.T) {
 	if len(kHooks) != 1 || len(rc.Requests()) != 1 {
 		t.Fatalf("Klarna notifications: %d stored, %d received", len(kHooks), len(rc.Requests()))
 	}
-	_, page, _ = c.get(orderPage)
+	_, page, _ = c.Get(orderPage)
 	mustContain(t, page, "the order after its review", kHooks[0].ID, "FRAUD_RISK_ACCEPTED", "ACCEPTED")
 
 	// Reset one tenant needs the box ticked; then its records are gone.
-	if status, _, _ := c.post(ui+"/reset", url.Values{"csrf": {token}, "tenant": {kTenant}}); status != http.StatusBadRequest {
+	if status, _, _ := c.Post(ui+"/reset", url.Values{"csrf": {token}, "tenant": {dashboardtest.KTenant}}); status != http.StatusBadRequest {
 		t.Errorf("unconfirmed reset: %d", status)
 	}
-	if status, _, _ := c.post(ui+"/reset", url.Values{"csrf": {token}, "tenant": {kTenant}, "confirm": {"yes"}}); status != http.StatusSeeOther {
+	if status, _, _ := c.Post(ui+"/reset", url.Values{"csrf": {token}, "tenant": {dashboardtest.KTenant}, "confirm": {"yes"}}); status != http.StatusSeeOther {
 		t.Fatalf("reset: %d", status)
 	}
 	if ts, _ := sb.Emulator.Platform().Store.Tenants(); len(ts) != 0 {
@@ -379,16 +380,16 @@ func TestActionsArmScenariosRunAFraudReviewAndReset(t *testing.T) {
 func TestMultiSafepayOutcomeWithoutAShop(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)
-	mspOrder(t, sb, "dash-drive", rc.URL)
-	c := newClient(t, sb.URL)
-	page := ui + "/t/" + mspKey + "/multisafepay/orders/dash-drive"
-	token := c.csrf(page)
-	status, _, h := c.post(ui+"/multisafepay/outcome", url.Values{"csrf": {token}, "tenant": {mspKey}, "order": {"dash-drive"}, "outcome": {"declined"}, "gateway": {"IDEAL"}})
+	dashboardtest.MSPOrder(t, sb, "dash-drive", rc.URL)
+	c := dashboardtest.NewClient(t, sb.URL)
+	page := ui + "/t/" + dashboardtest.MSPKey + "/multisafepay/orders/dash-drive"
+	token := c.CSRF(page)
+	status, _, h := c.Post(ui+"/multisafepay/outcome", url.Values{"csrf": {token}, "tenant": {dashboardtest.MSPKey}, "order": {"dash-drive"}, "outcome": {"declined"}, "gateway": {"IDEAL"}})
 	if status != http.StatusSeeOther || h.Get("Location") != page {
 		t.Fatalf("outcome: %d %s", status, h.Get("Location"))
 	}
 	sb.Flush()
-	d := want(t, sb.Do(t, http.MethodGet, "/v1/json/orders/dash-drive", nil, "api_key", mspKey), http.StatusOK)["data"].(map[string]any)
+	d := dashboardtest.Want(t, sb.Do(t, http.MethodGet, "/v1/json/orders/dash-drive", nil, "api_key", dashboardtest.MSPKey), http.StatusOK)["data"].(map[string]any)
 	if d["status"] != "declined" {
 		t.Fatalf("status %v", d["status"])
 	}
@@ -396,7 +397,7 @@ func TestMultiSafepayOutcomeWithoutAShop(t *testing.T) {
 		t.Errorf("%d notifications", len(rc.Requests()))
 	}
 	// Twice: the page's own refusal, shown as text.
-	status, body, _ := c.post(ui+"/multisafepay/outcome", url.Values{"csrf": {token}, "tenant": {mspKey}, "order": {"dash-drive"}, "outcome": {"completed"}})
+	status, body, _ := c.Post(ui+"/multisafepay/outcome", url.Values{"csrf": {token}, "tenant": {dashboardtest.MSPKey}, "order": {"dash-drive"}, "outcome": {"completed"}})
 	if status != http.StatusConflict || !strings.Contains(body, "already declined") {
 		t.Errorf("second outcome: %d", status)
 	}

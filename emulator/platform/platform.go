@@ -288,21 +288,9 @@ func Info(ctx context.Context) *RequestInfo {
 	return i
 }
 
-// BaseURL is scheme://host of the request, for absolute links.
-func BaseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" && !strings.ContainsAny(h, "/ ") {
-		host = h
-	}
-	return scheme + "://" + host
-}
+// BaseURL is the base of every absolute link the emulator builds: the
+// public URL, a trusted proxy's X-Forwarded-* or the Host header (links.go).
+func BaseURL(r *http.Request) string { return linksOf(r.Context()).base(r) }
 
 // WriteJSON writes v as compact JSON (no HTML escaping) with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {

@@ -4,8 +4,8 @@
 // Layer order paid with Klarna's widget, all served by paysandbox. Start
 // paysandbox, then this:
 //
-//	go run ./cmd/paysandbox
-//	go run ./examples/checkout
+//	go run ./cmd/paysandbox            # from the repository root
+//	cd examples && go run ./checkout   # examples/ is a module of its own
 //
 // and open http://localhost:8080. See docs/frontend.md.
 package main
@@ -28,6 +28,7 @@ func main() {
 	addr := flag.String("addr", env("SHOP_ADDR", "localhost:8080"), "where the shop listens (env SHOP_ADDR)")
 	cfg := Config{}
 	flag.StringVar(&cfg.Emulator, "emulator", env("PAYSANDBOX_URL", "http://localhost:8910"), "paysandbox's base URL (env PAYSANDBOX_URL)")
+	flag.StringVar(&cfg.PublicEmulator, "emulator-public", env("PAYSANDBOX_PUBLIC_URL", ""), "paysandbox's base URL as browsers reach it, when it differs (env PAYSANDBOX_PUBLIC_URL)")
 	flag.StringVar(&cfg.KlarnaUser, "klarna-user", env("KLARNA_USERNAME", "PK_TEST_paysandbox"), "Klarna API username (env KLARNA_USERNAME)")
 	flag.StringVar(&cfg.KlarnaPassword, "klarna-password", env("KLARNA_PASSWORD", "sandbox"), "Klarna API password (env KLARNA_PASSWORD)")
 	flag.StringVar(&cfg.MultiSafepayKey, "multisafepay-key", env("MULTISAFEPAY_API_KEY", "paysandbox-test-key"), "MultiSafepay API key (env MULTISAFEPAY_API_KEY)")

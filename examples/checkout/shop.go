@@ -31,8 +31,12 @@ var pages = template.Must(template.ParseFS(static, "static/*.html"))
 // Config is how the shop reaches paysandbox.
 type Config struct {
 	// Emulator is paysandbox's base URL, e.g. http://localhost:8910. The
-	// browser loads the JS SDK from here too.
+	// browser loads the JS SDK from here too, unless PublicEmulator is set.
 	Emulator string
+	// PublicEmulator is the emulator's base URL as browsers reach it, when
+	// the shop reaches it by another name (http://paysandbox:8910 in a
+	// compose network, http://localhost:8910 for the browser).
+	PublicEmulator string
 	// KlarnaUser and KlarnaPassword are the HTTP Basic credentials (the
 	// username names your tenant).
 	KlarnaUser, KlarnaPassword string
@@ -104,6 +108,9 @@ func NewShop(cfg Config) *Shop {
 		cfg.Cart = DefaultCart()
 	}
 	cfg.Emulator = strings.TrimRight(cfg.Emulator, "/")
+	if cfg.PublicEmulator = strings.TrimRight(cfg.PublicEmulator, "/"); cfg.PublicEmulator == "" {
+		cfg.PublicEmulator = cfg.Emulator
+	}
 	s := &Shop{cfg: cfg, mux: http.NewServeMux(), run: randomHex(3), clTokens: map[string]string{}}
 	for _, name := range []string{"checkout.js", "style.css"} {
 		s.mux.HandleFunc("GET /static/"+name, func(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +177,7 @@ func (s *Shop) index(w http.ResponseWriter, _ *http.Request) {
 	for _, it := range s.cfg.Cart {
 		cart.Lines = append(cart.Lines, lineView{Name: it.Name, Quantity: it.Quantity, Total: money(it.Quantity * it.UnitPrice)})
 	}
-	render(w, http.StatusOK, "index.html", map[string]any{"SDK": s.cfg.Emulator + "/kp/lib/v1/api.js", "Cart": cart})
+	render(w, http.StatusOK, "index.html", map[string]any{"SDK": s.cfg.PublicEmulator + "/kp/lib/v1/api.js", "Cart": cart})
 }
 
 func (s *Shop) total() int64 {

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/dashboard/dashboardtest"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
@@ -202,28 +203,28 @@ func TestBrowserFindsEachVendorsObjectsRequestsAndWebhooks(t *testing.T) {
 	tb := newTab(t)
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)
-	_, kOrder := klarnaCheckout(t, sb, "")
-	mspPay(t, sb, mspOrder(t, sb, "dash-browser-1", rc.URL))
-	clOrderID, lineID := clOrder(t, sb, rc.URL)
+	_, kOrder := dashboardtest.KlarnaCheckout(t, sb, "")
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "dash-browser-1", rc.URL))
+	clOrderID, lineID := dashboardtest.CLOrder(t, sb, rc.URL)
 
 	tb.run("overview", chromedp.Navigate(sb.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#h-tenants")))
-	tb.waitText("main", kTenant)
+	tb.waitText("main", dashboardtest.KTenant)
 
 	// Klarna: tenant page → the order → its capture request.
-	tb.run("klarna tenant", chromedp.Click(chromedp.CSS(`a[href="/_sandbox/ui/t/`+kTenant+`/klarna"]`)), chromedp.WaitVisible(chromedp.CSS("#c-orders")))
+	tb.run("klarna tenant", chromedp.Click(chromedp.CSS(`a[href="/_sandbox/ui/t/`+dashboardtest.KTenant+`/klarna"]`)), chromedp.WaitVisible(chromedp.CSS("#c-orders")))
 	tb.run("klarna order", chromedp.Click(chromedp.CSS(`a[href$="/klarna/orders/`+kOrder+`"]`)), chromedp.WaitVisible(chromedp.CSS("#h-req")))
 	h1 := tb.text("h1")
 	if !strings.Contains(h1, "Klarna") || !strings.Contains(h1, kOrder) {
 		t.Fatalf("order heading %q", h1)
 	}
-	tb.waitText("main", xssScript) // the order line's name, as text
+	tb.waitText("main", dashboardtest.XSSScript) // the order line's name, as text
 	tb.waitText("main", "/ordermanagement/v1/orders/"+kOrder+"/captures")
 	tb.noMarkupFromMerchants()
 	tb.run("open the capture request", chromedp.Click(`//a[contains(., "/captures → 201")]`), chromedp.WaitVisible(chromedp.CSS("#h-rs")))
 	tb.waitText("main", "captured_amount")
 
 	// MultiSafepay: the order, its notification, the delivery page.
-	tb.run("msp order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+mspKey+"/multisafepay"), chromedp.Click(chromedp.CSS(`a[href$="/orders/dash-browser-1"]`)),
+	tb.run("msp order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+dashboardtest.MSPKey+"/multisafepay"), chromedp.Click(chromedp.CSS(`a[href$="/orders/dash-browser-1"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#h-wh")))
 	tb.waitText("main", "POST /multisafepay/connect/")
 	hook := sb.Webhooks(t, webhook.Filter{Provider: "multisafepay"})[0]
@@ -237,13 +238,13 @@ func TestBrowserFindsEachVendorsObjectsRequestsAndWebhooks(t *testing.T) {
 	tb.waitText("#h-wh", "1") // the orders.create webhook it caused
 	tb.waitText("main", "orders.create")
 	tb.run("cl line item", chromedp.Click(chromedp.CSS(`a[href$="/line_items/`+lineID+`"]`)), chromedp.WaitVisible(chromedp.CSS("#h-fields")))
-	tb.waitText("main", xssImg)
+	tb.waitText("main", dashboardtest.XSSImg)
 	tb.noMarkupFromMerchants()
 	tb.waitText("h1", "Commerce Layer")
 
 	// Drive a pending Klarna fraud review and a MultiSafepay payment from their pages.
-	pending := klarnaPendingOrder(t, sb, rc.URL)
-	tb.run("pending klarna order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+kTenant+"/klarna/orders/"+pending), chromedp.WaitVisible(chromedp.CSS("#h-drive")))
+	pending := dashboardtest.KlarnaPendingOrder(t, sb, rc.URL)
+	tb.run("pending klarna order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+dashboardtest.KTenant+"/klarna/orders/"+pending), chromedp.WaitVisible(chromedp.CSS("#h-drive")))
 	tb.waitText(".summary", "fraud: PENDING")
 	tb.run("end the review", chromedp.Click(chromedp.CSS(`form[action="/_sandbox/ui/jobs/run"] button`)), chromedp.WaitNotPresent(chromedp.CSS("#h-drive")))
 	sb.Flush()
@@ -251,8 +252,8 @@ func TestBrowserFindsEachVendorsObjectsRequestsAndWebhooks(t *testing.T) {
 	tb.waitText(".summary", "fraud: ACCEPTED")
 	tb.waitText("main", "FRAUD_RISK_ACCEPTED")
 
-	mspOrder(t, sb, "dash-browser-2", rc.URL)
-	tb.run("open msp order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+mspKey+"/multisafepay/orders/dash-browser-2"), chromedp.WaitVisible(chromedp.CSS("#outcome")),
+	dashboardtest.MSPOrder(t, sb, "dash-browser-2", rc.URL)
+	tb.run("open msp order", chromedp.Navigate(sb.URL+"/_sandbox/ui/t/"+dashboardtest.MSPKey+"/multisafepay/orders/dash-browser-2"), chromedp.WaitVisible(chromedp.CSS("#outcome")),
 		chromedp.SetValue(chromedp.CSS("#outcome"), "uncleared"), chromedp.Click(chromedp.CSS(`form[action$="/multisafepay/outcome"] button`)),
 		chromedp.WaitNotPresent(chromedp.CSS("#outcome")))
 	tb.waitText(".summary", "uncleared")
@@ -264,7 +265,7 @@ func TestBrowserLiveJournalShowsNewRequestsWithoutReload(t *testing.T) {
 	tb.run("requests page", chromedp.Navigate(sb.URL+"/_sandbox/ui/requests"), chromedp.WaitVisible(chromedp.CSS("#journal")))
 	get(tb, "mark the document", chromedp.Evaluate[bool](`window.__sameDocument = true`))
 	time.Sleep(300 * time.Millisecond) // the event source connects
-	sb.Do(t, http.MethodGet, "/payments/v1/sessions/no-such-session", nil, "Authorization", kAuth())
+	sb.Do(t, http.MethodGet, "/payments/v1/sessions/no-such-session", nil, "Authorization", dashboardtest.KAuth())
 	tb.waitText("#journal tbody", "/payments/v1/sessions/no-such-session")
 	if !get(tb, "same document", chromedp.Evaluate[bool](`window.__sameDocument === true`)) {
 		t.Fatal("the page reloaded")
@@ -288,7 +289,7 @@ func TestBrowserResendShowsTheNewAttempt(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)
 	rc.Respond(http.StatusServiceUnavailable, "try later")
-	mspPay(t, sb, mspOrder(t, sb, "dash-browser-resend", rc.URL))
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "dash-browser-resend", rc.URL))
 	hook := sb.Webhooks(t, webhook.Filter{Provider: "multisafepay"})[0]
 	rc.Respond(http.StatusOK, "OK")
 	tb.run("webhooks page", chromedp.Navigate(sb.URL+"/_sandbox/ui/webhooks?state=pending"),
@@ -305,19 +306,19 @@ func TestBrowserResendShowsTheNewAttempt(t *testing.T) {
 func TestBrowserAdvancesTheClockAndArmsAScenario(t *testing.T) {
 	tb := newTab(t)
 	sb := sandboxtest.Start(t)
-	klarnaCheckout(t, sb, "")
+	dashboardtest.KlarnaCheckout(t, sb, "")
 	clk := sb.Emulator.Platform().Clock
 	tb.run("clock preset", chromedp.Navigate(sb.URL+"/_sandbox/ui/clock"), chromedp.WaitVisible(chromedp.CSS("#c-tenant")),
-		chromedp.SetValue(chromedp.CSS("#c-tenant"), kTenant),
+		chromedp.SetValue(chromedp.CSS("#c-tenant"), dashboardtest.KTenant),
 		chromedp.Click(chromedp.CSS(`button[name="duration"][value="1d"]`)), chromedp.WaitVisible(chromedp.CSS("#h-res")))
-	tb.waitText("#h-res", "Advanced "+kTenant+" by 1d")
-	if off := clk.Offset(kTenant); off != 24*time.Hour {
+	tb.waitText("#h-res", "Advanced "+dashboardtest.KTenant+" by 1d")
+	if off := clk.Offset(dashboardtest.KTenant); off != 24*time.Hour {
 		t.Fatalf("offset %s", off)
 	}
-	tb.run("free duration", chromedp.SetValue(chromedp.CSS("#c-tenant"), kTenant), chromedp.SendKeys(chromedp.CSS("#c-custom"), "90m\n"),
+	tb.run("free duration", chromedp.SetValue(chromedp.CSS("#c-tenant"), dashboardtest.KTenant), chromedp.SendKeys(chromedp.CSS("#c-custom"), "90m\n"),
 		chromedp.WaitVisible(chromedp.CSS("#h-res")))
 	tb.waitText("#h-res", "by 1h30m")
-	if off := clk.Offset(kTenant); off != 25*time.Hour+30*time.Minute {
+	if off := clk.Offset(dashboardtest.KTenant); off != 25*time.Hour+30*time.Minute {
 		t.Fatalf("offset %s", off)
 	}
 
@@ -325,10 +326,10 @@ func TestBrowserAdvancesTheClockAndArmsAScenario(t *testing.T) {
 	name := eng.Set().All()[0].Name
 	sel := `section[id="sc-` + name + `"]`
 	tb.run("arm", chromedp.Navigate(sb.URL+"/_sandbox/ui/scenarios"), chromedp.Click(chromedp.CSS(sel+` summary`)),
-		chromedp.SetValue(chromedp.CSS(sel+` input[name="tenant"]`), kTenant),
+		chromedp.SetValue(chromedp.CSS(sel+` input[name="tenant"]`), dashboardtest.KTenant),
 		chromedp.SetValue(chromedp.CSS(sel+` input[name="times"]`), "3"),
 		chromedp.Click(chromedp.CSS(sel+` form.arm button`)), chromedp.WaitVisible(chromedp.CSS(sel+` form.armed`)))
-	if a := eng.Armed(kTenant); len(a) != 1 || a[0].Name != name || a[0].Times != 3 {
+	if a := eng.Armed(dashboardtest.KTenant); len(a) != 1 || a[0].Name != name || a[0].Times != 3 {
 		t.Fatalf("armed %+v", a)
 	}
 	tb.run("disarm", chromedp.Click(chromedp.CSS(sel+` form.armed button`)), chromedp.WaitNotPresent(chromedp.CSS(sel+` form.armed`)))
@@ -340,7 +341,7 @@ func TestBrowserAdvancesTheClockAndArmsAScenario(t *testing.T) {
 func TestBrowserAdminTokenLoginAndForgedChanges(t *testing.T) {
 	tb := newTab(t)
 	sb := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "browser-s3cret" }))
-	klarnaCheckout(t, sb, "")
+	dashboardtest.KlarnaCheckout(t, sb, "")
 	clk := sb.Emulator.Platform().Clock
 
 	tb.run("asks for the token", chromedp.Navigate(sb.URL+"/_sandbox/ui/clock"), chromedp.WaitVisible(chromedp.CSS(`#token`)))
@@ -353,7 +354,7 @@ func TestBrowserAdminTokenLoginAndForgedChanges(t *testing.T) {
 
 	// A change without the CSRF token, from the dashboard's own page.
 	status := get(tb, "forged fetch", chromedp.Evaluate[int](`fetch("/_sandbox/ui/clock/advance", {method: "POST",
-		headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "tenant=`+kTenant+`&duration=7d"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		headers: {"Content-Type": "application/x-www-form-urlencoded"}, body: "tenant=`+dashboardtest.KTenant+`&duration=7d"}).then(r => r.status)`, chromedp.EvalAwaitPromise))
 	if status != http.StatusForbidden {
 		t.Errorf("forged fetch: %d", status)
 	}
@@ -361,7 +362,7 @@ func TestBrowserAdminTokenLoginAndForgedChanges(t *testing.T) {
 	// A form on another origin that posts to the dashboard by itself.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s/_sandbox/ui/clock/advance"><input name="tenant" value="%s"><input name="duration" value="7d"><input name="csrf" value="guess"></form><script>document.getElementById("f").submit()</script>`, sb.URL, kTenant)
+		fmt.Fprintf(w, `<!doctype html><form id="f" method="post" action="%s/_sandbox/ui/clock/advance"><input name="tenant" value="%s"><input name="duration" value="7d"><input name="csrf" value="guess"></form><script>document.getElementById("f").submit()</script>`, sb.URL, dashboardtest.KTenant)
 	}))
 	defer evil.Close()
 	tb.run("cross-site form", chromedp.Navigate(evil.URL))
@@ -372,7 +373,7 @@ func TestBrowserAdminTokenLoginAndForgedChanges(t *testing.T) {
 	// 127.0.0.1 on another port is the same site, so the SameSite cookie
 	// goes along; the CSRF token (and the Origin check) refuse the change.
 	tb.waitText("main", "CSRF token is missing or wrong")
-	if off := clk.Offset(kTenant); off != 0 {
+	if off := clk.Offset(dashboardtest.KTenant); off != 0 {
 		t.Fatalf("a forged change moved the clock by %s", off)
 	}
 	tb.expectErrors() // the refused requests

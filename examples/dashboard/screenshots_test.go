@@ -9,12 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/dashboard/dashboardtest"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
@@ -23,7 +25,7 @@ import (
 // TestScreenshots writes the screenshots of docs/dashboard.md when
 // PAYSANDBOX_SCREENSHOTS names a folder:
 //
-//	PAYSANDBOX_SCREENSHOTS=$PWD/docs/img go test -run Screenshots ./emulator/dashboard/
+//	(cd examples && PAYSANDBOX_SCREENSHOTS=$PWD/../docs/img go test -run Screenshots ./dashboard/)
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("PAYSANDBOX_SCREENSHOTS")
 	if dir == "" {
@@ -34,15 +36,15 @@ func TestScreenshots(t *testing.T) {
 	ok := sandboxtest.NewReceiver(t)
 	down := sandboxtest.NewReceiver(t)
 	down.Respond(http.StatusServiceUnavailable, "maintenance")
-	_, kOrder := klarnaCheckout(t, sb, "")
-	mspPay(t, sb, mspOrder(t, sb, "shop-1001", ok.URL))
-	mspPay(t, sb, mspOrder(t, sb, "shop-1002", down.URL))
-	mspOrder(t, sb, "shop-1003", ok.URL)
-	clOrderID, _ := clOrder(t, sb, ok.URL)
-	sb.Do(t, http.MethodPost, "/payments/v1/sessions", obj{"purchase_country": "SE", "order_amount": "95"}, "Authorization", kAuth())
+	_, kOrder := dashboardtest.KlarnaCheckout(t, sb, "")
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "shop-1001", ok.URL))
+	dashboardtest.MSPPay(t, sb, dashboardtest.MSPOrder(t, sb, "shop-1002", down.URL))
+	dashboardtest.MSPOrder(t, sb, "shop-1003", ok.URL)
+	clOrderID, _ := dashboardtest.CLOrder(t, sb, ok.URL)
+	sb.Do(t, http.MethodPost, "/payments/v1/sessions", dashboardtest.Obj{"purchase_country": "SE", "order_amount": "95"}, "Authorization", dashboardtest.KAuth())
 	refused := sb.Emulator.Journal().Last()
 	eng := sb.Emulator.Scenarios()
-	if _, err := eng.Arm(eng.Set().All()[0].Name, kTenant, armTimes(2)); err != nil {
+	if _, err := eng.Arm(eng.Set().All()[0].Name, dashboardtest.KTenant, armTimes(2)); err != nil {
 		t.Fatal(err)
 	}
 	failed := sb.Webhooks(t, webhook.Filter{Provider: "multisafepay", Status: webhook.Pending})[0]
@@ -64,19 +66,19 @@ func TestScreenshots(t *testing.T) {
 	}
 	const ui = "/_sandbox/ui"
 	shoot("overview", ui, 1280, 800)
-	shoot("vendor", ui+"/t/"+kTenant+"/klarna", 1280, 800)
-	shoot("klarna-order", ui+"/t/"+kTenant+"/klarna/orders/"+kOrder, 1280, 800)
-	shoot("msp-order", ui+"/t/"+mspKey+"/multisafepay/orders/shop-1003", 1280, 800)
+	shoot("vendor", ui+"/t/"+dashboardtest.KTenant+"/klarna", 1280, 800)
+	shoot("klarna-order", ui+"/t/"+dashboardtest.KTenant+"/klarna/orders/"+kOrder, 1280, 800)
+	shoot("msp-order", ui+"/t/"+dashboardtest.MSPKey+"/multisafepay/orders/shop-1003", 1280, 800)
 	shoot("cl-order", ui+"/t/paysandbox/commercelayer/orders/"+clOrderID, 1280, 800)
 	shoot("requests", ui+"/requests", 1280, 800)
-	shoot("request-refused", ui+"/requests/"+itoa(refused), 1280, 800)
+	shoot("request-refused", ui+"/requests/"+strconv.FormatUint(refused, 10), 1280, 800)
 	shoot("webhooks", ui+"/webhooks", 1280, 800)
 	shoot("webhook", ui+"/webhooks/"+failed.ID, 1280, 800)
-	shoot("clock", ui+"/clock?tenant="+mspKey, 1280, 800, chromedp.SetValue(chromedp.CSS("#c-tenant"), mspKey),
+	shoot("clock", ui+"/clock?tenant="+dashboardtest.MSPKey, 1280, 800, chromedp.SetValue(chromedp.CSS("#c-tenant"), dashboardtest.MSPKey),
 		chromedp.Click(chromedp.CSS(`button[name="duration"][value="1h"]`)), chromedp.WaitVisible(chromedp.CSS("#h-res")))
-	shoot("scenarios", ui+"/scenarios?tenant="+kTenant, 1280, 800)
-	shoot("reset", ui+"/reset?tenant="+mspKey, 1280, 800)
-	shoot("phone", ui+"/t/"+kTenant+"/klarna/orders/"+kOrder, 390, 844)
+	shoot("scenarios", ui+"/scenarios?tenant="+dashboardtest.KTenant, 1280, 800)
+	shoot("reset", ui+"/reset?tenant="+dashboardtest.MSPKey, 1280, 800)
+	shoot("phone", ui+"/t/"+dashboardtest.KTenant+"/klarna/orders/"+kOrder, 390, 844)
 	shoot("phone-requests", ui+"/requests", 390, 844)
 
 	login := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "x"; c.Version = "1.4.0" }))
