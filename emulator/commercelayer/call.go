@@ -26,7 +26,6 @@ type call struct {
 	now      time.Time
 	base     string // link prefix: https://host/api, or /api in webhook payloads
 	tx       *store.Tx
-	ids      *idPool
 	events   []event
 	circuits map[string]circuit // webhook id -> circuit, read before the transaction
 	revealed string             // the webhook whose shared secret this response shows
@@ -41,7 +40,7 @@ func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
 	org := platform.Tenant(r.Context())
 	return &call{
 		cl: cl, r: r, tok: tok, org: org, orgID: cl.world.orgID(org), now: cl.p.Clock.Now(org),
-		base: platform.BaseURL(r) + "/api", ids: &idPool{cl: cl},
+		base: platform.BaseURL(r) + "/api",
 	}, nil
 }
 
@@ -56,17 +55,17 @@ func (c *call) view(fn func() error) error {
 
 // update runs fn in a write transaction and sends the webhooks its events
 // call for, in the same transaction. fn may run twice: ids and random values
-// come from the pool, which hands out the same values again.
+// are drawn through the transaction (store.Tx.IDs), so a rerun draws the
+// same values again and the same --seed gives the same ids however
+// organizations' requests interleave.
 func (c *call) update(fn func() error) error {
 	circuits, err := c.cl.circuits(c.org)
 	if err != nil {
 		return err
 	}
 	c.circuits = circuits
-	first := len(c.ids.vals) // a rerun draws the same values again, a later update new ones
 	return c.cl.p.Store.Update(provider, c.org, func(tx *store.Tx) error {
 		c.tx, c.events = tx, nil
-		c.ids.n = first
 		defer func() { c.tx = nil }()
 		if err := fn(); err != nil {
 			return err
@@ -75,37 +74,19 @@ func (c *call) update(fn func() error) error {
 	})
 }
 
-// idPool hands out fresh random values, the same ones again when a
-// transaction reruns.
-type idPool struct {
-	cl   *CommerceLayer
-	vals []string
-	n    int
-}
-
-func (p *idPool) draw(gen func() string) string {
-	if p.n == len(p.vals) {
-		p.vals = append(p.vals, gen())
-	}
-	v := p.vals[p.n]
-	p.n++
-	return v
-}
-
-// id is a new resource id: 10 letters, like Commerce Layer's.
-func (p *idPool) id() string {
-	return p.draw(func() string {
-		b := []byte(p.cl.p.IDs.Alnum(10))
-		for i, ch := range b {
-			if ch >= '0' && ch <= '9' {
-				b[i] = 'a' + (ch - '0') // letters only
-			}
+// newID is a new resource id: 10 letters, like Commerce Layer's.
+func (c *call) newID() string {
+	b := []byte(c.tx.IDs().Alnum(10))
+	for i, ch := range b {
+		if ch >= '0' && ch <= '9' {
+			b[i] = 'a' + (ch - '0') // letters only
 		}
-		return string(b)
-	})
+	}
+	return string(b)
 }
 
-func (p *idPool) hex(n int) string { return p.draw(func() string { return p.cl.p.IDs.Hex(n) }) }
+// newHex is n random hex digits (tokens, secrets).
+func (c *call) newHex(n int) string { return c.tx.IDs().Hex(n) }
 
 // newBase starts a record.
 func (c *call) newBase(coll string) (Base, error) {
@@ -114,7 +95,7 @@ func (c *call) newBase(coll string) (Base, error) {
 		return Base{}, err
 	}
 	ts := timestamp(c.now)
-	return Base{ID: c.ids.id(), Seq: seq + 1_000_000, CreatedAt: ts, UpdatedAt: ts, Metadata: map[string]any{}}, nil
+	return Base{ID: c.newID(), Seq: seq + 1_000_000, CreatedAt: ts, UpdatedAt: ts, Metadata: map[string]any{}}, nil
 }
 
 // touch marks a record updated.

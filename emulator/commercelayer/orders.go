@@ -163,7 +163,7 @@ func (c *call) createOrder(in *input) (string, error) {
 		o.A.Status, o.A.PaymentStatus, o.A.FulfillmentStatus = statusDraft, payUnpaid, fulfillUnfulfilled
 		o.A.CurrencyCode, o.A.TaxIncluded, o.A.FreightTaxable = pl.A.CurrencyCode, pl.A.TaxIncluded, true
 		o.A.LanguageCode = strp(market.LanguageCode)
-		o.A.Token = c.ids.hex(32)
+		o.A.Token = c.newHex(32)
 		o.A.CheckoutURL = strp(strings.TrimSuffix(c.base, "/api") + "/checkout/" + o.A.Token)
 		o.A.PaymentSourceDetails = nil
 		if err := c.editOrder(o, in); err != nil {

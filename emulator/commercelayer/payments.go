@@ -72,7 +72,7 @@ func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, g
 	t.A.Type, t.A.PaymentMethodType, t.A.CurrencyCode = typ, paymentMethodType(o), o.A.CurrencyCode
 	t.A.AmountCents, t.A.Succeeded, t.A.Message, t.A.Token = amount, true, strp("Accepted"), token
 	if gatewayID == "" {
-		gatewayID = c.ids.hex(24)
+		gatewayID = c.newHex(24)
 	}
 	t.A.GatewayTransactionID = &gatewayID
 	c.emit(typ+".create", typ, t.ID)

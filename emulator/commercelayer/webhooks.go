@@ -194,7 +194,7 @@ func (cl *CommerceLayer) webhookKind() *kind {
 				if err := c.setWebhook(w, in); err != nil {
 					return err
 				}
-				w.SharedSecret, w.CircuitFrom = c.ids.hex(32), c.now.Format(time.RFC3339Nano)
+				w.SharedSecret, w.CircuitFrom = c.newHex(32), c.now.Format(time.RFC3339Nano)
 				c.revealed, id = w.ID, w.ID
 				return c.put("webhooks", w)
 			})
@@ -220,7 +220,7 @@ func (cl *CommerceLayer) webhookKind() *kind {
 					delete(c.circuits, w.ID)
 				}
 				if in.flag("_regenerate_shared_secret") {
-					w.SharedSecret, c.revealed = c.ids.hex(32), w.ID
+					w.SharedSecret, c.revealed = c.newHex(32), w.ID
 				}
 				c.touch(w)
 				return c.put("webhooks", w)

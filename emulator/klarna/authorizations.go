@@ -53,9 +53,10 @@ func fixable(fields ...string) AuthorizeResult {
 // merchant_urls.authorization.
 func (k *Klarna) Authorize(_ context.Context, tenant, sessionID string, in AuthorizeRequest) (AuthorizeResult, error) {
 	now := k.now(tenant)
-	token := k.p.IDs.UUID()
+	var token string
 	var res AuthorizeResult
 	err := k.update(tenant, func(tx *store.Tx) error {
+		token = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var s sessionRecord
 		if err := loadOpenSession(tx, sessionID, now, &s); err != nil {
 			return err
@@ -179,9 +180,10 @@ func (k *Klarna) PlaceOrder(_ context.Context, tenant, token string, in OrderReq
 		return PlacedOrder{}, err
 	}
 	now := k.now(tenant)
-	ids := k.newOrderIDs()
+	var ids orderIDs
 	var out PlacedOrder
 	err := k.update(tenant, func(tx *store.Tx) error {
+		ids = newOrderIDs(tx) // drawn in the transaction: replay-safe, repeatable per --seed
 		var a authorization
 		var s sessionRecord
 		if err := useAuthorization(tx, token, "orders", now, &a, &s); err != nil {
@@ -283,14 +285,15 @@ var addressFields = []string{
 	"postal_code", "city", "region", "country", "attention", "organization_name",
 }
 
-// orderIDs are the random values creating an order may need, drawn before
-// the transaction (which may run twice).
+// orderIDs are the random values creating an order may need, drawn through
+// the transaction (which may run twice, drawing the same values).
 type orderIDs struct {
 	OrderID, KlarnaReference, CaptureID string
 }
 
-func (k *Klarna) newOrderIDs() orderIDs {
-	return orderIDs{OrderID: k.p.IDs.UUID(), KlarnaReference: k.p.IDs.Upper(8), CaptureID: k.p.IDs.UUID()}
+func newOrderIDs(tx *store.Tx) orderIDs {
+	ids := tx.IDs()
+	return orderIDs{OrderID: ids.UUID(), KlarnaReference: ids.Upper(8), CaptureID: ids.UUID()}
 }
 
 // orderSeed is what an order is made from (a Payments authorization or a
@@ -375,8 +378,9 @@ func (k *Klarna) runFraudDecision(_ context.Context, j store.Job) error {
 		return nil // unreadable: nothing to retry
 	}
 	now := k.now(j.Tenant)
-	captureID := k.p.IDs.UUID()
+	var captureID string
 	return k.update(j.Tenant, func(tx *store.Tx) error {
+		captureID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var o orderRecord
 		if err := tx.Get(colOrders, p.OrderID, &o); err != nil || o.FraudStatus != FraudPending {
 			return nil // gone (tenant reset) or already decided

@@ -94,9 +94,10 @@ func (k *Klarna) CreateCustomerToken(_ context.Context, tenant, authToken string
 		return CreatedCustomerToken{}, badValue("intended_use")
 	}
 	now := k.now(tenant)
-	tokenID, ref, last4 := k.p.IDs.UUID(), k.p.IDs.UUID(), k.p.IDs.Digits(4)
+	var tokenID, ref, last4 string
 	var out CreatedCustomerToken
 	err := k.update(tenant, func(tx *store.Tx) error {
+		tokenID, ref, last4 = tx.IDs().UUID(), tx.IDs().UUID(), tx.IDs().Digits(4) // drawn in the transaction: replay-safe, repeatable per --seed
 		var a authorization
 		var s sessionRecord
 		if err := useAuthorization(tx, authToken, "customer tokens", now, &a, &s); err != nil {
@@ -179,8 +180,9 @@ type TokenOrderRequest struct {
 // token's market. It honours an idempotency key set with WithIdempotencyKey.
 func (k *Klarna) TokenOrder(ctx context.Context, tenant, tokenID string, in TokenOrderRequest, baseURL string) (PlacedOrder, error) {
 	now := k.now(tenant)
-	ids := k.newOrderIDs()
+	var ids orderIDs
 	return once(k, ctx, tenant, "token-order", now, func(tx *store.Tx) (PlacedOrder, error) {
+		ids = newOrderIDs(tx) // drawn in the transaction: replay-safe, repeatable per --seed
 		var t customerTokenRecord
 		if err := get(tx, colTokens, tokenID, &t, errTokenNotFound); err != nil {
 			return PlacedOrder{}, err

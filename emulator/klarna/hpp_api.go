@@ -66,9 +66,10 @@ func (k *Klarna) CreateHPPSession(_ context.Context, tenant string, in HPPReques
 		urls = *in.MerchantURLs
 	}
 	now := k.now(tenant)
-	id, moduleToken := k.p.IDs.UUID(), k.p.IDs.Hex(32)
+	var id, moduleToken string
 	var out HPPCreated
 	err := k.update(tenant, func(tx *store.Tx) error {
+		id, moduleToken = tx.IDs().UUID(), tx.IDs().Hex(32) // drawn in the transaction: replay-safe, repeatable per --seed
 		var ps sessionRecord
 		if err := loadSession(tx, psID, now, &ps); err != nil {
 			return errPaymentSessionGone
@@ -138,8 +139,9 @@ func loadHPP(tx *store.Tx, id string, now time.Time, rec *hppRecord) error {
 // cancelled or disabled one stays as it is.
 func (k *Klarna) DisableHPPSession(_ context.Context, tenant, id string) error {
 	now := k.now(tenant)
-	eventID := k.p.IDs.UUID()
+	var eventID string
 	return k.update(tenant, func(tx *store.Tx) error {
+		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var rec hppRecord
 		if err := loadHPP(tx, id, now, &rec); err != nil {
 			return err
@@ -236,8 +238,9 @@ func (k *Klarna) runHPPTimeout(_ context.Context, j store.Job) error {
 		return nil // unreadable: nothing to retry
 	}
 	now := k.now(j.Tenant)
-	eventID := k.p.IDs.UUID()
+	var eventID string
 	return k.update(j.Tenant, func(tx *store.Tx) error {
+		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var rec hppRecord
 		if err := tx.Get(colHPP, p.SessionID, &rec); err != nil || hppFinal(rec.Status) || rec.TimedOut {
 			return nil // gone (tenant reset), finished, or told already
@@ -277,9 +280,10 @@ type hostedView struct {
 // (or came back after BACK, FAILED or ERROR) becomes IN_PROGRESS.
 func (k *Klarna) openHostedPage(tenant, id string) (hostedView, error) {
 	now := k.now(tenant)
-	eventID := k.p.IDs.UUID()
+	var eventID string
 	var v hostedView
 	err := k.update(tenant, func(tx *store.Tx) error {
+		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		if err := loadHPP(tx, id, now, &v.HPP); err != nil {
 			return err
 		}
@@ -397,9 +401,10 @@ type hppOutcome struct {
 // merchant URL the customer goes to.
 func (k *Klarna) finishHosted(tenant, id, status string, o hppOutcome) (hostedResult, error) {
 	now := k.now(tenant)
-	eventID := k.p.IDs.UUID()
+	var eventID string
 	var res hostedResult
 	err := k.update(tenant, func(tx *store.Tx) error {
+		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		res = hostedResult{}
 		if err := loadHPP(tx, id, now, &res.View.HPP); err != nil {
 			return err

@@ -16,7 +16,7 @@ type none struct{}
 
 // changeOrder loads the order, applies fn and saves it, in one transaction,
 // at most once per idempotency key.
-func changeOrder[T any](k *Klarna, ctx context.Context, tenant, orderID, operation string, fn func(o *orderRecord, now time.Time) (T, error)) (T, error) {
+func changeOrder[T any](k *Klarna, ctx context.Context, tenant, orderID, operation string, fn func(o *orderRecord, now time.Time, newID func() string) (T, error)) (T, error) {
 	now := k.now(tenant)
 	return once(k, ctx, tenant, operation, now, func(tx *store.Tx) (T, error) {
 		var zero T
@@ -24,7 +24,7 @@ func changeOrder[T any](k *Klarna, ctx context.Context, tenant, orderID, operati
 		if err := get(tx, colOrders, orderID, &o, errNoSuchOrder); err != nil {
 			return zero, err
 		}
-		res, err := fn(&o, now)
+		res, err := fn(&o, now, tx.IDs().UUID) // ids drawn in the transaction: replay-safe, repeatable per --seed
 		if err != nil {
 			return zero, err
 		}
@@ -58,7 +58,7 @@ func (k *Klarna) Order(_ context.Context, tenant, orderID string) (Order, error)
 
 // Acknowledge marks the order as received by the merchant.
 func (k *Klarna) Acknowledge(ctx context.Context, tenant, orderID string) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "acknowledge", func(o *orderRecord, _ time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "acknowledge", func(o *orderRecord, _ time.Time, _ func() string) (none, error) {
 		o.Acknowledged = true
 		return none{}, nil
 	})
@@ -67,7 +67,7 @@ func (k *Klarna) Acknowledge(ctx context.Context, tenant, orderID string) error 
 
 // UpdateAuthorization changes the order amount (and cart).
 func (k *Klarna) UpdateAuthorization(ctx context.Context, tenant, orderID string, in UpdateAuthorizationRequest) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "update-authorization", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "update-authorization", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.updateAuthorization(now, in))
 	})
 	return err
@@ -75,7 +75,7 @@ func (k *Klarna) UpdateAuthorization(ctx context.Context, tenant, orderID string
 
 // UpdateCustomerDetails replaces the order's addresses.
 func (k *Klarna) UpdateCustomerDetails(ctx context.Context, tenant, orderID string, in CustomerDetails) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "customer-details", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "customer-details", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.updateCustomerDetails(now, in))
 	})
 	return err
@@ -83,7 +83,7 @@ func (k *Klarna) UpdateCustomerDetails(ctx context.Context, tenant, orderID stri
 
 // UpdateMerchantReferences sets merchant_reference1/2.
 func (k *Klarna) UpdateMerchantReferences(ctx context.Context, tenant, orderID string, in MerchantReferences) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "merchant-references", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "merchant-references", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.updateMerchantReferences(now, in))
 	})
 	return err
@@ -91,7 +91,7 @@ func (k *Klarna) UpdateMerchantReferences(ctx context.Context, tenant, orderID s
 
 // ExtendAuthorizationTime pushes the order's expiry (see extendAuthorization).
 func (k *Klarna) ExtendAuthorizationTime(ctx context.Context, tenant, orderID string) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "extend-authorization-time", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "extend-authorization-time", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.extendAuthorization(now))
 	})
 	return err
@@ -99,7 +99,7 @@ func (k *Klarna) ExtendAuthorizationTime(ctx context.Context, tenant, orderID st
 
 // ReleaseRemainingAuthorization gives up what is left to capture.
 func (k *Klarna) ReleaseRemainingAuthorization(ctx context.Context, tenant, orderID string) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "release-remaining-authorization", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "release-remaining-authorization", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.releaseRemaining(now))
 	})
 	return err
@@ -107,7 +107,7 @@ func (k *Klarna) ReleaseRemainingAuthorization(ctx context.Context, tenant, orde
 
 // CancelOrder voids an order that has no captures.
 func (k *Klarna) CancelOrder(ctx context.Context, tenant, orderID string) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "cancel", func(o *orderRecord, now time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "cancel", func(o *orderRecord, now time.Time, _ func() string) (none, error) {
 		return unit(o.cancel(now))
 	})
 	return err
@@ -115,7 +115,7 @@ func (k *Klarna) CancelOrder(ctx context.Context, tenant, orderID string) error 
 
 // AddShippingInfo records shipments of the order.
 func (k *Klarna) AddShippingInfo(ctx context.Context, tenant, orderID string, info []ShippingInfo) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "shipping-info", func(o *orderRecord, _ time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "shipping-info", func(o *orderRecord, _ time.Time, _ func() string) (none, error) {
 		o.ShippingInfo = append(o.ShippingInfo, info...)
 		return none{}, nil
 	})
@@ -124,9 +124,8 @@ func (k *Klarna) AddShippingInfo(ctx context.Context, tenant, orderID string, in
 
 // Capture captures part or all of the remaining authorization.
 func (k *Klarna) Capture(ctx context.Context, tenant, orderID string, in CaptureRequest) (Capture, error) {
-	id := k.p.IDs.UUID()
-	return changeOrder(k, ctx, tenant, orderID, "capture", func(o *orderRecord, now time.Time) (Capture, error) {
-		return o.capture(now, id, in)
+	return changeOrder(k, ctx, tenant, orderID, "capture", func(o *orderRecord, now time.Time, newID func() string) (Capture, error) {
+		return o.capture(now, newID(), in)
 	})
 }
 
@@ -157,7 +156,7 @@ func (k *Klarna) GetCapture(_ context.Context, tenant, orderID, captureID string
 
 // AddCaptureShippingInfo records shipments of one capture.
 func (k *Klarna) AddCaptureShippingInfo(ctx context.Context, tenant, orderID, captureID string, info []ShippingInfo) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "capture-shipping-info", func(o *orderRecord, _ time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "capture-shipping-info", func(o *orderRecord, _ time.Time, _ func() string) (none, error) {
 		c, err := o.findCapture(captureID)
 		if err != nil {
 			return none{}, err
@@ -171,7 +170,7 @@ func (k *Klarna) AddCaptureShippingInfo(ctx context.Context, tenant, orderID, ca
 // TriggerSendOut asks Klarna to send the customer the capture's payment
 // instructions again (nothing to send here; the capture must exist).
 func (k *Klarna) TriggerSendOut(ctx context.Context, tenant, orderID, captureID string) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "trigger-send-out", func(o *orderRecord, _ time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "trigger-send-out", func(o *orderRecord, _ time.Time, _ func() string) (none, error) {
 		_, err := o.findCapture(captureID)
 		return none{}, err
 	})
@@ -193,7 +192,7 @@ func (k *Klarna) DueDateOptions(_ context.Context, tenant, orderID, captureID st
 
 // ExtendDueDate extends a capture's due date by one of the offered options.
 func (k *Klarna) ExtendDueDate(ctx context.Context, tenant, orderID, captureID string, days int64) error {
-	_, err := changeOrder(k, ctx, tenant, orderID, "extend-due-date", func(o *orderRecord, _ time.Time) (none, error) {
+	_, err := changeOrder(k, ctx, tenant, orderID, "extend-due-date", func(o *orderRecord, _ time.Time, _ func() string) (none, error) {
 		if _, err := o.findCapture(captureID); err != nil {
 			return none{}, err
 		}
@@ -209,9 +208,8 @@ func (k *Klarna) ExtendDueDate(ctx context.Context, tenant, orderID, captureID s
 
 // Refund refunds part or all of what was captured.
 func (k *Klarna) Refund(ctx context.Context, tenant, orderID string, in RefundRequest) (Refund, error) {
-	id := k.p.IDs.UUID()
-	return changeOrder(k, ctx, tenant, orderID, "refund", func(o *orderRecord, now time.Time) (Refund, error) {
-		return o.refund(now, id, in)
+	return changeOrder(k, ctx, tenant, orderID, "refund", func(o *orderRecord, now time.Time, newID func() string) (Refund, error) {
+		return o.refund(now, newID(), in)
 	})
 }
 

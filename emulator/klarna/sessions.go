@@ -43,20 +43,22 @@ func (k *Klarna) OpenSession(_ context.Context, tenant string, p Purchase) (Crea
 	now := k.now(tenant)
 	rec := sessionRecord{
 		Session: Session{
-			SessionID: k.p.IDs.UUID(), Purchase: p, Status: SessionIncomplete,
+			Purchase: p, Status: SessionIncomplete,
 			ExpiresAt:               now.Add(sessionLifetime),
 			PaymentMethodCategories: k.markets.categoriesFor(p.PurchaseCountry),
 		},
 		CreatedAt: now,
 	}
-	candidate := k.p.IDs.Hex(64)
 	claims := clientClaims{
-		SessionID: rec.SessionID, Tenant: tenant, PurchaseCountry: strings.ToUpper(p.PurchaseCountry),
+		Tenant: tenant, PurchaseCountry: strings.ToUpper(p.PurchaseCountry),
 		Language: strings.ToLower(strings.SplitN(p.Locale, "-", 2)[0]), Environment: "playground",
 		SessionType: "PAYMENTS", Design: "klarna",
 	}
 	err := k.update(tenant, func(tx *store.Tx) error {
-		key, err := tenantKey(tx, candidate)
+		// Drawn in the transaction: replay-safe, repeatable per --seed.
+		rec.SessionID = tx.IDs().UUID()
+		claims.SessionID = rec.SessionID
+		key, err := tenantKey(tx, tx.IDs().Hex(64))
 		if err != nil {
 			return err
 		}
