@@ -30,7 +30,8 @@ import (
 //     connections stays open, in which a connection gets 2s to send its
 //     request head and is answered only for /_sandbox/health (anything else:
 //     503 and the connection closes). Past the spare lane, a new connection
-//     is closed at once. So a flood of slow clients leaves health answering.
+//     waits up to 500ms for a spare slot, then is closed. So a flood of slow
+//     clients leaves health answering.
 //   - Running out of file descriptors anyway (EMFILE): the accept error is
 //     temporary; http.Server backs off and retries, the listener stays open.
 const (
@@ -41,6 +42,7 @@ const (
 	maxHeaderBytes    = 64 << 10
 
 	spareHeadTimeout = 2 * time.Second
+	spareWait        = 500 * time.Millisecond
 	healthPath       = "/_sandbox/health"
 )
 
@@ -97,13 +99,19 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 			return &slotConn{Conn: c, slots: ll.l.main}, nil
 		default:
 		}
+		// Both pools full: wait a little for a spare slot (a burst of
+		// connections clears the spare lane in milliseconds, each answered
+		// 503 or health), then refuse. While this waits, newer connections
+		// queue in the kernel's backlog.
+		wait := time.NewTimer(spareWait)
 		select {
 		case ll.l.spare <- struct{}{}:
+			wait.Stop()
 			sc := &slotConn{Conn: c, slots: ll.l.spare, spare: true, headBy: time.Now().Add(spareHeadTimeout)}
 			_ = sc.Conn.SetDeadline(sc.headBy)
 			return sc, nil
-		default:
-			c.Close() // both pools full: refuse now rather than queue
+		case <-wait.C:
+			c.Close()
 		}
 	}
 }
