@@ -6,6 +6,9 @@
 // Without Chromium the tests skip with a message saying how to install it;
 // with CI=true they fail instead. A step that fails saves a screenshot in the
 // artifacts folder ($PAYSANDBOX_ARTIFACTS, else a folder in the temp dir).
+// Configure, before the first tab, sets the window size, extra launch
+// options and whether console errors fail a test; uncaught exceptions in a
+// page always do.
 package browsertest
 
 import (
@@ -41,7 +44,63 @@ var (
 	stop      []context.CancelFunc
 	startErr  error
 	profile   string
+
+	cfgMu   sync.Mutex
+	cfg     = config{width: 1024, height: 900}
+	started bool // the first NewTab fixed cfg
 )
+
+// config is how the shared browser starts and what fails a tab's test.
+type config struct {
+	width, height     int
+	alloc             []chromedp.ExecAllocatorOption
+	consoleErrorsFail bool
+}
+
+// Option changes the shared browser or its tabs; see Configure.
+type Option func(*config)
+
+// WindowSize sets the browser window's size in pixels (1024×900 without it).
+func WindowSize(width, height int) Option {
+	return func(c *config) { c.width, c.height = width, height }
+}
+
+// AllocatorOptions adds launch options (chromedp.Flag, chromedp.Env, …)
+// after browsertest's own, so a test binary can, say, give Chromium a HOME
+// of its own or a flag; later options win over earlier ones.
+func AllocatorOptions(opts ...chromedp.ExecAllocatorOption) Option {
+	return func(c *config) { c.alloc = append(c.alloc, opts...) }
+}
+
+// FailOnConsoleErrors makes console.error messages (failed loads included)
+// fail a test at its end, as uncaught exceptions always do.
+// Tab.ForgetConsole clears what a test provoked on purpose.
+func FailOnConsoleErrors() Option {
+	return func(c *config) { c.consoleErrorsFail = true }
+}
+
+// Configure sets options for the shared browser of this test binary. Call it
+// before the first NewTab (in TestMain, or once before a test's first tab
+// when the options depend on what the test set up); once the browser is
+// started it panics, since the options could no longer apply.
+func Configure(opts ...Option) {
+	cfgMu.Lock()
+	defer cfgMu.Unlock()
+	if started {
+		panic("browsertest.Configure after the first NewTab: the browser is already started")
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+}
+
+// current fixes the configuration at the browser's start.
+func current() config {
+	cfgMu.Lock()
+	defer cfgMu.Unlock()
+	started = true
+	return cfg
+}
 
 func chromiumPath() string {
 	if p := os.Getenv("PAYSANDBOX_CHROMIUM"); p != "" {
@@ -51,6 +110,7 @@ func chromiumPath() string {
 }
 
 func start() {
+	c := current()
 	path := chromiumPath()
 	if _, err := os.Stat(path); err != nil {
 		startErr = fmt.Errorf("chromium not found at %s", path)
@@ -69,8 +129,9 @@ func start() {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 900),
+		chromedp.WindowSize(c.width, c.height),
 	)
+	opts = append(opts, c.alloc...)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(alloc)
 	stop = []context.CancelFunc{cancelBrowser, cancelAlloc}
@@ -93,10 +154,11 @@ func Close() {
 
 // Tab is one browser tab of a test.
 type Tab struct {
-	t       testing.TB
-	ctx     context.Context
-	mu      sync.Mutex
-	console []chromedp.ConsoleMessage
+	t          testing.TB
+	ctx        context.Context
+	errorsFail bool // FailOnConsoleErrors
+	mu         sync.Mutex
+	console    []chromedp.ConsoleMessage
 }
 
 // NewTab opens a tab in the shared browser. Without Chromium it skips the
@@ -115,7 +177,7 @@ func NewTab(t testing.TB) *Tab {
 		cancel()
 		t.Fatalf("opening a tab: %v", err)
 	}
-	tab := &Tab{t: t, ctx: ctx}
+	tab := &Tab{t: t, ctx: ctx, errorsFail: current().consoleErrorsFail}
 	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -133,8 +195,11 @@ func NewTab(t testing.TB) *Tab {
 		cancel()
 		<-done
 		for _, m := range tab.Console() {
-			if m.IsException() {
+			switch {
+			case m.IsException():
 				t.Errorf("uncaught exception in the page: %s:%d %s", m.URL, m.Line+1, m)
+			case tab.errorsFail && m.Type == chromedp.ConsoleError:
+				t.Errorf("console error in the page: %s:%d %s", m.URL, m.Line+1, m)
 			}
 		}
 	})
@@ -147,6 +212,19 @@ func (tb *Tab) Console() []chromedp.ConsoleMessage {
 	defer tb.mu.Unlock()
 	return append([]chromedp.ConsoleMessage(nil), tb.console...)
 }
+
+// ForgetConsole drops what the tab's pages wrote to the console so far,
+// exceptions and errors included, for a test that provokes them on purpose.
+// Messages still on their way from the browser are not dropped: wait for
+// them first.
+func (tb *Tab) ForgetConsole() {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.console = nil
+}
+
+// T is the test the tab belongs to, for helpers that fail it.
+func (tb *Tab) T() testing.TB { return tb.t }
 
 // Context is the tab's context, for actions a test runs itself.
 func (tb *Tab) Context() context.Context { return tb.ctx }
@@ -215,12 +293,18 @@ func (tb *Tab) Fail(step string, err error) {
 	if loc, lerr := chromedp.Run(ctx, chromedp.Location()); lerr == nil {
 		where = " at " + loc
 	}
+	page, perr := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if perr != nil {
+		page = "(unreadable: " + perr.Error() + ")"
+	} else if len(page) > 1500 {
+		page = page[:1500] + "…"
+	}
 	shot := tb.Screenshot(step)
 	var console strings.Builder
 	for _, m := range tb.Console() {
 		fmt.Fprintf(&console, "\n  %s %s:%d %s", m.Type, m.URL, m.Line+1, m)
 	}
-	tb.t.Fatalf("step %q failed%s: %v\nscreenshot: %s\nconsole:%s", step, where, err, shot, console.String())
+	tb.t.Fatalf("step %q failed%s: %v\nscreenshot: %s\nconsole:%s\npage:\n%s", step, where, err, shot, console.String(), page)
 }
 
 // Screenshot saves the tab as a PNG in the artifacts folder and returns its path.

@@ -41,6 +41,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/tlsca"
+	"github.com/paysandbox/paysandbox/examples/browsertest"
 )
 
 // The fixtures' credentials and catalogue (fixtures/commercelayer).
@@ -58,18 +59,14 @@ var (
 	buildErr  error
 	tmpRoot   string
 
-	browserOnce sync.Once
-	browserCtx  context.Context
-	browserErr  error
-	browserMode string
-	stopBrowser []context.CancelFunc
+	trustOnce   sync.Once
+	trustErr    error
+	browserMode string // how the browser trusts the CA
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, c := range stopBrowser {
-		c()
-	}
+	browsertest.Close() // before its HOME in tmpRoot goes
 	if tmpRoot != "" {
 		_ = os.RemoveAll(tmpRoot)
 	}
@@ -353,74 +350,47 @@ func (sb *sandbox) checkJournal(t *testing.T, wantAtLeast int) {
 
 // --- The browser
 
-// browser starts one headless Chromium (flags as examples/browsertest) that
-// trusts the local CA: an NSS database in its own HOME holding the CA when
-// certutil is there (a real chain check, name constraints included), else
-// the CA's SPKI hash in --ignore-certificate-errors-spki-list.
-func browser(t *testing.T, sb *sandbox) context.Context {
+// browser opens a tab in examples/browsertest's shared headless Chromium,
+// which the first call sets up to trust the local CA: a HOME of its own
+// whose NSS database holds the CA when certutil is there (a real chain
+// check, name constraints included), else the CA's SPKI hash in
+// --ignore-certificate-errors-spki-list.
+func browser(t *testing.T, sb *sandbox) *browsertest.Tab {
 	t.Helper()
-	browserOnce.Do(func() { browserCtx, browserErr = startBrowser(sb) })
-	require(t, "Chromium", browserErr)
-	ctx, cancel := chromedp.NewContext(browserCtx)
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("opening a tab: %v", err)
-	}
-	return ctx
+	trustOnce.Do(func() { trustErr = trustCA(sb) })
+	require(t, "Chromium trusting the local CA", trustErr)
+	return browsertest.NewTab(t)
 }
 
-func startBrowser(sb *sandbox) (context.Context, error) {
-	path := os.Getenv("PAYSANDBOX_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("chromium not found at %s (apt-get install -y chromium)", path)
-	}
+func trustCA(sb *sandbox) error {
 	home, err := os.MkdirTemp(tmpRoot, "home-")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(filepath.Join(home, "profile")),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1024, 900),
-		chromedp.Env("HOME="+home),
-	)
+	opts := []chromedp.ExecAllocatorOption{chromedp.Env("HOME=" + home)}
 	if certutil, err := exec.LookPath("certutil"); err == nil {
 		db := "sql:" + filepath.Join(home, ".pki", "nssdb")
 		if err := os.MkdirAll(filepath.Join(home, ".pki", "nssdb"), 0o700); err != nil {
-			return nil, err
+			return err
 		}
 		for _, args := range [][]string{
 			{"-N", "-d", db, "--empty-password"},
 			{"-A", "-d", db, "-t", "C,,", "-n", "paysandbox local CA", "-i", sb.caFile},
 		} {
 			if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
-				return nil, fmt.Errorf("certutil %v: %v: %s", args, err, out)
+				return fmt.Errorf("certutil %v: %v: %s", args, err, out)
 			}
 		}
 		browserMode = "NSS database"
 	} else {
 		if os.Getenv("CI") == "true" {
-			return nil, errors.New("certutil not found (apt-get install -y libnss3-tools)")
+			return errors.New("certutil not found (apt-get install -y libnss3-tools)")
 		}
 		opts = append(opts, chromedp.Flag("ignore-certificate-errors-spki-list", sb.spki))
 		browserMode = "SPKI list"
 	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(alloc)
-	stopBrowser = []context.CancelFunc{cancelBrowser, cancelAlloc}
-	if err := chromedp.Do(ctx); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", path, err)
-	}
-	return ctx, nil
+	browsertest.Configure(browsertest.AllocatorOptions(opts...))
+	return nil
 }
 
 // page serves the storefront page and node_modules on an origin of its own.
@@ -466,21 +436,22 @@ type checkoutResult struct {
 func placeInBrowser(t *testing.T, sb *sandbox) checkoutResult {
 	t.Helper()
 	requireNode(t) // node_modules
-	ctx := browser(t, sb)
+	tab := browser(t, sb)
 	origin := page(t)
 	cfg, _ := json.Marshal(map[string]any{
 		"clientId": salesChannelID, "scope": "market:code:EU", "domain": sb.domain(), "sku": tshirt,
 		"email": "mario.rossi@example.com", "klarnaAuthorizeURL": "https://" + sb.domain() + "/_sandbox/klarna/authorizations",
 	})
 	var res checkoutResult
-	stepCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	// One minute for the page and the whole checkout, more than a step of browsertest.
+	stepCtx, cancel := context.WithTimeout(tab.Context(), 60*time.Second)
 	defer cancel()
 	if err := chromedp.Do(stepCtx, chromedp.Navigate(origin+"/"), chromedp.Poll[chromedp.Void](`window.ready === true`)); err != nil {
-		t.Fatalf("loading the page with the SDK (%s): %v", browserMode, err)
+		tab.Fail("load the page with the SDK", fmt.Errorf("CA trusted by %s: %w", browserMode, err))
 	}
 	raw, err := chromedp.Run(stepCtx, chromedp.Evaluate[json.RawMessage](`window.checkout(`+string(cfg)+`)`, chromedp.EvalAwaitPromise))
 	if err != nil {
-		t.Fatalf("checkout: %v", err)
+		tab.Fail("checkout", err)
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatalf("checkout result %s: %v", raw, err)

@@ -20,6 +20,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
+	"github.com/paysandbox/paysandbox/examples/browsertest"
 )
 
 // TestScreenshots writes the screenshots of docs/dashboard.md when
@@ -31,7 +32,7 @@ func TestScreenshots(t *testing.T) {
 	if dir == "" {
 		t.Skip("set PAYSANDBOX_SCREENSHOTS to a folder to write the dashboard's screenshots")
 	}
-	tb := newTab(t)
+	tb := browsertest.NewTab(t)
 	sb := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.Version = "1.4.0" }))
 	ok := sandboxtest.NewReceiver(t)
 	down := sandboxtest.NewReceiver(t)
@@ -51,10 +52,10 @@ func TestScreenshots(t *testing.T) {
 
 	shoot := func(name, path string, w, h int64, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		tb.run("view "+name, append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(w, h), chromedp.Navigate(sb.URL + path),
+		tb.Do("view "+name, append([]chromedp.Action[chromedp.Void]{chromedp.EmulateViewport(w, h), chromedp.Navigate(sb.URL + path),
 			chromedp.WaitVisible(chromedp.CSS("main"))}, steps...)...)
 		time.Sleep(150 * time.Millisecond)
-		raw := get(tb, "screenshot "+name, chromedp.CaptureScreenshot())
+		raw := browsertest.Run(tb, "screenshot "+name, chromedp.CaptureScreenshot())
 		small, err := shrink(raw)
 		if err != nil {
 			t.Fatal(err)
@@ -82,8 +83,8 @@ func TestScreenshots(t *testing.T) {
 	shoot("phone-requests", ui+"/requests", 390, 844)
 
 	login := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "x"; c.Version = "1.4.0" }))
-	tb.run("view login", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(login.URL+ui), chromedp.WaitVisible(chromedp.CSS("#token")))
-	raw := get(tb, "screenshot login", chromedp.CaptureScreenshot())
+	tb.Do("view login", chromedp.EmulateViewport(1280, 800), chromedp.Navigate(login.URL+ui), chromedp.WaitVisible(chromedp.CSS("#token")))
+	raw := browsertest.Run(tb, "screenshot login", chromedp.CaptureScreenshot())
 	small, _ := shrink(raw)
 	_ = os.WriteFile(filepath.Join(dir, "dashboard-login.png"), small, 0o644)
 }
