@@ -116,12 +116,20 @@ func (tx *Tx) Exists(collection, id string) bool {
 }
 
 // Put stores v as collection/id.
+// A v that implements Indexed also updates the collection's index.
 func (tx *Tx) Put(collection, id string, v any) error {
-	b, err := tx.collection(collection, true)
-	if err != nil {
+	b, _ := tx.collection(collection, false)
+	fresh := b == nil
+	if fresh {
+		var err error
+		if b, err = tx.collection(collection, true); err != nil {
+			return err
+		}
+	}
+	if err := putJSON(b, id, v); err != nil {
 		return err
 	}
-	return putJSON(b, id, v)
+	return tx.putIndexed(b, collection, id, v, fresh)
 }
 
 // Delete removes collection/id (no error if absent).
@@ -130,7 +138,13 @@ func (tx *Tx) Delete(collection, id string) error {
 	if b == nil {
 		return nil
 	}
-	return b.Delete([]byte(id))
+	if err := b.Delete([]byte(id)); err != nil {
+		return err
+	}
+	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
+		return unindex(idx, rev, id)
+	}
+	return nil
 }
 
 // List calls fn for each record of collection, in key order.
