@@ -19,6 +19,7 @@ type benchAPI struct {
 	b     *testing.B
 	h     http.Handler
 	token string
+	e     *emulator.Emulator
 }
 
 func newBenchAPI(b *testing.B) *benchAPI {
@@ -32,7 +33,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	if err := e.Platform().Contract.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	a := &benchAPI{b: b, h: e.Handler()}
+	a := &benchAPI{b: b, h: e.Handler(), e: e}
 	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
 	a.token = res["access_token"].(string)
 	return a
