@@ -186,6 +186,12 @@ func (cl *CommerceLayer) serveListOf(w http.ResponseWriter, r *http.Request, typ
 	var doc *jsonapi.Document
 	if err == nil {
 		err = c.view(func() error {
+			if page, total, ok, err := c.window(k, q); err != nil || ok {
+				if err == nil {
+					doc, err = c.renderer().ManyOf(page, total, q, requestURL(r))
+				}
+				return err
+			}
 			objs, err := c.all(k)
 			if err != nil {
 				return err

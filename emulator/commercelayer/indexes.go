@@ -6,6 +6,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
@@ -21,10 +22,17 @@ func ixEntry(name, value string, seq uint64) string {
 	return ixKey(name, value) + fmt.Sprintf("%016x", seq)
 }
 
+// seqPrefix walks a collection in creation order (the lists' default sort).
+const seqPrefix = "seq\x00"
+
+// IndexKeys: every record by its creation sequence. Types with keys of
+// their own add these.
+func (b *Base) IndexKeys() []string { return []string{seqPrefix + fmt.Sprintf("%016x", b.Seq)} }
+
 // IndexKeys: a line item by its order.
 // A shipping line item also by its shipment.
 func (l *LineItem) IndexKeys() []string {
-	keys := []string{ixEntry("order", l.OrderID, l.Seq)}
+	keys := append(l.Base.IndexKeys(), ixEntry("order", l.OrderID, l.Seq))
 	if l.A.ItemType == itemShipments {
 		keys = append(keys, ixEntry("item", l.ItemID, l.Seq))
 	}
@@ -32,11 +40,13 @@ func (l *LineItem) IndexKeys() []string {
 }
 
 // IndexKeys: a shipment by its order.
-func (s *Shipment) IndexKeys() []string { return []string{ixEntry("order", s.OrderID, s.Seq)} }
+func (s *Shipment) IndexKeys() []string {
+	return append(s.Base.IndexKeys(), ixEntry("order", s.OrderID, s.Seq))
+}
 
 // IndexKeys: a transaction by its order and by the transaction it refers to.
 func (t *Transaction) IndexKeys() []string {
-	keys := []string{ixEntry("order", t.OrderID, t.Seq)}
+	keys := append(t.Base.IndexKeys(), ixEntry("order", t.OrderID, t.Seq))
 	if t.ReferenceID != "" {
 		keys = append(keys, ixEntry("reference", t.ReferenceID, t.Seq))
 	}
@@ -45,7 +55,7 @@ func (t *Transaction) IndexKeys() []string {
 
 // IndexKeys: an order by its customer and by the addresses it uses.
 func (o *Order) IndexKeys() []string {
-	var keys []string
+	keys := o.Base.IndexKeys()
 	if o.CustomerID != "" {
 		keys = append(keys, ixEntry("customer", o.CustomerID, o.Seq))
 	}
@@ -59,10 +69,14 @@ func (o *Order) IndexKeys() []string {
 }
 
 // IndexKeys: a price by its SKU.
-func (p *Price) IndexKeys() []string { return []string{ixEntry("sku", p.SkuID, p.Seq)} }
+func (p *Price) IndexKeys() []string {
+	return append(p.Base.IndexKeys(), ixEntry("sku", p.SkuID, p.Seq))
+}
 
 // IndexKeys: a SKU by its code.
-func (s *Sku) IndexKeys() []string { return []string{ixEntry("code", s.A.Code, s.Seq)} }
+func (s *Sku) IndexKeys() []string {
+	return append(s.Base.IndexKeys(), ixEntry("code", s.A.Code, s.Seq))
+}
 
 // lookup is scan restricted to the records indexed under name=value: its
 // cost follows the matches, not the collection. keep must hold the whole
@@ -87,4 +101,43 @@ func lookup[T any, PT interface {
 		return scan(c, coll, keep)
 	}
 	return out, err
+}
+
+// window reads just the requested page of a list in the default order (no
+// filter, no sort, every record visible to the token, one collection):
+// the count and the creation-order index answer it without building the
+// other records. ok false: the caller selects from every record.
+func (c *call) window(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total int, ok bool, err error) {
+	if len(q.Filters) > 0 || len(q.Sort) > 0 || len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) {
+		return nil, 0, false, nil
+	}
+	coll := k.coll()
+	total, err = c.tx.IndexedCount(coll)
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	start, end, _ := q.Page.Window(total)
+	var ms []model
+	err = c.tx.LookupFrom(coll, seqPrefix, false, start, func(_ string, raw []byte) (bool, error) {
+		m := k.newRec()
+		if err := jsonUnmarshal(raw, m); err != nil {
+			return false, err
+		}
+		ms = append(ms, m)
+		return len(ms) < end-start, nil
+	})
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil, 0, false, nil
+	}
+	if err != nil || len(ms) != end-start {
+		// An index that disagrees with the count: answer from the records.
+		return nil, 0, false, err
+	}
+	for _, m := range ms {
+		page = append(page, k.object(c, m))
+	}
+	return page, total, true, nil
 }

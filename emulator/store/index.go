@@ -124,8 +124,9 @@ func indexEntry(key, id string) []byte {
 }
 
 // putIndexed keeps coll's index in step with a Put of v under id. b is the
-// collection's bucket, fresh tells whether the Put created it.
-func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh bool) error {
+// collection's bucket, fresh tells whether the Put created it, existed
+// whether id was there before.
+func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed bool) error {
 	ix, ok := v.(Indexed)
 	if !ok {
 		if idx, _, _ := tx.indexBuckets(coll, false); idx != nil {
@@ -146,6 +147,16 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh bool) err
 			if err := buildIndex(b, idx, rev, reflect.TypeOf(v), id); err != nil {
 				return err
 			}
+		}
+		existed = true // counted by buildIndex, or below
+		if err := idx.SetSequence(uint64(countRecords(b))); err != nil {
+			return err
+		}
+	}
+	if !existed {
+		// The index bucket's sequence is the collection's record count.
+		if err := idx.SetSequence(idx.Sequence() + 1); err != nil {
+			return err
 		}
 	}
 	return reindex(idx, rev, id, ix.IndexKeys())
@@ -186,10 +197,44 @@ func buildIndex(b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
 	return nil
 }
 
+func countRecords(b *bolt.Bucket) int {
+	n := 0
+	_ = b.ForEach(func(_, v []byte) error {
+		if v != nil {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// IndexedCount is how many records coll holds, without walking it; ErrNoIndex
+// when coll has records but no index.
+func (tx *Tx) IndexedCount(coll string) (int, error) {
+	b, _ := tx.collection(coll, false)
+	if b == nil {
+		return 0, nil
+	}
+	idx, rev, _ := tx.indexBuckets(coll, false)
+	if idx == nil || rev == nil {
+		if k, _ := b.Cursor().First(); k == nil {
+			return 0, nil
+		}
+		return 0, ErrNoIndex
+	}
+	return int(idx.Sequence()), nil
+}
+
 // Lookup calls fn with the records of coll whose index keys start with
 // prefix, in key order (newest first with reverse), until fn says stop.
 // ErrNoIndex means the collection has records but no index: scan it.
 func (tx *Tx) Lookup(coll, prefix string, reverse bool, fn func(id string, raw []byte) (more bool, err error)) error {
+	return tx.LookupFrom(coll, prefix, reverse, 0, fn)
+}
+
+// LookupFrom is Lookup after skipping the first skip entries (a page's
+// offset: the entries skipped are not read from the collection).
+func (tx *Tx) LookupFrom(coll, prefix string, reverse bool, skip int, fn func(id string, raw []byte) (more bool, err error)) error {
 	b, _ := tx.collection(coll, false)
 	if b == nil {
 		return nil
@@ -212,6 +257,10 @@ func (tx *Tx) Lookup(coll, prefix string, reverse bool, fn func(id string, raw [
 	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
 		i := bytes.LastIndexByte(k, 0)
 		if i < 0 {
+			continue
+		}
+		if skip > 0 {
+			skip--
 			continue
 		}
 		id := k[i+1:]

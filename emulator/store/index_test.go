@@ -65,6 +65,29 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 	}))
 	want("g1", false, "w")
 	want("g2", false, "y", "x")
+	count := func(want int) {
+		t.Helper()
+		var n int
+		var err error
+		_ = s.View("p", "t", func(tx *store.Tx) error { n, err = tx.IndexedCount("items"); return nil })
+		if err != nil || n != want {
+			t.Fatalf("count: %d %v, want %d", n, err, want)
+		}
+	}
+	count(4) // w, x, y, v (v has no keys but is a record)
+	// Skipping the first entries of a walk.
+	var skipped []string
+	_ = s.View("p", "t", func(tx *store.Tx) error {
+		return tx.LookupFrom("items", "group\x00g2\x00", false, 1, func(id string, _ []byte) (bool, error) {
+			skipped = append(skipped, id)
+			return true, nil
+		})
+	})
+	if !reflect.DeepEqual(skipped, []string{"x"}) {
+		t.Fatalf("skip 1: %v", skipped)
+	}
+	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Delete("items", "nothing") }))
+	count(4)
 	// A failed transaction leaves the index as it was.
 	_ = s.Update("p", "t", func(tx *store.Tx) error {
 		_ = tx.Put("items", "w", &item{"g2", 9})
@@ -97,6 +120,13 @@ func TestIndexBuiltOnFirstIndexedPut(t *testing.T) {
 	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
 	if got, err := lookupIDs(t, s, "g1", false); err != nil || !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
 		t.Fatalf("after the first indexed put: %v %v", got, err)
+	}
+	// Re-storing an indexed record when building counts it once.
+	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
+	var n int
+	must(t, s.View("p", "t", func(tx *store.Tx) error { var err error; n, err = tx.IndexedCount("items"); return err }))
+	if n != 3 {
+		t.Fatalf("count after build: %d", n)
 	}
 	// An unindexed Put into an indexed collection drops the index again.
 	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "d", item{"g1", 3}) }))

@@ -126,22 +126,26 @@ func (tx *Tx) Put(collection, id string, v any) error {
 			return err
 		}
 	}
+	existed := !fresh && b.Get([]byte(id)) != nil
 	if err := putJSON(b, id, v); err != nil {
 		return err
 	}
-	return tx.putIndexed(b, collection, id, v, fresh)
+	return tx.putIndexed(b, collection, id, v, fresh, existed)
 }
 
 // Delete removes collection/id (no error if absent).
 func (tx *Tx) Delete(collection, id string) error {
 	b, _ := tx.collection(collection, false)
-	if b == nil {
+	if b == nil || b.Get([]byte(id)) == nil {
 		return nil
 	}
 	if err := b.Delete([]byte(id)); err != nil {
 		return err
 	}
 	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
+		if err := idx.SetSequence(idx.Sequence() - 1); err != nil {
+			return err
+		}
 		return unindex(idx, rev, id)
 	}
 	return nil
