@@ -116,3 +116,27 @@ func BenchmarkGrowthListOrders(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkGrowthListLineItemsOfOrder(b *testing.B) {
+	for _, n := range growthSizes {
+		b.Run(fmt.Sprintf("lineitems=%d", n), func(b *testing.B) {
+			a, e := growthAPI(b)
+			id := a.order()
+			a.addLine(id)
+			rec := a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+id+`"}}}}}`, "application/vnd.api+json")
+			lid := rec["data"].(map[string]any)["id"].(string)
+			seedCopies(b, e, "line_items", lid, n, func(l *commercelayer.LineItem, i int) *commercelayer.Base {
+				l.OrderID = fmt.Sprintf("seedorder%05d", i/100)
+				return &l.Base
+			})
+			a.token = ""
+			res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+integrationID+`","client_secret":"`+integrationKey+`"}`, "application/json")
+			a.token = res["access_token"].(string)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				a.send("GET", "/api/line_items?filter[q][order_id_eq]="+id, "", "")
+			}
+		})
+	}
+}

@@ -104,11 +104,18 @@ func (c *call) load(k *kind, id string) (model, error) {
 	return m, nil
 }
 
-// all is every record of a kind the token sees, as objects, in creation order.
-func (c *call) all(k *kind) ([]*jsonapi.Object, error) {
+// all is every record of a kind the token sees that q may select (all of
+// them, or those an index narrows to), as objects, in creation order.
+func (c *call) all(k *kind, q *jsonapi.Query) ([]*jsonapi.Object, error) {
 	var objs []*jsonapi.Object
-	var ms []model
+	ms, narrowed, err := c.candidates(k, q)
+	if err != nil {
+		return nil, err
+	}
 	for _, coll := range k.collections() {
+		if narrowed {
+			break
+		}
 		err := c.tx.List(coll, func(_ string, raw []byte) error {
 			m := k.newRec()
 			if err := jsonUnmarshal(raw, m); err != nil {
@@ -192,7 +199,7 @@ func (cl *CommerceLayer) serveListOf(w http.ResponseWriter, r *http.Request, typ
 				}
 				return err
 			}
-			objs, err := c.all(k)
+			objs, err := c.all(k, q)
 			if err != nil {
 				return err
 			}

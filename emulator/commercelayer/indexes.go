@@ -141,3 +141,60 @@ func (c *call) window(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total 
 	}
 	return page, total, true, nil
 }
+
+// narrowing names, per resource type, the filter fields an index answers
+// (filter[q][<field>_eq]=<value>): the list then starts from the records
+// under that key, not from the whole collection.
+var narrowing = map[string]map[string]string{
+	"line_items": {"order_id": "order"}, "shipments": {"order_id": "order"},
+	"transactions": {"order_id": "order"}, "authorizations": {"order_id": "order"}, "captures": {"order_id": "order"},
+	"voids": {"order_id": "order"}, "refunds": {"order_id": "order"},
+	"orders": {"customer_id": "customer"},
+}
+
+// candidates are the records of a list that an index narrows to (an
+// order's lines, a customer's orders, a customer token's own orders), in
+// creation order and visible to the token; ok false when no index applies.
+// Filters and sorts still run on them: an index only narrows.
+func (c *call) candidates(k *kind, q *jsonapi.Query) (ms []model, ok bool, err error) {
+	name, value := "", ""
+	for _, f := range q.Filters {
+		if ix, found := narrowing[k.res.Type][first(f.Fields)]; found && f.Predicate == "eq" && len(f.Fields) == 1 && len(f.Values) == 1 {
+			name, value = ix, f.Values[0]
+			break
+		}
+	}
+	if name == "" && k.res.Type == "orders" && c.tok.isSalesChannel() && c.tok.customerID() != "" {
+		name, value = "customer", c.tok.customerID()
+	}
+	if name == "" {
+		return nil, false, nil
+	}
+	for _, coll := range k.collections() {
+		err := c.tx.Lookup(coll, ixKey(name, value), false, func(_ string, raw []byte) (bool, error) {
+			m := k.newRec()
+			if err := jsonUnmarshal(raw, m); err != nil {
+				return false, err
+			}
+			if c.visible(k, m) {
+				ms = append(ms, m)
+			}
+			return true, nil
+		})
+		if errors.Is(err, store.ErrNoIndex) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	sortModels(ms)
+	return ms, true, nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}

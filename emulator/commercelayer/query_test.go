@@ -175,4 +175,15 @@ func TestDefaultOrderPagesMatchTheFullSelection(t *testing.T) {
 	if d := in.must(200, "GET", "/api/orders?page[size]=25", nil); d.meta("record_count") != float64(4) {
 		t.Errorf("orders: %v", d["meta"])
 	}
+	// order_id_eq starts from the order's lines (an index); order_id_in
+	// from every line: the same answer.
+	a := sc.cart(tshirt, 1, "MUGXXXXX000000FFFFFF", 2).id()
+	sc.cart(tshirt, 3)
+	for _, q := range []string{"", "&sort=-quantity", "&filter[q][quantity_gt]=1"} {
+		eq := in.must(200, "GET", "/api/line_items?filter[q][order_id_eq]="+a+q, nil)
+		any := in.must(200, "GET", "/api/line_items?filter[q][order_id_in]="+a+q, nil)
+		if got, want := strings.Join(ids(eq), ","), strings.Join(ids(any), ","); got != want || got == "" || eq.meta("record_count") != any.meta("record_count") {
+			t.Errorf("line items of %s%s: %s, want %s", a, q, got, want)
+		}
+	}
 }
