@@ -13,7 +13,7 @@ import (
 // How long Open takes on a large data file (bbolt rebuilds its free list by
 // walking the file when it opens, since commits do not write the list).
 // STORE_OPEN_MB sets the file's size (default 64; docs/benchmarks.md uses
-// 1024). Run:
+// 1024; STORE_OPEN_KEEP=path keeps the file). Run:
 //
 //	STORE_OPEN_MB=1024 go test -run '^$' -bench OpenLarge -benchtime 5x ./emulator/store
 func BenchmarkOpenLarge(b *testing.B) {
@@ -22,6 +22,9 @@ func BenchmarkOpenLarge(b *testing.B) {
 		_, _ = fmt.Sscan(s, &mb)
 	}
 	path := filepath.Join(b.TempDir(), "big.db")
+	if keep := os.Getenv("STORE_OPEN_KEEP"); keep != "" { // keep the file, e.g. to start the binary on it
+		path = keep
+	}
 	s, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
 		b.Fatal(err)
