@@ -191,7 +191,10 @@ func (tx *Tx) SetRef(kind, key string) error {
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(key), []byte(tx.tenant))
+	if err := b.Put([]byte(key), []byte(tx.tenant)); err != nil {
+		return err
+	}
+	return own(tx.btx, tx.tenant, refEntry(tx.provider, kind, key))
 }
 
 // Sys gives shared infrastructure (scheduler, webhooks) a bucket of its own.
@@ -226,7 +229,11 @@ func (s *SysBucket) Put(key string, v any) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(b, key, v)
+	raw, err := gojson.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return sysPut(s.tx.btx, b, s.name, []byte(key), raw)
 }
 
 // Delete removes key.
@@ -235,7 +242,7 @@ func (s *SysBucket) Delete(key string) error {
 	if b == nil {
 		return nil
 	}
-	return b.Delete([]byte(key))
+	return sysDelete(s.tx.btx, b, s.name, []byte(key))
 }
 
 // NextID returns a sortable, growing id with the given prefix.
