@@ -79,18 +79,24 @@ func (tx *Tx) dropIndex(coll string) error {
 	return nil
 }
 
-// reindex writes id's keys, replacing the ones it had.
+// reindex writes id's keys, replacing the ones it had (most writes change
+// no key: then nothing is written).
 func reindex(idx, rev *bolt.Bucket, id string, keys []string) error {
+	var joined []byte // each key after its length (keys hold \x00)
+	for _, k := range keys {
+		joined = binary.AppendUvarint(joined, uint64(len(k)))
+		joined = append(joined, k...)
+	}
+	if old := rev.Get([]byte(id)); old != nil && bytes.Equal(old, joined) {
+		return nil
+	}
 	if err := unindex(idx, rev, id); err != nil {
 		return err
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	var joined []byte // each key after its length (keys hold \x00)
 	for _, k := range keys {
-		joined = binary.AppendUvarint(joined, uint64(len(k)))
-		joined = append(joined, k...)
 		if err := idx.Put(indexEntry(k, id), nil); err != nil {
 			return err
 		}
