@@ -105,6 +105,10 @@ type SurfaceConfig struct {
 	// for credential-less endpoints (browser pages), which find their tenant
 	// themselves.
 	Authenticate func(r *http.Request) (tenant string, err error)
+	// Principal, when set, is Authenticate that also returns what the
+	// credentials say (a token's claims), carried in the request's context
+	// for the handler (PrincipalOf) so that it is not parsed twice.
+	Principal func(r *http.Request) (tenant string, principal any, err error)
 	Renderer     Renderer
 	// MaxBody is the largest accepted body; 0 means 1 MiB.
 	MaxBody int64
@@ -212,7 +216,15 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), bodyKey{}, body)
-		if s.c.Authenticate != nil {
+		switch {
+		case s.c.Principal != nil:
+			tenant, who, err := s.c.Principal(r)
+			if err != nil {
+				s.c.Renderer.RenderError(w, r, err)
+				return
+			}
+			ctx = context.WithValue(WithTenant(ctx, tenant), principalKey{}, who)
+		case s.c.Authenticate != nil:
 			tenant, err := s.c.Authenticate(r)
 			if err != nil {
 				s.c.Renderer.RenderError(w, r, err)
@@ -244,10 +256,15 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 }
 
 type (
-	bodyKey   struct{}
-	tenantKey struct{}
-	infoKey   struct{}
+	bodyKey      struct{}
+	tenantKey    struct{}
+	infoKey      struct{}
+	principalKey struct{}
 )
+
+// PrincipalOf is what the surface's Principal returned for the request
+// (nil without one).
+func PrincipalOf(ctx context.Context) any { return ctx.Value(principalKey{}) }
 
 // Body is the request body, read once by the surface.
 func Body(r *http.Request) []byte {
