@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
@@ -109,7 +110,7 @@ type SurfaceConfig struct {
 	// credentials say (a token's claims), carried in the request's context
 	// for the handler (PrincipalOf) so that it is not parsed twice.
 	Principal func(r *http.Request) (tenant string, principal any, err error)
-	Renderer     Renderer
+	Renderer  Renderer
 	// MaxBody is the largest accepted body; 0 means 1 MiB.
 	MaxBody int64
 }
@@ -323,8 +324,9 @@ func BaseURL(r *http.Request) string {
 
 // WriteJSON writes v as compact JSON (no HTML escaping) with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := MarshalJSON(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	if err := encodeJSON(buf, v); err != nil {
 		http.Error(w, `{"error":"encoding failed"}`, http.StatusInternalServerError)
 		return
 	}
@@ -332,16 +334,35 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	// Every writer on the way copies what it is given (net/http, the
+	// journal's recorder, the scenario capture), so the buffer is reused.
+	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// jsonBuffers recycles response buffers; one larger than maxPooled is let
+// go rather than kept for every later small answer.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooled = 64 << 10
+
+func putJSONBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooled {
+		b.Reset()
+		jsonBuffers.Put(b)
+	}
+}
+
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := gojson.NewEncoder(buf) // same output as encoding/json, three times faster
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // MarshalJSON encodes v compactly, without HTML escaping and without a
 // trailing newline (what signature schemes hash).
 func MarshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := gojson.NewEncoder(&buf) // same output as encoding/json, three times faster
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeJSON(&buf, v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
