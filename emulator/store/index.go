@@ -303,3 +303,52 @@ func seekLast(c *bolt.Cursor, p []byte) []byte {
 	k, _ = c.Prev()
 	return k
 }
+
+// Walk is Lookup from a point: forward over the index keys with prefix that
+// are >= from, or with reverse over those < from (from "" is every key),
+// giving fn each index key as well (its suffix may carry the sort values).
+func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id string, raw []byte) (more bool, err error)) error {
+	b, _ := tx.collection(coll, false)
+	if b == nil {
+		return nil
+	}
+	idx, rev, _ := tx.indexBuckets(coll, false)
+	if idx == nil || rev == nil {
+		if k, _ := b.Cursor().First(); k == nil {
+			return nil
+		}
+		return ErrNoIndex
+	}
+	c := idx.Cursor()
+	p := []byte(prefix)
+	var k []byte
+	switch {
+	case from == "" && reverse:
+		k = seekLast(c, p)
+	case from == "":
+		k, _ = c.Seek(p)
+	case reverse:
+		if k, _ = c.Seek([]byte(from)); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	default:
+		k, _ = c.Seek([]byte(from))
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
+		i := bytes.LastIndexByte(k, 0)
+		if i < 0 {
+			continue
+		}
+		raw := b.Get(k[i+1:])
+		if raw == nil {
+			continue
+		}
+		more, err := fn(string(k[:i]), string(k[i+1:]), raw)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
