@@ -138,3 +138,38 @@ func resetOwned(btx *bolt.Tx, tenant string) error {
 	}
 	return root.DeleteBucket([]byte(tenant))
 }
+
+// IndexedSinceCreation tells whether the data file was created by a version
+// that keeps its secondary lists (owned/, and providers' system lists such
+// as webhook deliveries by tenant) from the first write: on an older file a
+// list begun later lacks what was written before it.
+func (tx *Tx) IndexedSinceCreation() bool { return tx.btx.Bucket(bMeta).Get(kOwned) != nil }
+
+// ListPrefix is List over the keys that start with prefix.
+func (s *SysBucket) ListPrefix(prefix string, reverse bool, fn func(key string, raw []byte) (more bool, err error)) error {
+	b, _ := s.bucket(false)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	p := []byte(prefix)
+	var k, v []byte
+	if reverse {
+		k = seekLast(c, p)
+		if k != nil {
+			v = b.Get(k)
+		}
+	} else {
+		k, v = c.Seek(p)
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, v = step(c, reverse) {
+		if v == nil {
+			continue
+		}
+		more, err := fn(string(k), v)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
