@@ -140,3 +140,42 @@ func TestIndexBuiltOnFirstIndexedPut(t *testing.T) {
 		t.Fatalf("collections: %v %v", cols, err)
 	}
 }
+
+func TestWalkFromAKey(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+		for i, id := range []string{"q", "r", "s", "t"} {
+			if err := tx.Put("items", id, &item{"g", i}); err != nil {
+				return err
+			}
+		}
+		return tx.Put("items", "other", &item{"h", 0})
+	}))
+	walk := func(from string, reverse bool) (out []string) {
+		t.Helper()
+		must(t, s.View("p", "t", func(tx *store.Tx) error {
+			return tx.Walk("items", "group\x00g\x00", from, reverse, func(key, id string, _ []byte) (bool, error) {
+				out = append(out, key[len(key)-1:]+id)
+				return true, nil
+			})
+		}))
+		return out
+	}
+	for _, c := range []struct {
+		from    string
+		reverse bool
+		want    []string
+	}{
+		{"", false, []string{"aq", "br", "cs", "dt"}},
+		{"", true, []string{"dt", "cs", "br", "aq"}},
+		{"group\x00g\x00c", false, []string{"cs", "dt"}}, // >= from
+		{"group\x00g\x00c", true, []string{"br", "aq"}},  // < from
+		{"group\x00g\x00z", true, []string{"dt", "cs", "br", "aq"}},
+		{"group\x00g\x00a", true, nil},
+	} {
+		if got := walk(c.from, c.reverse); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("walk from %q reverse=%v: %v, want %v", c.from, c.reverse, got, c.want)
+		}
+	}
+}
