@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 
 	gojson "github.com/goccy/go-json"
@@ -126,11 +127,23 @@ func (tx *Tx) Put(collection, id string, v any) error {
 			return err
 		}
 	}
-	existed := !fresh && b.Get([]byte(id)) != nil
-	if err := putJSON(b, id, v); err != nil {
+	var old []byte
+	if !fresh {
+		old = b.Get([]byte(id))
+	}
+	raw, err := gojson.Marshal(v)
+	if err != nil {
 		return err
 	}
-	return tx.putIndexed(b, collection, id, v, fresh, existed)
+	if old != nil && bytes.Equal(old, raw) {
+		// Nothing changes (a refresh re-saving what it read): writing it
+		// would still dirty the page and its index entries.
+		return nil
+	}
+	if err := b.Put([]byte(id), raw); err != nil {
+		return err
+	}
+	return tx.putIndexed(b, collection, id, v, fresh, old != nil)
 }
 
 // Delete removes collection/id (no error if absent).
