@@ -14,6 +14,7 @@ import (
 // BenchmarkStartToReady measures what a CI job waits for: from exec of the
 // built binary to the first 200 from /_sandbox/health, then to the first
 // Klarna answer, and the idle RSS a second later. Run: go test -run '^$' -bench StartToReady ./cmd/paysandbox
+// (BENCH_DATA=path starts on an existing data file, BENCH_ARGS adds flags).
 func BenchmarkStartToReady(b *testing.B) {
 	bin := binary(b)
 	client := &http.Client{Timeout: time.Second}
@@ -22,6 +23,9 @@ func BenchmarkStartToReady(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		addr := freePort(b)
 		data := filepath.Join(b.TempDir(), "p.db")
+		if d := os.Getenv("BENCH_DATA"); d != "" { // an existing (large) data file
+			data = d
+		}
 		args := []string{"--addr", addr, "--https-addr", freePort(b), "--data", data}
 		if extra := os.Getenv("BENCH_ARGS"); extra != "" {
 			args = append(args, strings.Fields(extra)...)

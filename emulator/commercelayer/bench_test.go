@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator"
@@ -19,6 +20,7 @@ type benchAPI struct {
 	b     *testing.B
 	h     http.Handler
 	token string
+	e     *emulator.Emulator
 }
 
 func newBenchAPI(b *testing.B) *benchAPI {
@@ -32,7 +34,7 @@ func newBenchAPI(b *testing.B) *benchAPI {
 	if err := e.Platform().Contract.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	a := &benchAPI{b: b, h: e.Handler()}
+	a := &benchAPI{b: b, h: e.Handler(), e: e}
 	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
 	a.token = res["access_token"].(string)
 	return a
@@ -101,4 +103,33 @@ func BenchmarkCreateLineItem(b *testing.B) {
 		}
 		a.addLine(id)
 	}
+}
+
+// BenchmarkCreateLineItemDurable is the wrk shape in process: fsync on, 32
+// writers in flight, lines spread over 300 carts.
+func BenchmarkCreateLineItemDurable(b *testing.B) {
+	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	if err := e.Platform().Contract.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	a := &benchAPI{b: b, h: e.Handler(), e: e}
+	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
+	a.token = res["access_token"].(string)
+	orders := make([]string, 300)
+	for i := range orders {
+		orders[i] = a.order()
+	}
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			a.addLine(orders[n.Add(1)%int64(len(orders))])
+		}
+	})
 }

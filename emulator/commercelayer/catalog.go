@@ -50,7 +50,7 @@ func (cl *CommerceLayer) skuKind() *kind {
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*Sku)
 			return c.object("skus", &r.Base, r.A, nil, links{"prices": func() []jsonapi.Ref {
-				ps, _ := scan(c, "prices", func(p *Price) bool { return p.SkuID == r.ID })
+				ps, _ := lookup(c, "prices", "sku", r.ID, func(p *Price) bool { return p.SkuID == r.ID })
 				return refs("prices", ps)
 			}})
 		},

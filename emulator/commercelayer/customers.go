@@ -22,7 +22,7 @@ func (cl *CommerceLayer) customerKind() *kind {
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*Customer)
 			return c.object("customers", &r.Base, r.A, nil, links{"orders": func() []jsonapi.Ref {
-				os, _ := scan(c, "orders", func(o *Order) bool { return o.CustomerID == r.ID })
+				os, _ := lookup(c, "orders", "customer", r.ID, func(o *Order) bool { return o.CustomerID == r.ID })
 				return refs("orders", os)
 			}})
 		},
@@ -162,7 +162,7 @@ func (cl *CommerceLayer) addressKind() *kind {
 		},
 		destroy: func(c *call, id string) error {
 			return c.update(func() error {
-				used, err := scan(c, "orders", func(o *Order) bool { return o.BillingAddressID == id || o.ShippingAddressID == id })
+				used, err := lookup(c, "orders", "address", id, func(o *Order) bool { return o.BillingAddressID == id || o.ShippingAddressID == id })
 				if err != nil {
 					return err
 				}

@@ -20,7 +20,7 @@ func (c *call) authorize(id string, amount *int64) error {
 		if err := c.get("orders", id, o); err != nil {
 			return err
 		}
-		auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == id && t.A.Succeeded })
+		auths, err := lookup(c, "authorizations", "order", id, func(t *Transaction) bool { return t.OrderID == id && t.A.Succeeded })
 		if err != nil {
 			return err
 		}
@@ -114,7 +114,7 @@ func (c *call) settleFulfillment(orderID string) error {
 	if err := c.get("orders", orderID, o); err != nil {
 		return err
 	}
-	ss, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == orderID })
+	ss, err := lookup(c, "shipments", "order", orderID, func(s *Shipment) bool { return s.OrderID == orderID })
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (c *call) createShipment(in *input) (string, error) {
 		if o.A.Status == statusCancelled {
 			return jsonapi.Validation(jsonapi.RelationshipPointer("order"), "order", "is cancelled", "invalid")
 		}
-		n, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == orderID })
+		n, err := lookup(c, "shipments", "order", orderID, func(s *Shipment) bool { return s.OrderID == orderID })
 		if err != nil {
 			return err
 		}

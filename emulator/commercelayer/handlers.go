@@ -104,11 +104,18 @@ func (c *call) load(k *kind, id string) (model, error) {
 	return m, nil
 }
 
-// all is every record of a kind the token sees, as objects, in creation order.
-func (c *call) all(k *kind) ([]*jsonapi.Object, error) {
+// all is every record of a kind the token sees that q may select (all of
+// them, or those an index narrows to), as objects, in creation order.
+func (c *call) all(k *kind, q *jsonapi.Query) ([]*jsonapi.Object, error) {
 	var objs []*jsonapi.Object
-	var ms []model
+	ms, narrowed, err := c.candidates(k, q)
+	if err != nil {
+		return nil, err
+	}
 	for _, coll := range k.collections() {
+		if narrowed {
+			break
+		}
 		err := c.tx.List(coll, func(_ string, raw []byte) error {
 			m := k.newRec()
 			if err := jsonUnmarshal(raw, m); err != nil {
@@ -186,7 +193,13 @@ func (cl *CommerceLayer) serveListOf(w http.ResponseWriter, r *http.Request, typ
 	var doc *jsonapi.Document
 	if err == nil {
 		err = c.view(func() error {
-			objs, err := c.all(k)
+			if page, total, ok, err := c.window(k, q); err != nil || ok {
+				if err == nil {
+					doc, err = c.renderer().ManyOf(page, total, q, requestURL(r))
+				}
+				return err
+			}
+			objs, err := c.all(k, q)
 			if err != nil {
 				return err
 			}

@@ -93,7 +93,7 @@ func (c *call) createLineItem(in *input) (string, error) {
 		if err := c.get("markets", o.MarketID, &market); err != nil {
 			return err
 		}
-		prices, err := scan(c, "prices", func(p *Price) bool { return p.SkuID == sku.ID && p.PriceListID == market.PriceListID })
+		prices, err := lookup(c, "prices", "sku", sku.ID, func(p *Price) bool { return p.SkuID == sku.ID && p.PriceListID == market.PriceListID })
 		if err != nil {
 			return err
 		}
@@ -102,7 +102,7 @@ func (c *call) createLineItem(in *input) (string, error) {
 		}
 		qty, _ := in.int("quantity")
 		if in.flag("_update_quantity") {
-			existing, err := scan(c, "line_items", func(l *LineItem) bool {
+			existing, err := lookup(c, "line_items", "order", o.ID, func(l *LineItem) bool {
 				return l.OrderID == o.ID && l.A.ItemType == itemSkus && l.ItemID == sku.ID
 			})
 			if err != nil {
@@ -140,7 +140,7 @@ func (c *call) createLineItem(in *input) (string, error) {
 // lineItemSku resolves the SKU: sku_code, or the item or sku relationship.
 func (c *call) lineItemSku(in *input) (*Sku, error) {
 	if code := in.str("sku_code"); code != nil {
-		found, err := scan(c, "skus", func(s *Sku) bool { return s.A.Code == *code })
+		found, err := lookup(c, "skus", "code", *code, func(s *Sku) bool { return s.A.Code == *code })
 		if err != nil {
 			return nil, err
 		}
@@ -233,7 +233,7 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 			cost := int64(0)
 			var o Order
 			_ = c.tx.Get("orders", r.OrderID, &o)
-			if ls, err := scan(c, "line_items", func(l *LineItem) bool { return l.A.ItemType == itemShipments && l.ItemID == r.ID }); err == nil && len(ls) > 0 {
+			if ls, err := lookup(c, "line_items", "item", r.ID, func(l *LineItem) bool { return l.A.ItemType == itemShipments && l.ItemID == r.ID }); err == nil && len(ls) > 0 {
 				cost = ls[0].TotalCents
 			}
 			extra := map[string]any{}

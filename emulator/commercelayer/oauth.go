@@ -544,11 +544,18 @@ func unverified(token string) (*Claims, error) {
 // verify checks a token: our organization's key, RS512, not expired on the
 // organization's virtual clock, not revoked. checkExpiry is off for revoke.
 func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
-	pre, err := unverified(token)
-	if err != nil || !slugPattern.MatchString(pre.Organization.Slug) {
-		return nil, errInvalidToken
+	// A token verified before names its organization in the cached claims;
+	// any other is decoded (unverified) to find the organization's key.
+	var slug string
+	if v, ok := a.verified.Load(token); ok {
+		slug = v.(*verifiedToken).claims.Organization.Slug
+	} else {
+		pre, err := unverified(token)
+		if err != nil || !slugPattern.MatchString(pre.Organization.Slug) {
+			return nil, errInvalidToken
+		}
+		slug = pre.Organization.Slug
 	}
-	slug := pre.Organization.Slug
 	key, kid, err := a.storedKey(slug)
 	if err != nil {
 		return nil, err
@@ -629,18 +636,18 @@ func tokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// authenticate is the Core API's Authenticate: the token's organization is
-// the tenant.
-func (a *authority) authenticate(r *http.Request) (string, error) {
+// authenticate is the Core API's Principal: the token's organization is
+// the tenant, its verified claims go with the request.
+func (a *authority) authenticate(r *http.Request) (string, any, error) {
 	tok := bearer(r)
 	if tok == "" {
-		return "", errInvalidToken
+		return "", nil, errInvalidToken
 	}
 	c, err := a.verify(tok, true)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return c.Organization.Slug, nil
+	return c.Organization.Slug, c, nil
 }
 
 // revoke handles POST /oauth/revoke: the client must authenticate; an

@@ -71,12 +71,12 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 	}
 	byOrder := func(coll string) func() []jsonapi.Ref {
 		return func() []jsonapi.Ref {
-			ts, _ := scan(c, coll, func(x *Transaction) bool { return x.OrderID == o.ID })
+			ts, _ := lookup(c, coll, "order", o.ID, func(x *Transaction) bool { return x.OrderID == o.ID })
 			return refs(coll, ts)
 		}
 	}
 	shipments := func() []jsonapi.Ref {
-		ss, _ := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+		ss, _ := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 		return refs("shipments", ss)
 	}
 	extra["shipments_count"] = len(shipments())
@@ -125,7 +125,7 @@ func (c *call) availablePaymentMethods(o *Order) ([]*PaymentMethod, error) {
 }
 
 func (c *call) lineItems(orderID string) ([]*LineItem, error) {
-	return scan(c, "line_items", func(l *LineItem) bool { return l.OrderID == orderID })
+	return lookup(c, "line_items", "order", orderID, func(l *LineItem) bool { return l.OrderID == orderID })
 }
 
 func errNotEditable() *jsonapi.Error {
@@ -479,7 +479,7 @@ func (c *call) refreshPrices(o *Order) error {
 		if l.A.ItemType != itemSkus {
 			continue
 		}
-		ps, err := scan(c, "prices", func(p *Price) bool { return p.SkuID == l.ItemID && p.PriceListID == market.PriceListID })
+		ps, err := lookup(c, "prices", "sku", l.ItemID, func(p *Price) bool { return p.SkuID == l.ItemID && p.PriceListID == market.PriceListID })
 		if err != nil {
 			return err
 		}
@@ -549,7 +549,7 @@ func (c *call) deleteOrder(id string) error {
 				return err
 			}
 		}
-		ss, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == id })
+		ss, err := lookup(c, "shipments", "order", id, func(s *Shipment) bool { return s.OrderID == id })
 		if err != nil {
 			return err
 		}
@@ -618,7 +618,7 @@ func (c *call) refresh(o *Order) error {
 		}
 	}
 	// Shipments: one, once there is something to ship and somewhere to ship it.
-	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+	shipments, err := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 	if err != nil {
 		return err
 	}
@@ -776,7 +776,7 @@ type autoLine struct {
 // refreshOrdersUsing refreshes the editable orders that use an address (its
 // country sets the tax rate).
 func (c *call) refreshOrdersUsing(addressID string) error {
-	os, err := scan(c, "orders", func(o *Order) bool {
+	os, err := lookup(c, "orders", "address", addressID, func(o *Order) bool {
 		return (o.BillingAddressID == addressID || o.ShippingAddressID == addressID) && o.state().Editable()
 	})
 	if err != nil {
@@ -815,7 +815,7 @@ func (c *call) placeCheck(o *Order) (PlaceCheck, error) {
 			pc.NeedsShipping = true
 		}
 	}
-	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID && s.ShippingMethodID == "" })
+	shipments, err := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID && s.ShippingMethodID == "" })
 	if err != nil {
 		return pc, err
 	}

@@ -159,7 +159,7 @@ func (c *call) placeOrder(id string, authAmount *int64) error {
 		o.setState(next, c.now)
 		o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
 		c.touch(o)
-		shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+		shipments, err := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func authBalance(a *Transaction) int64 { return a.A.AmountCents - a.Captured - a
 // pickTransaction finds the order's transaction of typ with id, or its
 // latest one with something left.
 func (c *call) pickTransaction(o *Order, typ, id string, left func(*Transaction) int64) (*Transaction, error) {
-	ts, err := scan(c, typ, func(t *Transaction) bool { return t.OrderID == o.ID && t.A.Succeeded })
+	ts, err := lookup(c, typ, "order", o.ID, func(t *Transaction) bool { return t.OrderID == o.ID && t.A.Succeeded })
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +437,7 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 				return err
 			}
 			// A full refund: everything captured is refunded and nothing is left to capture.
-			captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
+			captures, err := lookup(c, "captures", "order", o.ID, func(t *Transaction) bool { return t.OrderID == o.ID })
 			if err != nil {
 				return err
 			}
@@ -445,7 +445,7 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 			for _, t := range captures {
 				left += captureBalance(t)
 			}
-			auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
+			auths, err := lookup(c, "authorizations", "order", o.ID, func(t *Transaction) bool { return t.OrderID == o.ID })
 			if err != nil {
 				return err
 			}
@@ -552,7 +552,7 @@ func (c *call) void(orderID, authID string, cancel bool) error {
 			c.touch(o)
 			if cancel {
 				o.A.CancelledAt = tsPtr(c.now)
-				shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+				shipments, err := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 				if err != nil {
 					return err
 				}

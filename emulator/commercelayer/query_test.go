@@ -142,3 +142,48 @@ func TestQueryErrors(t *testing.T) {
 	sc.fails(404, "RECORD_NOT_FOUND", "GET", "/api/skus/nope", nil)
 	sc.fails(404, "NOT_FOUND", "GET", "/api/skus/SkuTshirtB/colours", nil)
 }
+
+// A list in the default order is read through the creation-order index one
+// page at a time; a filter that keeps everything takes the path that
+// selects from every record. Both must give the same pages and counts.
+func TestDefaultOrderPagesMatchTheFullSelection(t *testing.T) {
+	sb := start(t)
+	sc := salesChannel(t, sb, "market:code:EU")
+	in := integration(t, sb)
+	for i := 0; i < 4; i++ {
+		sc.cart()
+	}
+	deleted := sc.cart().data()["id"].(string)
+	in.must(204, "DELETE", "/api/orders/"+deleted, nil)
+	for _, c := range []struct{ path, all string }{
+		{"/api/skus", "filter[q][code_not_null]=1"},
+		{"/api/orders", "filter[q][created_at_gteq]=2000-01-01T00:00:00Z"},
+	} {
+		for page := 1; page <= 4; page++ {
+			q := "page[size]=2&page[number]=" + string(rune('0'+page))
+			fast := in.must(200, "GET", c.path+"?"+q, nil)
+			full := in.must(200, "GET", c.path+"?"+q+"&"+c.all, nil)
+			if strings.Join(ids(fast), ",") != strings.Join(ids(full), ",") ||
+				fast.meta("record_count") != full.meta("record_count") || fast.meta("page_count") != full.meta("page_count") {
+				t.Errorf("%s page %d: %v %v, want %v %v", c.path, page, ids(fast), fast["meta"], ids(full), full["meta"])
+			}
+			if strings.Contains(strings.Join(ids(fast), ","), deleted) {
+				t.Errorf("%s page %d lists the deleted order", c.path, page)
+			}
+		}
+	}
+	if d := in.must(200, "GET", "/api/orders?page[size]=25", nil); d.meta("record_count") != float64(4) {
+		t.Errorf("orders: %v", d["meta"])
+	}
+	// order_id_eq starts from the order's lines (an index); order_id_in
+	// from every line: the same answer.
+	a := sc.cart(tshirt, 1, "MUGXXXXX000000FFFFFF", 2).id()
+	sc.cart(tshirt, 3)
+	for _, q := range []string{"", "&sort=-quantity", "&filter[q][quantity_gt]=1"} {
+		eq := in.must(200, "GET", "/api/line_items?filter[q][order_id_eq]="+a+q, nil)
+		any := in.must(200, "GET", "/api/line_items?filter[q][order_id_in]="+a+q, nil)
+		if got, want := strings.Join(ids(eq), ","), strings.Join(ids(any), ","); got != want || got == "" || eq.meta("record_count") != any.meta("record_count") {
+			t.Errorf("line items of %s%s: %s, want %s", a, q, got, want)
+		}
+	}
+}

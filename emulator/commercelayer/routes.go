@@ -15,7 +15,7 @@ import (
 func (cl *CommerceLayer) Routes(r *mux.Router) {
 	render := apiRenderer{cl.p.Log}
 	api := cl.p.Surface(r, platform.SurfaceConfig{
-		Provider: provider, Spec: provider, Authenticate: cl.auth.authenticate, Renderer: render,
+		Provider: provider, Spec: provider, Principal: cl.auth.authenticate, Renderer: render,
 	})
 	api.Use(cors, cl.rate.middleware(cl.p.Clock), negotiate(render))
 	// Every resource type of Commerce Layer's model at its own path, with

@@ -37,7 +37,7 @@ func (cl *CommerceLayer) transactionKind(typ string) *kind {
 			putAmount(extra, "amount", r.A.AmountCents, cur)
 			children := func(coll string) func() []jsonapi.Ref {
 				return func() []jsonapi.Ref {
-					ts, _ := scan(c, coll, func(t *Transaction) bool { return t.ReferenceID == r.ID })
+					ts, _ := lookup(c, coll, "reference", r.ID, func(t *Transaction) bool { return t.ReferenceID == r.ID })
 					return refs(coll, ts)
 				}
 			}

@@ -2,6 +2,7 @@ package multisafepay_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -125,6 +126,12 @@ func TestTransactions(t *testing.T) {
 	back, _ := page("?limit=2&before=" + url.QueryEscape(str(pg3["cursor"].(map[string]any)["before"])))
 	if !equal(back, p2) {
 		t.Fatalf("back from page 3: %v, want %v", back, p2)
+	}
+	// Pages without a cursor or after one are read through the index of
+	// transactions; before pages select from every order: the same list.
+	epoch := base64.RawURLEncoding.EncodeToString([]byte("0:0"))
+	if every, _ := page("?limit=1000&before=" + epoch); !equal(every, want) {
+		t.Fatalf("before the epoch: %v, want %v", every, want)
 	}
 	next, err := url.Parse(str(pg1["after"]))
 	if err != nil || next.Query().Get("api_key") != "" || next.Query().Get("after") != after || next.Query().Get("limit") != "2" {

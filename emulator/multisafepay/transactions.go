@@ -269,7 +269,13 @@ func (m *MultiSafepay) listTransactions(w http.ResponseWriter, r *http.Request) 
 	}
 	now := m.p.Clock.Now(tenant)
 	var all []transactionJSON
+	var items []transactionJSON
+	var older, newer, indexed bool
 	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
+		var err error
+		if items, older, newer, indexed, err = txPage(tx, f, now); err != nil || indexed {
+			return err
+		}
 		return tx.List(colOrders, func(_ string, raw []byte) error {
 			var o Order
 			if err := json.Unmarshal(raw, &o); err != nil {
@@ -284,7 +290,9 @@ func (m *MultiSafepay) listTransactions(w http.ResponseWriter, r *http.Request) 
 		m.fail(w, r, err)
 		return
 	}
-	items, older, newer := f.page(all)
+	if !indexed {
+		items, older, newer = f.page(all)
+	}
 	var pager pagerJSON
 	pager.Limit = f.limit
 	if older {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gorilla/mux"
@@ -105,7 +106,11 @@ type SurfaceConfig struct {
 	// for credential-less endpoints (browser pages), which find their tenant
 	// themselves.
 	Authenticate func(r *http.Request) (tenant string, err error)
-	Renderer     Renderer
+	// Principal, when set, is Authenticate that also returns what the
+	// credentials say (a token's claims), carried in the request's context
+	// for the handler (PrincipalOf) so that it is not parsed twice.
+	Principal func(r *http.Request) (tenant string, principal any, err error)
+	Renderer  Renderer
 	// MaxBody is the largest accepted body; 0 means 1 MiB.
 	MaxBody int64
 }
@@ -212,7 +217,15 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		ctx := context.WithValue(r.Context(), bodyKey{}, body)
-		if s.c.Authenticate != nil {
+		switch {
+		case s.c.Principal != nil:
+			tenant, who, err := s.c.Principal(r)
+			if err != nil {
+				s.c.Renderer.RenderError(w, r, err)
+				return
+			}
+			ctx = context.WithValue(WithTenant(ctx, tenant), principalKey{}, who)
+		case s.c.Authenticate != nil:
 			tenant, err := s.c.Authenticate(r)
 			if err != nil {
 				s.c.Renderer.RenderError(w, r, err)
@@ -244,10 +257,15 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 }
 
 type (
-	bodyKey   struct{}
-	tenantKey struct{}
-	infoKey   struct{}
+	bodyKey      struct{}
+	tenantKey    struct{}
+	infoKey      struct{}
+	principalKey struct{}
 )
+
+// PrincipalOf is what the surface's Principal returned for the request
+// (nil without one).
+func PrincipalOf(ctx context.Context) any { return ctx.Value(principalKey{}) }
 
 // Body is the request body, read once by the surface.
 func Body(r *http.Request) []byte {
@@ -294,8 +312,9 @@ func BaseURL(r *http.Request) string { return linksOf(r.Context()).base(r) }
 
 // WriteJSON writes v as compact JSON (no HTML escaping) with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := MarshalJSON(v)
-	if err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	if err := encodeJSON(buf, v); err != nil {
 		http.Error(w, `{"error":"encoding failed"}`, http.StatusInternalServerError)
 		return
 	}
@@ -303,16 +322,35 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	// Every writer on the way copies what it is given (net/http, the
+	// journal's recorder, the scenario capture), so the buffer is reused.
+	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// jsonBuffers recycles response buffers; one larger than maxPooled is let
+// go rather than kept for every later small answer.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooled = 64 << 10
+
+func putJSONBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooled {
+		b.Reset()
+		jsonBuffers.Put(b)
+	}
+}
+
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := gojson.NewEncoder(buf) // same output as encoding/json, three times faster
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // MarshalJSON encodes v compactly, without HTML escaping and without a
 // trailing newline (what signature schemes hash).
 func MarshalJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := gojson.NewEncoder(&buf) // same output as encoding/json, three times faster
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := encodeJSON(&buf, v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

@@ -20,6 +20,9 @@ func (s *Store) Collections(tenant string) (map[string]map[string]int, error) {
 			pb := tb.Bucket(p)
 			cols := map[string]int{}
 			err := pb.ForEachBucket(func(c []byte) error {
+				if IsIndexBucket(string(c)) {
+					return nil
+				}
 				n := 0
 				_ = pb.Bucket(c).ForEach(func(_, v []byte) error {
 					if v != nil {

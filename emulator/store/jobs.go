@@ -100,7 +100,7 @@ func putJob(tx *Tx, byID *bolt.Bucket, j Job) error {
 	if old := byID.Get([]byte(j.ID)); old != nil {
 		var o Job
 		if gojson.Unmarshal(old, &o) == nil {
-			if err := due.Delete(dueKey(o)); err != nil {
+			if err := sysDelete(tx.btx, due, dueBucket, dueKey(o)); err != nil {
 				return err
 			}
 		}
@@ -109,10 +109,10 @@ func putJob(tx *Tx, byID *bolt.Bucket, j Job) error {
 	if err != nil {
 		return err
 	}
-	if err := byID.Put([]byte(j.ID), raw); err != nil {
+	if err := sysPut(tx.btx, byID, JobsBucket, []byte(j.ID), raw); err != nil {
 		return err
 	}
-	return due.Put(dueKey(j), raw)
+	return sysPut(tx.btx, due, dueBucket, dueKey(j), raw)
 }
 
 // GetJob reads the job stored under its full id.
@@ -133,12 +133,12 @@ func (tx *Tx) DeleteJob(id string) error {
 	var o Job
 	if gojson.Unmarshal(old, &o) == nil {
 		if due, _ := tx.Sys(dueBucket).bucket(false); due != nil {
-			if err := due.Delete(dueKey(o)); err != nil {
+			if err := sysDelete(tx.btx, due, dueBucket, dueKey(o)); err != nil {
 				return err
 			}
 		}
 	}
-	return byID.Delete([]byte(id))
+	return sysDelete(tx.btx, byID, JobsBucket, []byte(id))
 }
 
 // DueJobs returns up to limit jobs whose tenant's clock (now) has passed

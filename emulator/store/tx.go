@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
 
 	gojson "github.com/goccy/go-json"
@@ -116,21 +117,51 @@ func (tx *Tx) Exists(collection, id string) bool {
 }
 
 // Put stores v as collection/id.
+// A v that implements Indexed also updates the collection's index.
 func (tx *Tx) Put(collection, id string, v any) error {
-	b, err := tx.collection(collection, true)
+	b, _ := tx.collection(collection, false)
+	fresh := b == nil
+	if fresh {
+		var err error
+		if b, err = tx.collection(collection, true); err != nil {
+			return err
+		}
+	}
+	var old []byte
+	if !fresh {
+		old = b.Get([]byte(id))
+	}
+	raw, err := gojson.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return putJSON(b, id, v)
+	if old != nil && bytes.Equal(old, raw) {
+		// Nothing changes (a refresh re-saving what it read): writing it
+		// would still dirty the page and its index entries.
+		return nil
+	}
+	if err := b.Put([]byte(id), raw); err != nil {
+		return err
+	}
+	return tx.putIndexed(b, collection, id, v, fresh, old != nil)
 }
 
 // Delete removes collection/id (no error if absent).
 func (tx *Tx) Delete(collection, id string) error {
 	b, _ := tx.collection(collection, false)
-	if b == nil {
+	if b == nil || b.Get([]byte(id)) == nil {
 		return nil
 	}
-	return b.Delete([]byte(id))
+	if err := b.Delete([]byte(id)); err != nil {
+		return err
+	}
+	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
+		if err := idx.SetSequence(idx.Sequence() - 1); err != nil {
+			return err
+		}
+		return unindex(idx, rev, id)
+	}
+	return nil
 }
 
 // List calls fn for each record of collection, in key order.
@@ -173,7 +204,10 @@ func (tx *Tx) SetRef(kind, key string) error {
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(key), []byte(tx.tenant))
+	if err := b.Put([]byte(key), []byte(tx.tenant)); err != nil {
+		return err
+	}
+	return own(tx.btx, tx.tenant, refEntry(tx.provider, kind, key))
 }
 
 // Sys gives shared infrastructure (scheduler, webhooks) a bucket of its own.
@@ -208,7 +242,11 @@ func (s *SysBucket) Put(key string, v any) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(b, key, v)
+	raw, err := gojson.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return sysPut(s.tx.btx, b, s.name, []byte(key), raw)
 }
 
 // Delete removes key.
@@ -217,7 +255,7 @@ func (s *SysBucket) Delete(key string) error {
 	if b == nil {
 		return nil
 	}
-	return b.Delete([]byte(key))
+	return sysDelete(s.tx.btx, b, s.name, []byte(key))
 }
 
 // NextID returns a sortable, growing id with the given prefix.

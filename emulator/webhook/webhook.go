@@ -162,6 +162,11 @@ func Enqueue(tx *store.Tx, d Delivery, now time.Time) (string, error) {
 	if err := sys.Put(id, d); err != nil {
 		return "", err
 	}
+	// The tenant's deliveries in id (creation) order, for List; the entry
+	// carries the tenant so that a tenant reset drops it.
+	if err := tx.Sys(byTenantBucket).Put(d.Tenant+"\x00"+id, tenantEntry{Tenant: d.Tenant}); err != nil {
+		return "", err
+	}
 	return id, tx.Schedule(store.Job{ID: id, Provider: d.Provider, Tenant: d.Tenant, Kind: jobKind, At: now, Payload: mustJSON(id)})
 }
 
@@ -465,14 +470,36 @@ type Filter struct {
 	Limit                    int
 }
 
-// List returns deliveries newest first.
+// byTenantBucket lists each tenant's delivery ids: tenant\x00id.
+const byTenantBucket = "webhooks_by_tenant"
+
+type tenantEntry struct {
+	Tenant string `json:"tenant"`
+}
+
+// List returns deliveries newest first. With a tenant it walks that
+// tenant's deliveries only (a shared instance holds many tenants'), when
+// every one of them is listed (the list began with the file).
 func (s *Sender) List(f Filter) ([]Delivery, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	out := []Delivery{}
 	err := s.st.SysView(func(tx *store.Tx) error {
-		return tx.Sys(bucket).List(true, func(_ string, raw []byte) (bool, error) {
+		deliveries := tx.Sys(bucket)
+		if f.Tenant != "" && tx.IndexedSinceCreation() {
+			return tx.Sys(byTenantBucket).ListPrefix(f.Tenant+"\x00", true, func(key string, _ []byte) (bool, error) {
+				var d Delivery
+				if deliveries.Get(strings.TrimPrefix(key, f.Tenant+"\x00"), &d) != nil {
+					return true, nil
+				}
+				if (f.Provider == "" || d.Provider == f.Provider) && (f.Status == "" || d.Status == f.Status) {
+					out = append(out, d)
+				}
+				return len(out) < f.Limit, nil
+			})
+		}
+		return deliveries.List(true, func(_ string, raw []byte) (bool, error) {
 			var d Delivery
 			if err := json.Unmarshal(raw, &d); err != nil {
 				return true, nil

@@ -198,8 +198,14 @@ func (r *Renderer) One(o *Object, q *Query) (*Document, error) {
 // Many renders a page of a collection: objs are already filtered and sorted;
 // Many cuts the page, counts, and links pages from self.
 func (r *Renderer) Many(objs []*Object, q *Query, self *url.URL) (*Document, error) {
-	start, end, pageCount := q.Page.Window(len(objs))
-	page := objs[start:end]
+	start, end, _ := q.Page.Window(len(objs))
+	return r.ManyOf(objs[start:end], len(objs), q, self)
+}
+
+// ManyOf renders page, the q.Page window of a collection of total objects
+// (a caller that can read just the window does not build the rest).
+func (r *Renderer) ManyOf(page []*Object, total int, q *Query, self *url.URL) (*Document, error) {
+	_, _, pageCount := q.Page.Window(total)
 	c := r.newCompound()
 	for _, o := range page {
 		c.primary[o.Ref()] = true
@@ -217,7 +223,7 @@ func (r *Renderer) Many(objs []*Object, q *Query, self *url.URL) (*Document, err
 	}
 	return &Document{
 		Data: data, Included: c.render(q),
-		Meta:  map[string]any{"record_count": len(objs), "page_count": pageCount},
+		Meta:  map[string]any{"record_count": total, "page_count": pageCount},
 		Links: q.Page.Links(self, pageCount),
 	}, nil
 }

@@ -1,0 +1,200 @@
+package commercelayer
+
+import (
+	"errors"
+	"fmt"
+
+	gojson "github.com/goccy/go-json"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// Secondary index keys (store.Indexed): the lookups a request makes by a
+// foreign key (an order's line items, shipments and transactions, a
+// customer's orders, a SKU's prices, a SKU by code) walk these instead of
+// decoding the whole collection. Each key ends with the creation sequence,
+// so a lookup returns records in creation order, as scan does.
+
+func ixKey(name, value string) string { return name + "\x00" + value + "\x00" }
+
+func ixEntry(name, value string, seq uint64) string {
+	return ixKey(name, value) + fmt.Sprintf("%016x", seq)
+}
+
+// seqPrefix walks a collection in creation order (the lists' default sort).
+const seqPrefix = "seq\x00"
+
+// IndexKeys: every record by its creation sequence. Types with keys of
+// their own add these.
+func (b *Base) IndexKeys() []string { return []string{seqPrefix + fmt.Sprintf("%016x", b.Seq)} }
+
+// IndexKeys: a line item by its order.
+// A shipping line item also by its shipment.
+func (l *LineItem) IndexKeys() []string {
+	keys := append(l.Base.IndexKeys(), ixEntry("order", l.OrderID, l.Seq))
+	if l.A.ItemType == itemShipments {
+		keys = append(keys, ixEntry("item", l.ItemID, l.Seq))
+	}
+	return keys
+}
+
+// IndexKeys: a shipment by its order.
+func (s *Shipment) IndexKeys() []string {
+	return append(s.Base.IndexKeys(), ixEntry("order", s.OrderID, s.Seq))
+}
+
+// IndexKeys: a transaction by its order and by the transaction it refers to.
+func (t *Transaction) IndexKeys() []string {
+	keys := append(t.Base.IndexKeys(), ixEntry("order", t.OrderID, t.Seq))
+	if t.ReferenceID != "" {
+		keys = append(keys, ixEntry("reference", t.ReferenceID, t.Seq))
+	}
+	return keys
+}
+
+// IndexKeys: an order by its customer and by the addresses it uses.
+func (o *Order) IndexKeys() []string {
+	keys := o.Base.IndexKeys()
+	if o.CustomerID != "" {
+		keys = append(keys, ixEntry("customer", o.CustomerID, o.Seq))
+	}
+	if o.BillingAddressID != "" {
+		keys = append(keys, ixEntry("address", o.BillingAddressID, o.Seq))
+	}
+	if o.ShippingAddressID != "" && o.ShippingAddressID != o.BillingAddressID {
+		keys = append(keys, ixEntry("address", o.ShippingAddressID, o.Seq))
+	}
+	return keys
+}
+
+// IndexKeys: a price by its SKU.
+func (p *Price) IndexKeys() []string {
+	return append(p.Base.IndexKeys(), ixEntry("sku", p.SkuID, p.Seq))
+}
+
+// IndexKeys: a SKU by its code.
+func (s *Sku) IndexKeys() []string {
+	return append(s.Base.IndexKeys(), ixEntry("code", s.A.Code, s.Seq))
+}
+
+// lookup is scan restricted to the records indexed under name=value: its
+// cost follows the matches, not the collection. keep must hold the whole
+// condition (the index key included): a collection not indexed yet (an
+// older data file, until its first write) is scanned with it.
+func lookup[T any, PT interface {
+	*T
+	model
+}](c *call, coll, name, value string, keep func(PT) bool) ([]PT, error) {
+	var out []PT
+	err := c.tx.Lookup(coll, ixKey(name, value), false, func(_ string, raw []byte) (bool, error) {
+		var v T
+		if err := gojson.Unmarshal(raw, &v); err != nil {
+			return false, err
+		}
+		if p := PT(&v); keep(p) {
+			out = append(out, p)
+		}
+		return true, nil
+	})
+	if errors.Is(err, store.ErrNoIndex) {
+		return scan(c, coll, keep)
+	}
+	return out, err
+}
+
+// window reads just the requested page of a list in the default order (no
+// filter, no sort, every record visible to the token, one collection):
+// the count and the creation-order index answer it without building the
+// other records. ok false: the caller selects from every record.
+func (c *call) window(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total int, ok bool, err error) {
+	if len(q.Filters) > 0 || len(q.Sort) > 0 || len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) {
+		return nil, 0, false, nil
+	}
+	coll := k.coll()
+	total, err = c.tx.IndexedCount(coll)
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil, 0, false, nil
+	}
+	if err != nil {
+		return nil, 0, false, err
+	}
+	start, end, _ := q.Page.Window(total)
+	var ms []model
+	err = c.tx.LookupFrom(coll, seqPrefix, false, start, func(_ string, raw []byte) (bool, error) {
+		m := k.newRec()
+		if err := jsonUnmarshal(raw, m); err != nil {
+			return false, err
+		}
+		ms = append(ms, m)
+		return len(ms) < end-start, nil
+	})
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil, 0, false, nil
+	}
+	if err != nil || len(ms) != end-start {
+		// An index that disagrees with the count: answer from the records.
+		return nil, 0, false, err
+	}
+	for _, m := range ms {
+		page = append(page, k.object(c, m))
+	}
+	return page, total, true, nil
+}
+
+// narrowing names, per resource type, the filter fields an index answers
+// (filter[q][<field>_eq]=<value>): the list then starts from the records
+// under that key, not from the whole collection.
+var narrowing = map[string]map[string]string{
+	"line_items": {"order_id": "order"}, "shipments": {"order_id": "order"},
+	"transactions": {"order_id": "order"}, "authorizations": {"order_id": "order"}, "captures": {"order_id": "order"},
+	"voids": {"order_id": "order"}, "refunds": {"order_id": "order"},
+	"orders": {"customer_id": "customer"},
+}
+
+// candidates are the records of a list that an index narrows to (an
+// order's lines, a customer's orders, a customer token's own orders), in
+// creation order and visible to the token; ok false when no index applies.
+// Filters and sorts still run on them: an index only narrows.
+func (c *call) candidates(k *kind, q *jsonapi.Query) (ms []model, ok bool, err error) {
+	name, value := "", ""
+	for _, f := range q.Filters {
+		if ix, found := narrowing[k.res.Type][first(f.Fields)]; found && f.Predicate == "eq" && len(f.Fields) == 1 && len(f.Values) == 1 {
+			name, value = ix, f.Values[0]
+			break
+		}
+	}
+	if name == "" && k.res.Type == "orders" && c.tok.isSalesChannel() && c.tok.customerID() != "" {
+		name, value = "customer", c.tok.customerID()
+	}
+	if name == "" {
+		return nil, false, nil
+	}
+	for _, coll := range k.collections() {
+		err := c.tx.Lookup(coll, ixKey(name, value), false, func(_ string, raw []byte) (bool, error) {
+			m := k.newRec()
+			if err := jsonUnmarshal(raw, m); err != nil {
+				return false, err
+			}
+			if c.visible(k, m) {
+				ms = append(ms, m)
+			}
+			return true, nil
+		})
+		if errors.Is(err, store.ErrNoIndex) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
+	sortModels(ms)
+	return ms, true, nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}

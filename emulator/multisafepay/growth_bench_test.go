@@ -1,0 +1,83 @@
+package multisafepay_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/multisafepay"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// GET /transactions (the first page of 100, through the index; and a
+// page before a cursor, which still selects from every order)
+// with 1k, 10k and 100k orders stored (copies of one made over HTTP, a
+// second apart, written straight to the store). Run:
+//
+//	go test -run '^$' -bench GrowthTransactions -benchtime 100x ./emulator/multisafepay
+func BenchmarkGrowthTransactions(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
+			e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { e.Close() })
+			if err := e.Platform().Contract.Wait(); err != nil {
+				b.Fatal(err)
+			}
+			h := e.Handler()
+			send := func(method, path, body string) *httptest.ResponseRecorder {
+				req := httptest.NewRequest(method, path, strings.NewReader(body))
+				req.Header.Set("api_key", "bench-key")
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body)
+				}
+				return rec
+			}
+			send("POST", "/v1/json/orders", `{"type":"redirect","order_id":"seed","currency":"EUR","amount":1000,"description":"bench","gateway":"IDEAL","payment_options":{"redirect_url":"http://localhost:3000/paid","cancel_url":"http://localhost:3000/cancelled"}}`)
+			st := e.Platform().Store
+			for done := 0; done < n; done += 5_000 {
+				err := st.Update("multisafepay", "bench-key", func(tx *store.Tx) error {
+					for i := done; i < min(done+5_000, n); i++ {
+						var o multisafepay.Order
+						if err := tx.Get("orders", "seed", &o); err != nil {
+							return err
+						}
+						o.OrderID = fmt.Sprintf("seed-%07d", i)
+						o.TransactionID = int64(10_000_000 + i)
+						o.Created = o.Created.Add(-time.Duration(n-i) * time.Second)
+						if err := tx.Put("orders", o.OrderID, &o); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			for _, c := range []struct{ name, path string }{
+				{"first-page", "/v1/json/transactions"},
+				// A before cursor selects from every order (not indexed).
+				{"before-cursor", "/v1/json/transactions?before=" + base64.RawURLEncoding.EncodeToString([]byte("0:0"))},
+			} {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						send("GET", c.path, "")
+					}
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,97 @@
+package multisafepay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// The transactions list walks an index of every transaction (the payment,
+// each refund, the chargeback) by creation time and id, newest first, kept
+// with the order in the same transaction (store.Indexed): a page costs the
+// transactions it reads, not a decode of every order of the account.
+
+const txPrefix = "tx\x00"
+
+// txKey orders transactions by creation time, then id (both sign-flipped so
+// that the byte order is the numeric order).
+func txKey(created time.Time, id int64) string {
+	return fmt.Sprintf("%s%016x%016x", txPrefix, uint64(created.UnixNano())^(1<<63), uint64(id)^(1<<63))
+}
+
+// IndexKeys: one key per transaction of the order.
+func (o *Order) IndexKeys() []string {
+	keys := []string{txKey(o.Created, o.TransactionID)}
+	for i := range o.Refunds {
+		keys = append(keys, txKey(o.Refunds[i].Created, o.Refunds[i].ID))
+	}
+	if cb := o.Chargeback; cb != nil {
+		keys = append(keys, txKey(cb.Created, cb.ID))
+	}
+	return keys
+}
+
+// txPage is f's page read through the index: newest first from the top or
+// from an after cursor. ok false: the orders are not indexed (an older data
+// file until its next order is written) or the page is a before page; the
+// caller selects from every order.
+func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, older, newer, ok bool, err error) {
+	if f.before != nil {
+		return nil, false, false, false, nil
+	}
+	cache := map[string][]transactionJSON{}
+	find := func(key, orderID string, raw []byte) (*transactionJSON, error) {
+		ts, seen := cache[orderID]
+		if !seen {
+			var o Order
+			if err := json.Unmarshal(raw, &o); err != nil {
+				return nil, err
+			}
+			o.settle(now, nil)
+			ts = o.transactions(now)
+			cache[orderID] = ts
+		}
+		for i := range ts {
+			if txKey(ts[i].created, ts[i].TransactionID) == key {
+				return &ts[i], nil
+			}
+		}
+		return nil, nil
+	}
+	from := ""
+	if f.after != nil {
+		from = txKey(f.after.created, f.after.id)
+	}
+	err = tx.Walk(colOrders, txPrefix, from, true, func(key, orderID string, raw []byte) (bool, error) {
+		t, err := find(key, orderID, raw)
+		if err != nil || t == nil || !f.match(t) {
+			return err == nil, err
+		}
+		if len(items) == f.limit {
+			older = true
+			return false, nil
+		}
+		items = append(items, *t)
+		return true, nil
+	})
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil, false, false, false, nil
+	}
+	if err != nil || f.after == nil {
+		return items, older, false, err == nil, err
+	}
+	// After a cursor, the page has newer neighbours when any matching
+	// transaction is not older than the cursor.
+	err = tx.Walk(colOrders, txPrefix, from, false, func(key, orderID string, raw []byte) (bool, error) {
+		t, err := find(key, orderID, raw)
+		if err != nil || t == nil || !f.match(t) {
+			return err == nil, err
+		}
+		newer = true
+		return false, nil
+	})
+	return items, older, newer, err == nil, err
+}

@@ -1,0 +1,354 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"reflect"
+
+	gojson "github.com/goccy/go-json"
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Secondary indexes: a record that implements Indexed is findable by the
+// keys it names, in key order, without a scan of its collection. The index
+// lives next to the collection in the same provider bucket and is written
+// in the same transaction as the record, so it cannot disagree with it; a
+// tenant reset drops it with the tenant.
+//
+// Layout, in the tenant's provider bucket:
+//
+//	~idx:<collection>  <key>\x00<id> -> ""       (what Lookup walks)
+//	~rev:<collection>  <id> -> its keys, each after its uvarint length (what a Put or Delete removes)
+//
+// A collection written before it had an index (an older data file) has no
+// index bucket: Lookup says ErrNoIndex and the caller scans, and the first
+// indexed Put builds the index from the records once.
+
+// Indexed is a record with secondary index keys. A key should end with
+// whatever orders the records under it (a zero-padded sequence, a
+// timestamp); Lookup walks keys with a prefix in byte order.
+type Indexed interface {
+	IndexKeys() []string
+}
+
+// ErrNoIndex says the collection has no index yet (records written by an
+// older version, or by a type that is not Indexed): scan instead.
+var ErrNoIndex = errors.New("store: collection not indexed")
+
+const (
+	idxPrefix = "~idx:"
+	revPrefix = "~rev:"
+)
+
+// IsIndexBucket tells whether a collection name is an index's bucket
+// (browsing hides them).
+func IsIndexBucket(name string) bool { return len(name) > 0 && name[0] == '~' }
+
+func (tx *Tx) indexBuckets(coll string, create bool) (idx, rev *bolt.Bucket, err error) {
+	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	if pb == nil {
+		return nil, nil, nil
+	}
+	idx, rev = pb.Bucket([]byte(idxPrefix+coll)), pb.Bucket([]byte(revPrefix+coll))
+	if (idx != nil && rev != nil) || !create {
+		return idx, rev, nil
+	}
+	if idx, err = pb.CreateBucketIfNotExists([]byte(idxPrefix + coll)); err != nil {
+		return nil, nil, err
+	}
+	if rev, err = pb.CreateBucketIfNotExists([]byte(revPrefix + coll)); err != nil {
+		return nil, nil, err
+	}
+	return idx, rev, nil
+}
+
+// dropIndex removes coll's index (a record of a type without keys was
+// stored in it, so the index is no longer complete).
+func (tx *Tx) dropIndex(coll string) error {
+	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	if pb == nil {
+		return nil
+	}
+	for _, n := range []string{idxPrefix + coll, revPrefix + coll} {
+		if err := pb.DeleteBucket([]byte(n)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// reindex writes id's keys, replacing the ones it had (most writes change
+// no key: then nothing is written).
+func reindex(idx, rev *bolt.Bucket, id string, keys []string) error {
+	var joined []byte // each key after its length (keys hold \x00)
+	for _, k := range keys {
+		joined = binary.AppendUvarint(joined, uint64(len(k)))
+		joined = append(joined, k...)
+	}
+	if old := rev.Get([]byte(id)); old != nil && bytes.Equal(old, joined) {
+		return nil
+	}
+	if err := unindex(idx, rev, id); err != nil {
+		return err
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	for _, k := range keys {
+		if err := idx.Put(indexEntry(k, id), nil); err != nil {
+			return err
+		}
+	}
+	return rev.Put([]byte(id), joined)
+}
+
+func unindex(idx, rev *bolt.Bucket, id string) error {
+	old := rev.Get([]byte(id))
+	if old == nil {
+		return nil
+	}
+	for len(old) > 0 {
+		n, w := binary.Uvarint(old)
+		if w <= 0 || uint64(len(old)-w) < n {
+			break // not ours; the entries it named stay, Lookup skips ids that are gone
+		}
+		if err := idx.Delete(indexEntry(string(old[w:w+int(n)]), id)); err != nil {
+			return err
+		}
+		old = old[w+int(n):]
+	}
+	return rev.Delete([]byte(id))
+}
+
+func indexEntry(key, id string) []byte {
+	e := make([]byte, 0, len(key)+1+len(id))
+	e = append(e, key...)
+	e = append(e, 0)
+	return append(e, id...)
+}
+
+// putIndexed keeps coll's index in step with a Put of v under id. b is the
+// collection's bucket, fresh tells whether the Put created it, existed
+// whether id was there before.
+func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed bool) error {
+	ix, ok := v.(Indexed)
+	if !ok {
+		if idx, _, _ := tx.indexBuckets(coll, false); idx != nil {
+			return tx.dropIndex(coll)
+		}
+		return nil
+	}
+	idx, rev, err := tx.indexBuckets(coll, false)
+	if err != nil {
+		return err
+	}
+	if idx == nil || rev == nil {
+		if idx, rev, err = tx.indexBuckets(coll, true); err != nil {
+			return err
+		}
+		if !fresh {
+			// Records from before the index: index them once, now.
+			if err := buildIndex(b, idx, rev, reflect.TypeOf(v), id); err != nil {
+				return err
+			}
+		}
+		existed = true // counted by buildIndex, or below
+		if err := idx.SetSequence(uint64(countRecords(b))); err != nil {
+			return err
+		}
+	}
+	if !existed {
+		// The index bucket's sequence is the collection's record count.
+		if err := idx.SetSequence(idx.Sequence() + 1); err != nil {
+			return err
+		}
+	}
+	return reindex(idx, rev, id, ix.IndexKeys())
+}
+
+// buildIndex indexes every record of b but skip, decoding each into a new
+// value of t (the pointer type of the record being stored).
+func buildIndex(b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
+	if t.Kind() != reflect.Pointer {
+		return nil
+	}
+	type entry struct {
+		id   string
+		keys []string
+	}
+	var all []entry
+	err := b.ForEach(func(k, raw []byte) error {
+		if raw == nil || string(k) == skip {
+			return nil
+		}
+		p := reflect.New(t.Elem()).Interface()
+		if err := gojson.Unmarshal(raw, p); err != nil {
+			return err
+		}
+		if ix, ok := p.(Indexed); ok {
+			all = append(all, entry{string(k), ix.IndexKeys()})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range all {
+		if err := reindex(idx, rev, e.id, e.keys); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func countRecords(b *bolt.Bucket) int {
+	n := 0
+	_ = b.ForEach(func(_, v []byte) error {
+		if v != nil {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// IndexedCount is how many records coll holds, without walking it; ErrNoIndex
+// when coll has records but no index.
+func (tx *Tx) IndexedCount(coll string) (int, error) {
+	b, _ := tx.collection(coll, false)
+	if b == nil {
+		return 0, nil
+	}
+	idx, rev, _ := tx.indexBuckets(coll, false)
+	if idx == nil || rev == nil {
+		if k, _ := b.Cursor().First(); k == nil {
+			return 0, nil
+		}
+		return 0, ErrNoIndex
+	}
+	return int(idx.Sequence()), nil
+}
+
+// Lookup calls fn with the records of coll whose index keys start with
+// prefix, in key order (newest first with reverse), until fn says stop.
+// ErrNoIndex means the collection has records but no index: scan it.
+func (tx *Tx) Lookup(coll, prefix string, reverse bool, fn func(id string, raw []byte) (more bool, err error)) error {
+	return tx.LookupFrom(coll, prefix, reverse, 0, fn)
+}
+
+// LookupFrom is Lookup after skipping the first skip entries (a page's
+// offset: the entries skipped are not read from the collection).
+func (tx *Tx) LookupFrom(coll, prefix string, reverse bool, skip int, fn func(id string, raw []byte) (more bool, err error)) error {
+	b, _ := tx.collection(coll, false)
+	if b == nil {
+		return nil
+	}
+	idx, rev, _ := tx.indexBuckets(coll, false)
+	if idx == nil || rev == nil {
+		if k, _ := b.Cursor().First(); k == nil {
+			return nil
+		}
+		return ErrNoIndex
+	}
+	c := idx.Cursor()
+	p := []byte(prefix)
+	var k []byte
+	if reverse {
+		k = seekLast(c, p)
+	} else {
+		k, _ = c.Seek(p)
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
+		i := bytes.LastIndexByte(k, 0)
+		if i < 0 {
+			continue
+		}
+		if skip > 0 {
+			skip--
+			continue
+		}
+		id := k[i+1:]
+		raw := b.Get(id)
+		if raw == nil {
+			continue
+		}
+		more, err := fn(string(id), raw)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// seekLast positions c on the last key with prefix p (or where it would be).
+func seekLast(c *bolt.Cursor, p []byte) []byte {
+	// The first key after every key with prefix p: p with its last byte
+	// raised (bytes at 0xff carry over).
+	end := append([]byte(nil), p...)
+	for len(end) > 0 && end[len(end)-1] == 0xff {
+		end = end[:len(end)-1]
+	}
+	if len(end) == 0 {
+		k, _ := c.Last()
+		return k
+	}
+	end[len(end)-1]++
+	k, _ := c.Seek(end)
+	if k == nil {
+		k, _ = c.Last()
+		return k
+	}
+	k, _ = c.Prev()
+	return k
+}
+
+// Walk is Lookup from a point: forward over the index keys with prefix that
+// are >= from, or with reverse over those < from (from "" is every key),
+// giving fn each index key as well (its suffix may carry the sort values).
+func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id string, raw []byte) (more bool, err error)) error {
+	b, _ := tx.collection(coll, false)
+	if b == nil {
+		return nil
+	}
+	idx, rev, _ := tx.indexBuckets(coll, false)
+	if idx == nil || rev == nil {
+		if k, _ := b.Cursor().First(); k == nil {
+			return nil
+		}
+		return ErrNoIndex
+	}
+	c := idx.Cursor()
+	p := []byte(prefix)
+	var k []byte
+	switch {
+	case from == "" && reverse:
+		k = seekLast(c, p)
+	case from == "":
+		k, _ = c.Seek(p)
+	case reverse:
+		if k, _ = c.Seek([]byte(from)); k == nil {
+			k, _ = c.Last()
+		} else {
+			k, _ = c.Prev()
+		}
+	default:
+		k, _ = c.Seek([]byte(from))
+	}
+	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
+		i := bytes.LastIndexByte(k, 0)
+		if i < 0 {
+			continue
+		}
+		raw := b.Get(k[i+1:])
+		if raw == nil {
+			continue
+		}
+		more, err := fn(string(k[:i]), string(k[i+1:]), raw)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
