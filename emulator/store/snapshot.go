@@ -94,7 +94,7 @@ func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error
 	}
 	return s.db.Update(func(btx *bolt.Tx) error {
 		if d.Tenant == "" {
-			for _, b := range [][]byte{bTenants, bRefs, bSys} {
+			for _, b := range [][]byte{bTenants, bRefs, bSys, bOwned} {
 				if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 					return err
 				}
@@ -125,6 +125,9 @@ func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error
 				return err
 			}
 		}
+		if err := ownRestored(btx, d.Tenant); err != nil {
+			return err
+		}
 		mb := btx.Bucket(bMeta)
 		for k, f := range meta {
 			v, err := f(mb.Get([]byte(k)))
@@ -142,36 +145,6 @@ func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error
 		}
 		return nil
 	})
-}
-
-// resetTenantTx is ResetTenant inside a transaction.
-func resetTenantTx(btx *bolt.Tx, tenant string) error {
-	if err := btx.Bucket(bTenants).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-		return err
-	}
-	refs := btx.Bucket(bRefs)
-	if err := refs.ForEachBucket(func(p []byte) error {
-		pb := refs.Bucket(p)
-		return pb.ForEachBucket(func(k []byte) error {
-			return deleteWhere(pb.Bucket(k), func(v []byte) bool { return string(v) == tenant })
-		})
-	}); err != nil {
-		return err
-	}
-	sys := btx.Bucket(bSys)
-	return sys.ForEachBucket(func(name []byte) error {
-		return deleteWhere(sys.Bucket(name), func(v []byte) bool { return recordTenant(v) == tenant })
-	})
-}
-
-func recordTenant(v []byte) string {
-	var rec struct {
-		Tenant string `json:"tenant"`
-	}
-	if json.Unmarshal(v, &rec) != nil {
-		return ""
-	}
-	return rec.Tenant
 }
 
 // dumpBucket copies b; keep, when not nil, filters leaf values (nested
@@ -267,4 +240,39 @@ func restoreBucket(dst *bolt.Bucket, src *Bucket, merge bool, tenant string) err
 		}
 	}
 	return nil
+}
+
+// ownRestored lists the restored refs and system records in their tenants'
+// owned/ lists (see owned.go), so a later reset finds them: a walk of the
+// global buckets, which a snapshot load can afford. tenant limits it to one
+// tenant's entries ("": every tenant's).
+func ownRestored(btx *bolt.Tx, tenant string) error {
+	refs := btx.Bucket(bRefs)
+	err := refs.ForEachBucket(func(p []byte) error {
+		pb := refs.Bucket(p)
+		return pb.ForEachBucket(func(k []byte) error {
+			return pb.Bucket(k).ForEach(func(key, v []byte) error {
+				if v == nil || (tenant != "" && string(v) != tenant) {
+					return nil
+				}
+				return own(btx, string(v), refEntry(string(p), string(k), string(key)))
+			})
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sys := btx.Bucket(bSys)
+	return sys.ForEachBucket(func(name []byte) error {
+		return sys.Bucket(name).ForEach(func(key, v []byte) error {
+			if v == nil {
+				return nil
+			}
+			t := recordTenant(v)
+			if t == "" || (tenant != "" && t != tenant) {
+				return nil
+			}
+			return own(btx, t, sysEntry(string(name), key))
+		})
+	})
 }

@@ -128,3 +128,37 @@ func TestRestoreIsAllOrNothing(t *testing.T) {
 		t.Error("a dump of another format was restored")
 	}
 }
+
+// A tenant reset after a snapshot load drops what the load brought (its refs
+// and system records), whether the load was of one tenant or of everything:
+// resets visit owned/<tenant>, so the load must list what it restores there.
+func TestResetAfterRestoreDropsTheRestoredRefsAndSystemRecords(t *testing.T) {
+	for _, scope := range []string{"a", ""} {
+		src := openTemp(t)
+		fill(t, src, "a")
+		fill(t, src, "b")
+		d, err := src.Dump(scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := openTemp(t)
+		if err := dst.Restore(d, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := dst.ResetTenant("a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dst.Ref("klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("scope %q: the restored ref outlived the reset: %v", scope, err)
+		}
+		var job map[string]any
+		if err := dst.SysView(func(tx *store.Tx) error { return tx.Sys("jobs").Get("job-a", &job) }); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("scope %q: the restored system record outlived the reset: %v %v", scope, job, err)
+		}
+		if scope == "" {
+			if tn, err := dst.Ref("klarna", "client_token", "tok-b"); err != nil || tn != "b" {
+				t.Errorf("tenant b's ref: %q %v", tn, err)
+			}
+		}
+	}
+}

@@ -14,7 +14,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -265,37 +264,36 @@ func (s *Store) ResetTenant(tenant string) error {
 	if s.w.inLoop() {
 		return ErrNested
 	}
-	return s.db.Update(func(btx *bolt.Tx) error {
-		if err := btx.Bucket(bTenants).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return err
-		}
-		if btx.Bucket(bMeta).Get(kOwned) != nil {
-			return resetOwned(btx, tenant) // the tenant's own entries only
-		}
-		// A data file from before owned/: scan every tenant's refs and
-		// system records.
-		if err := btx.Bucket(bOwned).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
-			return err
-		}
-		// refs/<provider>/<kind>/<key> = tenant
-		err := btx.Bucket(bRefs).ForEachBucket(func(p []byte) error {
-			pb := btx.Bucket(bRefs).Bucket(p)
-			return pb.ForEachBucket(func(k []byte) error {
-				return deleteWhere(pb.Bucket(k), func(v []byte) bool { return string(v) == tenant })
-			})
+	return s.db.Update(func(btx *bolt.Tx) error { return resetTenantTx(btx, tenant) })
+}
+
+// resetTenantTx is ResetTenant inside a transaction (a snapshot load uses it
+// too).
+func resetTenantTx(btx *bolt.Tx, tenant string) error {
+	if err := btx.Bucket(bTenants).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return err
+	}
+	if btx.Bucket(bMeta).Get(kOwned) != nil {
+		return resetOwned(btx, tenant) // the tenant's own entries only
+	}
+	// A data file from before owned/: scan every tenant's refs and
+	// system records.
+	if err := btx.Bucket(bOwned).DeleteBucket([]byte(tenant)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
+		return err
+	}
+	// refs/<provider>/<kind>/<key> = tenant
+	err := btx.Bucket(bRefs).ForEachBucket(func(p []byte) error {
+		pb := btx.Bucket(bRefs).Bucket(p)
+		return pb.ForEachBucket(func(k []byte) error {
+			return deleteWhere(pb.Bucket(k), func(v []byte) bool { return string(v) == tenant })
 		})
-		if err != nil {
-			return err
-		}
-		sys := btx.Bucket(bSys)
-		return sys.ForEachBucket(func(name []byte) error {
-			return deleteWhere(sys.Bucket(name), func(v []byte) bool {
-				var rec struct {
-					Tenant string `json:"tenant"`
-				}
-				return json.Unmarshal(v, &rec) == nil && rec.Tenant == tenant
-			})
-		})
+	})
+	if err != nil {
+		return err
+	}
+	sys := btx.Bucket(bSys)
+	return sys.ForEachBucket(func(name []byte) error {
+		return deleteWhere(sys.Bucket(name), func(v []byte) bool { return recordTenant(v) == tenant })
 	})
 }
 
