@@ -225,10 +225,12 @@ func (e *Emulator) reset(tenant string) error {
 	} else {
 		err = p.Store.ResetTenant(tenant)
 	}
+	if err == nil {
+		err = p.Clock.Reset(tenant)
+	}
 	if err != nil {
 		return err
 	}
-	_ = p.Clock.Reset(tenant)
 	e.journal.Clear(tenant)
 	e.scenarios.Reset(tenant)
 	return nil

@@ -790,16 +790,6 @@ func (c *call) refreshOrdersUsing(addressID string) error {
 	return nil
 }
 
-// refreshOrder reloads and refreshes an order by id.
-func (c *call) refreshOrder(id string) error {
-	o := &Order{}
-	if err := c.get("orders", id, o); err != nil {
-		return err
-	}
-	c.touch(o)
-	return c.refresh(o)
-}
-
 // placeCheck gathers what placing depends on.
 func (c *call) placeCheck(o *Order) (PlaceCheck, error) {
 	pc := PlaceCheck{CustomerEmail: deref(o.A.CustomerEmail), SkusCount: o.T.SkusCount, HasBillingAddress: o.BillingAddressID != "",

@@ -195,8 +195,6 @@ func (u *UI) setSession(w http.ResponseWriter, r *http.Request) string {
 
 func (u *UI) csrf(sid string) string { return u.sign("csrf", sid) }
 
-type sidKey struct{}
-
 // protect: a session (with an admin token, a logged-in one), the CSRF token
 // on every change, then the admin API's guard.
 func (u *UI) protect(h http.HandlerFunc) http.Handler {

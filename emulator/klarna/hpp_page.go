@@ -2,6 +2,7 @@ package klarna
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -222,11 +223,7 @@ var (
 )
 
 func writePage(w http.ResponseWriter, status int, pol pagePolicy, name string, data any) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	page.Headers(h, pol.csp, pol.framing)
-	w.WriteHeader(status)
-	_ = sdk.Render(w, name, data)
+	page.Write(w, status, pol.csp, pol.framing, func(b io.Writer) error { return sdk.Render(b, name, data) })
 }
 
 // pageError answers a browser-facing page with an HTML error.

@@ -3,6 +3,7 @@ package multisafepay
 import (
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -214,11 +215,9 @@ func fieldsFor(g *Gateway) *testFields {
 }
 
 func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Inline styles only, no script; only the emulator may frame the page.
-	page.Headers(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf)
-	w.WriteHeader(status)
-	_ = t.Execute(w, data)
+	page.Write(w, status, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf,
+		func(b io.Writer) error { return t.Execute(b, data) })
 }
 
 func renderPageError(w http.ResponseWriter, r *http.Request, e *pageError) {
