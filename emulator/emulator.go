@@ -115,7 +115,7 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	scenarios, err := scenario.Load(cfg.Scenarios)
+	scenarios, err := scenario.Load(cfg.Scenarios, ScenarioCatalogue())
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,8 @@ func toErrors(log *slog.Logger, r *http.Request, err error) jsonapi.Errors {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	err = fromScenario(err) // scenarios.go
+	scenarioRateLimited(w, err) // scenarios.go
+	err = fromScenario(err)
 	status, doc := toErrors(a.log, r, err).Document()
 	w.Header().Set("Content-Type", jsonAPIMediaType)
 	platform.WriteJSON(w, status, doc)
@@ -167,7 +168,8 @@ type oauthErrorObject struct {
 }
 
 func (o oauthRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	err = fromScenario(err) // scenarios.go
+	scenarioRateLimited(w, err) // scenarios.go
+	err = fromScenario(err)
 	es := toErrors(o.log, r, err)
 	out := struct {
 		Errors []oauthErrorObject `json:"errors"`

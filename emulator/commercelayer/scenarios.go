@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -16,6 +18,13 @@ import (
 // Scenario support (docs/scenarios.md): the state changes scenarios may ask
 // of Commerce Layer, on the provider's own records, and the rendering of a
 // scenario's error as a JSON:API error.
+
+// ScenarioActionDocs are the actions Commerce Layer's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "mismatch-amounts", Doc: "the order's Klarna payment (path orders/{id}) falls out of date, as when the order's total moved after its session opened: mismatched_amounts reads true and the order cannot be placed until the payment is _update-d"},
+	{Provider: provider, Name: "revoke-token", Doc: "the request's access token is revoked: this and later calls answer 401 INVALID_TOKEN until a new token is issued"},
+}
 
 // ScenarioActions implements platform.ScenarioActor.
 func (cl *CommerceLayer) ScenarioActions() []platform.ScenarioAction {
@@ -87,6 +96,20 @@ func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 
 // fromScenario turns a scenario's error into a JSON:API error; Field is a
 // JSON pointer (/data/attributes/quantity).
+// scenarioRateLimited: a scenario's 429 carries the X-Ratelimit-* headers
+// Commerce Layer sends when a limit is reached (the uncacheable endpoints'
+// window, nothing left).
+func scenarioRateLimited(w http.ResponseWriter, err error) {
+	var se *platform.ScenarioError
+	if !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
+		return
+	}
+	h := w.Header()
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(limitUncacheable.Limit))
+	h.Set("X-Ratelimit-Interval", strconv.Itoa(int(limitUncacheable.Interval/time.Second)))
+	h.Set("X-Ratelimit-Remaining", "0")
+}
+
 func fromScenario(err error) error {
 	var se *platform.ScenarioError
 	if !errors.As(err, &se) {

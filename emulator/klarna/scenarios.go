@@ -16,6 +16,15 @@ import (
 // of Klarna, each through the domain's own records, and the rendering of a
 // scenario's error in Klarna's format.
 
+// ScenarioActionDocs are the actions Klarna's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "expire-session", Doc: "the payment session the request names (path session_id, the client_token of a headless authorization, or the session of path authorization_token) expires now; it stays expired"},
+	{Provider: provider, Name: "expire-authorization", Doc: "the authorization token in the path expires now; it stays expired"},
+	{Provider: provider, Name: "reject", Doc: "Klarna rejects the purchase: create order / customer token answer 403 REJECTED and the authorization token is void; a headless authorization answers {approved:false}"},
+	{Provider: provider, Name: "fraud-review", Doc: "the order placed from the authorization in the path (or authorized by the headless call) waits for fraud review: fraud_status PENDING, decided later with a notification", Params: []string{"decision: ACCEPTED or REJECTED (ACCEPTED)", "after: how long the review takes (5m)"}},
+}
+
 // ScenarioActions implements platform.ScenarioActor.
 func (k *Klarna) ScenarioActions() []platform.ScenarioAction {
 	return []platform.ScenarioAction{

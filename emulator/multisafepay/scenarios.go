@@ -17,6 +17,15 @@ import (
 // notification goes out as for any status change), and a scenario's error is
 // rendered in MultiSafepay's envelope.
 
+// ScenarioActionDocs are the actions MultiSafepay's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "decline", Doc: "the order (path order_id, or the one the request creates) is declined: status declined, notification sent; a direct order answers 400 / 1024", Params: []string{"reason: the order's reason (Declined)"}},
+	{Provider: provider, Name: "uncleared", Doc: "the order (path order_id, or the one the request creates) goes to manual review: status uncleared, notification sent"},
+	{Provider: provider, Name: "expire", Doc: "the order (path order_id, or the one the request creates) expires now: status expired, notification sent"},
+	{Provider: provider, Name: "chargeback", Doc: "the paid order in the path is charged back: status chargeback, a completed chargeback transaction, notification sent", Params: []string{"reason: the order's reason (Chargeback)", "financial_status: the transaction status (void)"}},
+}
+
 // ScenarioActions implements platform.ScenarioActor.
 func (m *MultiSafepay) ScenarioActions() []platform.ScenarioAction {
 	var out []platform.ScenarioAction

@@ -7,10 +7,10 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// AddActions registers a provider's actions; each must be in the Catalogue.
+// AddActions registers a provider's actions; each must be in the set's Catalogue.
 func (e *Engine) AddActions(actions []platform.ScenarioAction) error {
 	for _, a := range actions {
-		info, ok := catalogued(a.Provider, a.Name)
+		info, ok := e.set.cat.find(a.Provider, a.Name)
 		if !ok || info.Provider != a.Provider {
 			return fmt.Errorf("scenario action %s/%s is not in the scenario catalogue", a.Provider, a.Name)
 		}

@@ -251,19 +251,7 @@ func (x *exchange) headers() {
 			secs := int((a.c.retryAfter + time.Second - 1) / time.Second)
 			h.Set("Retry-After", strconv.Itoa(secs))
 		}
-		if a.c.err != nil && a.c.err.Status == http.StatusTooManyRequests {
-			for k, v := range rateLimitHeaders[x.c.Provider] {
-				h.Set(k, v)
-			}
-		}
 	}
-}
-
-// rateLimitHeaders are the headers a provider sends with a 429 (besides
-// Retry-After). Commerce Layer documents X-Ratelimit-*; Klarna and
-// MultiSafepay document none.
-var rateLimitHeaders = map[string]map[string]string{
-	"commercelayer": {"X-Ratelimit-Limit": "25", "X-Ratelimit-Interval": "10", "X-Ratelimit-Remaining": "0"},
 }
 
 // mark records the applied scenarios: a response header, the journal and the

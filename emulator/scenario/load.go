@@ -66,6 +66,7 @@ func (es Errors) Error() string {
 type Set struct {
 	list   []*Scenario
 	byName map[string]*Scenario
+	cat    Catalogue // what its scenarios were checked against
 }
 
 // Get returns the scenario called name, or nil.
@@ -94,17 +95,19 @@ var (
 	builtinErr  error
 )
 
-// Builtins are the scenarios embedded from scenarios/.
-func Builtins() (*Set, error) {
+// Builtins are the scenarios embedded from scenarios/, checked against cat
+// (a process has one catalogue: the first call's is kept).
+func Builtins(cat Catalogue) (*Set, error) {
 	builtinOnce.Do(func() {
-		builtinSet, builtinErr = loadFS(scenarios.FS, ".", "scenarios/", true)
+		builtinSet, builtinErr = loadFS(scenarios.FS, ".", "scenarios/", true, cat)
 		if builtinErr == nil {
 			// Listed by provider, then provider-neutral faults, then webhook chaos.
+			providers := cat.providers()
 			rank := func(sc *Scenario) int {
 				if sc.Webhook {
-					return len(Providers)
+					return len(providers)
 				}
-				return slices.Index(Providers, sc.Provider)
+				return slices.Index(providers, sc.Provider)
 			}
 			slices.SortStableFunc(builtinSet.list, func(a, b *Scenario) int { return rank(a) - rank(b) })
 		}
@@ -114,12 +117,12 @@ func Builtins() (*Set, error) {
 
 // Load returns the built-ins plus the scenarios of every .yaml or .yml file
 // in dir ("" for none). Any problem in any file fails the whole load.
-func Load(dir string) (*Set, error) {
-	b, err := Builtins()
+func Load(dir string, cat Catalogue) (*Set, error) {
+	b, err := Builtins(cat)
 	if err != nil {
 		return nil, err
 	}
-	set := &Set{list: slices.Clone(b.list), byName: map[string]*Scenario{}}
+	set := &Set{list: slices.Clone(b.list), byName: map[string]*Scenario{}, cat: cat}
 	for k, v := range b.byName {
 		set.byName[k] = v
 	}
@@ -133,7 +136,7 @@ func Load(dir string) (*Set, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("scenarios directory %s: not a directory", dir)
 	}
-	user, err := loadFS(os.DirFS(dir), ".", filepath.Clean(dir)+string(filepath.Separator), false)
+	user, err := loadFS(os.DirFS(dir), ".", filepath.Clean(dir)+string(filepath.Separator), false, cat)
 	if err != nil {
 		return nil, err
 	}
@@ -145,12 +148,12 @@ func Load(dir string) (*Set, error) {
 
 // ValidateFiles parses files and checks them together with the built-ins,
 // as --scenarios would at start-up. It returns how many scenarios they hold.
-func ValidateFiles(paths ...string) (int, error) {
-	b, err := Builtins()
+func ValidateFiles(cat Catalogue, paths ...string) (int, error) {
+	b, err := Builtins(cat)
 	if err != nil {
 		return 0, err
 	}
-	set := &Set{list: slices.Clone(b.list), byName: map[string]*Scenario{}}
+	set := &Set{list: slices.Clone(b.list), byName: map[string]*Scenario{}, cat: cat}
 	for k, v := range b.byName {
 		set.byName[k] = v
 	}
@@ -162,7 +165,7 @@ func ValidateFiles(paths ...string) (int, error) {
 			errs = append(errs, &FileError{File: path, Msg: err.Error()})
 			continue
 		}
-		scs, err := ParseFile(path, data)
+		scs, err := ParseFile(path, data, cat)
 		if err != nil {
 			errs = append(errs, asErrors(err, path)...)
 			continue
@@ -176,12 +179,12 @@ func ValidateFiles(paths ...string) (int, error) {
 	return n, nil
 }
 
-func loadFS(fsys fs.FS, dir, prefix string, builtin bool) (*Set, error) {
+func loadFS(fsys fs.FS, dir, prefix string, builtin bool, cat Catalogue) (*Set, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
-	set := &Set{byName: map[string]*Scenario{}}
+	set := &Set{byName: map[string]*Scenario{}, cat: cat}
 	var errs Errors
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
@@ -194,7 +197,7 @@ func loadFS(fsys fs.FS, dir, prefix string, builtin bool) (*Set, error) {
 			errs = append(errs, &FileError{File: name, Msg: err.Error()})
 			continue
 		}
-		scs, err := ParseFile(name, data)
+		scs, err := ParseFile(name, data, cat)
 		if err != nil {
 			errs = append(errs, asErrors(err, name)...)
 			continue
@@ -221,9 +224,10 @@ func asErrors(err error, file string) Errors {
 var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // ParseFile reads the scenarios of one file: one per YAML document
-// (documents are separated by ---).
-func ParseFile(name string, data []byte) ([]*Scenario, error) {
-	p := &parser{file: name}
+// (documents are separated by ---); providers and actions are checked
+// against cat.
+func ParseFile(name string, data []byte, cat Catalogue) ([]*Scenario, error) {
+	p := &parser{file: name, cat: cat}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var out []*Scenario
 	for {
@@ -260,6 +264,7 @@ func ParseFile(name string, data []byte) ([]*Scenario, error) {
 
 type parser struct {
 	file string
+	cat  Catalogue
 	errs Errors
 	// per scenario
 	refs []paramRef
@@ -509,8 +514,8 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 		},
 		"provider": func(_, v *yaml.Node) {
 			if s, ok := p.str(v, "provider"); ok {
-				if !slices.Contains(Providers, s) {
-					p.errf(v, "provider %q: use one of %s", s, strings.Join(Providers, ", "))
+				if providers := p.cat.providers(); !slices.Contains(providers, s) {
+					p.errf(v, "provider %q: use one of %s", s, strings.Join(providers, ", "))
 				}
 				sc.Provider = s
 			}
@@ -604,8 +609,8 @@ func (p *parser) checkKinds(sc *Scenario, stepsNode, matchNode *yaml.Node) {
 	}
 	for _, st := range sc.Steps {
 		for _, a := range st.Actions {
-			if _, ok := catalogued(sc.Provider, a.Name); !ok {
-				p.errf(&yaml.Node{Line: a.Line, Column: a.Col}, "unknown action %q for provider %s; known: %s", a.Name, sc.Provider, strings.Join(actionNames(sc.Provider), ", "))
+			if _, ok := p.cat.find(sc.Provider, a.Name); !ok {
+				p.errf(&yaml.Node{Line: a.Line, Column: a.Col}, "unknown action %q for provider %s; known: %s", a.Name, sc.Provider, strings.Join(p.cat.names(sc.Provider), ", "))
 			}
 		}
 	}
