@@ -345,18 +345,9 @@ func (a *API) clockRoom(tenant string, d time.Duration) error {
 
 // ParseDuration takes a Go duration or whole days ("28d"); it must be positive.
 func ParseDuration(s string) (time.Duration, error) {
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: use a Go duration like 90m or 49h, or days like 28d", s)
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("duration %q: use a Go duration like 90m or 49h, or days like 28d", s)
-		}
+	d, err := platform.ParseDuration(s)
+	if err != nil {
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("duration %q: the clock only moves forward", s)

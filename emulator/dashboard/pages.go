@@ -724,7 +724,7 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 		dur = strings.TrimSpace(r.PostForm.Get("custom"))
 	}
 	data := u.clockData(tenant)
-	d, err := parseDuration(dur)
+	d, err := admin.ParseDuration(dur) // the admin API's rules: positive, at most 100 years
 	if err != nil {
 		data["Error"] = err.Error()
 		u.render(w, r, http.StatusBadRequest, "clock", "Clock", data)
@@ -754,9 +754,6 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 		"NewWebhooks": len(hooksAfter) - len(hooksBefore)}
 	u.render(w, r, http.StatusOK, "clock", "Clock", data)
 }
-
-// parseDuration is the admin API's: a Go duration or whole days, positive.
-func parseDuration(s string) (time.Duration, error) { return admin.ParseDuration(s) }
 
 func (u *UI) runJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PostForm.Get("job")

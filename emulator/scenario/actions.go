@@ -53,7 +53,7 @@ func (e *Engine) advanceClock(c *platform.ActionCall) error {
 	if c.Tenant == "" {
 		return fmt.Errorf("advance-clock needs a tenant (this endpoint has no credentials): %w", platform.ErrActionSkipped)
 	}
-	d, err := ParseDuration(c.Params["by"])
+	d, err := platform.ParseDuration(c.Params["by"])
 	if err != nil || d <= 0 {
 		return fmt.Errorf("advance-clock: by %q is not a positive duration: %w", c.Params["by"], platform.ErrActionSkipped)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/scenarios"
 )
 
@@ -407,28 +408,12 @@ func (p *parser) duration(n *yaml.Node, what string, max time.Duration) (time.Du
 	if !ok {
 		return 0, false
 	}
-	d, err := ParseDuration(s)
+	d, err := platform.ParseDuration(s)
 	if err != nil || d < 0 || d > max {
 		p.errf(n, "%s must be a duration from 0 to %s, like 250ms, 2s or 5m", what, max)
 		return 0, false
 	}
 	return d, true
-}
-
-// ParseDuration takes a Go duration or whole days ("28d").
-func ParseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: use a Go duration like 250ms or 49h, or days like 28d", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("duration %q: use a Go duration like 250ms or 49h, or days like 28d", s)
-	}
-	return d, nil
 }
 
 // strList is one value or a list of values.
@@ -808,7 +793,7 @@ func (p *parser) step(n *yaml.Node) Step {
 		"retry_after": func(_, v *yaml.Node) {
 			s, ok := p.str(v, "retry_after")
 			if ok && !hasPlaceholder(s) {
-				if d, err := ParseDuration(s); err != nil || d < 0 {
+				if d, err := platform.ParseDuration(s); err != nil || d < 0 {
 					p.errf(v, "retry_after must be a duration like 2s or 1m")
 				}
 			}
