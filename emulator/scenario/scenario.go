@@ -163,6 +163,8 @@ type WebhookChaos struct {
 	// By is a delay's length; Hold a reorder's longest hold.
 	By   time.Duration
 	Hold time.Duration
+
+	attemptsSet bool // the file gave attempts (0 is "all", not "unset")
 }
 
 // Catalogue is what scenario files may name besides the engine's own
