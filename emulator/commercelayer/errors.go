@@ -10,7 +10,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/contract"
-	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/klarnaapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -67,7 +67,7 @@ func keyNotInURL(id string) *jsonapi.Error {
 // klarnaFailure is a Klarna call's error as Commerce Layer reports it: a 422
 // on the payment source, Klarna's messages in the detail.
 func klarnaFailure(err error, pointer string) error {
-	var ke *klarna.Error
+	var ke *klarnaapi.Error
 	if !errors.As(err, &ke) {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
-	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/klarnaapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -84,7 +84,7 @@ func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, g
 // then partially_authorized.
 func (c *call) placeOrder(id string, authAmount *int64) error {
 	var kp *KlarnaPayment
-	var purchase klarna.Purchase
+	var purchase klarnaapi.Purchase
 	err := c.view(func() error {
 		o := &Order{}
 		if err := c.get("orders", id, o); err != nil {
@@ -118,9 +118,9 @@ func (c *call) placeOrder(id string, authAmount *int64) error {
 	if err != nil {
 		return err
 	}
-	var placed *klarna.PlacedOrder
+	var placed *klarnaapi.PlacedOrder
 	if kp != nil {
-		res, err := c.cl.kl.PlaceOrder(c.r.Context(), kp.KlarnaTenant, deref(kp.A.AuthToken), klarna.OrderRequest{Purchase: purchase}, platform.BaseURL(c.r))
+		res, err := c.cl.kl.PlaceOrder(c.r.Context(), kp.KlarnaTenant, deref(kp.A.AuthToken), klarnaapi.OrderRequest{Purchase: purchase}, platform.BaseURL(c.r))
 		if err != nil {
 			return klarnaFailure(err, jsonapi.RelationshipPointer("payment_source"))
 		}
@@ -327,12 +327,12 @@ func (c *call) capture(orderID, authID string, amount *int64) error {
 		return err
 	}
 	do := func(kp *KlarnaPayment) (string, func() error, error) {
-		cp, err := c.cl.kl.Capture(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.CaptureRequest{CapturedAmount: amt})
+		cp, err := c.cl.kl.Capture(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarnaapi.CaptureRequest{CapturedAmount: amt})
 		if err != nil {
 			return "", nil, klarnaFailure(err, jsonapi.AttributePointer("_capture"))
 		}
 		undo := func() error { // give the money back: Klarna has no uncapture
-			_, err := c.cl.kl.Refund(context.WithoutCancel(c.r.Context()), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.RefundRequest{RefundedAmount: amt})
+			_, err := c.cl.kl.Refund(context.WithoutCancel(c.r.Context()), kp.KlarnaTenant, kp.KlarnaOrderID, klarnaapi.RefundRequest{RefundedAmount: amt})
 			return err
 		}
 		return cp.CaptureID, undo, nil
@@ -412,7 +412,7 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 		return err
 	}
 	do := func(kp *KlarnaPayment) (string, func() error, error) {
-		rf, err := c.cl.kl.Refund(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarna.RefundRequest{RefundedAmount: amt})
+		rf, err := c.cl.kl.Refund(c.r.Context(), kp.KlarnaTenant, kp.KlarnaOrderID, klarnaapi.RefundRequest{RefundedAmount: amt})
 		if err != nil {
 			return "", nil, klarnaFailure(err, jsonapi.AttributePointer("_refund"))
 		}
