@@ -2,7 +2,6 @@ package commercelayer
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,10 +33,6 @@ func (cl *CommerceLayer) ScenarioActions() []platform.ScenarioAction {
 	}
 }
 
-func skipf(format string, args ...any) error {
-	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
-}
-
 // scenarioMismatch makes the order's Klarna payment out of date, as when the
 // order's total moved after the session opened: mismatched_amounts reads
 // true, _place is refused, and _update on the payment pushes the cart again.
@@ -46,22 +41,22 @@ func (cl *CommerceLayer) scenarioMismatch(c *platform.ActionCall) error {
 	parts := strings.Split(strings.Trim(c.Request.URL.Path, "/"), "/")
 	id := mux.Vars(c.Request)["id"]
 	if len(parts) < 3 || parts[0] != "api" || parts[1] != "orders" || id == "" {
-		return skipf("the request names no order")
+		return platform.SkipAction("the request names no order")
 	}
 	return cl.p.Store.Update(provider, c.Tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get("orders", id, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return skipf("no order %s", id)
+				return platform.SkipAction("no order %s", id)
 			}
 			return err
 		}
 		if o.PaymentSource == nil || o.PaymentSource.Type != "klarna_payments" {
-			return skipf("order %s does not pay with a Klarna payment", id)
+			return platform.SkipAction("order %s does not pay with a Klarna payment", id)
 		}
 		var kp KlarnaPayment
 		if err := tx.Get("klarna_payments", o.PaymentSource.ID, &kp); err != nil {
-			return skipf("no Klarna payment %s", o.PaymentSource.ID)
+			return platform.SkipAction("no Klarna payment %s", o.PaymentSource.ID)
 		}
 		if kp.SessionAmount != o.T.TotalWithTaxes {
 			return nil // already out of date
@@ -82,7 +77,7 @@ func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 	tok := bearer(c.Request)
 	claims, err := cl.auth.verify(tok, false)
 	if err != nil {
-		return skipf("the request has no token of this emulator")
+		return platform.SkipAction("the request has no token of this emulator")
 	}
 	exp := claims.ExpiresAt.Time
 	err = cl.p.Store.Update(provider, claims.Organization.Slug, func(tx *store.Tx) error {

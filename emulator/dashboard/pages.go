@@ -41,15 +41,6 @@ func sidFrom(r *http.Request) string {
 
 func url_(s string) string { return url.PathEscape(s) }
 
-// pathVar is a decoded path variable (the router matches encoded paths).
-func pathVar(r *http.Request, name string) string {
-	v := mux.Vars(r)[name]
-	if d, err := url.PathUnescape(v); err == nil {
-		return d
-	}
-	return v
-}
-
 var funcs = template.FuncMap{
 	"vendor": vendorName,
 	"time": func(t time.Time) string {
@@ -357,7 +348,7 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 // --- per vendor and tenant
 
 func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
-	tenant, key := pathVar(r, "tenant"), pathVar(r, "provider")
+	tenant, key := platform.PathVar(r, "tenant"), platform.PathVar(r, "provider")
 	v, ok := vendorByKey(key)
 	if !ok {
 		u.notFound(w, r)
@@ -390,7 +381,7 @@ func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) object(w http.ResponseWriter, r *http.Request) {
-	tenant, key, col, id := pathVar(r, "tenant"), pathVar(r, "provider"), pathVar(r, "collection"), pathVar(r, "id")
+	tenant, key, col, id := platform.PathVar(r, "tenant"), platform.PathVar(r, "provider"), platform.PathVar(r, "collection"), platform.PathVar(r, "id")
 	v, ok := vendorByKey(key)
 	if !ok || hidden[key][col] {
 		u.notFound(w, r)
@@ -649,9 +640,9 @@ var signatures = map[string]string{
 }
 
 func (u *UI) webhook(w http.ResponseWriter, r *http.Request) {
-	d, err := u.d.Webhooks.Get(pathVar(r, "id"))
+	d, err := u.d.Webhooks.Get(platform.PathVar(r, "id"))
 	if errors.Is(err, webhook.ErrNoDelivery) {
-		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+pathVar(r, "id")+".")
+		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+platform.PathVar(r, "id")+".")
 		return
 	}
 	if err != nil {
@@ -678,7 +669,7 @@ func (u *UI) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) resend(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "id")
+	id := platform.PathVar(r, "id")
 	att, err := u.d.Webhooks.Resend(r.Context(), id)
 	if errors.Is(err, webhook.ErrNoDelivery) {
 		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+id+".")

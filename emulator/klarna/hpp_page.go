@@ -27,24 +27,24 @@ func (k *Klarna) handleCreateHPPSession(w http.ResponseWriter, r *http.Request) 
 }
 
 func (k *Klarna) handleReadHPPSession(w http.ResponseWriter, r *http.Request) {
-	s, err := k.ReadHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id"))
+	s, err := k.ReadHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"))
 	k.reply(w, r, http.StatusOK, s, err)
 }
 
 func (k *Klarna) handleDisableHPPSession(w http.ResponseWriter, r *http.Request) {
-	k.reply(w, r, http.StatusNoContent, nil, k.DisableHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id")))
+	k.reply(w, r, http.StatusNoContent, nil, k.DisableHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id")))
 }
 
 func (k *Klarna) handleDistributeHPPSession(w http.ResponseWriter, r *http.Request) {
 	withBody(k, w, r, func(in HPPDistribution) (any, int, error) {
-		return nil, http.StatusCreated, k.DistributeHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id"), in)
+		return nil, http.StatusCreated, k.DistributeHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"), in)
 	})
 }
 
 // --- The hosted page (no credentials; HTML)
 
 func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	tenant, err := k.hppTenant(id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
@@ -61,7 +61,7 @@ func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	tenant, err := k.hppTenant(id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
@@ -100,7 +100,7 @@ func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) 
 // handleHostedQR stands in for the QR code image: paysandbox draws no QR
 // codes, so the picture says where the page is.
 func (k *Klarna) handleHostedQR(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	if _, err := k.hppTenant(id); err != nil {
 		pageError(w, r, k.p.Log, err)
 		return

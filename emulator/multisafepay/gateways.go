@@ -470,7 +470,7 @@ func (m *MultiSafepay) listGateways(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *MultiSafepay) getGateway(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "gateway_id"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "gateway_id"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return
@@ -479,7 +479,7 @@ func (m *MultiSafepay) getGateway(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *MultiSafepay) listIssuers(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "gateway"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "gateway"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return
@@ -522,7 +522,7 @@ func (m *MultiSafepay) listPaymentMethods(w http.ResponseWriter, r *http.Request
 }
 
 func (m *MultiSafepay) getPaymentMethod(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "payment_method_id"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "payment_method_id"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return

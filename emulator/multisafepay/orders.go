@@ -1,7 +1,6 @@
 package multisafepay
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -434,7 +433,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 // scheduler has stored it.
 func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	id := pathVar(r, "order_id")
+	id := platform.PathVar(r, "order_id")
 	o, now, err := m.readOrder(tenant, id)
 	var e *Error
 	if errors.As(err, &e) && e.Code == 1006 && isDigits(id) {
@@ -468,7 +467,7 @@ func isDigits(s string) bool {
 // is not finished is cancelled, scanned or not.
 func (m *MultiSafepay) cancelQR(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	o, err := m.change(tenant, pathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	o, err := m.change(tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if o.Gateway != "MISTERCASH" || !parseBool(o.GatewayInfo["qr_enabled"]) {
 			return false, errUnknown("Only Bancontact QR payments can be cancelled this way")
 		}
@@ -686,7 +685,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := req.NewOrderID.String(); id != "" {
-		if err := m.renameOrder(tenant, pathVar(r, "order_id"), id); err != nil {
+		if err := m.renameOrder(tenant, platform.PathVar(r, "order_id"), id); err != nil {
 			m.fail(w, r, err)
 			return
 		}
@@ -694,7 +693,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var data map[string]any
-	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
 		if o.Gateway == "" {
 			g = nil
@@ -784,11 +783,11 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 
 // decode reads the JSON body (already checked against the OpenAPI file).
 func decode(r *http.Request, v any) *Error {
-	body := bytes.TrimSpace(platform.Body(r))
-	if len(body) == 0 {
+	present, err := platform.DecodeJSON(r, v)
+	switch {
+	case !present:
 		return errMissing("request body")
-	}
-	if err := json.Unmarshal(body, v); err != nil {
+	case err != nil:
 		return newError(http.StatusBadRequest, 1016, "Invalid data: the body does not have the expected structure")
 	}
 	return nil

@@ -304,7 +304,7 @@ func (m *MultiSafepay) pageData(r *http.Request, o *Order) pageData {
 
 // showPage is GET /multisafepay/connect/{session_id}/.
 func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(pathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return
@@ -366,7 +366,7 @@ func (m *MultiSafepay) submit(o *Order, form url.Values, now time.Time) error {
 // submitPage is POST /multisafepay/connect/{session_id}/: the outcome
 // happens, the notification goes out, the customer lands (303) on the shop.
 func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(pathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return
