@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -51,24 +50,6 @@ func data(t *testing.T, r *sandboxtest.Response) map[string]any {
 	}
 	d, _ := m["data"].(map[string]any)
 	return d
-}
-
-// wantError asserts MultiSafepay's error body.
-func wantError(t *testing.T, r *sandboxtest.Response, status, code int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	m := decode(t, r)
-	if m["success"] != false || m["error_code"] != json.Number(strconv.Itoa(code)) {
-		t.Fatalf("body %s, want error_code %d", r.Body, code)
-	}
-	if d, ok := m["data"].(map[string]any); !ok || len(d) != 0 {
-		t.Fatalf("data is not {}: %s", r.Body)
-	}
-	if info, _ := m["error_info"].(string); info == "" {
-		t.Fatalf("no error_info: %s", r.Body)
-	}
 }
 
 // receiver is a notification endpoint that checks MultiSafepay's signature
