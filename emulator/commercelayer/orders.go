@@ -603,9 +603,33 @@ func (c *call) refresh(o *Order) error {
 	if err != nil {
 		return err
 	}
-	var skuLines []*LineItem
-	var shippable int64
-	var subtotal int64
+	skuLines, shippable, subtotal := c.tallySkus(lines)
+	shipments, err := c.syncShipments(o, shippable)
+	if err != nil {
+		return err
+	}
+	want, gift, err := c.costLines(o, shipments, subtotal)
+	if err != nil {
+		return err
+	}
+	all, err := c.syncCostLines(o, lines, skuLines, want)
+	if err != nil {
+		return err
+	}
+	policy := c.taxPolicy(o, &market)
+	if err := c.total(o, all, policy, gift); err != nil {
+		return err
+	}
+	prev := o.A.Status
+	o.setState(o.state().settle(o.CustomerID != "" || deref(o.A.CustomerEmail) != "", o.T.SkusCount), c.now)
+	if prev == statusDraft && o.A.Status == statusPending {
+		c.emit("orders.pending", "orders", o.ID)
+	}
+	return c.put("orders", o)
+}
+
+// tallySkus picks the SKU lines, with how many units ship and their subtotal.
+func (c *call) tallySkus(lines []*LineItem) (skuLines []*LineItem, shippable, subtotal int64) {
 	for _, l := range lines {
 		if l.A.ItemType != itemSkus {
 			continue
@@ -617,45 +641,53 @@ func (c *call) refresh(o *Order) error {
 			shippable += l.A.Quantity
 		}
 	}
-	// Shipments: one, once there is something to ship and somewhere to ship it.
+	return skuLines, shippable, subtotal
+}
+
+// syncShipments keeps one shipment once there is something to ship and
+// somewhere to ship it, and none otherwise.
+func (c *call) syncShipments(o *Order, shippable int64) ([]*Shipment, error) {
 	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if shippable > 0 && o.ShippingAddressID != "" {
-		if len(shipments) == 0 {
-			s := &Shipment{OrderID: o.ID}
-			if s.Base, err = c.newBase("shipments"); err != nil {
-				return err
-			}
-			s.A.Number, s.A.Status = o.A.Number+"/S/001", "draft"
-			shipments = append(shipments, s)
-		}
-		for _, s := range shipments {
-			s.A.SkusCount, s.A.CurrencyCode = shippable, o.A.CurrencyCode
-			if err := c.put("shipments", s); err != nil {
-				return err
-			}
-		}
-	} else {
+	if shippable == 0 || o.ShippingAddressID == "" {
 		for _, s := range shipments {
 			if err := c.tx.Delete("shipments", s.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		shipments = nil
+		return nil, nil
 	}
-	// Promotions the order qualifies for, and its gift card.
+	if len(shipments) == 0 {
+		s := &Shipment{OrderID: o.ID}
+		if s.Base, err = c.newBase("shipments"); err != nil {
+			return nil, err
+		}
+		s.A.Number, s.A.Status = o.A.Number+"/S/001", "draft"
+		shipments = append(shipments, s)
+	}
+	for _, s := range shipments {
+		s.A.SkusCount, s.A.CurrencyCode = shippable, o.A.CurrencyCode
+		if err := c.put("shipments", s); err != nil {
+			return nil, err
+		}
+	}
+	return shipments, nil
+}
+
+// costLines are the line items the order should carry besides its SKUs,
+// by item type and id: the discounts it qualifies for, its gift card, and
+// the costs of its shipping and payment methods.
+func (c *call) costLines(o *Order, shipments []*Shipment, subtotal int64) (map[string]autoLine, *Record, error) {
 	discounts, freeShipping, err := c.orderPromotions(o, subtotal)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	gift, err := c.giftCardByCode(deref(o.A.GiftCardCode), o.A.CurrencyCode)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	// The line items that carry shipping and payment method costs, discounts
-	// and the gift card.
 	want := map[string]autoLine{}
 	for _, d := range discounts {
 		if d.Cents != 0 {
@@ -671,7 +703,7 @@ func (c *call) refresh(o *Order) error {
 		}
 		var sm ShippingMethod
 		if err := c.get("shipping_methods", s.ShippingMethodID, &sm); err != nil {
-			return err
+			return nil, nil, err
 		}
 		cost := sm.A.PriceAmountCents
 		if sm.A.FreeOverAmountCents != nil && subtotal >= *sm.A.FreeOverAmountCents || freeShipping {
@@ -682,12 +714,18 @@ func (c *call) refresh(o *Order) error {
 	if o.PaymentMethodID != "" {
 		var pm PaymentMethod
 		if err := c.get("payment_methods", o.PaymentMethodID, &pm); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if pm.A.PriceAmountCents > 0 {
 			want[itemPaymentMethods+"/"+pm.ID] = autoLine{itemType: itemPaymentMethods, itemID: pm.ID, name: pm.A.Name, unit: pm.A.PriceAmountCents}
 		}
 	}
+	return want, gift, nil
+}
+
+// syncCostLines updates, deletes and adds the order's non-SKU lines to
+// match want, and returns every line, SKUs first (new lines not yet saved).
+func (c *call) syncCostLines(o *Order, lines, skuLines []*LineItem, want map[string]autoLine) ([]*LineItem, error) {
 	all := append([]*LineItem{}, skuLines...)
 	for _, l := range lines {
 		if l.A.ItemType == itemSkus {
@@ -697,7 +735,7 @@ func (c *call) refresh(o *Order) error {
 		w, ok := want[key]
 		if !ok {
 			if err := c.tx.Delete("line_items", l.ID); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
@@ -708,13 +746,19 @@ func (c *call) refresh(o *Order) error {
 	for _, key := range jsonapi.SortedKeys(want) {
 		w := want[key]
 		l := &LineItem{OrderID: o.ID, ItemID: w.itemID}
+		var err error
 		if l.Base, err = c.newBase("line_items"); err != nil {
-			return err
+			return nil, err
 		}
 		l.A.ItemType, l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.CurrencyCode = w.itemType, 1, w.unit, &w.name, o.A.CurrencyCode
 		all = append(all, l)
 	}
-	// Taxes: the rate of the shipping (else billing) country, once known.
+	return all, nil
+}
+
+// taxPolicy is how the order is taxed: the market's rate for the shipping
+// (else billing) country, once known. It sets the order's country and rate.
+func (c *call) taxPolicy(o *Order, market *Market) TaxPolicy {
 	country := ""
 	for _, id := range []string{o.ShippingAddressID, o.BillingAddressID} {
 		var a Address
@@ -733,12 +777,18 @@ func (c *call) refresh(o *Order) error {
 		rate := float64(policy.RateBP) / 10000
 		o.A.TaxRate = &rate
 	}
+	return policy
+}
+
+// total computes the order's totals over all its lines (the gift card
+// paying what it can of the rest) and saves each line with its share.
+func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) error {
 	amounts := make([]AmountLine, len(all))
 	for i, l := range all {
 		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
 	}
 	o.T = ComputeTotals(amounts, policy)
-	if gift != nil { // the gift card pays what it can of the rest
+	if gift != nil {
 		for i, l := range all {
 			if l.A.ItemType == itemGiftCards {
 				l.A.UnitAmountCents = -min(giftBalance(gift), o.T.TotalWithTaxes)
@@ -759,12 +809,7 @@ func (c *call) refresh(o *Order) error {
 		}
 	}
 	o.T.Lines = nil
-	prev := o.A.Status
-	o.setState(o.state().settle(o.CustomerID != "" || deref(o.A.CustomerEmail) != "", o.T.SkusCount), c.now)
-	if prev == statusDraft && o.A.Status == statusPending {
-		c.emit("orders.pending", "orders", o.ID)
-	}
-	return c.put("orders", o)
+	return nil
 }
 
 // autoLine is a line item the order keeps for a cost (shipping, payment method).
