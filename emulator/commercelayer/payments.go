@@ -83,9 +83,45 @@ func (c *call) newTransaction(o *Order, typ string, amount int64, referenceID, g
 // _authorization_amount_cents) authorizes less than the total: the order is
 // then partially_authorized.
 func (c *call) placeOrder(id string, authAmount *int64) error {
-	var kp *KlarnaPayment
-	var purchase klarnaapi.Purchase
-	err := c.view(func() error {
+	kp, purchase, err := c.placeable(id, authAmount)
+	if err != nil {
+		return err
+	}
+	// Klarna places its order outside our transaction; if ours then fails,
+	// Klarna's is cancelled again.
+	var placed *klarnaapi.PlacedOrder
+	if kp != nil {
+		res, err := c.cl.kl.PlaceOrder(c.r.Context(), kp.KlarnaTenant, deref(kp.A.AuthToken), klarnaapi.OrderRequest{Purchase: purchase}, platform.BaseURL(c.r))
+		if err != nil {
+			return klarnaFailure(err, jsonapi.RelationshipPointer("payment_source"))
+		}
+		placed = &res
+	}
+	var autoCapture bool
+	err = c.update(func() error {
+		var err error
+		autoCapture, err = c.commitPlace(id, authAmount, placed)
+		return err
+	})
+	if err != nil {
+		if placed != nil {
+			if cerr := c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, placed.OrderID); cerr != nil {
+				c.cl.p.Log.Error("commercelayer: cancelling the Klarna order of a failed _place", "order", placed.OrderID, "err", cerr)
+			}
+		}
+		return err
+	}
+	if autoCapture {
+		return c.capture(id, "", nil)
+	}
+	return nil
+}
+
+// placeable checks, reading only, that the order may be placed, and returns
+// its Klarna payment (nil when none is to be placed) and the purchase to
+// place it with.
+func (c *call) placeable(id string, authAmount *int64) (kp *KlarnaPayment, purchase klarnaapi.Purchase, err error) {
+	err = c.view(func() error {
 		o := &Order{}
 		if err := c.get("orders", id, o); err != nil {
 			return err
@@ -115,109 +151,102 @@ func (c *call) placeOrder(id string, authAmount *int64) error {
 		}
 		return nil
 	})
+	return kp, purchase, err
+}
+
+// commitPlace places the order in the transaction, checking again what may
+// have changed since placeable: stock is taken, the gift card redeemed,
+// shipments made upcoming, the payment authorized. It reports whether the
+// payment method captures at once.
+func (c *call) commitPlace(id string, authAmount *int64, placed *klarnaapi.PlacedOrder) (autoCapture bool, err error) {
+	o := &Order{}
+	if err := c.get("orders", id, o); err != nil {
+		return false, err
+	}
+	pc, err := c.placeCheck(o)
 	if err != nil {
-		return err
+		return false, err
 	}
-	var placed *klarnaapi.PlacedOrder
-	if kp != nil {
-		res, err := c.cl.kl.PlaceOrder(c.r.Context(), kp.KlarnaTenant, deref(kp.A.AuthToken), klarnaapi.OrderRequest{Purchase: purchase}, platform.BaseURL(c.r))
-		if err != nil {
-			return klarnaFailure(err, jsonapi.RelationshipPointer("payment_source"))
-		}
-		placed = &res
+	if err := PlaceErrors(pc); err != nil {
+		return false, err
 	}
-	autoCapture := false
-	err = c.update(func() error {
-		o := &Order{}
-		if err := c.get("orders", id, o); err != nil {
-			return err
-		}
-		pc, err := c.placeCheck(o)
-		if err != nil {
-			return err
-		}
-		if err := PlaceErrors(pc); err != nil {
-			return err
-		}
-		next, err := o.state().Next(evPlace, o.T.TotalWithTaxes == 0)
-		if err != nil {
-			return err
-		}
-		if !pc.NeedsShipping {
-			next.Fulfillment = fulfillNotRequired
-		}
-		authorized := o.T.TotalWithTaxes
-		if authAmount != nil && *authAmount < authorized {
-			authorized, next.Payment = *authAmount, payPartiallyAuthorized
-		}
-		if err := c.checkStock(o, true); err != nil {
-			return err
-		}
-		if err := c.redeemGiftCard(o); err != nil {
-			return err
-		}
-		o.setState(next, c.now)
-		o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
-		c.touch(o)
-		shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
-		if err != nil {
-			return err
-		}
-		for _, s := range shipments {
-			s.A.Status = "upcoming"
-			if err := c.put("shipments", s); err != nil {
-				return err
-			}
-		}
-		if err := c.countCustomerOrder(o); err != nil {
-			return err
-		}
-		c.emit("orders.place", "orders", o.ID)
-		if o.T.TotalWithTaxes > 0 {
-			var gw string
-			var token *string
-			if placed != nil {
-				kp, err := c.klarnaSource(o)
-				if err != nil || kp == nil {
-					return orderError("the Klarna payment changed while placing")
-				}
-				gw, token = placed.OrderID, kp.A.AuthToken
-				details := map[string]any{"order_id": placed.OrderID, "fraud_status": placed.FraudStatus}
-				instrument := map[string]any{"issuer_type": "klarna"}
-				if pm := placed.AuthorizedPaymentMethod; pm != nil {
-					details["authorized_payment_method"] = pm
-					instrument["card_type"] = pm.Type
-				}
-				o.A.PaymentSourceDetails = map[string]any{"type": "klarna_payment", "klarna_id": placed.OrderID, "payment_method_details": details}
-				kp.KlarnaOrderID, kp.A.PaymentInstrument = placed.OrderID, instrument
-				c.touch(kp)
-				if err := c.put("klarna_payments", kp); err != nil {
-					return err
-				}
-			} else if o.PaymentSource != nil {
-				o.A.PaymentSourceDetails = map[string]any{"type": singular(o.PaymentSource.Type)}
-			}
-			if _, err := c.newTransaction(o, "authorizations", authorized, "", gw, token); err != nil {
-				return err
-			}
-			c.emit("orders.authorize", "orders", o.ID)
-			var pm PaymentMethod
-			if c.tx.Get("payment_methods", o.PaymentMethodID, &pm) == nil {
-				autoCapture = pm.A.AutoCapture
-			}
-		}
-		return c.put("orders", o)
-	})
+	next, err := o.state().Next(evPlace, o.T.TotalWithTaxes == 0)
 	if err != nil {
-		if placed != nil {
-			_ = c.cl.kl.CancelOrder(c.r.Context(), kp.KlarnaTenant, placed.OrderID) // undo: the order was not placed here
+		return false, err
+	}
+	if !pc.NeedsShipping {
+		next.Fulfillment = fulfillNotRequired
+	}
+	authorized := o.T.TotalWithTaxes
+	if authAmount != nil && *authAmount < authorized {
+		authorized, next.Payment = *authAmount, payPartiallyAuthorized
+	}
+	if err := c.checkStock(o, true); err != nil {
+		return false, err
+	}
+	if err := c.redeemGiftCard(o); err != nil {
+		return false, err
+	}
+	o.setState(next, c.now)
+	o.A.PlacedAt, o.PlaceTotal = tsPtr(c.now), o.T.TotalWithTaxes
+	c.touch(o)
+	shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+	if err != nil {
+		return false, err
+	}
+	for _, s := range shipments {
+		s.A.Status = "upcoming"
+		if err := c.put("shipments", s); err != nil {
+			return false, err
 		}
-		return err
 	}
-	if autoCapture {
-		return c.capture(id, "", nil)
+	if err := c.countCustomerOrder(o); err != nil {
+		return false, err
 	}
-	return nil
+	c.emit("orders.place", "orders", o.ID)
+	if o.T.TotalWithTaxes > 0 {
+		if autoCapture, err = c.authorizePlaced(o, placed, authorized); err != nil {
+			return false, err
+		}
+	}
+	return autoCapture, c.put("orders", o)
+}
+
+// authorizePlaced records the authorization of a placed order: Klarna's
+// order on its payment source, or the source's own type.
+func (c *call) authorizePlaced(o *Order, placed *klarnaapi.PlacedOrder, authorized int64) (autoCapture bool, err error) {
+	var gw string
+	var token *string
+	if placed != nil {
+		kp, err := c.klarnaSource(o)
+		if err != nil || kp == nil {
+			return false, orderError("the Klarna payment changed while placing")
+		}
+		gw, token = placed.OrderID, kp.A.AuthToken
+		details := map[string]any{"order_id": placed.OrderID, "fraud_status": placed.FraudStatus}
+		instrument := map[string]any{"issuer_type": "klarna"}
+		if pm := placed.AuthorizedPaymentMethod; pm != nil {
+			details["authorized_payment_method"] = pm
+			instrument["card_type"] = pm.Type
+		}
+		o.A.PaymentSourceDetails = map[string]any{"type": "klarna_payment", "klarna_id": placed.OrderID, "payment_method_details": details}
+		kp.KlarnaOrderID, kp.A.PaymentInstrument = placed.OrderID, instrument
+		c.touch(kp)
+		if err := c.put("klarna_payments", kp); err != nil {
+			return false, err
+		}
+	} else if o.PaymentSource != nil {
+		o.A.PaymentSourceDetails = map[string]any{"type": singular(o.PaymentSource.Type)}
+	}
+	if _, err := c.newTransaction(o, "authorizations", authorized, "", gw, token); err != nil {
+		return false, err
+	}
+	c.emit("orders.authorize", "orders", o.ID)
+	var pm PaymentMethod
+	if c.tx.Get("payment_methods", o.PaymentMethodID, &pm) == nil {
+		autoCapture = pm.A.AutoCapture
+	}
+	return autoCapture, nil
 }
 
 func singular(typ string) string {
