@@ -194,6 +194,41 @@ func (c *call) editOrder(o *Order, in *input) error {
 	if err := overlay(&o.Base, &o.A, in, orderWritable...); err != nil {
 		return err
 	}
+	if err := c.editCustomer(o, in); err != nil {
+		return err
+	}
+	for _, rel := range []struct {
+		name string
+		dst  *string
+	}{{"shipping_address", &o.ShippingAddressID}, {"billing_address", &o.BillingAddressID}} {
+		id, set, err := c.relID(in, rel.name, "addresses")
+		if err != nil {
+			return err
+		}
+		if set {
+			*rel.dst = id
+		}
+	}
+	if err := c.editPaymentMethod(o, in); err != nil {
+		return err
+	}
+	if _, set := in.Rels["payment_source"]; set {
+		if err := c.setPaymentSourceRel(o, in.Rels["payment_source"]); err != nil {
+			return err
+		}
+	}
+	if err := c.addressShortcuts(o, in); err != nil {
+		return err
+	}
+	if in.flag("_nullify_payment_source") {
+		c.nullifyPaymentSource(o)
+	}
+	return nil
+}
+
+// editCustomer: customer_email finds (or makes) the customer, a customer
+// relationship brings its email.
+func (c *call) editCustomer(o *Order, in *input) error {
 	if in.has("customer_email") {
 		email := strings.TrimSpace(deref(o.A.CustomerEmail))
 		if email == "" {
@@ -209,52 +244,46 @@ func (c *call) editOrder(o *Order, in *input) error {
 			o.CustomerID, o.A.CustomerEmail = cu.ID, &email
 		}
 	}
-	if id, set, err := c.relID(in, "customer", "customers"); err != nil {
+	id, set, err := c.relID(in, "customer", "customers")
+	if err != nil || !set {
 		return err
-	} else if set {
-		o.CustomerID = id
-		var cu Customer
-		if id != "" && c.get("customers", id, &cu) == nil {
-			o.A.CustomerEmail = &cu.A.Email
-		}
 	}
-	for _, rel := range []struct {
-		name string
-		dst  *string
-	}{{"shipping_address", &o.ShippingAddressID}, {"billing_address", &o.BillingAddressID}} {
-		id, set, err := c.relID(in, rel.name, "addresses")
+	o.CustomerID = id
+	var cu Customer
+	if id != "" && c.get("customers", id, &cu) == nil {
+		o.A.CustomerEmail = &cu.A.Email
+	}
+	return nil
+}
+
+// editPaymentMethod sets a payment method available to the order; a new
+// one needs a new payment source.
+func (c *call) editPaymentMethod(o *Order, in *input) error {
+	id, set, err := c.relID(in, "payment_method", "payment_methods")
+	if err != nil || !set || id == o.PaymentMethodID {
+		return err
+	}
+	if id != "" {
+		pms, err := c.availablePaymentMethods(o)
 		if err != nil {
 			return err
 		}
-		if set {
-			*rel.dst = id
+		ok := false
+		for _, pm := range pms {
+			ok = ok || pm.ID == id
+		}
+		if !ok {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("payment_method"), "payment_method", "is not available for this order", "not_available")
 		}
 	}
-	if id, set, err := c.relID(in, "payment_method", "payment_methods"); err != nil {
-		return err
-	} else if set && id != o.PaymentMethodID {
-		if id != "" {
-			pms, err := c.availablePaymentMethods(o)
-			if err != nil {
-				return err
-			}
-			ok := false
-			for _, pm := range pms {
-				ok = ok || pm.ID == id
-			}
-			if !ok {
-				return jsonapi.Validation(jsonapi.RelationshipPointer("payment_method"), "payment_method", "is not available for this order", "not_available")
-			}
-		}
-		o.PaymentMethodID = id
-		c.nullifyPaymentSource(o) // a new payment method needs a new source
-	}
-	if _, set := in.Rels["payment_source"]; set {
-		if err := c.setPaymentSourceRel(o, in.Rels["payment_source"]); err != nil {
-			return err
-		}
-	}
-	// Address shortcuts: clones first, then same-as.
+	o.PaymentMethodID = id
+	c.nullifyPaymentSource(o)
+	return nil
+}
+
+// addressShortcuts: the address clone triggers first, then the same-as
+// triggers.
+func (c *call) addressShortcuts(o *Order, in *input) error {
 	for _, cl := range []struct {
 		attr string
 		dst  *string
@@ -280,9 +309,6 @@ func (c *call) editOrder(o *Order, in *input) error {
 			return jsonapi.Validation(jsonapi.RelationshipPointer("billing_address"), "billing_address", "can't be blank", "blank")
 		}
 		o.ShippingAddressID = o.BillingAddressID
-	}
-	if in.flag("_nullify_payment_source") {
-		c.nullifyPaymentSource(o)
 	}
 	return nil
 }
@@ -337,79 +363,105 @@ func (c *call) updateOrder(id string, in *input) error {
 			}
 		}
 	}
-	edits := false
-	for name := range in.Attrs {
-		if !in_(name, paymentTriggers) {
-			edits = true
-		}
-	}
-	edits = edits || len(in.Rels) > 0
-	if edits {
-		err := c.update(func() error {
-			o := &Order{}
-			if err := c.get("orders", id, o); err != nil {
-				return err
-			}
-			if in.flag("_start_editing") {
-				if err := c.moveOrder(o, evStartEditing, "orders.start_editing"); err != nil {
-					return err
-				}
-			}
-			if !onlyCommon(in) && !o.state().Editable() {
-				return errNotEditable()
-			}
-			if err := c.editOrder(o, in); err != nil {
-				return err
-			}
-			if err := c.setCodes(o, in); err != nil {
-				return err
-			}
-			if err := c.applyTags(&o.Base, in); err != nil {
-				return err
-			}
-			if in.flag("_refresh") && o.state().Editable() {
-				c.nullifyPaymentSource(o)
-				o.A.RefreshedAt = tsPtr(c.now)
-			}
-			if in.flag("_refresh_prices") && o.state().Editable() {
-				if err := c.refreshPrices(o); err != nil {
-					return err
-				}
-				o.A.RefreshedAt = tsPtr(c.now)
-			}
-			if in.flag("_pending") {
-				if err := c.moveOrder(o, evPending, "orders.pending"); err != nil {
-					return err
-				}
-			}
-			if in.flag("_archive") {
-				o.A.ArchivedAt = tsPtr(c.now)
-				c.emit("orders.archive", "orders", o.ID)
-			}
-			if in.flag("_unarchive") {
-				o.A.ArchivedAt = nil
-				c.emit("orders.unarchive", "orders", o.ID)
-			}
-			if in.flag("_fix_payment_source") && o.A.Status == statusPlacing {
-				o.A.Status = statusPlaced
-				c.emit("orders.payment_source_fixed", "orders", o.ID)
-			}
-			c.touch(o)
-			if err := c.refresh(o); err != nil {
-				return err
-			}
-			if in.flag("_stop_editing") {
-				if err := c.moveOrder(o, evStopEditing, "orders.stop_editing"); err != nil {
-					return err
-				}
-				return c.put("orders", o)
-			}
-			return nil
-		})
-		if err != nil {
+	if hasEdits(in) {
+		if err := c.update(func() error { return c.editOrderTx(id, in) }); err != nil {
 			return err
 		}
 	}
+	return c.runPaymentTriggers(id, in)
+}
+
+// hasEdits: anything besides the payment triggers (attributes, edit
+// triggers, relationships).
+func hasEdits(in *input) bool {
+	for name := range in.Attrs {
+		if !in_(name, paymentTriggers) {
+			return true
+		}
+	}
+	return len(in.Rels) > 0
+}
+
+// editOrderTx applies the edits and the edit triggers in one transaction:
+// start editing, the edits themselves, codes and tags, the refresh
+// triggers, pending, archiving, then the order is recomputed, and stop
+// editing last.
+func (c *call) editOrderTx(id string, in *input) error {
+	o := &Order{}
+	if err := c.get("orders", id, o); err != nil {
+		return err
+	}
+	if in.flag("_start_editing") {
+		if err := c.moveOrder(o, evStartEditing, "orders.start_editing"); err != nil {
+			return err
+		}
+	}
+	if !onlyCommon(in) && !o.state().Editable() {
+		return errNotEditable()
+	}
+	if err := c.editOrder(o, in); err != nil {
+		return err
+	}
+	if err := c.setCodes(o, in); err != nil {
+		return err
+	}
+	if err := c.applyTags(&o.Base, in); err != nil {
+		return err
+	}
+	if err := c.editTriggers(o, in); err != nil {
+		return err
+	}
+	c.touch(o)
+	if err := c.refresh(o); err != nil {
+		return err
+	}
+	if in.flag("_stop_editing") {
+		if err := c.moveOrder(o, evStopEditing, "orders.stop_editing"); err != nil {
+			return err
+		}
+		return c.put("orders", o)
+	}
+	return nil
+}
+
+// editTriggers are the triggers that change the order without paying:
+// _refresh, _refresh_prices, _pending, _archive, _unarchive and
+// _fix_payment_source.
+func (c *call) editTriggers(o *Order, in *input) error {
+	if in.flag("_refresh") && o.state().Editable() {
+		c.nullifyPaymentSource(o)
+		o.A.RefreshedAt = tsPtr(c.now)
+	}
+	if in.flag("_refresh_prices") && o.state().Editable() {
+		if err := c.refreshPrices(o); err != nil {
+			return err
+		}
+		o.A.RefreshedAt = tsPtr(c.now)
+	}
+	if in.flag("_pending") {
+		if err := c.moveOrder(o, evPending, "orders.pending"); err != nil {
+			return err
+		}
+	}
+	if in.flag("_archive") {
+		o.A.ArchivedAt = tsPtr(c.now)
+		c.emit("orders.archive", "orders", o.ID)
+	}
+	if in.flag("_unarchive") {
+		o.A.ArchivedAt = nil
+		c.emit("orders.unarchive", "orders", o.ID)
+	}
+	if in.flag("_fix_payment_source") && o.A.Status == statusPlacing {
+		o.A.Status = statusPlaced
+		c.emit("orders.payment_source_fixed", "orders", o.ID)
+	}
+	return nil
+}
+
+// runPaymentTriggers runs the payment triggers in Commerce Layer's order,
+// each in its own steps: place, cancel or authorize, approve, capture,
+// refund, fulfill.
+func (c *call) runPaymentTriggers(id string, in *input) error {
 	var authAmount *int64
 	if n, ok := in.int("_authorization_amount_cents"); ok {
 		authAmount = &n
