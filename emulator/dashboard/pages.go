@@ -748,7 +748,7 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 
 func (u *UI) runJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PostForm.Get("job")
-	j, ran, err := u.runJobNow(r.Context(), id)
+	j, err := u.runJobNow(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		u.fail(w, r, http.StatusNotFound, "That scheduled job is gone (it ran already, or the tenant was reset).")
 		return
@@ -757,7 +757,6 @@ func (u *UI) runJob(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusInternalServerError, "Running the job failed.")
 		return
 	}
-	_ = ran
 	back := safeNext(r.PostForm.Get("back"))
 	if back == Prefix {
 		back = Prefix + "/clock?tenant=" + url.QueryEscape(j.Tenant)

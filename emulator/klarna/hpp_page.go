@@ -249,18 +249,7 @@ func (p pageRenderer) RenderError(w http.ResponseWriter, r *http.Request, err er
 }
 
 func (p pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	status, msg := http.StatusBadRequest, "The request is incomplete or malformed."
-	switch v.Kind {
-	case contract.TooLarge:
-		status, msg = http.StatusRequestEntityTooLarge, "The form is too large."
-	case contract.UnsupportedMediaType:
-		status, msg = http.StatusUnsupportedMediaType, "The form must be sent as application/x-www-form-urlencoded."
-	case contract.NoOperation:
-		status, msg = http.StatusNotFound, "This page does not exist."
-	case contract.MethodNotAllowed:
-		status, msg = http.StatusMethodNotAllowed, "This method is not allowed here."
-	case contract.Unavailable:
-		status, msg = http.StatusInternalServerError, "Something went wrong."
-	}
+	status, msg := page.Violation(v, page.Words{Malformed: "The request is incomplete or malformed.",
+		NotFound: "This page does not exist.", MethodNotAllowed: "This method is not allowed here."})
 	pageError(w, r, p.log, newError(status, "BAD_REQUEST", msg))
 }

@@ -35,19 +35,8 @@ func errNoPage() *pageError {
 type pageRenderer struct{}
 
 func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	status, msg := http.StatusBadRequest, "The form is incomplete: choose an outcome."
-	switch v.Kind {
-	case contract.TooLarge:
-		status, msg = http.StatusRequestEntityTooLarge, "The form is too large."
-	case contract.UnsupportedMediaType:
-		status, msg = http.StatusUnsupportedMediaType, "The form must be sent as application/x-www-form-urlencoded."
-	case contract.NoOperation:
-		status, msg = http.StatusNotFound, errNoPage().msg
-	case contract.MethodNotAllowed:
-		status, msg = http.StatusMethodNotAllowed, "Use GET to show the page and POST to submit it."
-	case contract.Unavailable:
-		status, msg = http.StatusInternalServerError, "Something went wrong."
-	}
+	status, msg := page.Violation(v, page.Words{Malformed: "The form is incomplete: choose an outcome.",
+		NotFound: errNoPage().msg, MethodNotAllowed: "Use GET to show the page and POST to submit it."})
 	renderPageError(w, r, &pageError{status: status, msg: msg})
 }
 
