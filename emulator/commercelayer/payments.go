@@ -311,6 +311,42 @@ func (c *call) pickTransaction(o *Order, typ, id string, left func(*Transaction)
 	return nil, nil
 }
 
+// amountTrigger is a trigger that moves money out of one transaction: a
+// capture of an authorization, a refund of a capture.
+type amountTrigger struct {
+	typ        string // the transactions it acts on
+	name       string // the trigger attribute
+	nothing    string // the error when nothing is left
+	amountAttr string
+	left       func(*Transaction) int64
+}
+
+var (
+	captureTrigger = amountTrigger{"authorizations", "_capture", "there is nothing to capture", "_capture_amount_cents", authBalance}
+	refundTrigger  = amountTrigger{"captures", "_refund", "there is nothing to refund", "_refund_amount_cents", captureBalance}
+)
+
+// triggerAmount picks the transaction tr acts on (id, or the order's latest
+// with something left) and the amount: all that is left when amount is nil,
+// else amount, which must be within it.
+func (c *call) triggerAmount(o *Order, tr amountTrigger, id string, amount *int64) (*Transaction, int64, error) {
+	t, err := c.pickTransaction(o, tr.typ, id, tr.left)
+	if err != nil {
+		return nil, 0, err
+	}
+	if t == nil || tr.left(t) <= 0 {
+		return nil, 0, jsonapi.Validation(jsonapi.AttributePointer(tr.name), tr.name, tr.nothing, "invalid")
+	}
+	amt := tr.left(t)
+	if amount != nil {
+		if *amount <= 0 || *amount > amt {
+			return nil, 0, amountError(tr.amountAttr, amt)
+		}
+		amt = *amount
+	}
+	return t, amt, nil
+}
+
 // amountError is a 422 on a trigger amount.
 func amountError(attr string, max int64) error {
 	return jsonapi.Validation(jsonapi.AttributePointer(attr), attr, fmt.Sprintf("must be greater than 0 and less than or equal to %d", max), "less_than_or_equal_to")
@@ -327,21 +363,11 @@ func (c *call) capture(orderID, authID string, amount *int64) error {
 		if err := c.get("orders", orderID, o); err != nil {
 			return err
 		}
-		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+		a, n, err := c.triggerAmount(o, captureTrigger, authID, amount)
 		if err != nil {
 			return err
 		}
-		if a == nil || authBalance(a) <= 0 {
-			return jsonapi.Validation(jsonapi.AttributePointer("_capture"), "_capture", "there is nothing to capture", "invalid")
-		}
-		amt = authBalance(a)
-		if amount != nil {
-			if *amount <= 0 || *amount > amt {
-				return amountError("_capture_amount_cents", amt)
-			}
-			amt = *amount
-		}
-		full = amt == authBalance(a)
+		amt, full = n, n == authBalance(a)
 		ev := evCapture
 		if !full || a.Captured > 0 {
 			ev = evPartialCapture
@@ -417,20 +443,11 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 		if err := c.get("orders", orderID, o); err != nil {
 			return err
 		}
-		cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
+		_, n, err := c.triggerAmount(o, refundTrigger, captureID, amount)
 		if err != nil {
 			return err
 		}
-		if cp == nil || captureBalance(cp) <= 0 {
-			return jsonapi.Validation(jsonapi.AttributePointer("_refund"), "_refund", "there is nothing to refund", "invalid")
-		}
-		amt = captureBalance(cp)
-		if amount != nil {
-			if *amount <= 0 || *amount > amt {
-				return amountError("_refund_amount_cents", amt)
-			}
-			amt = *amount
-		}
+		amt = n
 		if _, err := o.state().Next(evPartialRefund, false); err != nil {
 			return err
 		}
