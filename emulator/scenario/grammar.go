@@ -28,16 +28,41 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 	p.refs = nil
 	before := len(p.errs)
 	sc := &Scenario{File: p.file, Line: n.Line}
-	var nameNode, stepsNode, matchNode *yaml.Node
 	var src bytes.Buffer
 	enc := yaml.NewEncoder(&src)
 	enc.SetIndent(2)
 	if enc.Encode(n) == nil {
 		sc.Source = src.String()
 	}
-	ok := p.fields(n, "a scenario", map[string]func(k, v *yaml.Node){
+	var nodes scenarioNodes
+	if !p.scenarioFields(n, sc, &nodes) {
+		return nil
+	}
+	sc.applyDefaults() // defaults.go; the checks below see the whole scenario
+	p.checkScenario(n, sc, nodes)
+	if len(p.errs) > before {
+		return nil
+	}
+	// Check what can only be checked with the defaults filled in.
+	for i, st := range sc.Steps {
+		if _, err := st.compile(sc.Params); err != nil {
+			p.errf(nodes.steps.Content[i], "%v", err)
+		}
+	}
+	if len(p.errs) > before {
+		return nil
+	}
+	return sc
+}
+
+// scenarioNodes are the nodes of a scenario's keys that later checks point at.
+type scenarioNodes struct{ name, steps, match *yaml.Node }
+
+// scenarioFields reads a scenario's keys into sc.
+func (p *parser) scenarioFields(n *yaml.Node, sc *Scenario, nodes *scenarioNodes) bool {
+	return p.fields(n, "a scenario", map[string]func(k, v *yaml.Node){
 		"name": func(_, v *yaml.Node) {
-			nameNode = v
+			nodes.name = v
 			if s, ok := p.str(v, "name"); ok {
 				if !nameRE.MatchString(s) {
 					p.errf(v, "name %q: use lower-case letters, digits and dashes (at most 63)", s)
@@ -70,47 +95,35 @@ func (p *parser) scenario(n *yaml.Node) *Scenario {
 				}
 			}
 		},
-		"match":       func(_, v *yaml.Node) { matchNode = v; sc.Match = p.matches(v) },
+		"match":       func(_, v *yaml.Node) { nodes.match = v; sc.Match = p.matches(v) },
 		"probability": func(_, v *yaml.Node) { sc.Probability = p.probability(v) },
 		"seed": func(_, v *yaml.Node) {
 			if s, ok := p.integer(v, "seed", 0, math.MaxInt); ok {
 				sc.Seed = uint64(s)
 			}
 		},
-		"steps": func(_, v *yaml.Node) { stepsNode = v; sc.Steps = p.steps(v, sc) },
+		"steps": func(_, v *yaml.Node) { nodes.steps = v; sc.Steps = p.steps(v, sc) },
 	})
-	if !ok {
-		return nil
-	}
-	sc.applyDefaults() // defaults.go; the checks below see the whole scenario
-	if nameNode == nil {
+}
+
+// checkScenario checks what needs the whole scenario: the keys it must
+// have, its kind (request or webhook), and that every ${param} is declared.
+func (p *parser) checkScenario(n *yaml.Node, sc *Scenario, nodes scenarioNodes) {
+	if nodes.name == nil {
 		p.errf(n, "a scenario needs a name")
 	}
 	if sc.Description == "" {
 		p.errf(n, "scenario %q needs a description (it is what `paysandbox scenarios list` and the docs show)", sc.Name)
 	}
-	if stepsNode == nil {
+	if nodes.steps == nil {
 		p.errf(n, "scenario %q needs steps (at least one)", sc.Name)
 	}
-	p.checkKinds(sc, stepsNode, matchNode)
+	p.checkKinds(sc, nodes.steps, nodes.match)
 	for _, r := range p.refs {
 		if _, ok := sc.Params[r.name]; !ok {
 			p.errf(r.node, "${%s} is not a param of scenario %q (add it under params: with a default)", r.name, sc.Name)
 		}
 	}
-	if len(p.errs) > before {
-		return nil
-	}
-	// Check what can only be checked with the defaults filled in.
-	for i, st := range sc.Steps {
-		if _, err := st.compile(sc.Params); err != nil {
-			p.errf(stepsNode.Content[i], "%v", err)
-		}
-	}
-	if len(p.errs) > before {
-		return nil
-	}
-	return sc
 }
 
 func (p *parser) probability(v *yaml.Node) float64 {
