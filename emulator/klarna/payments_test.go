@@ -1,7 +1,6 @@
 package klarna_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -104,16 +103,8 @@ func TestSeedIntents(t *testing.T) {
 
 func jwtClaims(t *testing.T, token string) map[string]any {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	claims, _ := sandboxtest.JWTClaims(t, token)
+	return claims
 }
 
 // The whole path: session, authorize, order, capture, partial and full refund.
