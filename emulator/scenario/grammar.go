@@ -170,10 +170,7 @@ var httpMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 func (p *parser) matches(n *yaml.Node) []Match {
 	if n.Kind == yaml.SequenceNode {
-		var out []Match
-		for _, c := range n.Content {
-			out = append(out, p.match(resolve(c)))
-		}
+		out := each(n, p.match)
 		if len(out) == 0 {
 			p.errf(n, "match is an empty list")
 		}
@@ -331,11 +328,7 @@ func (p *parser) steps(n *yaml.Node, sc *Scenario) []Step {
 		p.errf(n, "steps must be a list with at least one step")
 		return nil
 	}
-	var out []Step
-	for _, c := range n.Content {
-		out = append(out, p.step(resolve(c)))
-	}
-	return out
+	return each(n, p.step)
 }
 
 func (p *parser) step(n *yaml.Node) Step {
@@ -445,11 +438,7 @@ func (p *parser) actionList(n *yaml.Node) []ActionRef {
 		p.errf(n, "actions must be a list")
 		return nil
 	}
-	var out []ActionRef
-	for _, c := range n.Content {
-		out = append(out, p.action(resolve(c)))
-	}
-	return out
+	return each(n, p.action)
 }
 
 func (p *parser) action(n *yaml.Node) ActionRef {

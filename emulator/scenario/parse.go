@@ -124,6 +124,15 @@ func (p *parser) fields(n *yaml.Node, what string, handlers map[string]func(k, v
 	return true
 }
 
+// each reads every item of a sequence with read.
+func each[T any](seq *yaml.Node, read func(*yaml.Node) T) []T {
+	out := make([]T, 0, len(seq.Content))
+	for _, c := range seq.Content {
+		out = append(out, read(resolve(c)))
+	}
+	return out
+}
+
 // closest is the candidate within edit distance 2 of s, if any.
 func closest(s string, candidates []string) string {
 	best, bestD := "", 3
