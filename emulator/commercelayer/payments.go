@@ -249,6 +249,147 @@ func (c *call) authorizePlaced(o *Order, placed *klarnaapi.PlacedOrder, authoriz
 	return autoCapture, nil
 }
 
+// commitVoid records the void (and the cancellation) in the transaction.
+func (c *call) commitVoid(orderID, authID string, hasAuth, cancel bool) error {
+	o := &Order{}
+	if err := c.get("orders", orderID, o); err != nil {
+		return err
+	}
+	if hasAuth {
+		a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+		if err != nil || a == nil {
+			return orderError("the authorization changed while voiding")
+		}
+		bal := authBalance(a)
+		if _, err := c.newTransaction(o, "voids", bal, a.ID, "", a.A.Token); err != nil {
+			return err
+		}
+		a.Voided += bal
+		c.touch(a)
+		if err := c.put("authorizations", a); err != nil {
+			return err
+		}
+	}
+	ev := evVoid
+	if cancel {
+		ev = evCancel
+	}
+	next, err := o.state().Next(ev, false)
+	if err != nil {
+		return err
+	}
+	o.setState(next, c.now)
+	c.touch(o)
+	if cancel {
+		o.A.CancelledAt = tsPtr(c.now)
+		shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
+		if err != nil {
+			return err
+		}
+		for _, s := range shipments {
+			s.A.Status = "cancelled"
+			if err := c.put("shipments", s); err != nil {
+				return err
+			}
+		}
+		c.emit("orders.cancel", "orders", o.ID)
+	}
+	if next.Payment == payVoided {
+		c.emit("orders.void", "orders", o.ID)
+	}
+	return c.put("orders", o)
+}
+
+// commitCapture records the capture of amt (gw: Klarna's capture id) in
+// the transaction and moves the order's payment status.
+func (c *call) commitCapture(orderID, authID string, amt int64, gw string) error {
+	o := &Order{}
+	if err := c.get("orders", orderID, o); err != nil {
+		return err
+	}
+	a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
+	if err != nil || a == nil {
+		return orderError("the authorization changed while capturing")
+	}
+	if _, err := c.newTransaction(o, "captures", amt, a.ID, gw, a.A.Token); err != nil {
+		return err
+	}
+	a.Captured += amt
+	c.touch(a)
+	if err := c.put("authorizations", a); err != nil {
+		return err
+	}
+	ev := evCapture
+	if authBalance(a) > 0 {
+		ev = evPartialCapture
+	}
+	next, err := o.state().Next(ev, false)
+	if err != nil {
+		return err
+	}
+	o.setState(next, c.now)
+	if o.A.ApprovedAt == nil {
+		o.A.ApprovedAt = tsPtr(c.now)
+	}
+	c.touch(o)
+	if next.Payment == payPaid {
+		c.emit("orders.pay", "orders", o.ID)
+	}
+	return c.put("orders", o)
+}
+
+// commitRefund records the refund of amt (gw: Klarna's refund id) in the
+// transaction; a refund of everything left refunds the order.
+func (c *call) commitRefund(orderID, captureID string, amt int64, gw string) error {
+	o := &Order{}
+	if err := c.get("orders", orderID, o); err != nil {
+		return err
+	}
+	cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
+	if err != nil || cp == nil {
+		return orderError("the capture changed while refunding")
+	}
+	if _, err := c.newTransaction(o, "refunds", amt, cp.ID, gw, cp.A.Token); err != nil {
+		return err
+	}
+	cp.Refunded += amt
+	c.touch(cp)
+	if err := c.put("captures", cp); err != nil {
+		return err
+	}
+	// A full refund: everything captured is refunded and nothing is left to capture.
+	captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
+	if err != nil {
+		return err
+	}
+	left := int64(0)
+	for _, t := range captures {
+		left += captureBalance(t)
+	}
+	auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
+	if err != nil {
+		return err
+	}
+	for _, a := range auths {
+		left += authBalance(a)
+	}
+	ev := evPartialRefund
+	if left == 0 {
+		ev = evRefund
+	}
+	next, err := o.state().Next(ev, false)
+	if err != nil {
+		return err
+	}
+	o.setState(next, c.now)
+	if next.Status == statusCancelled && o.A.CancelledAt == nil {
+		o.A.CancelledAt = tsPtr(c.now)
+	}
+	c.touch(o)
+	c.emit("orders.refund", "orders", o.ID)
+	return c.put("orders", o)
+}
+
 func singular(typ string) string {
 	if len(typ) > 1 && typ[len(typ)-1] == 's' {
 		return typ[:len(typ)-1]
@@ -393,41 +534,7 @@ func (c *call) capture(orderID, authID string, amount *int64) error {
 		return cp.CaptureID, undo, nil
 	}
 	return c.klarnaStep("capture", kp, do, func(gw string) error {
-		return c.update(func() error {
-			o := &Order{}
-			if err := c.get("orders", orderID, o); err != nil {
-				return err
-			}
-			a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
-			if err != nil || a == nil {
-				return orderError("the authorization changed while capturing")
-			}
-			if _, err := c.newTransaction(o, "captures", amt, a.ID, gw, a.A.Token); err != nil {
-				return err
-			}
-			a.Captured += amt
-			c.touch(a)
-			if err := c.put("authorizations", a); err != nil {
-				return err
-			}
-			ev := evCapture
-			if authBalance(a) > 0 {
-				ev = evPartialCapture
-			}
-			next, err := o.state().Next(ev, false)
-			if err != nil {
-				return err
-			}
-			o.setState(next, c.now)
-			if o.A.ApprovedAt == nil {
-				o.A.ApprovedAt = tsPtr(c.now)
-			}
-			c.touch(o)
-			if next.Payment == payPaid {
-				c.emit("orders.pay", "orders", o.ID)
-			}
-			return c.put("orders", o)
-		})
+		return c.update(func() error { return c.commitCapture(orderID, authID, amt, gw) })
 	})
 }
 
@@ -465,55 +572,7 @@ func (c *call) refund(orderID, captureID string, amount *int64) error {
 		return rf.RefundID, nil, nil // a refund cannot be taken back
 	}
 	return c.klarnaStep("refund", kp, do, func(gw string) error {
-		return c.update(func() error {
-			o := &Order{}
-			if err := c.get("orders", orderID, o); err != nil {
-				return err
-			}
-			cp, err := c.pickTransaction(o, "captures", captureID, captureBalance)
-			if err != nil || cp == nil {
-				return orderError("the capture changed while refunding")
-			}
-			if _, err := c.newTransaction(o, "refunds", amt, cp.ID, gw, cp.A.Token); err != nil {
-				return err
-			}
-			cp.Refunded += amt
-			c.touch(cp)
-			if err := c.put("captures", cp); err != nil {
-				return err
-			}
-			// A full refund: everything captured is refunded and nothing is left to capture.
-			captures, err := scan(c, "captures", func(t *Transaction) bool { return t.OrderID == o.ID })
-			if err != nil {
-				return err
-			}
-			left := int64(0)
-			for _, t := range captures {
-				left += captureBalance(t)
-			}
-			auths, err := scan(c, "authorizations", func(t *Transaction) bool { return t.OrderID == o.ID })
-			if err != nil {
-				return err
-			}
-			for _, a := range auths {
-				left += authBalance(a)
-			}
-			ev := evPartialRefund
-			if left == 0 {
-				ev = evRefund
-			}
-			next, err := o.state().Next(ev, false)
-			if err != nil {
-				return err
-			}
-			o.setState(next, c.now)
-			if next.Status == statusCancelled && o.A.CancelledAt == nil {
-				o.A.CancelledAt = tsPtr(c.now)
-			}
-			c.touch(o)
-			c.emit("orders.refund", "orders", o.ID)
-			return c.put("orders", o)
-		})
+		return c.update(func() error { return c.commitRefund(orderID, captureID, amt, gw) })
 	})
 }
 
@@ -566,54 +625,6 @@ func (c *call) void(orderID, authID string, cancel bool) error {
 		return "", nil, nil // a cancelled Klarna order stays cancelled
 	}
 	return c.klarnaStep("void", kp, do, func(string) error {
-		return c.update(func() error {
-			o := &Order{}
-			if err := c.get("orders", orderID, o); err != nil {
-				return err
-			}
-			if hasAuth {
-				a, err := c.pickTransaction(o, "authorizations", authID, authBalance)
-				if err != nil || a == nil {
-					return orderError("the authorization changed while voiding")
-				}
-				bal := authBalance(a)
-				if _, err := c.newTransaction(o, "voids", bal, a.ID, "", a.A.Token); err != nil {
-					return err
-				}
-				a.Voided += bal
-				c.touch(a)
-				if err := c.put("authorizations", a); err != nil {
-					return err
-				}
-			}
-			ev := evVoid
-			if cancel {
-				ev = evCancel
-			}
-			next, err := o.state().Next(ev, false)
-			if err != nil {
-				return err
-			}
-			o.setState(next, c.now)
-			c.touch(o)
-			if cancel {
-				o.A.CancelledAt = tsPtr(c.now)
-				shipments, err := scan(c, "shipments", func(s *Shipment) bool { return s.OrderID == o.ID })
-				if err != nil {
-					return err
-				}
-				for _, s := range shipments {
-					s.A.Status = "cancelled"
-					if err := c.put("shipments", s); err != nil {
-						return err
-					}
-				}
-				c.emit("orders.cancel", "orders", o.ID)
-			}
-			if next.Payment == payVoided {
-				c.emit("orders.void", "orders", o.ID)
-			}
-			return c.put("orders", o)
-		})
+		return c.update(func() error { return c.commitVoid(orderID, authID, hasAuth, cancel) })
 	})
 }
