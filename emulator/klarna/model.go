@@ -21,9 +21,6 @@ type (
 	CreatedSession          = klarnaapi.CreatedSession
 	OrderRequest            = klarnaapi.OrderRequest
 	PlacedOrder             = klarnaapi.PlacedOrder
-	AuthorizeRequest        = klarnaapi.AuthorizeRequest
-	AuthorizeError          = klarnaapi.AuthorizeError
-	AuthorizeResult         = klarnaapi.AuthorizeResult
 	ShippingInfo            = klarnaapi.ShippingInfo
 	Capture                 = klarnaapi.Capture
 	Refund                  = klarnaapi.Refund
@@ -50,3 +47,29 @@ const (
 // intent may be turned into.
 func allowsOrder(intent string) bool { return intent != IntentTokenize }
 func allowsToken(intent string) bool { return intent != IntentBuy }
+
+// AuthorizeRequest is what the customer would have entered in Klarna's widget.
+type AuthorizeRequest struct {
+	PaymentMethodCategory string    `json:"payment_method_category,omitempty"`
+	BillingAddress        *Address  `json:"billing_address,omitempty"`
+	ShippingAddress       *Address  `json:"shipping_address,omitempty"`
+	Customer              *Customer `json:"customer,omitempty"`
+}
+
+// AuthorizeError is the error object of the JS SDK's authorize() answer.
+// Code and Message are the emulator's own additions for failures that are
+// not about a field (bad client token, expired or completed session).
+type AuthorizeError struct {
+	InvalidFields []string `json:"invalid_fields"`
+	Code          string   `json:"code,omitempty"`
+	Message       string   `json:"message,omitempty"`
+}
+
+// AuthorizeResult has the shape of the JS SDK's authorize() callback argument.
+type AuthorizeResult struct {
+	Approved           bool            `json:"approved"`
+	ShowForm           bool            `json:"show_form"`
+	AuthorizationToken string          `json:"authorization_token,omitempty"`
+	FinalizeRequired   *bool           `json:"finalize_required,omitempty"`
+	Error              *AuthorizeError `json:"error,omitempty"`
+}
