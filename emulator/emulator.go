@@ -125,7 +125,7 @@ func New(cfg Config) (*Emulator, error) {
 	if cfg.PublicURL, err = platform.ParsePublicURL(cfg.PublicURL); err != nil {
 		return nil, err
 	}
-	scenarios, err := scenario.Load(cfg.Scenarios)
+	scenarios, err := scenario.Load(cfg.Scenarios, ScenarioCatalogue())
 	if err != nil {
 		return nil, err
 	}
@@ -240,10 +240,12 @@ func (e *Emulator) reset(tenant string) error {
 	} else {
 		err = p.Store.ResetTenant(tenant)
 	}
+	if err == nil {
+		err = p.Clock.Reset(tenant)
+	}
 	if err != nil {
 		return err
 	}
-	_ = p.Clock.Reset(tenant)
 	e.journal.Clear(tenant)
 	e.scenarios.Reset(tenant)
 	return nil

@@ -10,6 +10,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/klarna"
 	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/scenario"
 )
 
 // buildProviders builds every emulated vendor, each mounted at its own
@@ -29,6 +30,16 @@ func buildProviders(p *platform.Platform) ([]Provider, error) {
 		return nil, err
 	}
 	return []Provider{kl, msp, cl}, nil
+}
+
+// ScenarioCatalogue is what scenario files may name: the providers, in the
+// order they are listed, and the actions each documents.
+func ScenarioCatalogue() scenario.Catalogue {
+	var actions []platform.ActionDoc
+	for _, docs := range [][]platform.ActionDoc{klarna.ScenarioActionDocs, multisafepay.ScenarioActionDocs, commercelayer.ScenarioActionDocs} {
+		actions = append(actions, docs...)
+	}
+	return scenario.Catalogue{Providers: []string{"klarna", "multisafepay", "commercelayer"}, Actions: actions}
 }
 
 // routes is the whole surface: each provider at its vendor's own paths, then

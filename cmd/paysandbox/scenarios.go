@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 )
 
@@ -50,7 +51,7 @@ func scenariosList(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintf(stderr, "paysandbox scenarios list: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	set, err := scenario.Load(*dir)
+	set, err := scenario.Load(*dir, emulator.ScenarioCatalogue())
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)
 		return 1
@@ -74,7 +75,7 @@ func scenariosValidate(files []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "paysandbox scenarios validate: name at least one file\n"+scenariosUsage)
 		return 2
 	}
-	n, err := scenario.ValidateFiles(files...)
+	n, err := scenario.ValidateFiles(emulator.ScenarioCatalogue(), files...)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

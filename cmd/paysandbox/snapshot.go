@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 	"github.com/paysandbox/paysandbox/emulator/snapshot"
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -166,7 +167,7 @@ func snapshotLoad(ctx context.Context, file, data, base, token, dir string, time
 			return code
 		}
 	} else {
-		set, err := scenario.Load(dir)
+		set, err := scenario.Load(dir, emulator.ScenarioCatalogue())
 		if err != nil {
 			fmt.Fprintln(stderr, "paysandbox:", err)
 			return 1

@@ -205,16 +205,7 @@ func (a *API) resetAll(w http.ResponseWriter, r *http.Request) {
 	if RefuseTenant(w, r, "") {
 		return
 	}
-	if err := a.d.Store.ResetAll(); err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
-		return
-	}
-	_ = a.d.Clock.Reset("")
-	a.d.Journal.Clear("")
-	for _, f := range a.d.OnReset {
-		f("")
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"reset": "all"})
+	a.reset(w, "", "all")
 }
 
 func (a *API) resetTenant(w http.ResponseWriter, r *http.Request) {
@@ -226,16 +217,30 @@ func (a *API) resetTenant(w http.ResponseWriter, r *http.Request) {
 	if RefuseTenant(w, r, tenant) {
 		return
 	}
-	if err := a.d.Store.ResetTenant(tenant); err != nil {
+	a.reset(w, tenant, tenant)
+}
+
+// reset empties the tenant's store, clock offset, journal and providers'
+// memory ("" = every tenant) and answers {"reset": name}.
+func (a *API) reset(w http.ResponseWriter, tenant, name string) {
+	var err error
+	if tenant == "" {
+		err = a.d.Store.ResetAll()
+	} else {
+		err = a.d.Store.ResetTenant(tenant)
+	}
+	if err == nil {
+		err = a.d.Clock.Reset(tenant)
+	}
+	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
 		return
 	}
-	_ = a.d.Clock.Reset(tenant)
 	a.d.Journal.Clear(tenant)
 	for _, f := range a.d.OnReset {
 		f(tenant)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"reset": tenant})
+	writeJSON(w, http.StatusOK, map[string]any{"reset": name})
 }
 
 func (a *API) tenants(w http.ResponseWriter, r *http.Request) {
@@ -340,18 +345,9 @@ func (a *API) clockRoom(tenant string, d time.Duration) error {
 
 // ParseDuration takes a Go duration or whole days ("28d"); it must be positive.
 func ParseDuration(s string) (time.Duration, error) {
-	var d time.Duration
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil {
-			return 0, fmt.Errorf("duration %q: use a Go duration like 90m or 49h, or days like 28d", s)
-		}
-		d = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, fmt.Errorf("duration %q: use a Go duration like 90m or 49h, or days like 28d", s)
-		}
+	d, err := platform.ParseDuration(s)
+	if err != nil {
+		return 0, err
 	}
 	if d <= 0 {
 		return 0, fmt.Errorf("duration %q: the clock only moves forward", s)

@@ -20,21 +20,7 @@ import (
 
 func claims(t *testing.T, token string) map[string]any {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %s", token)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	head, _ := base64.RawURLEncoding.DecodeString(parts[0])
-	var h map[string]any
-	_ = json.Unmarshal(head, &h)
+	m, h := sandboxtest.JWTClaims(t, token)
 	m["_header"] = h
 	return m
 }

@@ -15,7 +15,7 @@ import (
 	"context"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
-	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/klarnaapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/fixtures"
 )
@@ -23,16 +23,18 @@ import (
 // provider is this package's name in the store, the webhook sender and the journal.
 const provider = "commercelayer"
 
-// KlarnaPayments is what Commerce Layer needs from Klarna: the exported
-// methods of *klarna.Klarna that a Klarna gateway calls server to server.
+// KlarnaPayments is what Commerce Layer needs from Klarna: the methods a
+// Klarna gateway calls server to server, satisfied by *klarna.Klarna. It
+// names only emulator/klarnaapi's types, so this package does not depend
+// on the Klarna emulator (deps_test.go).
 // tenant is the gateway's api_key (the Klarna merchant username).
 type KlarnaPayments interface {
-	OpenSession(ctx context.Context, tenant string, p klarna.Purchase) (klarna.CreatedSession, error)
-	UpdateSessionCart(ctx context.Context, tenant, sessionID string, p klarna.Purchase) error
-	ReadSession(ctx context.Context, tenant, sessionID string) (klarna.Session, error)
-	PlaceOrder(ctx context.Context, tenant, token string, in klarna.OrderRequest, baseURL string) (klarna.PlacedOrder, error)
-	Capture(ctx context.Context, tenant, orderID string, in klarna.CaptureRequest) (klarna.Capture, error)
-	Refund(ctx context.Context, tenant, orderID string, in klarna.RefundRequest) (klarna.Refund, error)
+	OpenSession(ctx context.Context, tenant string, p klarnaapi.Purchase) (klarnaapi.CreatedSession, error)
+	UpdateSessionCart(ctx context.Context, tenant, sessionID string, p klarnaapi.Purchase) error
+	ReadSession(ctx context.Context, tenant, sessionID string) (klarnaapi.Session, error)
+	PlaceOrder(ctx context.Context, tenant, token string, in klarnaapi.OrderRequest, baseURL string) (klarnaapi.PlacedOrder, error)
+	Capture(ctx context.Context, tenant, orderID string, in klarnaapi.CaptureRequest) (klarnaapi.Capture, error)
+	Refund(ctx context.Context, tenant, orderID string, in klarnaapi.RefundRequest) (klarnaapi.Refund, error)
 	CancelOrder(ctx context.Context, tenant, orderID string) error
 	ReleaseRemainingAuthorization(ctx context.Context, tenant, orderID string) error
 }

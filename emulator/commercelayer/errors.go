@@ -10,7 +10,7 @@ import (
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/contract"
-	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/klarnaapi"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
@@ -67,7 +67,7 @@ func keyNotInURL(id string) *jsonapi.Error {
 // klarnaFailure is a Klarna call's error as Commerce Layer reports it: a 422
 // on the payment source, Klarna's messages in the detail.
 func klarnaFailure(err error, pointer string) error {
-	var ke *klarna.Error
+	var ke *klarnaapi.Error
 	if !errors.As(err, &ke) {
 		return err
 	}
@@ -96,7 +96,8 @@ func toErrors(log *slog.Logger, r *http.Request, err error) jsonapi.Errors {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	err = fromScenario(err) // scenarios.go
+	scenarioRateLimited(w, err) // scenarios.go
+	err = fromScenario(err)
 	status, doc := toErrors(a.log, r, err).Document()
 	w.Header().Set("Content-Type", jsonAPIMediaType)
 	platform.WriteJSON(w, status, doc)
@@ -167,7 +168,8 @@ type oauthErrorObject struct {
 }
 
 func (o oauthRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
-	err = fromScenario(err) // scenarios.go
+	scenarioRateLimited(w, err) // scenarios.go
+	err = fromScenario(err)
 	es := toErrors(o.log, r, err)
 	out := struct {
 		Errors []oauthErrorObject `json:"errors"`

@@ -44,8 +44,6 @@ type kind struct {
 	destroy func(c *call, id string) error
 }
 
-func (k *kind) coll() string { return k.res.Type }
-
 func (k *kind) collections() []string {
 	if len(k.colls) > 0 {
 		return k.colls

@@ -2,8 +2,6 @@ package commercelayer_test
 
 import (
 	"encoding/base64"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -95,23 +93,12 @@ func (a *api) fails(status int, code, method, path string, body any) map[string]
 
 func expectError(t *testing.T, res *sandboxtest.Response, status int, code string) map[string]any {
 	t.Helper()
-	if res.Status != status {
-		t.Fatalf("status %d, want %d\n%s", res.Status, status, res.Body)
-	}
+	sandboxtest.WantJSONAPIError(t, res, status, code, "")
 	var body struct {
 		Errors []map[string]any `json:"errors"`
 	}
-	if err := json.Unmarshal(res.Body, &body); err != nil || len(body.Errors) == 0 {
-		t.Fatalf("not an error list: %s", res.Body)
-	}
-	e := body.Errors[0]
-	if e["code"] != code {
-		t.Fatalf("code %v, want %s\n%s", e["code"], code, res.Body)
-	}
-	if e["status"] != fmt.Sprint(status) {
-		t.Fatalf("status member %v, want \"%d\"", e["status"], status)
-	}
-	return e
+	sandboxtest.Decode(t, res, &body)
+	return body.Errors[0]
 }
 
 // doc is a decoded JSON:API document.

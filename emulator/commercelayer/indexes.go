@@ -111,7 +111,7 @@ func (c *call) window(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total 
 	if len(q.Filters) > 0 || len(q.Sort) > 0 || len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) {
 		return nil, 0, false, nil
 	}
-	coll := k.coll()
+	coll := k.collections()[0]
 	total, err = c.tx.IndexedCount(coll)
 	if errors.Is(err, store.ErrNoIndex) {
 		return nil, 0, false, nil

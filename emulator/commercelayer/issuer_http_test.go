@@ -1,7 +1,6 @@
 package commercelayer_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -18,19 +17,8 @@ const issSalesChannel = "paysandbox-sales-channel"
 // issClaims decodes a JWT's claims without checking it.
 func issClaims(t *testing.T, token string) map[string]any {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", token)
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	claims, _ := sandboxtest.JWTClaims(t, token)
+	return claims
 }
 
 // Over HTTP (the listener is plain http, as the 8910 one): a token asked at

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
-	"github.com/paysandbox/paysandbox/emulator/klarna"
+	"github.com/paysandbox/paysandbox/emulator/klarnaapi"
 )
 
 // paymentSourceTypes are the payment sources an order may have here.
@@ -79,7 +79,7 @@ func (c *call) sourceOrder(in *input, sourceType string) (*Order, *PaymentMethod
 
 func (c *call) createKlarnaPayment(in *input) (string, error) {
 	var gw KlarnaGateway
-	var purchase klarna.Purchase
+	var purchase klarnaapi.Purchase
 	err := c.view(func() error {
 		o, pm, err := c.sourceOrder(in, "klarna_payments")
 		if err != nil {
@@ -125,7 +125,7 @@ func (c *call) createKlarnaPayment(in *input) (string, error) {
 	return id, err
 }
 
-func categories(cs []klarna.PaymentMethodCategory) []any {
+func categories(cs []klarnaapi.PaymentMethodCategory) []any {
 	out := make([]any, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, toMap(c))
@@ -138,7 +138,7 @@ func categories(cs []klarna.PaymentMethodCategory) []any {
 // (and drops an auth_token given for the old cart).
 func (c *call) updateKlarnaPayment(id string, in *input) error {
 	var kp KlarnaPayment
-	var purchase klarna.Purchase
+	var purchase klarnaapi.Purchase
 	err := c.view(func() error {
 		if err := c.get("klarna_payments", id, &kp); err != nil {
 			return err
@@ -198,14 +198,14 @@ func (c *call) updateKlarnaPayment(id string, in *input) error {
 // line item (SKUs, shipping, payment method costs) with its tax, and the
 // addresses. Without taxes included (US), each line carries no tax and the
 // tax is one sales_tax line, as Klarna wants it there.
-func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
+func (c *call) klarnaPurchase(o *Order) (klarnaapi.Purchase, error) {
 	var market Market
 	if err := c.get("markets", o.MarketID, &market); err != nil {
-		return klarna.Purchase{}, err
+		return klarnaapi.Purchase{}, err
 	}
 	billing, shipping := c.klarnaAddress(o, o.BillingAddressID), c.klarnaAddress(o, o.ShippingAddressID)
 	country := market.CountryCode
-	for _, a := range []*klarna.Address{billing, shipping} {
+	for _, a := range []*klarnaapi.Address{billing, shipping} {
 		if a != nil && a.Country != "" {
 			country = a.Country
 			break
@@ -215,10 +215,10 @@ func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
 	if lang == "" {
 		lang = "en"
 	}
-	p := klarna.Purchase{
+	p := klarnaapi.Purchase{
 		PurchaseCountry: country, PurchaseCurrency: o.A.CurrencyCode, Locale: lang + "-" + strings.ToUpper(country),
 		OrderAmount: o.T.TotalWithTaxes, OrderTaxAmount: o.T.TotalTax, BillingAddress: billing, ShippingAddress: shipping,
-		MerchantReference1: o.A.Number, OrderLines: []klarna.OrderLine{},
+		MerchantReference1: o.A.Number, OrderLines: []klarnaapi.OrderLine{},
 	}
 	lines, err := c.lineItems(o.ID)
 	if err != nil {
@@ -229,7 +229,7 @@ func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
 		rateBP = int64(*o.A.TaxRate*10000 + 0.5)
 	}
 	for _, l := range lines {
-		kl := klarna.OrderLine{Name: deref(l.A.Name), Quantity: l.A.Quantity, UnitPrice: l.A.UnitAmountCents, TotalAmount: l.TotalCents,
+		kl := klarnaapi.OrderLine{Name: deref(l.A.Name), Quantity: l.A.Quantity, UnitPrice: l.A.UnitAmountCents, TotalAmount: l.TotalCents,
 			ImageURL: deref(l.A.ImageURL), Reference: l.ID}
 		if kl.Name == "" {
 			kl.Name = l.A.ItemType
@@ -257,14 +257,14 @@ func (c *call) klarnaPurchase(o *Order) (klarna.Purchase, error) {
 		p.OrderLines = append(p.OrderLines, kl)
 	}
 	if !o.A.TaxIncluded && o.T.TotalTax > 0 {
-		p.OrderLines = append(p.OrderLines, klarna.OrderLine{Type: "sales_tax", Name: "Sales tax", Quantity: 1,
+		p.OrderLines = append(p.OrderLines, klarnaapi.OrderLine{Type: "sales_tax", Name: "Sales tax", Quantity: 1,
 			UnitPrice: o.T.TotalTax, TotalAmount: o.T.TotalTax})
 	}
 	return p, nil
 }
 
 // klarnaAddress maps one of the order's addresses to Klarna's shape.
-func (c *call) klarnaAddress(o *Order, id string) *klarna.Address {
+func (c *call) klarnaAddress(o *Order, id string) *klarnaapi.Address {
 	var a Address
 	if id == "" || c.tx.Get("addresses", id, &a) != nil {
 		return nil
@@ -273,7 +273,7 @@ func (c *call) klarnaAddress(o *Order, id string) *klarna.Address {
 	if email == "" {
 		email = deref(o.A.CustomerEmail)
 	}
-	return &klarna.Address{GivenName: deref(a.A.FirstName), FamilyName: deref(a.A.LastName), Email: email, Phone: a.A.Phone,
+	return &klarnaapi.Address{GivenName: deref(a.A.FirstName), FamilyName: deref(a.A.LastName), Email: email, Phone: a.A.Phone,
 		StreetAddress: a.A.Line1, StreetAddress2: deref(a.A.Line2), PostalCode: deref(a.A.ZipCode), City: a.A.City,
 		Region: deref(a.A.StateCode), Country: a.A.CountryCode, OrganizationName: deref(a.A.Company)}
 }

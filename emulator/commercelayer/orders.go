@@ -194,6 +194,41 @@ func (c *call) editOrder(o *Order, in *input) error {
 	if err := overlay(&o.Base, &o.A, in, orderWritable...); err != nil {
 		return err
 	}
+	if err := c.editCustomer(o, in); err != nil {
+		return err
+	}
+	for _, rel := range []struct {
+		name string
+		dst  *string
+	}{{"shipping_address", &o.ShippingAddressID}, {"billing_address", &o.BillingAddressID}} {
+		id, set, err := c.relID(in, rel.name, "addresses")
+		if err != nil {
+			return err
+		}
+		if set {
+			*rel.dst = id
+		}
+	}
+	if err := c.editPaymentMethod(o, in); err != nil {
+		return err
+	}
+	if _, set := in.Rels["payment_source"]; set {
+		if err := c.setPaymentSourceRel(o, in.Rels["payment_source"]); err != nil {
+			return err
+		}
+	}
+	if err := c.addressShortcuts(o, in); err != nil {
+		return err
+	}
+	if in.flag("_nullify_payment_source") {
+		c.nullifyPaymentSource(o)
+	}
+	return nil
+}
+
+// editCustomer: customer_email finds (or makes) the customer, a customer
+// relationship brings its email.
+func (c *call) editCustomer(o *Order, in *input) error {
 	if in.has("customer_email") {
 		email := strings.TrimSpace(deref(o.A.CustomerEmail))
 		if email == "" {
@@ -209,52 +244,46 @@ func (c *call) editOrder(o *Order, in *input) error {
 			o.CustomerID, o.A.CustomerEmail = cu.ID, &email
 		}
 	}
-	if id, set, err := c.relID(in, "customer", "customers"); err != nil {
+	id, set, err := c.relID(in, "customer", "customers")
+	if err != nil || !set {
 		return err
-	} else if set {
-		o.CustomerID = id
-		var cu Customer
-		if id != "" && c.get("customers", id, &cu) == nil {
-			o.A.CustomerEmail = &cu.A.Email
-		}
 	}
-	for _, rel := range []struct {
-		name string
-		dst  *string
-	}{{"shipping_address", &o.ShippingAddressID}, {"billing_address", &o.BillingAddressID}} {
-		id, set, err := c.relID(in, rel.name, "addresses")
+	o.CustomerID = id
+	var cu Customer
+	if id != "" && c.get("customers", id, &cu) == nil {
+		o.A.CustomerEmail = &cu.A.Email
+	}
+	return nil
+}
+
+// editPaymentMethod sets a payment method available to the order; a new
+// one needs a new payment source.
+func (c *call) editPaymentMethod(o *Order, in *input) error {
+	id, set, err := c.relID(in, "payment_method", "payment_methods")
+	if err != nil || !set || id == o.PaymentMethodID {
+		return err
+	}
+	if id != "" {
+		pms, err := c.availablePaymentMethods(o)
 		if err != nil {
 			return err
 		}
-		if set {
-			*rel.dst = id
+		ok := false
+		for _, pm := range pms {
+			ok = ok || pm.ID == id
+		}
+		if !ok {
+			return jsonapi.Validation(jsonapi.RelationshipPointer("payment_method"), "payment_method", "is not available for this order", "not_available")
 		}
 	}
-	if id, set, err := c.relID(in, "payment_method", "payment_methods"); err != nil {
-		return err
-	} else if set && id != o.PaymentMethodID {
-		if id != "" {
-			pms, err := c.availablePaymentMethods(o)
-			if err != nil {
-				return err
-			}
-			ok := false
-			for _, pm := range pms {
-				ok = ok || pm.ID == id
-			}
-			if !ok {
-				return jsonapi.Validation(jsonapi.RelationshipPointer("payment_method"), "payment_method", "is not available for this order", "not_available")
-			}
-		}
-		o.PaymentMethodID = id
-		c.nullifyPaymentSource(o) // a new payment method needs a new source
-	}
-	if _, set := in.Rels["payment_source"]; set {
-		if err := c.setPaymentSourceRel(o, in.Rels["payment_source"]); err != nil {
-			return err
-		}
-	}
-	// Address shortcuts: clones first, then same-as.
+	o.PaymentMethodID = id
+	c.nullifyPaymentSource(o)
+	return nil
+}
+
+// addressShortcuts: the address clone triggers first, then the same-as
+// triggers.
+func (c *call) addressShortcuts(o *Order, in *input) error {
 	for _, cl := range []struct {
 		attr string
 		dst  *string
@@ -280,9 +309,6 @@ func (c *call) editOrder(o *Order, in *input) error {
 			return jsonapi.Validation(jsonapi.RelationshipPointer("billing_address"), "billing_address", "can't be blank", "blank")
 		}
 		o.ShippingAddressID = o.BillingAddressID
-	}
-	if in.flag("_nullify_payment_source") {
-		c.nullifyPaymentSource(o)
 	}
 	return nil
 }
@@ -337,79 +363,105 @@ func (c *call) updateOrder(id string, in *input) error {
 			}
 		}
 	}
-	edits := false
-	for name := range in.Attrs {
-		if !in_(name, paymentTriggers) {
-			edits = true
-		}
-	}
-	edits = edits || len(in.Rels) > 0
-	if edits {
-		err := c.update(func() error {
-			o := &Order{}
-			if err := c.get("orders", id, o); err != nil {
-				return err
-			}
-			if in.flag("_start_editing") {
-				if err := c.moveOrder(o, evStartEditing, "orders.start_editing"); err != nil {
-					return err
-				}
-			}
-			if !onlyCommon(in) && !o.state().Editable() {
-				return errNotEditable()
-			}
-			if err := c.editOrder(o, in); err != nil {
-				return err
-			}
-			if err := c.setCodes(o, in); err != nil {
-				return err
-			}
-			if err := c.applyTags(&o.Base, in); err != nil {
-				return err
-			}
-			if in.flag("_refresh") && o.state().Editable() {
-				c.nullifyPaymentSource(o)
-				o.A.RefreshedAt = tsPtr(c.now)
-			}
-			if in.flag("_refresh_prices") && o.state().Editable() {
-				if err := c.refreshPrices(o); err != nil {
-					return err
-				}
-				o.A.RefreshedAt = tsPtr(c.now)
-			}
-			if in.flag("_pending") {
-				if err := c.moveOrder(o, evPending, "orders.pending"); err != nil {
-					return err
-				}
-			}
-			if in.flag("_archive") {
-				o.A.ArchivedAt = tsPtr(c.now)
-				c.emit("orders.archive", "orders", o.ID)
-			}
-			if in.flag("_unarchive") {
-				o.A.ArchivedAt = nil
-				c.emit("orders.unarchive", "orders", o.ID)
-			}
-			if in.flag("_fix_payment_source") && o.A.Status == statusPlacing {
-				o.A.Status = statusPlaced
-				c.emit("orders.payment_source_fixed", "orders", o.ID)
-			}
-			c.touch(o)
-			if err := c.refresh(o); err != nil {
-				return err
-			}
-			if in.flag("_stop_editing") {
-				if err := c.moveOrder(o, evStopEditing, "orders.stop_editing"); err != nil {
-					return err
-				}
-				return c.put("orders", o)
-			}
-			return nil
-		})
-		if err != nil {
+	if hasEdits(in) {
+		if err := c.update(func() error { return c.editOrderTx(id, in) }); err != nil {
 			return err
 		}
 	}
+	return c.runPaymentTriggers(id, in)
+}
+
+// hasEdits: anything besides the payment triggers (attributes, edit
+// triggers, relationships).
+func hasEdits(in *input) bool {
+	for name := range in.Attrs {
+		if !in_(name, paymentTriggers) {
+			return true
+		}
+	}
+	return len(in.Rels) > 0
+}
+
+// editOrderTx applies the edits and the edit triggers in one transaction:
+// start editing, the edits themselves, codes and tags, the refresh
+// triggers, pending, archiving, then the order is recomputed, and stop
+// editing last.
+func (c *call) editOrderTx(id string, in *input) error {
+	o := &Order{}
+	if err := c.get("orders", id, o); err != nil {
+		return err
+	}
+	if in.flag("_start_editing") {
+		if err := c.moveOrder(o, evStartEditing, "orders.start_editing"); err != nil {
+			return err
+		}
+	}
+	if !onlyCommon(in) && !o.state().Editable() {
+		return errNotEditable()
+	}
+	if err := c.editOrder(o, in); err != nil {
+		return err
+	}
+	if err := c.setCodes(o, in); err != nil {
+		return err
+	}
+	if err := c.applyTags(&o.Base, in); err != nil {
+		return err
+	}
+	if err := c.editTriggers(o, in); err != nil {
+		return err
+	}
+	c.touch(o)
+	if err := c.refresh(o); err != nil {
+		return err
+	}
+	if in.flag("_stop_editing") {
+		if err := c.moveOrder(o, evStopEditing, "orders.stop_editing"); err != nil {
+			return err
+		}
+		return c.put("orders", o)
+	}
+	return nil
+}
+
+// editTriggers are the triggers that change the order without paying:
+// _refresh, _refresh_prices, _pending, _archive, _unarchive and
+// _fix_payment_source.
+func (c *call) editTriggers(o *Order, in *input) error {
+	if in.flag("_refresh") && o.state().Editable() {
+		c.nullifyPaymentSource(o)
+		o.A.RefreshedAt = tsPtr(c.now)
+	}
+	if in.flag("_refresh_prices") && o.state().Editable() {
+		if err := c.refreshPrices(o); err != nil {
+			return err
+		}
+		o.A.RefreshedAt = tsPtr(c.now)
+	}
+	if in.flag("_pending") {
+		if err := c.moveOrder(o, evPending, "orders.pending"); err != nil {
+			return err
+		}
+	}
+	if in.flag("_archive") {
+		o.A.ArchivedAt = tsPtr(c.now)
+		c.emit("orders.archive", "orders", o.ID)
+	}
+	if in.flag("_unarchive") {
+		o.A.ArchivedAt = nil
+		c.emit("orders.unarchive", "orders", o.ID)
+	}
+	if in.flag("_fix_payment_source") && o.A.Status == statusPlacing {
+		o.A.Status = statusPlaced
+		c.emit("orders.payment_source_fixed", "orders", o.ID)
+	}
+	return nil
+}
+
+// runPaymentTriggers runs the payment triggers in Commerce Layer's order,
+// each in its own steps: place, cancel or authorize, approve, capture,
+// refund, fulfill.
+func (c *call) runPaymentTriggers(id string, in *input) error {
 	var authAmount *int64
 	if n, ok := in.int("_authorization_amount_cents"); ok {
 		authAmount = &n
@@ -603,9 +655,33 @@ func (c *call) refresh(o *Order) error {
 	if err != nil {
 		return err
 	}
-	var skuLines []*LineItem
-	var shippable int64
-	var subtotal int64
+	skuLines, shippable, subtotal := c.tallySkus(lines)
+	shipments, err := c.syncShipments(o, shippable)
+	if err != nil {
+		return err
+	}
+	want, gift, err := c.costLines(o, shipments, subtotal)
+	if err != nil {
+		return err
+	}
+	all, err := c.syncCostLines(o, lines, skuLines, want)
+	if err != nil {
+		return err
+	}
+	policy := c.taxPolicy(o, &market)
+	if err := c.total(o, all, policy, gift); err != nil {
+		return err
+	}
+	prev := o.A.Status
+	o.setState(o.state().settle(o.CustomerID != "" || deref(o.A.CustomerEmail) != "", o.T.SkusCount), c.now)
+	if prev == statusDraft && o.A.Status == statusPending {
+		c.emit("orders.pending", "orders", o.ID)
+	}
+	return c.put("orders", o)
+}
+
+// tallySkus picks the SKU lines, with how many units ship and their subtotal.
+func (c *call) tallySkus(lines []*LineItem) (skuLines []*LineItem, shippable, subtotal int64) {
 	for _, l := range lines {
 		if l.A.ItemType != itemSkus {
 			continue
@@ -617,45 +693,53 @@ func (c *call) refresh(o *Order) error {
 			shippable += l.A.Quantity
 		}
 	}
-	// Shipments: one, once there is something to ship and somewhere to ship it.
+	return skuLines, shippable, subtotal
+}
+
+// syncShipments keeps one shipment once there is something to ship and
+// somewhere to ship it, and none otherwise.
+func (c *call) syncShipments(o *Order, shippable int64) ([]*Shipment, error) {
 	shipments, err := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if shippable > 0 && o.ShippingAddressID != "" {
-		if len(shipments) == 0 {
-			s := &Shipment{OrderID: o.ID}
-			if s.Base, err = c.newBase("shipments"); err != nil {
-				return err
-			}
-			s.A.Number, s.A.Status = o.A.Number+"/S/001", "draft"
-			shipments = append(shipments, s)
-		}
-		for _, s := range shipments {
-			s.A.SkusCount, s.A.CurrencyCode = shippable, o.A.CurrencyCode
-			if err := c.put("shipments", s); err != nil {
-				return err
-			}
-		}
-	} else {
+	if shippable == 0 || o.ShippingAddressID == "" {
 		for _, s := range shipments {
 			if err := c.tx.Delete("shipments", s.ID); err != nil {
-				return err
+				return nil, err
 			}
 		}
-		shipments = nil
+		return nil, nil
 	}
-	// Promotions the order qualifies for, and its gift card.
+	if len(shipments) == 0 {
+		s := &Shipment{OrderID: o.ID}
+		if s.Base, err = c.newBase("shipments"); err != nil {
+			return nil, err
+		}
+		s.A.Number, s.A.Status = o.A.Number+"/S/001", "draft"
+		shipments = append(shipments, s)
+	}
+	for _, s := range shipments {
+		s.A.SkusCount, s.A.CurrencyCode = shippable, o.A.CurrencyCode
+		if err := c.put("shipments", s); err != nil {
+			return nil, err
+		}
+	}
+	return shipments, nil
+}
+
+// costLines are the line items the order should carry besides its SKUs,
+// by item type and id: the discounts it qualifies for, its gift card, and
+// the costs of its shipping and payment methods.
+func (c *call) costLines(o *Order, shipments []*Shipment, subtotal int64) (map[string]autoLine, *Record, error) {
 	discounts, freeShipping, err := c.orderPromotions(o, subtotal)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	gift, err := c.giftCardByCode(deref(o.A.GiftCardCode), o.A.CurrencyCode)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	// The line items that carry shipping and payment method costs, discounts
-	// and the gift card.
 	want := map[string]autoLine{}
 	for _, d := range discounts {
 		if d.Cents != 0 {
@@ -671,7 +755,7 @@ func (c *call) refresh(o *Order) error {
 		}
 		var sm ShippingMethod
 		if err := c.get("shipping_methods", s.ShippingMethodID, &sm); err != nil {
-			return err
+			return nil, nil, err
 		}
 		cost := sm.A.PriceAmountCents
 		if sm.A.FreeOverAmountCents != nil && subtotal >= *sm.A.FreeOverAmountCents || freeShipping {
@@ -682,12 +766,18 @@ func (c *call) refresh(o *Order) error {
 	if o.PaymentMethodID != "" {
 		var pm PaymentMethod
 		if err := c.get("payment_methods", o.PaymentMethodID, &pm); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if pm.A.PriceAmountCents > 0 {
 			want[itemPaymentMethods+"/"+pm.ID] = autoLine{itemType: itemPaymentMethods, itemID: pm.ID, name: pm.A.Name, unit: pm.A.PriceAmountCents}
 		}
 	}
+	return want, gift, nil
+}
+
+// syncCostLines updates, deletes and adds the order's non-SKU lines to
+// match want, and returns every line, SKUs first (new lines not yet saved).
+func (c *call) syncCostLines(o *Order, lines, skuLines []*LineItem, want map[string]autoLine) ([]*LineItem, error) {
 	all := append([]*LineItem{}, skuLines...)
 	for _, l := range lines {
 		if l.A.ItemType == itemSkus {
@@ -697,7 +787,7 @@ func (c *call) refresh(o *Order) error {
 		w, ok := want[key]
 		if !ok {
 			if err := c.tx.Delete("line_items", l.ID); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
@@ -708,13 +798,19 @@ func (c *call) refresh(o *Order) error {
 	for _, key := range jsonapi.SortedKeys(want) {
 		w := want[key]
 		l := &LineItem{OrderID: o.ID, ItemID: w.itemID}
+		var err error
 		if l.Base, err = c.newBase("line_items"); err != nil {
-			return err
+			return nil, err
 		}
 		l.A.ItemType, l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.CurrencyCode = w.itemType, 1, w.unit, &w.name, o.A.CurrencyCode
 		all = append(all, l)
 	}
-	// Taxes: the rate of the shipping (else billing) country, once known.
+	return all, nil
+}
+
+// taxPolicy is how the order is taxed: the market's rate for the shipping
+// (else billing) country, once known. It sets the order's country and rate.
+func (c *call) taxPolicy(o *Order, market *Market) TaxPolicy {
 	country := ""
 	for _, id := range []string{o.ShippingAddressID, o.BillingAddressID} {
 		var a Address
@@ -733,12 +829,18 @@ func (c *call) refresh(o *Order) error {
 		rate := float64(policy.RateBP) / 10000
 		o.A.TaxRate = &rate
 	}
+	return policy
+}
+
+// total computes the order's totals over all its lines (the gift card
+// paying what it can of the rest) and saves each line with its share.
+func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) error {
 	amounts := make([]AmountLine, len(all))
 	for i, l := range all {
 		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
 	}
 	o.T = ComputeTotals(amounts, policy)
-	if gift != nil { // the gift card pays what it can of the rest
+	if gift != nil {
 		for i, l := range all {
 			if l.A.ItemType == itemGiftCards {
 				l.A.UnitAmountCents = -min(giftBalance(gift), o.T.TotalWithTaxes)
@@ -759,12 +861,7 @@ func (c *call) refresh(o *Order) error {
 		}
 	}
 	o.T.Lines = nil
-	prev := o.A.Status
-	o.setState(o.state().settle(o.CustomerID != "" || deref(o.A.CustomerEmail) != "", o.T.SkusCount), c.now)
-	if prev == statusDraft && o.A.Status == statusPending {
-		c.emit("orders.pending", "orders", o.ID)
-	}
-	return c.put("orders", o)
+	return nil
 }
 
 // autoLine is a line item the order keeps for a cost (shipping, payment method).
@@ -788,16 +885,6 @@ func (c *call) refreshOrdersUsing(addressID string) error {
 		}
 	}
 	return nil
-}
-
-// refreshOrder reloads and refreshes an order by id.
-func (c *call) refreshOrder(id string) error {
-	o := &Order{}
-	if err := c.get("orders", id, o); err != nil {
-		return err
-	}
-	c.touch(o)
-	return c.refresh(o)
 }
 
 // placeCheck gathers what placing depends on.

@@ -2,9 +2,10 @@ package commercelayer
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -17,16 +18,19 @@ import (
 // of Commerce Layer, on the provider's own records, and the rendering of a
 // scenario's error as a JSON:API error.
 
+// ScenarioActionDocs are the actions Commerce Layer's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "mismatch-amounts", Doc: "the order's Klarna payment (path orders/{id}) falls out of date, as when the order's total moved after its session opened: mismatched_amounts reads true and the order cannot be placed until the payment is _update-d"},
+	{Provider: provider, Name: "revoke-token", Doc: "the request's access token is revoked: this and later calls answer 401 INVALID_TOKEN until a new token is issued"},
+}
+
 // ScenarioActions implements platform.ScenarioActor.
 func (cl *CommerceLayer) ScenarioActions() []platform.ScenarioAction {
 	return []platform.ScenarioAction{
 		{Provider: provider, Name: "mismatch-amounts", Before: cl.scenarioMismatch},
 		{Provider: provider, Name: "revoke-token", Before: cl.scenarioRevokeToken},
 	}
-}
-
-func skipf(format string, args ...any) error {
-	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
 }
 
 // scenarioMismatch makes the order's Klarna payment out of date, as when the
@@ -37,22 +41,22 @@ func (cl *CommerceLayer) scenarioMismatch(c *platform.ActionCall) error {
 	parts := strings.Split(strings.Trim(c.Request.URL.Path, "/"), "/")
 	id := mux.Vars(c.Request)["id"]
 	if len(parts) < 3 || parts[0] != "api" || parts[1] != "orders" || id == "" {
-		return skipf("the request names no order")
+		return platform.SkipAction("the request names no order")
 	}
 	return cl.p.Store.Update(provider, c.Tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get("orders", id, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return skipf("no order %s", id)
+				return platform.SkipAction("no order %s", id)
 			}
 			return err
 		}
 		if o.PaymentSource == nil || o.PaymentSource.Type != "klarna_payments" {
-			return skipf("order %s does not pay with a Klarna payment", id)
+			return platform.SkipAction("order %s does not pay with a Klarna payment", id)
 		}
 		var kp KlarnaPayment
 		if err := tx.Get("klarna_payments", o.PaymentSource.ID, &kp); err != nil {
-			return skipf("no Klarna payment %s", o.PaymentSource.ID)
+			return platform.SkipAction("no Klarna payment %s", o.PaymentSource.ID)
 		}
 		if kp.SessionAmount != o.T.TotalWithTaxes {
 			return nil // already out of date
@@ -73,7 +77,7 @@ func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 	tok := bearer(c.Request)
 	claims, err := cl.auth.verify(tok, false)
 	if err != nil {
-		return skipf("the request has no token of this emulator")
+		return platform.SkipAction("the request has no token of this emulator")
 	}
 	exp := claims.ExpiresAt.Time
 	err = cl.p.Store.Update(provider, claims.Organization.Slug, func(tx *store.Tx) error {
@@ -87,6 +91,20 @@ func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 
 // fromScenario turns a scenario's error into a JSON:API error; Field is a
 // JSON pointer (/data/attributes/quantity).
+// scenarioRateLimited: a scenario's 429 carries the X-Ratelimit-* headers
+// Commerce Layer sends when a limit is reached (the uncacheable endpoints'
+// window, nothing left).
+func scenarioRateLimited(w http.ResponseWriter, err error) {
+	var se *platform.ScenarioError
+	if !errors.As(err, &se) || se.Status != http.StatusTooManyRequests {
+		return
+	}
+	h := w.Header()
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(limitUncacheable.Limit))
+	h.Set("X-Ratelimit-Interval", strconv.Itoa(int(limitUncacheable.Interval/time.Second)))
+	h.Set("X-Ratelimit-Remaining", "0")
+}
+
 func fromScenario(err error) error {
 	var se *platform.ScenarioError
 	if !errors.As(err, &se) {

@@ -30,82 +30,90 @@ func (cl *CommerceLayer) transactionKind(typ string) *kind {
 			[]string{"number", "type", "payment_method_type", "currency_code", "amount_cents", "succeeded", "message", "gateway_transaction_id", "order_id", "order_number"},
 			[]string{"number", "amount_cents", "succeeded"}, rels...),
 		newRec: func() model { return &Transaction{} },
-		object: func(c *call, m model) *jsonapi.Object {
-			r := m.(*Transaction)
-			cur := r.A.CurrencyCode
-			extra := map[string]any{}
-			putAmount(extra, "amount", r.A.AmountCents, cur)
-			children := func(coll string) func() []jsonapi.Ref {
-				return func() []jsonapi.Ref {
-					ts, _ := lookup(c, coll, "reference", r.ID, func(t *Transaction) bool { return t.ReferenceID == r.ID })
-					return refs(coll, ts)
-				}
+		object: func(c *call, m model) *jsonapi.Object { return c.transactionObject(typ, m.(*Transaction)) },
+	}
+	k.update = func(c *call, id string, in *input) error { return c.updateTransaction(typ, id, in) }
+	return k
+}
+
+// transactionObject renders a transaction with the amounts and links of
+// its type.
+func (c *call) transactionObject(typ string, r *Transaction) *jsonapi.Object {
+	cur := r.A.CurrencyCode
+	extra := map[string]any{}
+	putAmount(extra, "amount", r.A.AmountCents, cur)
+	children := func(coll string) func() []jsonapi.Ref {
+		return func() []jsonapi.Ref {
+			ts, _ := lookup(c, coll, "reference", r.ID, func(t *Transaction) bool { return t.ReferenceID == r.ID })
+			return refs(coll, ts)
+		}
+	}
+	ls := links{
+		"order": func() []jsonapi.Ref { return one("orders", r.OrderID) },
+		"payment_source": func() []jsonapi.Ref {
+			if r.PaymentSource == nil {
+				return nil
 			}
-			ls := links{
-				"order": func() []jsonapi.Ref { return one("orders", r.OrderID) },
-				"payment_source": func() []jsonapi.Ref {
-					if r.PaymentSource == nil {
-						return nil
-					}
-					return []jsonapi.Ref{*r.PaymentSource}
-				},
-			}
-			switch typ {
-			case "authorizations":
-				putAmount(extra, "capture_amount", r.Captured, cur)
-				putAmount(extra, "capture_balance", authBalance(r), cur)
-				putAmount(extra, "void_balance", authBalance(r), cur)
-				ls["captures"], ls["voids"] = children("captures"), children("voids")
-			case "captures":
-				putAmount(extra, "refund_amount", r.Refunded, cur)
-				putAmount(extra, "refund_balance", captureBalance(r), cur)
-				ls["reference_authorization"] = func() []jsonapi.Ref { return one("authorizations", r.ReferenceID) }
-				ls["refunds"] = children("refunds")
-			case "voids":
-				ls["reference_authorization"] = func() []jsonapi.Ref { return one("authorizations", r.ReferenceID) }
-			case "refunds":
-				ls["reference_capture"] = func() []jsonapi.Ref { return one("captures", r.ReferenceID) }
-			}
-			return c.object(typ, &r.Base, r.A, extra, ls)
+			return []jsonapi.Ref{*r.PaymentSource}
 		},
 	}
-	k.update = func(c *call, id string, in *input) error {
-		var t Transaction
-		if err := c.view(func() error { return c.get(typ, id, &t) }); err != nil {
-			return err
-		}
-		if !in.flag("_capture") && !in.flag("_void") && !in.flag("_refund") {
-			return c.update(func() error {
-				r := &Transaction{}
-				if err := c.get(typ, id, r); err != nil {
-					return err
-				}
-				if err := overlay(&r.Base, &r.A, in); err != nil {
-					return err
-				}
-				c.touch(r)
-				return c.put(typ, r)
-			})
-		}
-		switch {
-		case typ == "authorizations" && in.flag("_capture"):
-			var amount *int64
-			if n, ok := in.int("_capture_amount_cents"); ok {
-				amount = &n
-			}
-			return c.capture(t.OrderID, id, amount)
-		case typ == "authorizations" && in.flag("_void"):
-			return c.void(t.OrderID, id, false)
-		case typ == "captures" && in.flag("_refund"):
-			var amount *int64
-			if n, ok := in.int("_refund_amount_cents"); ok {
-				amount = &n
-			}
-			return c.refund(t.OrderID, id, amount)
-		}
-		return jsonapi.Validation("/data/attributes", "attributes", "has a trigger this transaction does not take", "invalid")
+	switch typ {
+	case "authorizations":
+		putAmount(extra, "capture_amount", r.Captured, cur)
+		putAmount(extra, "capture_balance", authBalance(r), cur)
+		putAmount(extra, "void_balance", authBalance(r), cur)
+		ls["captures"], ls["voids"] = children("captures"), children("voids")
+	case "captures":
+		putAmount(extra, "refund_amount", r.Refunded, cur)
+		putAmount(extra, "refund_balance", captureBalance(r), cur)
+		ls["reference_authorization"] = func() []jsonapi.Ref { return one("authorizations", r.ReferenceID) }
+		ls["refunds"] = children("refunds")
+	case "voids":
+		ls["reference_authorization"] = func() []jsonapi.Ref { return one("authorizations", r.ReferenceID) }
+	case "refunds":
+		ls["reference_capture"] = func() []jsonapi.Ref { return one("captures", r.ReferenceID) }
 	}
-	return k
+	return c.object(typ, &r.Base, r.A, extra, ls)
+}
+
+// updateTransaction is PATCH on a transaction: its triggers (_capture and
+// _void on an authorization, _refund on a capture) act on its order;
+// without one, its writable attributes change.
+func (c *call) updateTransaction(typ, id string, in *input) error {
+	var t Transaction
+	if err := c.view(func() error { return c.get(typ, id, &t) }); err != nil {
+		return err
+	}
+	if !in.flag("_capture") && !in.flag("_void") && !in.flag("_refund") {
+		return c.update(func() error {
+			r := &Transaction{}
+			if err := c.get(typ, id, r); err != nil {
+				return err
+			}
+			if err := overlay(&r.Base, &r.A, in); err != nil {
+				return err
+			}
+			c.touch(r)
+			return c.put(typ, r)
+		})
+	}
+	switch {
+	case typ == "authorizations" && in.flag("_capture"):
+		var amount *int64
+		if n, ok := in.int("_capture_amount_cents"); ok {
+			amount = &n
+		}
+		return c.capture(t.OrderID, id, amount)
+	case typ == "authorizations" && in.flag("_void"):
+		return c.void(t.OrderID, id, false)
+	case typ == "captures" && in.flag("_refund"):
+		var amount *int64
+		if n, ok := in.int("_refund_amount_cents"); ok {
+			amount = &n
+		}
+		return c.refund(t.OrderID, id, amount)
+	}
+	return jsonapi.Validation("/data/attributes", "attributes", "has a trigger this transaction does not take", "invalid")
 }
 
 // ---- External payments and wire transfers ----------------------------------

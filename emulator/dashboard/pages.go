@@ -41,15 +41,6 @@ func sidFrom(r *http.Request) string {
 
 func url_(s string) string { return url.PathEscape(s) }
 
-// pathVar is a decoded path variable (the router matches encoded paths).
-func pathVar(r *http.Request, name string) string {
-	v := mux.Vars(r)[name]
-	if d, err := url.PathUnescape(v); err == nil {
-		return d
-	}
-	return v
-}
-
 var funcs = template.FuncMap{
 	"vendor": vendorName,
 	"time": func(t time.Time) string {
@@ -357,7 +348,7 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 // --- per vendor and tenant
 
 func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
-	tenant, key := pathVar(r, "tenant"), pathVar(r, "provider")
+	tenant, key := platform.PathVar(r, "tenant"), platform.PathVar(r, "provider")
 	v, ok := vendorByKey(key)
 	if !ok {
 		u.notFound(w, r)
@@ -390,7 +381,7 @@ func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) object(w http.ResponseWriter, r *http.Request) {
-	tenant, key, col, id := pathVar(r, "tenant"), pathVar(r, "provider"), pathVar(r, "collection"), pathVar(r, "id")
+	tenant, key, col, id := platform.PathVar(r, "tenant"), platform.PathVar(r, "provider"), platform.PathVar(r, "collection"), platform.PathVar(r, "id")
 	v, ok := vendorByKey(key)
 	if !ok || hidden[key][col] {
 		u.notFound(w, r)
@@ -649,9 +640,9 @@ var signatures = map[string]string{
 }
 
 func (u *UI) webhook(w http.ResponseWriter, r *http.Request) {
-	d, err := u.d.Webhooks.Get(pathVar(r, "id"))
+	d, err := u.d.Webhooks.Get(platform.PathVar(r, "id"))
 	if errors.Is(err, webhook.ErrNoDelivery) {
-		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+pathVar(r, "id")+".")
+		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+platform.PathVar(r, "id")+".")
 		return
 	}
 	if err != nil {
@@ -678,7 +669,7 @@ func (u *UI) webhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (u *UI) resend(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "id")
+	id := platform.PathVar(r, "id")
 	att, err := u.d.Webhooks.Resend(r.Context(), id)
 	if errors.Is(err, webhook.ErrNoDelivery) {
 		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+id+".")
@@ -724,7 +715,7 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 		dur = strings.TrimSpace(r.PostForm.Get("custom"))
 	}
 	data := u.clockData(tenant)
-	d, err := parseDuration(dur)
+	d, err := admin.ParseDuration(dur) // the admin API's rules: positive, at most 100 years
 	if err != nil {
 		data["Error"] = err.Error()
 		u.render(w, r, http.StatusBadRequest, "clock", "Clock", data)
@@ -755,12 +746,9 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 	u.render(w, r, http.StatusOK, "clock", "Clock", data)
 }
 
-// parseDuration is the admin API's: a Go duration or whole days, positive.
-func parseDuration(s string) (time.Duration, error) { return admin.ParseDuration(s) }
-
 func (u *UI) runJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PostForm.Get("job")
-	j, ran, err := u.runJobNow(r.Context(), id)
+	j, err := u.runJobNow(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		u.fail(w, r, http.StatusNotFound, "That scheduled job is gone (it ran already, or the tenant was reset).")
 		return
@@ -769,7 +757,6 @@ func (u *UI) runJob(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusInternalServerError, "Running the job failed.")
 		return
 	}
-	_ = ran
 	back := safeNext(r.PostForm.Get("back"))
 	if back == Prefix {
 		back = Prefix + "/clock?tenant=" + url.QueryEscape(j.Tenant)

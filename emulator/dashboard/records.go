@@ -406,7 +406,7 @@ func (u *UI) jobs(tenant string) []store.Job {
 
 // runJobNow makes one scheduled job due at the tenant's present and runs
 // what is due: a pending fraud review decides, an expiry happens.
-func (u *UI) runJobNow(ctx context.Context, id string) (store.Job, int, error) {
+func (u *UI) runJobNow(ctx context.Context, id string) (store.Job, error) {
 	var j store.Job
 	err := u.d.Store.SysUpdate(func(tx *store.Tx) error {
 		if err := tx.GetJob(id, &j); err != nil {
@@ -419,9 +419,10 @@ func (u *UI) runJobNow(ctx context.Context, id string) (store.Job, int, error) {
 		return nil
 	})
 	if err != nil {
-		return j, 0, err
+		return j, err
 	}
-	return j, u.d.Scheduler.RunDue(ctx), nil
+	u.d.Scheduler.RunDue(ctx)
+	return j, nil
 }
 
 // --- history

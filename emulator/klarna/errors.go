@@ -13,18 +13,6 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// Error is every Klarna API error: Payments, Customer Token and Order
-// Management share one body, {correlation_id, error_code, error_messages}.
-type Error struct {
-	Status   int
-	Code     string
-	Messages []string
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("klarna %d %s: %s", e.Status, e.Code, strings.Join(e.Messages, "; "))
-}
-
 func newError(status int, code string, messages ...string) *Error {
 	if messages == nil {
 		messages = []string{}

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/gorilla/mux"
-
 	"github.com/paysandbox/paysandbox/emulator/contract"
 	"github.com/paysandbox/paysandbox/emulator/page"
 	"github.com/paysandbox/paysandbox/emulator/platform"
@@ -28,22 +26,9 @@ func (k *Klarna) correlation(next http.Handler) http.Handler {
 
 func tenantOf(r *http.Request) string { return platform.Tenant(r.Context()) }
 
-// pathVar is a path parameter, unescaped (the router matches encoded paths).
-func pathVar(r *http.Request, name string) string {
-	v := mux.Vars(r)[name]
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
-}
-
 // decode reads the (already validated) JSON body into v; an empty body leaves v as is.
 func decode(r *http.Request, v any) error {
-	body := platform.Body(r)
-	if len(body) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if _, err := platform.DecodeJSON(r, v); err != nil {
 		return decodeError(err)
 	}
 	return nil
@@ -87,67 +72,67 @@ func (k *Klarna) handleCreateSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (k *Klarna) handleReadSession(w http.ResponseWriter, r *http.Request) {
-	s, err := k.ReadSession(r.Context(), tenantOf(r), pathVar(r, "session_id"))
+	s, err := k.ReadSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"))
 	k.reply(w, r, http.StatusOK, s, err)
 }
 
 func (k *Klarna) handleUpdateSession(w http.ResponseWriter, r *http.Request) {
 	withBody(k, w, r, func(in map[string]json.RawMessage) (any, int, error) {
-		return nil, http.StatusNoContent, k.UpdateSession(r.Context(), tenantOf(r), pathVar(r, "session_id"), in)
+		return nil, http.StatusNoContent, k.UpdateSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"), in)
 	})
 }
 
 func (k *Klarna) handleCreateOrder(w http.ResponseWriter, r *http.Request) {
 	withBody(k, w, r, func(in OrderRequest) (any, int, error) {
-		out, err := k.PlaceOrder(r.Context(), tenantOf(r), pathVar(r, "authorization_token"), in, platform.BaseURL(r))
+		out, err := k.PlaceOrder(r.Context(), tenantOf(r), platform.PathVar(r, "authorization_token"), in, platform.BaseURL(r))
 		return out, http.StatusOK, err
 	})
 }
 
 func (k *Klarna) handleCreateCustomerToken(w http.ResponseWriter, r *http.Request) {
 	withBody(k, w, r, func(in CustomerTokenRequest) (any, int, error) {
-		out, err := k.CreateCustomerToken(r.Context(), tenantOf(r), pathVar(r, "authorization_token"), in, platform.BaseURL(r))
+		out, err := k.CreateCustomerToken(r.Context(), tenantOf(r), platform.PathVar(r, "authorization_token"), in, platform.BaseURL(r))
 		return out, http.StatusOK, err
 	})
 }
 
 func (k *Klarna) handleCancelAuthorization(w http.ResponseWriter, r *http.Request) {
-	err := k.CancelAuthorization(r.Context(), tenantOf(r), pathVar(r, "authorization_token"))
+	err := k.CancelAuthorization(r.Context(), tenantOf(r), platform.PathVar(r, "authorization_token"))
 	k.reply(w, r, http.StatusNoContent, nil, err)
 }
 
 // --- Customer Token v1
 
 func (k *Klarna) handleReadCustomerToken(w http.ResponseWriter, r *http.Request) {
-	t, err := k.ReadCustomerToken(r.Context(), tenantOf(r), pathVar(r, "token_id"))
+	t, err := k.ReadCustomerToken(r.Context(), tenantOf(r), platform.PathVar(r, "token_id"))
 	k.reply(w, r, http.StatusOK, t, err)
 }
 
 func (k *Klarna) handleTokenOrder(w http.ResponseWriter, r *http.Request) {
 	r = idempotent(r)
 	withBody(k, w, r, func(in TokenOrderRequest) (any, int, error) {
-		out, err := k.TokenOrder(r.Context(), tenantOf(r), pathVar(r, "token_id"), in, platform.BaseURL(r))
+		out, err := k.TokenOrder(r.Context(), tenantOf(r), platform.PathVar(r, "token_id"), in, platform.BaseURL(r))
 		return out, http.StatusOK, err
 	})
 }
 
 func (k *Klarna) handleTokenStatus(w http.ResponseWriter, r *http.Request) {
 	// The schema admits only {"status":"CANCELLED"}.
-	err := k.CancelCustomerToken(r.Context(), tenantOf(r), pathVar(r, "token_id"))
+	err := k.CancelCustomerToken(r.Context(), tenantOf(r), platform.PathVar(r, "token_id"))
 	k.reply(w, r, http.StatusAccepted, nil, err)
 }
 
 // --- Order Management v1
 
 func (k *Klarna) handleReadOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := k.Order(r.Context(), tenantOf(r), pathVar(r, "order_id"))
+	o, err := k.Order(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"))
 	k.reply(w, r, http.StatusOK, o, err)
 }
 
 // orderCall runs a 204 Order Management call with the request's idempotency key.
 func (k *Klarna) orderCall(w http.ResponseWriter, r *http.Request, fn func(r *http.Request, tenant, orderID string) error) {
 	r = idempotent(r)
-	k.reply(w, r, http.StatusNoContent, nil, fn(r, tenantOf(r), pathVar(r, "order_id")))
+	k.reply(w, r, http.StatusNoContent, nil, fn(r, tenantOf(r), platform.PathVar(r, "order_id")))
 }
 
 func (k *Klarna) handleAcknowledge(w http.ResponseWriter, r *http.Request) {
@@ -217,7 +202,7 @@ func (k *Klarna) handleShippingInfo(w http.ResponseWriter, r *http.Request) {
 // created answers a capture or refund: 201, no body, the new resource's
 // absolute URL in Location and its id in idHeader.
 func created(w http.ResponseWriter, r *http.Request, kind, idHeader, id string) {
-	w.Header().Set("Location", platform.BaseURL(r)+"/ordermanagement/v1/orders/"+url.PathEscape(pathVar(r, "order_id"))+"/"+kind+"/"+id)
+	w.Header().Set("Location", platform.BaseURL(r)+"/ordermanagement/v1/orders/"+url.PathEscape(platform.PathVar(r, "order_id"))+"/"+kind+"/"+id)
 	w.Header().Set(idHeader, id)
 	w.WriteHeader(http.StatusCreated)
 }
@@ -229,7 +214,7 @@ func (k *Klarna) handleCapture(w http.ResponseWriter, r *http.Request) {
 		k.reply(w, r, 0, nil, err)
 		return
 	}
-	c, err := k.Capture(r.Context(), tenantOf(r), pathVar(r, "order_id"), in)
+	c, err := k.Capture(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"), in)
 	if err != nil {
 		k.reply(w, r, 0, nil, err)
 		return
@@ -238,12 +223,12 @@ func (k *Klarna) handleCapture(w http.ResponseWriter, r *http.Request) {
 }
 
 func (k *Klarna) handleListCaptures(w http.ResponseWriter, r *http.Request) {
-	cs, err := k.Captures(r.Context(), tenantOf(r), pathVar(r, "order_id"))
+	cs, err := k.Captures(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"))
 	k.reply(w, r, http.StatusOK, cs, err)
 }
 
 func (k *Klarna) handleReadCapture(w http.ResponseWriter, r *http.Request) {
-	c, err := k.GetCapture(r.Context(), tenantOf(r), pathVar(r, "order_id"), pathVar(r, "capture_id"))
+	c, err := k.GetCapture(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"), platform.PathVar(r, "capture_id"))
 	k.reply(w, r, http.StatusOK, c, err)
 }
 
@@ -253,18 +238,18 @@ func (k *Klarna) handleCaptureShippingInfo(w http.ResponseWriter, r *http.Reques
 		if err := decode(r, &in); err != nil {
 			return err
 		}
-		return k.AddCaptureShippingInfo(r.Context(), tenant, id, pathVar(r, "capture_id"), in.ShippingInfo)
+		return k.AddCaptureShippingInfo(r.Context(), tenant, id, platform.PathVar(r, "capture_id"), in.ShippingInfo)
 	})
 }
 
 func (k *Klarna) handleTriggerSendOut(w http.ResponseWriter, r *http.Request) {
 	k.orderCall(w, r, func(r *http.Request, tenant, id string) error {
-		return k.TriggerSendOut(r.Context(), tenant, id, pathVar(r, "capture_id"))
+		return k.TriggerSendOut(r.Context(), tenant, id, platform.PathVar(r, "capture_id"))
 	})
 }
 
 func (k *Klarna) handleDueDateOptions(w http.ResponseWriter, r *http.Request) {
-	opts, err := k.DueDateOptions(r.Context(), tenantOf(r), pathVar(r, "order_id"), pathVar(r, "capture_id"))
+	opts, err := k.DueDateOptions(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"), platform.PathVar(r, "capture_id"))
 	k.reply(w, r, http.StatusOK, opts, err)
 }
 
@@ -276,7 +261,7 @@ func (k *Klarna) handleExtendDueDate(w http.ResponseWriter, r *http.Request) {
 		if err := decode(r, &in); err != nil {
 			return err
 		}
-		return k.ExtendDueDate(r.Context(), tenant, id, pathVar(r, "capture_id"), in.NumberOfDays)
+		return k.ExtendDueDate(r.Context(), tenant, id, platform.PathVar(r, "capture_id"), in.NumberOfDays)
 	})
 }
 
@@ -287,7 +272,7 @@ func (k *Klarna) handleRefund(w http.ResponseWriter, r *http.Request) {
 		k.reply(w, r, 0, nil, err)
 		return
 	}
-	rf, err := k.Refund(r.Context(), tenantOf(r), pathVar(r, "order_id"), in)
+	rf, err := k.Refund(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"), in)
 	if err != nil {
 		k.reply(w, r, 0, nil, err)
 		return
@@ -296,14 +281,14 @@ func (k *Klarna) handleRefund(w http.ResponseWriter, r *http.Request) {
 }
 
 func (k *Klarna) handleReadRefund(w http.ResponseWriter, r *http.Request) {
-	rf, err := k.GetRefund(r.Context(), tenantOf(r), pathVar(r, "order_id"), pathVar(r, "refund_id"))
+	rf, err := k.GetRefund(r.Context(), tenantOf(r), platform.PathVar(r, "order_id"), platform.PathVar(r, "refund_id"))
 	k.reply(w, r, http.StatusOK, rf, err)
 }
 
 // --- Sandbox helpers
 
 func (k *Klarna) handleRedirect(w http.ResponseWriter, r *http.Request) {
-	target, err := k.RedirectTarget(pathVar(r, "id"))
+	target, err := k.RedirectTarget(platform.PathVar(r, "id"))
 	if err != nil {
 		k.reply(w, r, 0, nil, err)
 		return

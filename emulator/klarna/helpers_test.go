@@ -2,9 +2,7 @@ package klarna_test
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -80,7 +78,7 @@ func usBilling(email string) obj {
 func (c *client) openSession(t *testing.T, cart obj) (id, clientToken string) {
 	t.Helper()
 	r := c.do(t, http.MethodPost, "/payments/v1/sessions", cart)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	m := r.JSON(t)
 	id, _ = m["session_id"].(string)
 	clientToken, _ = m["client_token"].(string)
@@ -94,7 +92,7 @@ func (c *client) openSession(t *testing.T, cart obj) (id, clientToken string) {
 func (c *client) authorize(t *testing.T, clientToken string, billing obj) string {
 	t.Helper()
 	r := c.sdk(t, obj{"client_token": clientToken, "billing_address": billing})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	m := r.JSON(t)
 	tok, _ := m["authorization_token"].(string)
 	if m["approved"] != true || m["show_form"] != true || m["finalize_required"] != false || tok == "" {
@@ -107,46 +105,15 @@ func (c *client) authorize(t *testing.T, clientToken string, billing obj) string
 func (c *client) placeOrder(t *testing.T, authToken string, cart obj) obj {
 	t.Helper()
 	r := c.do(t, http.MethodPost, "/payments/v1/authorizations/"+authToken+"/order", cart)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	return r.JSON(t)
 }
 
 func (c *client) order(t *testing.T, id string) obj {
 	t.Helper()
 	r := c.do(t, http.MethodGet, "/ordermanagement/v1/orders/"+id, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	return r.JSON(t)
-}
-
-func wantStatus(t *testing.T, r *sandboxtest.Response, status int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-}
-
-// wantError checks Klarna's error envelope: status, code, messages, and the
-// correlation id in both header and body.
-func wantError(t *testing.T, r *sandboxtest.Response, status int, code string, messages ...string) {
-	t.Helper()
-	wantStatus(t, r, status)
-	var e struct {
-		CorrelationID string   `json:"correlation_id"`
-		ErrorCode     string   `json:"error_code"`
-		ErrorMessages []string `json:"error_messages"`
-	}
-	if err := json.Unmarshal(r.Body, &e); err != nil {
-		t.Fatalf("error body: %v: %s", err, r.Body)
-	}
-	if e.ErrorCode != code {
-		t.Fatalf("error_code %q, want %q: %s", e.ErrorCode, code, r.Body)
-	}
-	if len(messages) > 0 && !reflect.DeepEqual(e.ErrorMessages, messages) {
-		t.Fatalf("error_messages %q, want %q", e.ErrorMessages, messages)
-	}
-	if h := r.Header.Get("Klarna-Correlation-Id"); h == "" || h != e.CorrelationID {
-		t.Fatalf("correlation id header %q, body %q", h, e.CorrelationID)
-	}
 }
 
 // num reads a JSON number field as int64.

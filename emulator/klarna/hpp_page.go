@@ -2,6 +2,7 @@ package klarna
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -26,24 +27,24 @@ func (k *Klarna) handleCreateHPPSession(w http.ResponseWriter, r *http.Request) 
 }
 
 func (k *Klarna) handleReadHPPSession(w http.ResponseWriter, r *http.Request) {
-	s, err := k.ReadHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id"))
+	s, err := k.ReadHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"))
 	k.reply(w, r, http.StatusOK, s, err)
 }
 
 func (k *Klarna) handleDisableHPPSession(w http.ResponseWriter, r *http.Request) {
-	k.reply(w, r, http.StatusNoContent, nil, k.DisableHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id")))
+	k.reply(w, r, http.StatusNoContent, nil, k.DisableHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id")))
 }
 
 func (k *Klarna) handleDistributeHPPSession(w http.ResponseWriter, r *http.Request) {
 	withBody(k, w, r, func(in HPPDistribution) (any, int, error) {
-		return nil, http.StatusCreated, k.DistributeHPPSession(r.Context(), tenantOf(r), pathVar(r, "session_id"), in)
+		return nil, http.StatusCreated, k.DistributeHPPSession(r.Context(), tenantOf(r), platform.PathVar(r, "session_id"), in)
 	})
 }
 
 // --- The hosted page (no credentials; HTML)
 
 func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	tenant, err := k.hppTenant(id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
@@ -60,7 +61,7 @@ func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	tenant, err := k.hppTenant(id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
@@ -99,7 +100,7 @@ func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) 
 // handleHostedQR stands in for the QR code image: paysandbox draws no QR
 // codes, so the picture says where the page is.
 func (k *Klarna) handleHostedQR(w http.ResponseWriter, r *http.Request) {
-	id := pathVar(r, "session_id")
+	id := platform.PathVar(r, "session_id")
 	if _, err := k.hppTenant(id); err != nil {
 		pageError(w, r, k.p.Log, err)
 		return
@@ -222,11 +223,7 @@ var (
 )
 
 func writePage(w http.ResponseWriter, status int, pol pagePolicy, name string, data any) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	page.Headers(h, pol.csp, pol.framing)
-	w.WriteHeader(status)
-	_ = sdk.Render(w, name, data)
+	page.Write(w, status, pol.csp, pol.framing, func(b io.Writer) error { return sdk.Render(b, name, data) })
 }
 
 // pageError answers a browser-facing page with an HTML error.
@@ -252,18 +249,7 @@ func (p pageRenderer) RenderError(w http.ResponseWriter, r *http.Request, err er
 }
 
 func (p pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	status, msg := http.StatusBadRequest, "The request is incomplete or malformed."
-	switch v.Kind {
-	case contract.TooLarge:
-		status, msg = http.StatusRequestEntityTooLarge, "The form is too large."
-	case contract.UnsupportedMediaType:
-		status, msg = http.StatusUnsupportedMediaType, "The form must be sent as application/x-www-form-urlencoded."
-	case contract.NoOperation:
-		status, msg = http.StatusNotFound, "This page does not exist."
-	case contract.MethodNotAllowed:
-		status, msg = http.StatusMethodNotAllowed, "This method is not allowed here."
-	case contract.Unavailable:
-		status, msg = http.StatusInternalServerError, "Something went wrong."
-	}
+	status, msg := page.Violation(v, page.Words{Malformed: "The request is incomplete or malformed.",
+		NotFound: "This page does not exist.", MethodNotAllowed: "This method is not allowed here."})
 	pageError(w, r, p.log, newError(status, "BAD_REQUEST", msg))
 }

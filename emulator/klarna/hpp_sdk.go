@@ -92,7 +92,7 @@ func (k *Klarna) handleApproval(w http.ResponseWriter, r *http.Request) {
 	}
 	titles := map[string]string{"authorize": "Pay with Klarna", "reauthorize": "Confirm your payment again", "finalize": "Finish your payment"}
 	page := sdk.Approval{Mode: mode, Title: titles[mode]}
-	r, s, e := k.sdkSession(r)
+	_, s, e := k.sdkSession(r)
 	if e != nil {
 		page.Message, page.ErrorCode = e.Messages[0], e.Code
 		writePage(w, e.Status, frameCSP, "approval", page)

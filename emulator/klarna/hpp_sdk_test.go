@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // The JS SDK stand-in's server side: its scripts and the pages of its
@@ -17,7 +19,7 @@ func TestSDKAssets(t *testing.T) {
 		"/kp/lib/v1/frame.css": "text/css; charset=utf-8",
 	} {
 		r := c.sb.Do(t, http.MethodGet, path, nil)
-		wantStatus(t, r, http.StatusOK)
+		sandboxtest.WantStatus(t, r, http.StatusOK)
 		if r.Header.Get("Content-Type") != ctype || r.Header.Get("Access-Control-Allow-Origin") != "*" || len(r.Body) < 500 {
 			t.Errorf("%s: %v (%d bytes)", path, r.Header, len(r.Body))
 		}

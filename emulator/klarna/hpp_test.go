@@ -19,14 +19,14 @@ func (c *client) hppSession(t *testing.T, cart obj, body obj) (paymentSessionID 
 	psID, _ := c.openSession(t, cart)
 	b := with(body, "payment_session_url", c.sb.URL+"/payments/v1/sessions/"+psID)
 	r := c.do(t, http.MethodPost, "/hpp/v1/sessions", b)
-	wantStatus(t, r, http.StatusCreated)
+	sandboxtest.WantStatus(t, r, http.StatusCreated)
 	return psID, r.JSON(t)
 }
 
 func (c *client) hpp(t *testing.T, id string) obj {
 	t.Helper()
 	r := c.do(t, http.MethodGet, "/hpp/v1/sessions/"+id, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	return r.JSON(t)
 }
 
@@ -126,7 +126,7 @@ func TestHPPCreateAndRead(t *testing.T) {
 		t.Fatalf("session %v", s)
 	}
 	// Another tenant sees nothing.
-	wantError(t, c.as("PK_other").do(t, http.MethodGet, "/hpp/v1/sessions/"+id, nil), http.StatusNotFound, "NOT_FOUND")
+	sandboxtest.WantKlarnaError(t, c.as("PK_other").do(t, http.MethodGet, "/hpp/v1/sessions/"+id, nil), http.StatusNotFound, "NOT_FOUND")
 }
 
 func TestHPPCreateRefusals(t *testing.T) {
@@ -155,22 +155,22 @@ func TestHPPCreateRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", tt.body), tt.status, tt.code, tt.msgs...)
+			sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", tt.body), tt.status, tt.code, tt.msgs...)
 		})
 	}
 	t.Run("no credentials", func(t *testing.T) {
-		wantError(t, c.sb.Do(t, http.MethodPost, "/hpp/v1/sessions", obj{"payment_session_url": psURL}), http.StatusUnauthorized, "UNAUTHORIZED")
+		sandboxtest.WantKlarnaError(t, c.sb.Do(t, http.MethodPost, "/hpp/v1/sessions", obj{"payment_session_url": psURL}), http.StatusUnauthorized, "UNAUTHORIZED")
 	})
 	t.Run("tokenize cannot place orders", func(t *testing.T) {
 		tok, _ := c.openSession(t, with(seCart("tokenize"), "order_lines", []any{with(seLine(), "subscription", obj{"name": "Refill", "interval": "MONTH", "interval_count": 1})}))
-		wantError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", obj{
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", obj{
 			"payment_session_url": c.sb.URL + "/payments/v1/sessions/" + tok, "options": obj{"place_order_mode": "PLACE_ORDER"},
 		}), http.StatusBadRequest, "BAD_VALUE", "Bad value: options.place_order_mode")
 	})
 	t.Run("completed payment session", func(t *testing.T) {
 		sid, ct := c.openSession(t, seCart("buy"))
 		c.placeOrder(t, c.authorize(t, ct, seBilling("customer@email.se")), seCart("buy"))
-		wantError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", obj{"payment_session_url": c.sb.URL + "/payments/v1/sessions/" + sid}),
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions", obj{"payment_session_url": c.sb.URL + "/payments/v1/sessions/" + sid}),
 			http.StatusNotFound, "SESSION_COMPLETED")
 	})
 	t.Run("unknown path", func(t *testing.T) {
@@ -183,7 +183,7 @@ func TestHPPCreateRefusals(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
-		wantError(t, &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusNotFound, "NOT_FOUND", "Resource not found")
+		sandboxtest.WantKlarnaError(t, &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusNotFound, "NOT_FOUND", "Resource not found")
 	})
 }
 
@@ -196,7 +196,7 @@ func TestHPPPageApproveNone(t *testing.T) {
 	id, path := created["session_id"].(string), pagePath(t, created)
 
 	r := page(t, c.sb, http.MethodGet, path, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	body := string(r.Body)
 	for _, s := range []string{"Pay &lt;b&gt;now&lt;/b&gt;", "Battery Power Pack", "95.00 SEK", `name="outcome"`, `id="outcome-deny"`, `<label for="billing-email">`} {
 		if !strings.Contains(body, s) {
@@ -214,7 +214,7 @@ func TestHPPPageApproveNone(t *testing.T) {
 	}
 
 	r = page(t, c.sb, http.MethodPost, path, payForm("approve", seBilling("customer@email.se")))
-	wantStatus(t, r, http.StatusSeeOther)
+	sandboxtest.WantStatus(t, r, http.StatusSeeOther)
 	s := c.hpp(t, id)
 	tok, _ := s["authorization_token"].(string)
 	if s["status"] != "COMPLETED" || tok == "" || s["order_id"] != nil {
@@ -233,12 +233,12 @@ func TestHPPPageApproveNone(t *testing.T) {
 
 	// The page is finished: it shows the status, and a second payment is refused.
 	r = page(t, c.sb, http.MethodGet, path, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if !strings.Contains(string(r.Body), "<strong>completed</strong>") || strings.Contains(string(r.Body), "<form") {
 		t.Fatalf("finished page: %s", r.Body)
 	}
-	wantStatus(t, page(t, c.sb, http.MethodPost, path, payForm("approve", seBilling("customer@email.se"))), http.StatusConflict)
-	wantError(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusBadRequest, "BAD_REQUEST")
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodPost, path, payForm("approve", seBilling("customer@email.se"))), http.StatusConflict)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusBadRequest, "BAD_REQUEST")
 
 	c.sb.Flush()
 	if got := strings.Join(statusUpdates(t, rc), ","); got != "IN_PROGRESS,COMPLETED" {
@@ -252,9 +252,9 @@ func TestHPPPlaceOrderModes(t *testing.T) {
 			c := newClient(t)
 			_, created := c.hppSession(t, seCart("buy"), obj{"merchant_urls": hppURLs("https://shop.example"), "options": obj{"place_order_mode": tt.mode}})
 			id, path := created["session_id"].(string), pagePath(t, created)
-			wantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
+			sandboxtest.WantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
 			r := page(t, c.sb, http.MethodPost, path, payForm("test_data", seBilling("customer@email.se")))
-			wantStatus(t, r, http.StatusSeeOther)
+			sandboxtest.WantStatus(t, r, http.StatusSeeOther)
 			s := c.hpp(t, id)
 			orderID, _ := s["order_id"].(string)
 			if s["status"] != "COMPLETED" || orderID == "" || s["klarna_reference"] == nil {
@@ -268,7 +268,7 @@ func TestHPPPlaceOrderModes(t *testing.T) {
 				t.Fatalf("order %v", o)
 			}
 			// The token was used for that order.
-			wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+s["authorization_token"].(string)+"/order", seCart("buy")),
+			sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+s["authorization_token"].(string)+"/order", seCart("buy")),
 				http.StatusForbidden, "INVALID_OPERATION")
 		})
 	}
@@ -288,7 +288,7 @@ func TestHPPPendingReview(t *testing.T) {
 	}
 	// No success URL: the page shows the result.
 	r = page(t, c.sb, http.MethodPost, path, payForm("pending", usBilling("customer@email.us")))
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	s := c.hpp(t, id)
 	o := c.order(t, s["order_id"].(string))
 	if o["fraud_status"] != "PENDING" || o["status"] != "AUTHORIZED" || o["initial_payment_method"].(obj)["type"] != "BASE_ACCOUNT" {
@@ -307,9 +307,9 @@ func TestHPPPageDenyCancelBackError(t *testing.T) {
 	id, path := created["session_id"].(string), pagePath(t, created)
 	step := func(form url.Values, status, location string) {
 		t.Helper()
-		wantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
+		sandboxtest.WantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
 		r := page(t, c.sb, http.MethodPost, path, form)
-		wantStatus(t, r, http.StatusSeeOther)
+		sandboxtest.WantStatus(t, r, http.StatusSeeOther)
 		if got := r.Header.Get("Location"); got != rc.URL+location+"?sid="+id {
 			t.Fatalf("Location %q", got)
 		}
@@ -329,7 +329,7 @@ func TestHPPPageDenyCancelBackError(t *testing.T) {
 	if !strings.Contains(string(r.Body), "<strong>cancelled</strong>") || !strings.Contains(string(r.Body), rc.URL+"/cancel?sid=") {
 		t.Fatalf("cancelled page: %s", r.Body)
 	}
-	wantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
 	if s := c.hpp(t, id); s["status"] != "CANCELLED" {
 		t.Fatalf("disable changed a cancelled session: %v", s["status"])
 	}
@@ -344,22 +344,22 @@ func TestHPPPageFormChecks(t *testing.T) {
 	c := newClient(t)
 	_, created := c.hppSession(t, seCart("buy"), obj{})
 	id, path := created["session_id"].(string), pagePath(t, created)
-	wantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusOK)
 
 	billing := seBilling("customer@email.se")
 	delete(billing, "city")
 	r := page(t, c.sb, http.MethodPost, path, payForm("approve", billing))
-	wantStatus(t, r, http.StatusBadRequest)
+	sandboxtest.WantStatus(t, r, http.StatusBadRequest)
 	if !strings.Contains(string(r.Body), "billing_address.city") || !strings.Contains(string(r.Body), `aria-invalid="true"`) {
 		t.Fatalf("page does not name the missing field: %s", r.Body)
 	}
 	if s := c.hpp(t, id); s["status"] != "IN_PROGRESS" {
 		t.Fatalf("status %v", s["status"])
 	}
-	wantStatus(t, page(t, c.sb, http.MethodPost, path, url.Values{"outcome": {"maybe"}}), http.StatusBadRequest)
-	wantStatus(t, c.sb.Do(t, http.MethodPost, path, `{"action":"pay"}`), http.StatusUnsupportedMediaType)
-	wantStatus(t, page(t, c.sb, http.MethodGet, "/hpp/payments/unknown", nil), http.StatusNotFound)
-	wantStatus(t, page(t, c.sb, http.MethodPost, "/hpp/payments/unknown", url.Values{"action": {"back"}}), http.StatusNotFound)
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodPost, path, url.Values{"outcome": {"maybe"}}), http.StatusBadRequest)
+	sandboxtest.WantStatus(t, c.sb.Do(t, http.MethodPost, path, `{"action":"pay"}`), http.StatusUnsupportedMediaType)
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodGet, "/hpp/payments/unknown", nil), http.StatusNotFound)
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodPost, "/hpp/payments/unknown", url.Values{"action": {"back"}}), http.StatusNotFound)
 	// Escaping: a cart line named like markup stays text.
 	_, created = c.hppSession(t, with(seCart("buy"), "order_lines", []any{with(seLine(), "name", `<script>alert(1)</script>`)}), obj{})
 	r = page(t, c.sb, http.MethodGet, pagePath(t, created), nil)
@@ -375,29 +375,29 @@ func TestHPPDisableAndDistribute(t *testing.T) {
 	id, path := created["session_id"].(string), pagePath(t, created)
 	dist := "/hpp/v1/sessions/" + id + "/distribution"
 
-	wantStatus(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "customer@email.se"}}), http.StatusCreated)
-	wantStatus(t, c.do(t, http.MethodPost, dist, obj{"method": "sms", "contact_information": obj{"phone": "0765260000", "phone_country": "SE"}}), http.StatusCreated)
-	wantError(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "nope"}}),
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "customer@email.se"}}), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, dist, obj{"method": "sms", "contact_information": obj{"phone": "0765260000", "phone_country": "SE"}}), http.StatusCreated)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "nope"}}),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: contact_information.email")
-	wantError(t, c.do(t, http.MethodPost, dist, obj{"method": "sms", "contact_information": obj{}}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, dist, obj{"method": "sms", "contact_information": obj{}}),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: contact_information.phone", "Bad value: contact_information.phone_country")
-	wantError(t, c.do(t, http.MethodPost, dist, obj{"method": "fax", "contact_information": obj{}}), http.StatusBadRequest, "BAD_VALUE")
-	wantError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions/nope/distribution", obj{"method": "email", "contact_information": obj{"email": "a@b.se"}}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, dist, obj{"method": "fax", "contact_information": obj{}}), http.StatusBadRequest, "BAD_VALUE")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/hpp/v1/sessions/nope/distribution", obj{"method": "email", "contact_information": obj{"email": "a@b.se"}}),
 		http.StatusNotFound, "NOT_FOUND")
 
-	wantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
 	if s := c.hpp(t, id); s["status"] != "DISABLED" {
 		t.Fatalf("status %v", s["status"])
 	}
-	wantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "customer@email.se"}}),
+	sandboxtest.WantStatus(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/"+id, nil), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, dist, obj{"method": "email", "contact_information": obj{"email": "customer@email.se"}}),
 		http.StatusBadRequest, "BAD_REQUEST")
 	r := page(t, c.sb, http.MethodGet, path, nil)
 	if !strings.Contains(string(r.Body), "<strong>disabled</strong>") {
 		t.Fatalf("disabled page: %s", r.Body)
 	}
-	wantStatus(t, page(t, c.sb, http.MethodPost, path, payForm("approve", seBilling("customer@email.se"))), http.StatusConflict)
-	wantError(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/nope", nil), http.StatusNotFound, "NOT_FOUND")
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodPost, path, payForm("approve", seBilling("customer@email.se"))), http.StatusConflict)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodDelete, "/hpp/v1/sessions/nope", nil), http.StatusNotFound, "NOT_FOUND")
 	c.sb.Flush()
 	if got := strings.Join(statusUpdates(t, rc), ","); got != "DISABLED" {
 		t.Fatalf("status updates %s", got)
@@ -418,8 +418,8 @@ func TestHPPExpiryAndCallbackRetries(t *testing.T) {
 		t.Fatalf("status %v", s["status"])
 	}
 	c.sb.Advance(t, c.tenant, time.Minute)
-	wantError(t, c.do(t, http.MethodGet, "/hpp/v1/sessions/"+id, nil), http.StatusNotFound, "NOT_FOUND")
-	wantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusNotFound)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, "/hpp/v1/sessions/"+id, nil), http.StatusNotFound, "NOT_FOUND")
+	sandboxtest.WantStatus(t, page(t, c.sb, http.MethodGet, path, nil), http.StatusNotFound)
 	for _, d := range []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour} {
 		c.sb.Advance(t, c.tenant, d)
 	}
@@ -437,9 +437,9 @@ func TestHPPQRPlaceholder(t *testing.T) {
 	_, created := c.hppSession(t, seCart("buy"), obj{})
 	u, _ := url.Parse(created["qr_code_url"].(string))
 	r := c.sb.Do(t, http.MethodGet, u.Path, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if r.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(r.Body), created["redirect_url"].(string)) {
 		t.Fatalf("QR placeholder: %s %s", r.Header.Get("Content-Type"), r.Body)
 	}
-	wantStatus(t, c.sb.Do(t, http.MethodGet, "/hpp/payments/nope/qr", nil), http.StatusNotFound)
+	sandboxtest.WantStatus(t, c.sb.Do(t, http.MethodGet, "/hpp/payments/nope/qr", nil), http.StatusNotFound)
 }

@@ -27,18 +27,18 @@ func TestOrderManagementEndpoints(t *testing.T) {
 	c := newClient(t)
 	oid := c.newOrder(t, seCart("buy"))
 
-	wantError(t, c.do(t, http.MethodGet, omPath("nope", ""), nil), http.StatusNotFound, "NO_SUCH_ORDER")
-	wantError(t, c.as("PK_OTHER").do(t, http.MethodGet, omPath(oid, ""), nil), http.StatusNotFound, "NO_SUCH_ORDER")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, omPath("nope", ""), nil), http.StatusNotFound, "NO_SUCH_ORDER")
+	sandboxtest.WantKlarnaError(t, c.as("PK_OTHER").do(t, http.MethodGet, omPath(oid, ""), nil), http.StatusNotFound, "NO_SUCH_ORDER")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil), http.StatusNoContent)
 
 	// Addresses and references.
 	newShip := with(seBilling("customer@email.se"), "street_address", "Hamngatan 2")
-	wantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/customer-details"), obj{"shipping_address": newShip}), http.StatusNoContent)
-	wantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/merchant-references"), obj{"merchant_reference2": "R2"}), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPatch, omPath(oid, "/merchant-references"), obj{"merchant_reference1": string(make([]byte, 256))}),
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/customer-details"), obj{"shipping_address": newShip}), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/merchant-references"), obj{"merchant_reference2": "R2"}), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, omPath(oid, "/merchant-references"), obj{"merchant_reference1": string(make([]byte, 256))}),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: merchant_reference1")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/shipping-info"), obj{"shipping_info": []any{obj{"shipping_company": "DHL", "tracking_number": "123"}}}), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/shipping-info"), obj{"shipping_info": []any{}}), http.StatusBadRequest, "BAD_VALUE", "Bad value: shipping_info")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/shipping-info"), obj{"shipping_info": []any{obj{"shipping_company": "DHL", "tracking_number": "123"}}}), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/shipping-info"), obj{"shipping_info": []any{}}), http.StatusBadRequest, "BAD_VALUE", "Bad value: shipping_info")
 	o := c.order(t, oid)
 	if o["shipping_address"].(obj)["street_address"] != "Hamngatan 2" || o["merchant_reference2"] != "R2" || len(o["shipping_info"].([]any)) != 1 {
 		t.Fatalf("order: %v", o)
@@ -47,63 +47,63 @@ func TestOrderManagementEndpoints(t *testing.T) {
 	// Lower the authorization, with a cart that adds up.
 	half := obj{"type": "physical", "name": "Battery Power Pack", "quantity": 1, "unit_price": 5000, "tax_rate": 2500,
 		"total_amount": 5000, "total_tax_amount": 1000}
-	wantError(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 4000, "order_lines": []any{half}}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 4000, "order_lines": []any{half}}),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: order_amount")
-	wantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 5000, "order_lines": []any{half}}), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 5000, "order_lines": []any{half}}), http.StatusNoContent)
 	if o := c.order(t, oid); num(t, o, "order_amount") != 5000 || num(t, o, "original_order_amount") != 9500 || num(t, o, "remaining_authorized_amount") != 5000 {
 		t.Fatalf("after update: %v", o)
 	}
 
 	// Capture part; capture-level calls.
 	r := c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 3000})
-	wantStatus(t, r, http.StatusCreated)
+	sandboxtest.WantStatus(t, r, http.StatusCreated)
 	capID := r.Header.Get("Capture-Id")
-	wantError(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 2000}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, omPath(oid, "/authorization"), obj{"order_amount": 2000}),
 		http.StatusForbidden, "NOT_ALLOWED")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures/"+capID+"/shipping-info"), obj{"shipping_info": []any{obj{"tracking_number": "T1"}}}), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/captures/nope/shipping-info"), obj{"shipping_info": []any{obj{"tracking_number": "T1"}}}), http.StatusNotFound, "NO_SUCH_CAPTURE")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures/"+capID+"/trigger-send-out"), nil), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/captures/nope/trigger-send-out"), nil), http.StatusNotFound, "NO_SUCH_CAPTURE")
-	wantError(t, c.do(t, http.MethodGet, omPath(oid, "/captures/nope"), nil), http.StatusNotFound, "NO_SUCH_CAPTURE")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures/"+capID+"/shipping-info"), obj{"shipping_info": []any{obj{"tracking_number": "T1"}}}), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/captures/nope/shipping-info"), obj{"shipping_info": []any{obj{"tracking_number": "T1"}}}), http.StatusNotFound, "NO_SUCH_CAPTURE")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures/"+capID+"/trigger-send-out"), nil), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/captures/nope/trigger-send-out"), nil), http.StatusNotFound, "NO_SUCH_CAPTURE")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, omPath(oid, "/captures/nope"), nil), http.StatusNotFound, "NO_SUCH_CAPTURE")
 	r = c.do(t, http.MethodGet, omPath(oid, "/captures/"+capID+"/extend-due-date-options"), nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if opts := r.JSON(t); opts["currency"] != "SEK" || len(opts["options"].([]any)) == 0 {
 		t.Fatalf("options: %s", r.Body)
 	}
-	wantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/captures/"+capID+"/extend-due-date"), obj{"number_of_days": 14}), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPatch, omPath(oid, "/captures/"+capID+"/extend-due-date"), obj{"number_of_days": 3}), http.StatusBadRequest, "BAD_VALUE", "Bad value: number_of_days")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPatch, omPath(oid, "/captures/"+capID+"/extend-due-date"), obj{"number_of_days": 14}), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, omPath(oid, "/captures/"+capID+"/extend-due-date"), obj{"number_of_days": 3}), http.StatusBadRequest, "BAD_VALUE", "Bad value: number_of_days")
 	r = c.do(t, http.MethodGet, omPath(oid, "/captures/"+capID), nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if cp := r.JSON(t); len(cp["shipping_info"].([]any)) != 1 {
 		t.Fatalf("capture: %s", r.Body)
 	}
 
 	// Release what is left: the part-captured order closes.
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/release-remaining-authorization"), nil), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/release-remaining-authorization"), nil), http.StatusNoContent)
 	if o := c.order(t, oid); o["status"] != "CLOSED" || num(t, o, "remaining_authorized_amount") != 0 {
 		t.Fatalf("after release: %v", o)
 	}
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 1}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/release-remaining-authorization"), nil), http.StatusForbidden, "NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 1}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/release-remaining-authorization"), nil), http.StatusForbidden, "NOT_ALLOWED")
 
 	// Fully captured: nothing to release.
 	full := c.newOrder(t, seCart("buy"))
-	wantStatus(t, c.do(t, http.MethodPost, omPath(full, "/captures"), obj{"captured_amount": 9500}), http.StatusCreated)
-	wantError(t, c.do(t, http.MethodPost, omPath(full, "/release-remaining-authorization"), nil),
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(full, "/captures"), obj{"captured_amount": 9500}), http.StatusCreated)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(full, "/release-remaining-authorization"), nil),
 		http.StatusForbidden, "NOT_ALLOWED", "Order is fully captured. Remaining authorization cannot be released.")
 
 	// Cancel an untouched order; then nothing more.
 	other := c.newOrder(t, seCart("buy"))
-	wantError(t, c.do(t, http.MethodPost, omPath(other, "/refunds"), obj{"refunded_amount": 100}), http.StatusForbidden, "REFUND_NOT_ALLOWED", "Order has no captures")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(other, "/cancel"), nil), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(other, "/refunds"), obj{"refunded_amount": 100}), http.StatusForbidden, "REFUND_NOT_ALLOWED", "Order has no captures")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(other, "/cancel"), nil), http.StatusNoContent)
 	if o := c.order(t, other); o["status"] != "CANCELLED" || num(t, o, "remaining_authorized_amount") != 0 {
 		t.Fatalf("cancelled: %v", o)
 	}
-	wantError(t, c.do(t, http.MethodPost, omPath(other, "/cancel"), nil), http.StatusForbidden, "CANCEL_NOT_ALLOWED")
-	wantError(t, c.do(t, http.MethodPost, omPath(other, "/captures"), obj{"captured_amount": 1}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
-	wantError(t, c.do(t, http.MethodPatch, omPath(other, "/merchant-references"), obj{"merchant_reference1": "x"}), http.StatusForbidden, "NOT_ALLOWED")
-	wantError(t, c.do(t, http.MethodPost, omPath(other, "/extend-authorization-time"), nil), http.StatusForbidden, "NOT_ALLOWED")
-	wantError(t, c.do(t, http.MethodPost, omPath(other, "/captures"), obj{}), http.StatusBadRequest, "BAD_VALUE", "Bad value: captured_amount")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(other, "/cancel"), nil), http.StatusForbidden, "CANCEL_NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(other, "/captures"), obj{"captured_amount": 1}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, omPath(other, "/merchant-references"), obj{"merchant_reference1": "x"}), http.StatusForbidden, "NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(other, "/extend-authorization-time"), nil), http.StatusForbidden, "NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(other, "/captures"), obj{}), http.StatusBadRequest, "BAD_VALUE", "Bad value: captured_amount")
 }
 
 func TestIdempotencyReplay(t *testing.T) {
@@ -112,10 +112,10 @@ func TestIdempotencyReplay(t *testing.T) {
 	key := []string{"Klarna-Idempotency-Key", "9b5c1c6e-capture-1"}
 
 	first := c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 1000}, key...)
-	wantStatus(t, first, http.StatusCreated)
+	sandboxtest.WantStatus(t, first, http.StatusCreated)
 	// The same key again, even with another body: executed once, answered the same.
 	again := c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 2000}, key...)
-	wantStatus(t, again, http.StatusCreated)
+	sandboxtest.WantStatus(t, again, http.StatusCreated)
 	if again.Header.Get("Capture-Id") != first.Header.Get("Capture-Id") || again.Header.Get("Location") != first.Header.Get("Location") {
 		t.Fatalf("replay answered differently: %v vs %v", again.Header, first.Header)
 	}
@@ -123,25 +123,25 @@ func TestIdempotencyReplay(t *testing.T) {
 		t.Fatalf("captured twice: %v", o)
 	}
 	// The key is the tenant's own: another tenant's identical key is unrelated.
-	wantError(t, c.as("PK_OTHER").do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 1000}, key...), http.StatusNotFound, "NO_SUCH_ORDER")
+	sandboxtest.WantKlarnaError(t, c.as("PK_OTHER").do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 1000}, key...), http.StatusNotFound, "NO_SUCH_ORDER")
 	// A key used for a capture cannot be reused for a refund.
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, key...), http.StatusConflict, "CONFLICT")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, key...), http.StatusConflict, "CONFLICT")
 	// A failed call stores nothing: fixed and retried with its key, it runs.
 	refundKey := []string{"Klarna-Idempotency-Key", "refund-1"}
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 5000}, refundKey...), http.StatusForbidden, "REFUND_NOT_ALLOWED")
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, refundKey...), http.StatusCreated)
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, refundKey...), http.StatusCreated)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 5000}, refundKey...), http.StatusForbidden, "REFUND_NOT_ALLOWED")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, refundKey...), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/refunds"), obj{"refunded_amount": 500}, refundKey...), http.StatusCreated)
 	if o := c.order(t, oid); num(t, o, "refunded_amount") != 500 {
 		t.Fatalf("refunded %v", o["refunded_amount"])
 	}
 	// 204 calls replay too.
 	ack := []string{"Klarna-Idempotency-Key", "ack-1"}
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil, ack...), http.StatusNoContent)
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil, ack...), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil, ack...), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/acknowledge"), nil, ack...), http.StatusNoContent)
 	// After 24 hours of virtual time the key is forgotten.
 	c.sb.Advance(t, c.tenant, 24*time.Hour+time.Minute)
 	later := c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 2000}, key...)
-	wantStatus(t, later, http.StatusCreated)
+	sandboxtest.WantStatus(t, later, http.StatusCreated)
 	if later.Header.Get("Capture-Id") == first.Header.Get("Capture-Id") {
 		t.Fatal("key not forgotten after 24 h")
 	}
@@ -156,10 +156,10 @@ func TestExpiryOnTheVirtualClock(t *testing.T) {
 	t.Run("session lasts 48 hours", func(t *testing.T) {
 		sid, ct := c.openSession(t, seCart("buy"))
 		c.sb.Advance(t, c.tenant, 47*time.Hour)
-		wantStatus(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusOK)
+		sandboxtest.WantStatus(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusOK)
 		c.sb.Advance(t, c.tenant, time.Hour)
-		wantError(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
-		wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 9500}), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 9500}), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
 		wantSDKError(t, c.sdk(t, obj{"client_token": ct, "billing_address": seBilling("customer@email.se")}), http.StatusNotFound, "NOT_FOUND")
 	})
 
@@ -169,7 +169,7 @@ func TestExpiryOnTheVirtualClock(t *testing.T) {
 		c.sb.Advance(t, c.tenant, 59*time.Minute)
 		a2 := c.authorize(t, ct, seBilling("customer@email.se"))
 		c.sb.Advance(t, c.tenant, 2*time.Minute)
-		wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a1+"/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a1+"/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
 		c.placeOrder(t, a2, seCart("buy"))
 	})
 
@@ -178,7 +178,7 @@ func TestExpiryOnTheVirtualClock(t *testing.T) {
 		extended := c.newOrder(t, seCart("buy"))
 		c.sb.Advance(t, c.tenant, 20*24*time.Hour)
 		before := c.order(t, extended)["expires_at"].(string)
-		wantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/extend-authorization-time"), nil), http.StatusNoContent)
+		sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/extend-authorization-time"), nil), http.StatusNoContent)
 		after := c.order(t, extended)["expires_at"].(string)
 		b, _ := time.Parse(time.RFC3339, before)
 		a, _ := time.Parse(time.RFC3339, after)
@@ -186,7 +186,7 @@ func TestExpiryOnTheVirtualClock(t *testing.T) {
 			t.Fatalf("extension moved expiry by %s (from %s to %s)", d, before, after)
 		}
 		// Twice on one day: the same expiry.
-		wantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/extend-authorization-time"), nil), http.StatusNoContent)
+		sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/extend-authorization-time"), nil), http.StatusNoContent)
 		if again := c.order(t, extended)["expires_at"]; again != after {
 			t.Fatalf("second extension the same day: %s, want %s", again, after)
 		}
@@ -195,12 +195,12 @@ func TestExpiryOnTheVirtualClock(t *testing.T) {
 		if o := c.order(t, plain); o["status"] != "EXPIRED" || num(t, o, "remaining_authorized_amount") != 0 {
 			t.Fatalf("plain order at day 28: %v", o)
 		}
-		wantError(t, c.do(t, http.MethodPost, omPath(plain, "/captures"), obj{"captured_amount": 100}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED", "Order is expired. Capture not possible.")
-		wantError(t, c.do(t, http.MethodPost, omPath(plain, "/extend-authorization-time"), nil), http.StatusForbidden, "NOT_ALLOWED")
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(plain, "/captures"), obj{"captured_amount": 100}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED", "Order is expired. Capture not possible.")
+		sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(plain, "/extend-authorization-time"), nil), http.StatusForbidden, "NOT_ALLOWED")
 		if o := c.order(t, extended); o["status"] != "AUTHORIZED" {
 			t.Fatalf("extended order at day 28: %v", o)
 		}
-		wantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/captures"), obj{"captured_amount": 100}), http.StatusCreated)
+		sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(extended, "/captures"), obj{"captured_amount": 100}), http.StatusCreated)
 		// A part-captured order whose authorization lapses is closed.
 		c.sb.Advance(t, c.tenant, 21*24*time.Hour)
 		if o := c.order(t, extended); o["status"] != "CLOSED" || num(t, o, "captured_amount") != 100 {
@@ -222,7 +222,7 @@ func TestFraudReview(t *testing.T) {
 	if placed["fraud_status"] != "PENDING" {
 		t.Fatalf("placed: %v", placed)
 	}
-	wantError(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 100}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 100}), http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
 
 	c.sb.Advance(t, c.tenant, 4*time.Minute)
 	if o := c.order(t, oid); o["fraud_status"] != "PENDING" || len(rc.Requests()) != 0 {
@@ -254,7 +254,7 @@ func TestFraudReview(t *testing.T) {
 	if len(ds) != 1 || ds[0].Status != webhook.Delivered || len(ds[0].Attempts) != 2 {
 		t.Fatalf("delivery: %+v", ds)
 	}
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 10800}), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 10800}), http.StatusCreated)
 
 	// pend-reject: rejected and cancelled.
 	_, ct = c.openSession(t, cart)
@@ -295,7 +295,7 @@ func TestCustomerTokenOrder(t *testing.T) {
 		"purchase_country": "SE", "purchase_currency": "SEK", "locale": "en-SE", "description": "Monthly power pack",
 		"intended_use": "subscription", "customer": obj{"date_of_birth": "1970-07-10", "gender": "female"},
 	})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	created := r.JSON(t)
 	tokenID := created["token_id"].(string)
 	if created["redirect_url"] == nil || created["customer"].(obj)["date_of_birth"] != "1970-07-10" ||
@@ -306,22 +306,22 @@ func TestCustomerTokenOrder(t *testing.T) {
 	if s := c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil).JSON(t); s["status"] != "complete" {
 		t.Fatalf("session: %v", s)
 	}
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/customer-token", obj{
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/customer-token", obj{
 		"purchase_country": "SE", "purchase_currency": "SEK", "locale": "en-SE", "description": "again", "intended_use": "SUBSCRIPTION",
 	}), http.StatusForbidden, "INVALID_OPERATION", "Authorization token already consumed")
 
 	r = c.do(t, http.MethodGet, "/customer-token/v1/tokens/"+tokenID, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if tok := r.JSON(t); tok["status"] != "ACTIVE" || tok["payment_method_type"] != "INVOICE" {
 		t.Fatalf("token: %s", r.Body)
 	}
-	wantError(t, c.do(t, http.MethodGet, "/customer-token/v1/tokens/nope", nil), http.StatusNotFound, "NOT_FOUND", "Invalid customer-token ID")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, "/customer-token/v1/tokens/nope", nil), http.StatusNotFound, "NOT_FOUND", "Invalid customer-token ID")
 
 	order := obj{"purchase_currency": "SEK", "order_amount": 9500, "order_tax_amount": 1900, "order_lines": []any{seLine()},
 		"merchant_reference1": "SUB-2"}
 	key := []string{"Klarna-Idempotency-Key", "sub-2030-02"}
 	r = c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", order, key...)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	placed := r.JSON(t)
 	oid := placed["order_id"].(string)
 	if placed["fraud_status"] != "ACCEPTED" {
@@ -329,7 +329,7 @@ func TestCustomerTokenOrder(t *testing.T) {
 	}
 	// Retried with its key: the same order, not a second one.
 	r = c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", order, key...)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if r.JSON(t)["order_id"] != oid {
 		t.Fatalf("replay made another order: %s", r.Body)
 	}
@@ -339,26 +339,26 @@ func TestCustomerTokenOrder(t *testing.T) {
 		o["billing_address"].(obj)["email"] != "customer@email.se" {
 		t.Fatalf("order: %v", o)
 	}
-	wantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 9500}), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, omPath(oid, "/captures"), obj{"captured_amount": 9500}), http.StatusCreated)
 
 	// Validation uses the token's market.
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", with(order, "purchase_currency", "EUR")),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", with(order, "purchase_currency", "EUR")),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: purchase_currency")
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", with(order, "order_amount", 9000)),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", with(order, "order_amount", 9000)),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: order_amount")
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", func() obj { o := with(order); delete(o, "order_tax_amount"); return o }()),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", func() obj { o := with(order); delete(o, "order_tax_amount"); return o }()),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: order_tax_amount")
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/nope/order", order), http.StatusNotFound, "TOKEN_NOT_FOUND")
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", `{"order_amount":`), http.StatusBadRequest, "BAD_REQUEST")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/nope/order", order), http.StatusNotFound, "TOKEN_NOT_FOUND")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", `{"order_amount":`), http.StatusBadRequest, "BAD_REQUEST")
 
 	// Cancel: 202, then orders are refused.
-	wantError(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/"+tokenID+"/status", obj{"status": "ACTIVE"}), http.StatusBadRequest, "BAD_VALUE", "Bad value: status")
-	wantStatus(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/"+tokenID+"/status", obj{"status": "CANCELLED"}), http.StatusAccepted)
-	wantError(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/nope/status", obj{"status": "CANCELLED"}), http.StatusNotFound, "TOKEN_NOT_FOUND")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/"+tokenID+"/status", obj{"status": "ACTIVE"}), http.StatusBadRequest, "BAD_VALUE", "Bad value: status")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/"+tokenID+"/status", obj{"status": "CANCELLED"}), http.StatusAccepted)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPatch, "/customer-token/v1/tokens/nope/status", obj{"status": "CANCELLED"}), http.StatusNotFound, "TOKEN_NOT_FOUND")
 	if tok := c.do(t, http.MethodGet, "/customer-token/v1/tokens/"+tokenID, nil).JSON(t); tok["status"] != "CANCELLED" {
 		t.Fatalf("token after cancel: %v", tok)
 	}
-	wantError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", order), http.StatusForbidden, "TOKEN_CANCELED")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/customer-token/v1/tokens/"+tokenID+"/order", order), http.StatusForbidden, "TOKEN_CANCELED")
 }
 
 // The Go API that other providers (Commerce Layer) use: the same methods the
@@ -418,7 +418,7 @@ func TestGoAPI(t *testing.T) {
 	}
 	// The same data is visible over HTTP to the tenant.
 	r := sb.Do(t, http.MethodGet, omPath(placed.OrderID, ""), nil, "Authorization", basic(tenant, "x"))
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 }
 
 func asError(err error, target **klarna.Error) bool { return errors.As(err, target) }

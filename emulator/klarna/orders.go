@@ -27,43 +27,6 @@ type InitialPaymentMethod struct {
 	NumberOfInstallments int64  `json:"number_of_installments,omitempty"`
 }
 
-// ShippingInfo is a shipment's tracking data.
-type ShippingInfo struct {
-	ShippingCompany       string `json:"shipping_company,omitempty"`
-	ShippingMethod        string `json:"shipping_method,omitempty"`
-	TrackingNumber        string `json:"tracking_number,omitempty"`
-	TrackingURI           string `json:"tracking_uri,omitempty"`
-	ReturnShippingCompany string `json:"return_shipping_company,omitempty"`
-	ReturnTrackingNumber  string `json:"return_tracking_number,omitempty"`
-	ReturnTrackingURI     string `json:"return_tracking_uri,omitempty"`
-}
-
-// Capture is one capture of an order.
-type Capture struct {
-	CaptureID       string         `json:"capture_id"`
-	KlarnaReference string         `json:"klarna_reference"`
-	CapturedAmount  int64          `json:"captured_amount"`
-	CapturedAt      time.Time      `json:"captured_at"`
-	Description     string         `json:"description,omitempty"`
-	Reference       string         `json:"reference,omitempty"`
-	OrderLines      []OrderLine    `json:"order_lines"`
-	RefundedAmount  int64          `json:"refunded_amount"`
-	BillingAddress  *Address       `json:"billing_address,omitempty"`
-	ShippingAddress *Address       `json:"shipping_address,omitempty"`
-	ShippingInfo    []ShippingInfo `json:"shipping_info"`
-}
-
-// Refund is one refund of an order.
-type Refund struct {
-	RefundID       string      `json:"refund_id"`
-	RefundedAmount int64       `json:"refunded_amount"`
-	RefundedAt     time.Time   `json:"refunded_at"`
-	Description    string      `json:"description,omitempty"`
-	Reference      string      `json:"reference,omitempty"`
-	OrderLines     []OrderLine `json:"order_lines"`
-	CreditInvoice  bool        `json:"credit_invoice"`
-}
-
 // Order is an order as Order Management returns it.
 type Order struct {
 	OrderID                   string                `json:"order_id"`
@@ -175,16 +138,6 @@ func statusWord(s string) string {
 	return s
 }
 
-// CaptureRequest is POST /captures.
-type CaptureRequest struct {
-	CapturedAmount int64          `json:"captured_amount"`
-	Description    string         `json:"description,omitempty"`
-	Reference      string         `json:"reference,omitempty"`
-	OrderLines     []OrderLine    `json:"order_lines,omitempty"`
-	ShippingInfo   []ShippingInfo `json:"shipping_info,omitempty"`
-	ShippingDelay  int64          `json:"shipping_delay,omitempty"`
-}
-
 // capture takes in.CapturedAmount of the remaining authorization.
 func (o *orderRecord) capture(now time.Time, id string, in CaptureRequest) (Capture, error) {
 	if in.CapturedAmount <= 0 {
@@ -214,14 +167,6 @@ func (o *orderRecord) capture(now time.Time, id string, in CaptureRequest) (Capt
 		o.Status = StatusCaptured
 	}
 	return c, nil
-}
-
-// RefundRequest is POST /refunds.
-type RefundRequest struct {
-	RefundedAmount int64       `json:"refunded_amount"`
-	Description    string      `json:"description,omitempty"`
-	Reference      string      `json:"reference,omitempty"`
-	OrderLines     []OrderLine `json:"order_lines,omitempty"`
 }
 
 // refund gives back part of what was captured, oldest capture first.

@@ -1,7 +1,6 @@
 package klarna_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -35,7 +34,7 @@ func TestSeedIntents(t *testing.T) {
 				cart["order_lines"] = []any{line}
 			}
 			r := c.do(t, http.MethodPost, "/payments/v1/sessions", cart)
-			wantStatus(t, r, http.StatusOK)
+			sandboxtest.WantStatus(t, r, http.StatusOK)
 			created := r.JSON(t)
 			sid, ct := created["session_id"].(string), created["client_token"].(string)
 			cats := created["payment_method_categories"].([]any)
@@ -74,29 +73,29 @@ func TestSeedIntents(t *testing.T) {
 				"description": "Monthly power pack", "intended_use": "SUBSCRIPTION"}
 			r = c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/customer-token", tokenReq)
 			if tt.token {
-				wantStatus(t, r, http.StatusOK)
+				sandboxtest.WantStatus(t, r, http.StatusOK)
 				if tok := r.JSON(t); tok["token_id"] == "" || tok["payment_method_reference"] == "" {
 					t.Fatalf("token: %s", r.Body)
 				}
 			} else {
-				wantError(t, r, http.StatusForbidden, "INVALID_OPERATION", "Not allowed to create customer tokens for intent buy.")
+				sandboxtest.WantKlarnaError(t, r, http.StatusForbidden, "INVALID_OPERATION", "Not allowed to create customer tokens for intent buy.")
 			}
 
 			r = c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", cart)
 			if tt.order {
-				wantStatus(t, r, http.StatusOK)
+				sandboxtest.WantStatus(t, r, http.StatusOK)
 				if o := r.JSON(t); o["fraud_status"] != "ACCEPTED" || o["order_id"] == "" {
 					t.Fatalf("order: %s", r.Body)
 				}
 			} else {
-				wantError(t, r, http.StatusForbidden, "INVALID_OPERATION", "Not allowed to create orders for intent tokenize.")
+				sandboxtest.WantKlarnaError(t, r, http.StatusForbidden, "INVALID_OPERATION", "Not allowed to create orders for intent tokenize.")
 			}
 
 			if s := c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil).JSON(t); s["status"] != "complete" || s["authorization_token"] != auth {
 				t.Fatalf("session after: %v", s)
 			}
 			// Any further change to a completed session is refused.
-			wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 9500}),
+			sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 9500}),
 				http.StatusNotFound, "SESSION_COMPLETED", "Session has already been completed")
 		})
 	}
@@ -104,16 +103,8 @@ func TestSeedIntents(t *testing.T) {
 
 func jwtClaims(t *testing.T, token string) map[string]any {
 	t.Helper()
-	parts := strings.Split(token, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
+	claims, _ := sandboxtest.JWTClaims(t, token)
+	return claims
 }
 
 // The whole path: session, authorize, order, capture, partial and full refund.
@@ -136,13 +127,13 @@ func TestWholePath(t *testing.T) {
 		t.Fatalf("redirect_url %s", redirect)
 	}
 	r := c.sb.Do(t, http.MethodGet, strings.TrimPrefix(redirect, c.sb.URL), nil)
-	wantStatus(t, r, http.StatusFound)
+	sandboxtest.WantStatus(t, r, http.StatusFound)
 	if loc := r.Header.Get("Location"); loc != "https://shop.example/thanks?sid="+sid+"&oid="+oid {
 		t.Fatalf("redirect to %s", loc)
 	}
 
 	// The same token cannot place a second order.
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", cart),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", cart),
 		http.StatusForbidden, "INVALID_OPERATION", "Authorization token already consumed")
 
 	o := c.order(t, oid)
@@ -159,13 +150,13 @@ func TestWholePath(t *testing.T) {
 
 	// Partial capture: 201, absolute Location, Capture-Id.
 	r = c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/captures", obj{"captured_amount": 4000, "description": "First parcel"})
-	wantStatus(t, r, http.StatusCreated)
+	sandboxtest.WantStatus(t, r, http.StatusCreated)
 	capID := r.Header.Get("Capture-Id")
 	if loc := r.Header.Get("Location"); capID == "" || loc != c.sb.URL+"/ordermanagement/v1/orders/"+oid+"/captures/"+capID {
 		t.Fatalf("Location %q Capture-Id %q", loc, capID)
 	}
 	r = c.do(t, http.MethodGet, strings.TrimPrefix(r.Header.Get("Location"), c.sb.URL), nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if cp := r.JSON(t); num(t, cp, "captured_amount") != 4000 || cp["description"] != "First parcel" || !strings.HasSuffix(cp["klarna_reference"].(string), "-1") {
 		t.Fatalf("capture: %v", cp)
 	}
@@ -173,33 +164,33 @@ func TestWholePath(t *testing.T) {
 		t.Fatalf("after capture: %v", o)
 	}
 	// Cancel is refused once something was captured.
-	wantError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/cancel", nil),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/cancel", nil),
 		http.StatusForbidden, "CANCEL_NOT_ALLOWED", "Order has previous captures. Cancel not possible")
 	// More than remains cannot be captured.
-	wantError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/captures", obj{"captured_amount": 5501}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/captures", obj{"captured_amount": 5501}),
 		http.StatusForbidden, "CAPTURE_NOT_ALLOWED")
-	wantStatus(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/captures", obj{"captured_amount": 5500}), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/captures", obj{"captured_amount": 5500}), http.StatusCreated)
 	if o := c.order(t, oid); o["status"] != "CAPTURED" || num(t, o, "remaining_authorized_amount") != 0 || len(o["captures"].([]any)) != 2 {
 		t.Fatalf("after full capture: %v", o)
 	}
 	r = c.do(t, http.MethodGet, "/ordermanagement/v1/orders/"+oid+"/captures", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 
 	// Partial refund, then the rest.
 	r = c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/refunds", obj{"refunded_amount": 2000, "description": "Broken"})
-	wantStatus(t, r, http.StatusCreated)
+	sandboxtest.WantStatus(t, r, http.StatusCreated)
 	refID := r.Header.Get("Refund-Id")
 	if loc := r.Header.Get("Location"); refID == "" || loc != c.sb.URL+"/ordermanagement/v1/orders/"+oid+"/refunds/"+refID {
 		t.Fatalf("Location %q Refund-Id %q", loc, refID)
 	}
 	r = c.do(t, http.MethodGet, "/ordermanagement/v1/orders/"+oid+"/refunds/"+refID, nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if rf := r.JSON(t); num(t, rf, "refunded_amount") != 2000 || rf["description"] != "Broken" {
 		t.Fatalf("refund: %v", rf)
 	}
-	wantError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/refunds", obj{"refunded_amount": 7501}),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/refunds", obj{"refunded_amount": 7501}),
 		http.StatusForbidden, "REFUND_NOT_ALLOWED", "Over refund is not allowed")
-	wantStatus(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/refunds", obj{"refunded_amount": 7500}), http.StatusCreated)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/ordermanagement/v1/orders/"+oid+"/refunds", obj{"refunded_amount": 7500}), http.StatusCreated)
 	o = c.order(t, oid)
 	if num(t, o, "refunded_amount") != 9500 || num(t, o, "captured_amount") != 9500 || len(o["refunds"].([]any)) != 2 {
 		t.Fatalf("after refunds: %v", o)
@@ -208,25 +199,25 @@ func TestWholePath(t *testing.T) {
 	if num(t, caps[0].(obj), "refunded_amount") != 4000 || num(t, caps[1].(obj), "refunded_amount") != 5500 {
 		t.Fatalf("refunds per capture: %v", caps)
 	}
-	wantError(t, c.do(t, http.MethodGet, "/ordermanagement/v1/orders/"+oid+"/refunds/nope", nil), http.StatusNotFound, "NO_SUCH_REFUND")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, "/ordermanagement/v1/orders/"+oid+"/refunds/nope", nil), http.StatusNotFound, "NO_SUCH_REFUND")
 }
 
 func TestAuthAndEnvelope(t *testing.T) {
 	c := newClient(t)
 	for _, h := range []string{"", "Bearer abc", "Basic !!!", basic("", "x")} {
 		r := c.sb.Do(t, http.MethodGet, "/payments/v1/sessions/x", nil, "Authorization", h)
-		wantError(t, r, http.StatusUnauthorized, "UNAUTHORIZED")
+		sandboxtest.WantKlarnaError(t, r, http.StatusUnauthorized, "UNAUTHORIZED")
 		if r.Header.Get("WWW-Authenticate") == "" {
 			t.Fatalf("no WWW-Authenticate for %q", h)
 		}
 	}
 	// Any well-formed credentials work; the username is the tenant.
 	sid, _ := c.openSession(t, seCart("buy"))
-	wantStatus(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusOK)
-	wantError(t, c.as("PK_OTHER").do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusOK)
+	sandboxtest.WantKlarnaError(t, c.as("PK_OTHER").do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
 	// An API key sent alone, as is.
 	key := &client{sb: c.sb, auth: "Basic klarna_test_api_Zm9vYmFy_key"}
-	wantStatus(t, key.do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy")), http.StatusOK)
+	sandboxtest.WantStatus(t, key.do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy")), http.StatusOK)
 	// Every response carries a correlation id, successes too.
 	if r := c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil); r.Header.Get("Klarna-Correlation-Id") == "" {
 		t.Fatal("no correlation id on success")
@@ -241,15 +232,15 @@ func TestAuthAndEnvelope(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	wantError(t, &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusNotFound, "NOT_FOUND", "Resource not found")
+	sandboxtest.WantKlarnaError(t, &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, http.StatusNotFound, "NOT_FOUND", "Resource not found")
 }
 
 func TestStrictAuth(t *testing.T) {
 	c := newClient(t, sandboxtest.WithConfig(func(cfg *emulator.Config) { cfg.StrictAuth = true }))
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy")), http.StatusUnauthorized, "UNAUTHORIZED")
-	wantError(t, c.sb.Do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy"), "Authorization", basic("PK_TEST_paysandbox", "wrong")),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy")), http.StatusUnauthorized, "UNAUTHORIZED")
+	sandboxtest.WantKlarnaError(t, c.sb.Do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy"), "Authorization", basic("PK_TEST_paysandbox", "wrong")),
 		http.StatusUnauthorized, "UNAUTHORIZED")
-	wantStatus(t, c.sb.Do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy"), "Authorization", basic("PK_TEST_paysandbox", "sandbox")),
+	sandboxtest.WantStatus(t, c.sb.Do(t, http.MethodPost, "/payments/v1/sessions", seCart("buy"), "Authorization", basic("PK_TEST_paysandbox", "sandbox")),
 		http.StatusOK)
 }
 
@@ -290,14 +281,14 @@ func TestValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := c.do(t, http.MethodPost, "/payments/v1/sessions", tt.body)
 			if tt.message == "" {
-				wantError(t, r, tt.status, tt.code)
+				sandboxtest.WantKlarnaError(t, r, tt.status, tt.code)
 			} else {
-				wantError(t, r, tt.status, tt.code, tt.message)
+				sandboxtest.WantKlarnaError(t, r, tt.status, tt.code, tt.message)
 			}
 		})
 	}
 	// The US cart with its sales tax line passes.
-	wantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions", usCart()), http.StatusOK)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions", usCart()), http.StatusOK)
 	// No session was stored by any of the failures.
 	if n := len(c.sb.Webhooks(t, webhook.Filter{})); n != 0 {
 		t.Fatalf("%d webhooks", n)
@@ -309,21 +300,21 @@ func TestUpdateSession(t *testing.T) {
 	sid, _ := c.openSession(t, seCart("buy"))
 	// Partial update: only the cart, as Klarna's own example does.
 	twoLines := obj{"order_amount": 19000, "order_tax_amount": 3800, "order_lines": []any{seLine(), seLine()}}
-	wantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, twoLines), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, twoLines), http.StatusNoContent)
 	s := c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil).JSON(t)
 	if num(t, s, "order_amount") != 19000 || len(s["order_lines"].([]any)) != 2 || s["purchase_country"] != "SE" {
 		t.Fatalf("after update: %v", s)
 	}
 	// The merged session must still add up.
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 1}), http.StatusBadRequest, "BAD_VALUE", "Bad value: order_amount")
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"purchase_currency": "NOK"}), http.StatusBadRequest, "BAD_VALUE", "Bad value: purchase_currency")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"order_amount": 1}), http.StatusBadRequest, "BAD_VALUE", "Bad value: order_amount")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, obj{"purchase_currency": "NOK"}), http.StatusBadRequest, "BAD_VALUE", "Bad value: purchase_currency")
 	// Moving the session to another market changes what it offers.
-	wantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, usCart()), http.StatusNoContent)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions/"+sid, usCart()), http.StatusNoContent)
 	s = c.do(t, http.MethodGet, "/payments/v1/sessions/"+sid, nil).JSON(t)
 	if cats := s["payment_method_categories"].([]any); cats[0].(obj)["identifier"] != "pay_later" || cats[0].(obj)["name"] != "Pay in 4" {
 		t.Fatalf("US categories: %v", cats)
 	}
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/nope", twoLines), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/sessions/nope", twoLines), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
 }
 
 func TestCreateOrderMustMatchAuthorization(t *testing.T) {
@@ -332,13 +323,13 @@ func TestCreateOrderMustMatchAuthorization(t *testing.T) {
 	auth := c.authorize(t, ct, seBilling("customer@email.se"))
 
 	moved := with(seCart("buy"), "billing_address", with(seBilling("customer@email.se"), "postal_code", "99999"))
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", moved),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", moved),
 		http.StatusConflict, "BAD_VALUE", "Not matching fields: [billing_address.postal_code]")
 	bigger := with(seCart("buy"), "order_amount", 19000, "order_tax_amount", 3800, "order_lines", []any{seLine(), seLine()})
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", bigger),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", bigger),
 		http.StatusConflict, "BAD_VALUE", "Not matching fields: [order_lines]", "Incorrect number of items in the cart. Expected: 1, Actual: 2")
 	// Arithmetic is checked before the match.
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", with(seCart("buy"), "order_amount", 1)),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+auth+"/order", with(seCart("buy"), "order_amount", 1)),
 		http.StatusBadRequest, "BAD_VALUE", "Bad value: order_amount")
 	// Nothing was consumed by the failures.
 	c.placeOrder(t, auth, seCart("buy"))
@@ -347,23 +338,23 @@ func TestCreateOrderMustMatchAuthorization(t *testing.T) {
 func TestAuthorizationErrors(t *testing.T) {
 	c := newClient(t)
 	sid, ct := c.openSession(t, seCart("buy"))
-	wantError(t, c.do(t, http.MethodGet, "/payments/v1/sessions/0b1d9815-165e-42e2-8867-35bc03789e00", nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/nope/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
-	wantError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/nope", nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodGet, "/payments/v1/sessions/0b1d9815-165e-42e2-8867-35bc03789e00", nil), http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/nope/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/nope", nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
 
 	// A cancelled authorization cannot become an order.
 	a1 := c.authorize(t, ct, seBilling("customer@email.se"))
-	wantStatus(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a1, nil), http.StatusNoContent)
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a1+"/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
-	wantError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a1, nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
+	sandboxtest.WantStatus(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a1, nil), http.StatusNoContent)
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a1+"/order", seCart("buy")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a1, nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
 
 	// Two authorizations of one session: the first order completes the session.
 	a2 := c.authorize(t, ct, seBilling("customer@email.se"))
 	a3 := c.authorize(t, ct, seBilling("customer@email.se"))
 	c.placeOrder(t, a2, seCart("buy"))
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a3+"/order", seCart("buy")),
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a3+"/order", seCart("buy")),
 		http.StatusNotFound, "SESSION_COMPLETED", "Session has already been completed")
-	wantError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a2, nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodDelete, "/payments/v1/authorizations/"+a2, nil), http.StatusNotFound, "NOT_FOUND", "Authorization cannot be deleted")
 	// A completed session cannot be authorized again.
 	r := c.sdk(t, obj{"client_token": ct, "billing_address": seBilling("customer@email.se")})
 	wantSDKError(t, r, http.StatusNotFound, "SESSION_COMPLETED")
@@ -372,14 +363,14 @@ func TestAuthorizationErrors(t *testing.T) {
 	}
 	// Customer token checks: bad values, then the intent.
 	tokenReq := obj{"purchase_country": "SE", "purchase_currency": "EUR", "locale": "en-SE", "description": "x", "intended_use": "SUBSCRIPTION"}
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a2+"/customer-token", tokenReq), http.StatusBadRequest, "BAD_VALUE", "Bad value: purchase_currency")
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a2+"/customer-token", with(tokenReq, "intended_use", "ONE_OFF")), http.StatusBadRequest, "BAD_VALUE", "Bad value: intended_use")
-	wantError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/nope/customer-token", with(tokenReq, "purchase_currency", "SEK")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a2+"/customer-token", tokenReq), http.StatusBadRequest, "BAD_VALUE", "Bad value: purchase_currency")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/"+a2+"/customer-token", with(tokenReq, "intended_use", "ONE_OFF")), http.StatusBadRequest, "BAD_VALUE", "Bad value: intended_use")
+	sandboxtest.WantKlarnaError(t, c.do(t, http.MethodPost, "/payments/v1/authorizations/nope/customer-token", with(tokenReq, "purchase_currency", "SEK")), http.StatusNotFound, "NOT_FOUND", "Invalid authorization token")
 }
 
 func wantSDKError(t *testing.T, r *sandboxtest.Response, status int, code string) {
 	t.Helper()
-	wantStatus(t, r, status)
+	sandboxtest.WantStatus(t, r, status)
 	m := r.JSON(t)
 	e, _ := m["error"].(obj)
 	if m["approved"] != false || m["show_form"] != false || e == nil || e["code"] != code {
@@ -393,7 +384,7 @@ func TestHeadlessAuthorize(t *testing.T) {
 
 	// Declined by the playground's test data.
 	r := c.sdk(t, obj{"client_token": ct, "billing_address": seBilling("customer+denied@email.se")})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if string(r.Body) != `{"approved":false,"show_form":false}` {
 		t.Fatalf("denied: %s", r.Body)
 	}
@@ -402,20 +393,20 @@ func TestHeadlessAuthorize(t *testing.T) {
 	delete(partial, "email")
 	delete(partial, "city")
 	r = c.sdk(t, obj{"client_token": ct, "billing_address": partial})
-	wantStatus(t, r, http.StatusBadRequest)
+	sandboxtest.WantStatus(t, r, http.StatusBadRequest)
 	if m := r.JSON(t); m["approved"] != false || m["show_form"] != true ||
 		strings.Join(toStrings(m["error"].(obj)["invalid_fields"]), ",") != "billing_address.email,billing_address.city" {
 		t.Fatalf("fixable: %s", r.Body)
 	}
 	// A schema violation is fixable too, naming the field.
 	r = c.sdk(t, obj{"client_token": ct, "billing_address": with(seBilling("customer@email.se"), "postal_code", "12345678901")})
-	wantStatus(t, r, http.StatusBadRequest)
+	sandboxtest.WantStatus(t, r, http.StatusBadRequest)
 	if m := r.JSON(t); strings.Join(toStrings(m["error"].(obj)["invalid_fields"]), ",") != "billing_address.postal_code" {
 		t.Fatalf("schema: %s", r.Body)
 	}
 	// A category the session does not offer.
 	r = c.sdk(t, obj{"client_token": ct, "payment_method_category": "pay_over_time", "billing_address": seBilling("customer@email.se")})
-	wantStatus(t, r, http.StatusBadRequest)
+	sandboxtest.WantStatus(t, r, http.StatusBadRequest)
 	// A token the emulator did not sign.
 	parts := strings.Split(ct, ".")
 	forged := parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))
@@ -424,13 +415,13 @@ func TestHeadlessAuthorize(t *testing.T) {
 	wantSDKError(t, c.sdk(t, `{"client_token":`), http.StatusBadRequest, "BAD_REQUEST")
 	// The approved path needs no credentials and is open to any origin.
 	r = c.sdk(t, obj{"client_token": ct, "billing_address": seBilling("customer@email.se")}, "Origin", "https://shop.example")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if r.Header.Get("Access-Control-Allow-Origin") != "*" {
 		t.Fatalf("CORS: %v", r.Header)
 	}
 	r = c.sb.Do(t, http.MethodOptions, "/_sandbox/klarna/authorizations", nil,
 		"Origin", "https://shop.example", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type")
-	wantStatus(t, r, http.StatusNoContent)
+	sandboxtest.WantStatus(t, r, http.StatusNoContent)
 	if r.Header.Get("Access-Control-Allow-Methods") != "POST, OPTIONS" || r.Header.Get("Access-Control-Allow-Headers") != "content-type" {
 		t.Fatalf("preflight: %v", r.Header)
 	}

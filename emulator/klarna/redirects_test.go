@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
@@ -16,17 +17,17 @@ func TestMerchantURLsMustBeHTTP(t *testing.T) {
 	for _, u := range bad {
 		for _, field := range []string{"confirmation", "notification", "push", "authorization"} {
 			r := c.do(t, http.MethodPost, "/payments/v1/sessions", with(seCart("buy"), "merchant_urls", obj{field: u}))
-			wantError(t, r, http.StatusBadRequest, "BAD_VALUE")
+			sandboxtest.WantKlarnaError(t, r, http.StatusBadRequest, "BAD_VALUE")
 			if !strings.Contains(string(r.Body), "merchant_urls."+field) {
 				t.Fatalf("%s=%s: %s", field, u, r.Body)
 			}
 		}
 		psID, _ := c.openSession(t, seCart("buy"))
 		r := c.do(t, http.MethodPost, "/hpp/v1/sessions", obj{"payment_session_url": c.sb.URL + "/payments/v1/sessions/" + psID, "merchant_urls": obj{"cancel": u}})
-		wantError(t, r, http.StatusBadRequest, "BAD_VALUE")
+		sandboxtest.WantKlarnaError(t, r, http.StatusBadRequest, "BAD_VALUE")
 	}
 	ok := obj{"confirmation": "https://shop.example/confirm?sid={{session_id}}", "notification": "http://localhost:3000/notify", "push": "HTTPS://shop.example/push"}
-	wantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions", with(seCart("buy"), "merchant_urls", ok)), http.StatusOK)
+	sandboxtest.WantStatus(t, c.do(t, http.MethodPost, "/payments/v1/sessions", with(seCart("buy"), "merchant_urls", ok)), http.StatusOK)
 }
 
 // A URL stored before the check (an older data file) still never reaches a

@@ -3,7 +3,6 @@ package klarna
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -16,6 +15,15 @@ import (
 // of Klarna, each through the domain's own records, and the rendering of a
 // scenario's error in Klarna's format.
 
+// ScenarioActionDocs are the actions Klarna's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "expire-session", Doc: "the payment session the request names (path session_id, the client_token of a headless authorization, or the session of path authorization_token) expires now; it stays expired"},
+	{Provider: provider, Name: "expire-authorization", Doc: "the authorization token in the path expires now; it stays expired"},
+	{Provider: provider, Name: "reject", Doc: "Klarna rejects the purchase: create order / customer token answer 403 REJECTED and the authorization token is void; a headless authorization answers {approved:false}"},
+	{Provider: provider, Name: "fraud-review", Doc: "the order placed from the authorization in the path (or authorized by the headless call) waits for fraud review: fraud_status PENDING, decided later with a notification", Params: []string{"decision: ACCEPTED or REJECTED (ACCEPTED)", "after: how long the review takes (5m)"}},
+}
+
 // ScenarioActions implements platform.ScenarioActor.
 func (k *Klarna) ScenarioActions() []platform.ScenarioAction {
 	return []platform.ScenarioAction{
@@ -26,21 +34,17 @@ func (k *Klarna) ScenarioActions() []platform.ScenarioAction {
 	}
 }
 
-func skipf(format string, args ...any) error {
-	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
-}
-
 // scenarioSession finds the session a request names: path session_id, the
 // session of path authorization_token, or the client_token of a headless
 // authorization (which also names the tenant).
 func (k *Klarna) scenarioSession(c *platform.ActionCall) (tenant, sessionID string, err error) {
-	if id := pathVar(c.Request, "session_id"); id != "" {
+	if id := platform.PathVar(c.Request, "session_id"); id != "" {
 		return c.Tenant, id, nil
 	}
-	if tok := pathVar(c.Request, "authorization_token"); tok != "" {
+	if tok := platform.PathVar(c.Request, "authorization_token"); tok != "" {
 		var a authorization
 		if err := k.view(c.Tenant, func(tx *store.Tx) error { return tx.Get(colAuthorizations, tok, &a) }); err != nil {
-			return "", "", skipf("no authorization %s", tok)
+			return "", "", platform.SkipAction("no authorization %s", tok)
 		}
 		return c.Tenant, a.SessionID, nil
 	}
@@ -50,11 +54,11 @@ func (k *Klarna) scenarioSession(c *platform.ActionCall) (tenant, sessionID stri
 func (k *Klarna) scenarioClientToken(c *platform.ActionCall) (tenant, sessionID string, err error) {
 	var in authorizeBody
 	if json.Unmarshal(platform.Body(c.Request), &in) != nil || in.ClientToken == "" {
-		return "", "", skipf("the request names no session")
+		return "", "", platform.SkipAction("the request names no session")
 	}
 	tenant, sessionID, err = k.readClientToken(in.ClientToken)
 	if err != nil {
-		return "", "", skipf("the client token is not one of this emulator's")
+		return "", "", platform.SkipAction("the client token is not one of this emulator's")
 	}
 	return tenant, sessionID, nil
 }
@@ -71,7 +75,7 @@ func (k *Klarna) scenarioExpireSession(c *platform.ActionCall) error {
 		var rec sessionRecord
 		if err := tx.Get(colSessions, id, &rec); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return skipf("no session %s", id)
+				return platform.SkipAction("no session %s", id)
 			}
 			return err
 		}
@@ -84,16 +88,16 @@ func (k *Klarna) scenarioExpireSession(c *platform.ActionCall) error {
 
 // scenarioExpireAuthorization moves the authorization token's expiry to now.
 func (k *Klarna) scenarioExpireAuthorization(c *platform.ActionCall) error {
-	tok := pathVar(c.Request, "authorization_token")
+	tok := platform.PathVar(c.Request, "authorization_token")
 	if tok == "" {
-		return skipf("the request names no authorization token")
+		return platform.SkipAction("the request names no authorization token")
 	}
 	now := k.now(c.Tenant)
 	return k.update(c.Tenant, func(tx *store.Tx) error {
 		var a authorization
 		if err := tx.Get(colAuthorizations, tok, &a); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return skipf("no authorization %s", tok)
+				return platform.SkipAction("no authorization %s", tok)
 			}
 			return err
 		}
@@ -111,12 +115,12 @@ var errRejected = newError(http.StatusForbidden, "REJECTED", "Rejected")
 // headless authorization answers the widget's decline and stores nothing,
 // as the +denied test data does.
 func (k *Klarna) scenarioReject(c *platform.ActionCall) error {
-	if tok := pathVar(c.Request, "authorization_token"); tok != "" {
+	if tok := platform.PathVar(c.Request, "authorization_token"); tok != "" {
 		now := k.now(c.Tenant)
 		err := k.update(c.Tenant, func(tx *store.Tx) error {
 			var a authorization
 			if err := loadAuthorization(tx, tok, now, &a); err != nil {
-				return skipf("no usable authorization %s", tok)
+				return platform.SkipAction("no usable authorization %s", tok)
 			}
 			a.Cancelled = true
 			return tx.Put(colAuthorizations, tok, a)
@@ -148,13 +152,13 @@ func reviewParams(c *platform.ActionCall) (string, time.Duration, error) {
 		decision = FraudAccepted
 	}
 	if decision != FraudAccepted && decision != FraudRejected {
-		return "", 0, skipf("decision %q is not ACCEPTED or REJECTED", c.Params["decision"])
+		return "", 0, platform.SkipAction("decision %q is not ACCEPTED or REJECTED", c.Params["decision"])
 	}
 	after := 5 * time.Minute
 	if s := c.Params["after"]; s != "" {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {
-			return "", 0, skipf("after %q is not a duration", s)
+			return "", 0, platform.SkipAction("after %q is not a duration", s)
 		}
 		after = d
 	}
@@ -165,7 +169,7 @@ func reviewParams(c *platform.ActionCall) (string, time.Duration, error) {
 // placed from it waits for fraud review (fraud_status PENDING), decided
 // after the given time by the same job the playground test data uses.
 func (k *Klarna) scenarioFraudReview(c *platform.ActionCall) error {
-	tok := pathVar(c.Request, "authorization_token")
+	tok := platform.PathVar(c.Request, "authorization_token")
 	if tok == "" {
 		return nil // a headless authorization: done after it (scenarioFraudReviewAuthorized)
 	}
@@ -175,12 +179,12 @@ func (k *Klarna) scenarioFraudReview(c *platform.ActionCall) error {
 // scenarioFraudReviewAuthorized marks the authorization a headless
 // authorization just made.
 func (k *Klarna) scenarioFraudReviewAuthorized(c *platform.ActionCall) error {
-	if pathVar(c.Request, "authorization_token") != "" {
+	if platform.PathVar(c.Request, "authorization_token") != "" {
 		return nil // done before the handler
 	}
 	var res AuthorizeResult
 	if c.Status != http.StatusOK || json.Unmarshal(c.Body, &res) != nil || !res.Approved || res.AuthorizationToken == "" {
-		return skipf("the authorization was not approved")
+		return platform.SkipAction("the authorization was not approved")
 	}
 	tenant, _, err := k.scenarioClientToken(c)
 	if err != nil {
@@ -198,7 +202,7 @@ func (k *Klarna) markReview(c *platform.ActionCall, tenant, tok string) error {
 	return k.update(tenant, func(tx *store.Tx) error {
 		var a authorization
 		if err := loadAuthorization(tx, tok, now, &a); err != nil {
-			return skipf("no usable authorization %s", tok)
+			return platform.SkipAction("no usable authorization %s", tok)
 		}
 		a.Verdict.Review, a.Verdict.ReviewAfter = decision, after
 		return tx.Put(colAuthorizations, tok, a)

@@ -52,15 +52,15 @@ func TestGateways(t *testing.T) {
 	if usd["KLARNA"] || usd["IDEAL"] || !usd["VISA"] || !usd["PAYPAL"] {
 		t.Errorf("USD/US filter: %v", usd)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?currency=EURO", nil), 400, 1002)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?country=XX", nil), 400, 1018)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways?amount=ten", nil), 400, 1001)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/gateways?currency=EURO", nil), 400, 1002)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/gateways?country=XX", nil), 400, 1018)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/gateways?amount=ten", nil), 400, 1001)
 
 	g := data(t, api(t, sb, testKey, http.MethodGet, "/gateways/klarna", nil))
 	if g["id"] != "KLARNA" || g["description"] != "Klarna" {
 		t.Fatalf("gateway %v", g)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/NOPE", nil), 404, 1023)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/gateways/NOPE", nil), 404, 1023)
 
 	issuers := list(t, api(t, sb, testKey, http.MethodGet, "/issuers/ideal", nil))
 	first := issuers[0].(map[string]any)
@@ -70,7 +70,7 @@ func TestGateways(t *testing.T) {
 	if l := list(t, api(t, sb, testKey, http.MethodGet, "/issuers/PAYPAL", nil)); len(l) != 0 {
 		t.Fatalf("PayPal issuers %v", l)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/issuers/nope", nil), 404, 1023)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/issuers/nope", nil), 404, 1023)
 
 	pms := list(t, api(t, sb, testKey, http.MethodGet, "/payment-methods?currency=EUR&country=NL", nil))
 	var klarna map[string]any
@@ -85,7 +85,7 @@ func TestGateways(t *testing.T) {
 	if pm := data(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/visa", nil)); pm["id"] != "VISA" {
 		t.Fatalf("payment method %v", pm)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/nope", nil), 404, 1023)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/payment-methods/nope", nil), 404, 1023)
 }
 
 func TestTransactions(t *testing.T) {
@@ -160,11 +160,11 @@ func TestTransactions(t *testing.T) {
 	if got, _ := page("?completed_from=2000-01-01"); len(got) != 2 {
 		t.Errorf("completed_from: %v", got)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=0", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=1001", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?after=%21%21", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?created_from=yesterday", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/transactions?status=paid", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=0", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/transactions?limit=1001", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/transactions?after=%21%21", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/transactions?created_from=yesterday", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/transactions?status=paid", nil), 400, 1016)
 
 	// One transaction; an unknown one has the transactions API's own 404.
 	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/tx-c", nil))
@@ -252,8 +252,8 @@ func TestEveryVendorGatewayServed(t *testing.T) {
 	}
 	// The old misspellings are not the vendor's.
 	for _, id := range []string{"WEBSHOPGIFTCARD", "FASHIONCHEQUE", "BEAUTYANDWELLNESS", "NOPE"} {
-		wantError(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil), 404, 1023)
-		wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("x-"+id), "gateway", id)), 400, 1023)
+		sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/gateways/"+id, nil), 404, 1023)
+		sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("x-"+id), "gateway", id)), 400, 1023)
 	}
 }
 

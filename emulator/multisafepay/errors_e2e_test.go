@@ -14,22 +14,22 @@ import (
 
 func TestAuth(t *testing.T) {
 	sb := sandboxtest.Start(t)
-	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil), 401, 1032)
-	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", " "), 401, 1032)
-	wantError(t, sb.Do(t, http.MethodPost, "/v1/json/orders", multisafepay.SeedRedirectKlarna), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", " "), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, sb.Do(t, http.MethodPost, "/v1/json/orders", multisafepay.SeedRedirectKlarna), 401, 1032)
 	for _, h := range []string{"api_key", "API_KEY", "Api_Key"} {
 		data(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, h, "any-key"))
 	}
 	data(t, sb.Do(t, http.MethodGet, "/v1/json/gateways?api_key=any-key&locale=en_US", nil))
-	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", strings.Repeat("k", 201)), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", strings.Repeat("k", 201)), 401, 1032)
 
 	// The key names the tenant: another key does not see the order.
 	data(t, api(t, sb, "key-a", http.MethodPost, "/orders", map[string]any{"order_id": "mine", "currency": "EUR", "amount": 100, "description": "d"}))
 	data(t, api(t, sb, "key-a", http.MethodGet, "/orders/mine", nil))
-	wantError(t, api(t, sb, "key-b", http.MethodGet, "/orders/mine", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, "key-b", http.MethodGet, "/orders/mine", nil), 404, 1006)
 
 	strict := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.StrictAuth = true }))
-	wantError(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", "any-key"), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", "any-key"), 401, 1032)
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", testKey))
 	data(t, strict.Do(t, http.MethodGet, "/v1/json/gateways?api_key="+testKey, nil))
 
@@ -136,16 +136,16 @@ func TestCreateErrorCodes(t *testing.T) {
 		{"oversized body", with(order("a"), "items", strings.Repeat("x", 2<<20)), 413, 1016},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", tc.body), tc.status, tc.code)
+			sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", tc.body), tc.status, tc.code)
 		})
 	}
 	// Nothing was written by the failures: order "a" is still free.
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", order("a")))
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", order("a")), 400, 1006)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/never-made", nil), 404, 1006)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/"+strings.Repeat("o", 201), nil), 404, 1006)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/never-made", map[string]any{"status": "shipped"}), 404, 1006)
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/never-made/refunds", map[string]any{"currency": "EUR"}), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", order("a")), 400, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/orders/never-made", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/orders/"+strings.Repeat("o", 201), nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/never-made", map[string]any{"status": "shipped"}), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/never-made/refunds", map[string]any{"currency": "EUR"}), 404, 1006)
 }
 
 // TestOfficialClientShape: the Node wrapper adds a plugin object and may
@@ -162,7 +162,7 @@ func TestOfficialClientShape(t *testing.T) {
 func TestRefundErrorCodes(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("r-1"), "gateway", "IDEAL")))
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR", "amount": 100}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR", "amount": 100}), 400, 1034)
 	submit(t, sb, str(d["payment_url"]), map[string][]string{"outcome": {"completed"}})
 	for _, tc := range []struct {
 		name   string
@@ -180,12 +180,12 @@ func TestRefundErrorCodes(t *testing.T) {
 		{"malformed", `{"currency":`, 400, 1016},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", tc.body), tc.status, tc.code)
+			sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", tc.body), tc.status, tc.code)
 		})
 	}
 	// Partial, then the same amount again within 5 minutes.
 	r1 := data(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR", "amount": "300", "description": "one"}))
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR", "amount": 300}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR", "amount": 300}), 400, 1034)
 	o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/r-1", nil))
 	if o["status"] != "partial_refunded" || o["amount_refunded"] != json.Number("300") {
 		t.Fatalf("after partial refund %v %v", o["status"], o["amount_refunded"])
@@ -196,9 +196,9 @@ func TestRefundErrorCodes(t *testing.T) {
 	if o["status"] != "completed" || o["amount_refunded"] != json.Number("0") {
 		t.Fatalf("after void %v %v", o["status"], o["amount_refunded"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(r1["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/123", map[string]any{"status": "void"}), 404, 1006)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/123", map[string]any{"status": "completed"}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(r1["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/123", map[string]any{"status": "void"}), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/123", map[string]any{"status": "completed"}), 400, 1016)
 	// Full refund: amount omitted.
 	full := data(t, api(t, sb, testKey, http.MethodPost, "/orders/r-1/refunds", map[string]any{"currency": "EUR"}))
 	o = data(t, api(t, sb, testKey, http.MethodGet, "/orders/r-1", nil))
@@ -215,7 +215,7 @@ func TestRefundErrorCodes(t *testing.T) {
 	}
 	sb.Advance(t, testKey, time.Second)
 	// A processed refund cannot be voided.
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(full["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/r-1/refunds/"+str(full["refund_id"]), map[string]any{"status": "void"}), 400, 1034)
 	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(full["refund_id"]), nil))
 	if tx["type"] != "refund" || tx["status"] != "completed" || tx["debit_credit"] != "D" || tx["amount"] != json.Number("1000") {
 		t.Fatalf("refund transaction %v", tx)

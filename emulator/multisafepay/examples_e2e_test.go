@@ -295,7 +295,7 @@ func TestVendorOtherRequestExamples(t *testing.T) {
 	if o := get("updated-order-id"); o["order_id"] != "updated-order-id" {
 		t.Fatalf("renamed order: %v", o["order_id"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/fco-1", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/orders/fco-1", nil), 404, 1006)
 	if o := get(str(get("updated-order-id")["transaction_id"])); o["order_id"] != "updated-order-id" {
 		t.Fatalf("PSP id after rename: %v", o["order_id"])
 	}
@@ -303,7 +303,7 @@ func TestVendorOtherRequestExamples(t *testing.T) {
 	if o := get("updated-order-id"); o["status"] != "completed" {
 		t.Fatalf("paid after rename: %v", o["status"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/paid-1", readRequest(t, "patch-orders-updateFastCheckoutOrder.json")), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/paid-1", readRequest(t, "patch-orders-updateFastCheckoutOrder.json")), 400, 1000)
 }
 
 // TestVendorSchemaFields: fields of the vendor's create-order schemas that
@@ -325,5 +325,5 @@ func TestVendorSchemaFields(t *testing.T) {
 		"customer_verification", map[string]any{"html": "<p>x</p>", "type": "html"})
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", body))
 	// A field the vendor does not document is refused by the closed schema.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("fields-2"), "colour", "blue")), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("fields-2"), "colour", "blue")), 400, 1016)
 }

@@ -29,9 +29,9 @@ func TestGetOrderByPSPID(t *testing.T) {
 	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/"+str(rf["transaction_id"]), nil)); o["order_id"] != "psp-1" || o["amount_refunded"] != json.Number("100") {
 		t.Fatalf("GET by refund PSP id: %v %v", o["order_id"], o["amount_refunded"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/99999999999", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/orders/99999999999", nil), 404, 1006)
 	// Another tenant's PSP id finds nothing.
-	wantError(t, api(t, sb, "other-key", http.MethodGet, "/orders/"+str(d["transaction_id"]), nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, "other-key", http.MethodGet, "/orders/"+str(d["transaction_id"]), nil), 404, 1006)
 }
 
 func TestPaymentComponents(t *testing.T) {
@@ -54,11 +54,11 @@ func TestPaymentComponents(t *testing.T) {
 		t.Fatalf("stored gateway %v", stored["payment_details"])
 	}
 	// No gateway anywhere: a direct order needs one.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("comp-3"), "type", "direct",
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("comp-3"), "type", "direct",
 		"payment_data", map[string]any{"payload": "bm90IGpzb24="})), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("comp-4"), "type", "direct",
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("comp-4"), "type", "direct",
 		"payment_data", map[string]any{"gateway": "NOPE"})), 400, 1023)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/orders/comp-3", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/orders/comp-3", nil), 404, 1006)
 }
 
 // initialRecurring creates and pays (on the page) an initial recurring card order.
@@ -128,7 +128,7 @@ func TestRecurringPayments(t *testing.T) {
 	if one["code"] != "VISA" || one["recurring_model"] != "subscription" {
 		t.Fatalf("token %v", one)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/customer-2/token/"+tok2, nil), 410, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/recurring/customer-2/token/"+tok2, nil), 410, 1000)
 
 	// A subsequent payment: direct, no gateway, no customer present.
 	sub := data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("rec-sub"), "type", "direct", "recurring_id", tok,
@@ -138,7 +138,7 @@ func TestRecurringPayments(t *testing.T) {
 		t.Fatalf("subsequent payment %v/%v %v", sub["status"], sub["financial_status"], pd)
 	}
 	// The token of another customer reference is refused.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("rec-bad"), "type", "direct", "recurring_id", tok,
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("rec-bad"), "type", "direct", "recurring_id", tok,
 		"customer", map[string]any{"reference": "customer-2"})), 400, 1000)
 
 	// Update the expiry date; then remove the token.
@@ -148,15 +148,15 @@ func TestRecurringPayments(t *testing.T) {
 	if one := data(t, api(t, sb, testKey, http.MethodGet, "/recurring/customer-1/token/"+tok, nil)); one["expiry_date"] != json.Number("3012") {
 		t.Fatalf("expiry after update %v", one["expiry_date"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/customer-1/update/"+tok, map[string]any{"expiry_date": 1399}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/customer-1/update/"+tok, map[string]any{"expiry_date": 1399}), 400, 1016)
 	if rm := data(t, api(t, sb, testKey, http.MethodDelete, "/recurring/customer-1/remove/"+tok, nil)); rm["removed"] != true {
 		t.Fatalf("remove %v", rm)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodDelete, "/recurring/customer-1/remove/"+tok, nil), 410, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodDelete, "/recurring/customer-1/remove/"+tok, nil), 410, 1000)
 	if l := data(t, api(t, sb, testKey, http.MethodGet, "/recurring/customer-1", nil))["tokens"].([]any); len(l) != 1 {
 		t.Fatalf("tokens after remove %v", l)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("rec-gone"), "type", "direct", "recurring_id", tok)), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("rec-gone"), "type", "direct", "recurring_id", tok)), 400, 1000)
 	// Tokens belong to the tenant.
 	if l := data(t, api(t, sb, "other-key", http.MethodGet, "/recurring/customer-1", nil))["tokens"].([]any); len(l) != 0 {
 		t.Fatalf("another tenant sees tokens %v", l)
@@ -182,13 +182,13 @@ func TestBancontactQRCancel(t *testing.T) {
 		t.Fatalf("notification %v", n["status"])
 	}
 	// Twice, not QR, unknown.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/cancel", nil), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/cancel", nil), 400, 1000)
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("bc-plain"), "gateway", "MISTERCASH")))
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/bc-plain/cancel", nil), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/bc-plain/cancel", nil), 400, 1000)
 	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/bc-plain", nil)); o["status"] != "initialized" {
 		t.Fatalf("a refused cancel changed the order: %v", o["status"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/never/cancel", nil), 404, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/never/cancel", nil), 404, 1006)
 }
 
 func TestChargebackScenario(t *testing.T) {
@@ -213,7 +213,7 @@ func TestChargebackScenario(t *testing.T) {
 		t.Fatalf("chargeback in /transactions %v", tx)
 	}
 	// A chargeback cannot be refunded; an unpaid order is left alone.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cb-1/refunds", map[string]any{"currency": "EUR", "amount": 100}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/cb-1/refunds", map[string]any{"currency": "EUR", "amount": 100}), 400, 1034)
 	data(t, api(t, sb, testKey, http.MethodPost, "/orders", order("cb-2")))
 	if o := data(t, sb.Do(t, http.MethodGet, "/v1/json/orders/cb-2", nil, "api_key", testKey, "Sandbox-Scenario", "msp-chargeback")); o["status"] != "initialized" {
 		t.Fatalf("unpaid order after chargeback scenario: %v", o["status"])
@@ -231,7 +231,7 @@ func TestBNPLShipBeforeRefund(t *testing.T) {
 		t.Fatalf("authorized %v/%v", d["status"], d["financial_status"])
 	}
 	refund := map[string]any{"currency": "EUR", "amount": 1000}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/refunds", refund), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/my-order-id-1/refunds", refund), 400, 1034)
 	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/my-order-id-1", nil)); o["status"] != "completed" || o["amount_refunded"] != json.Number("0") {
 		t.Fatalf("a refused refund changed the order %v %v", o["status"], o["amount_refunded"])
 	}
@@ -258,15 +258,15 @@ func TestBNPLShipBeforeRefund(t *testing.T) {
 func TestRecurringBadInput(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	tok := initialRecurring(t, sb, "rb-1", "cust", "unscheduled", "4111111111111111")
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?limit=ten", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?offset=-1", nil), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, `{"expiry_date":`), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{}), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": "soon"}), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": 2512, "extra": 1}), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust/token/nope", nil), 410, 1000)
-	wantError(t, api(t, sb, testKey, http.MethodGet, "/recurring/other/token/"+tok, nil), 410, 1000)
-	wantError(t, sb.Do(t, http.MethodGet, "/v1/json/recurring/cust", nil), 401, 1032)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?limit=ten", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust?offset=-1", nil), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, `{"expiry_date":`), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": "soon"}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/recurring/cust/update/"+tok, map[string]any{"expiry_date": 2512, "extra": 1}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust/token/nope", nil), 410, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodGet, "/recurring/other/token/"+tok, nil), 410, 1000)
+	sandboxtest.WantMultiSafepayError(t, sb.Do(t, http.MethodGet, "/v1/json/recurring/cust", nil), 401, 1032)
 	// Nothing changed.
 	if one := data(t, api(t, sb, testKey, http.MethodGet, "/recurring/cust/token/"+tok, nil)); one["token"] != tok {
 		t.Fatalf("token %v", one)

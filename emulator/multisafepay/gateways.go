@@ -139,6 +139,52 @@ func kindOf(r tsvRow) string {
 	return ""
 }
 
+// gateway is the method of one TSV row: a copy of its spec in
+// gateways.yaml (nil: none), named and classified by the row, checked
+// against the catalogue's issuers and what the emulator knows.
+func (c *Catalogue) gateway(r tsvRow, spec *Gateway, expiry time.Duration) (*Gateway, error) {
+	g := &Gateway{}
+	if spec != nil {
+		copied := *spec
+		g = &copied
+	}
+	g.ID, g.Name = r.id, r.name
+	if r.group != "extra" {
+		g.Categories = strings.Split(r.categories, ",")
+	}
+	if g.Kind == "" {
+		g.Kind = kindOf(r)
+		if r.group == "extra" {
+			g.Kind = r.categories
+		}
+	}
+	if !kinds[g.Kind] {
+		return nil, fmt.Errorf("gateway %s has no kind (the TSV says %q)", g.ID, r.categories)
+	}
+	if g.Expiry == nil {
+		g.Expiry = &expiry
+	}
+	if g.Issuers != "" && c.Issuers[g.Issuers] == nil {
+		return nil, fmt.Errorf("gateway %s names unknown issuers %q", g.ID, g.Issuers)
+	}
+	for _, p := range g.Requires {
+		if !requirable[p] {
+			return nil, fmt.Errorf("gateway %s requires unknown part %q", g.ID, p)
+		}
+	}
+	for _, t := range g.Types {
+		if t != typeRedirect && t != typeDirect && t != typePaymentLink {
+			return nil, fmt.Errorf("gateway %s has unknown type %q", g.ID, t)
+		}
+	}
+	g.BNPL, g.Card = g.Kind == kindBNPL, g.Kind == kindCard
+	g.DirectDebit = g.ID == "DIRDEB"
+	if g.Kind == kindGiftCard {
+		g.Type = "coupon"
+	}
+	return g, nil
+}
+
 // loadCatalogue reads fixtures/multisafepay from fsys (rooted at fixtures/).
 func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
 	const file = "fixtures/multisafepay/gateways.yaml"
@@ -182,50 +228,15 @@ func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
 		if _, dup := c.byID[r.id]; dup {
 			continue // an extra id the TSV has meanwhile
 		}
-		g := &Gateway{}
-		switch spec := gw.Gateways[r.id]; {
-		case spec != nil:
-			copied := *spec
-			g = &copied
+		spec := gw.Gateways[r.id]
+		if spec != nil {
 			used[r.id] = true
-		case gw.GiftCards != nil && (kindOf(r) == kindGiftCard || r.categories == kindGiftCard):
-			copied := *gw.GiftCards
-			g = &copied
+		} else if kindOf(r) == kindGiftCard || r.categories == kindGiftCard {
+			spec = gw.GiftCards
 		}
-		g.ID, g.Name = r.id, r.name
-		if r.group != "extra" {
-			g.Categories = strings.Split(r.categories, ",")
-		}
-		if g.Kind == "" {
-			g.Kind = kindOf(r)
-			if r.group == "extra" {
-				g.Kind = r.categories
-			}
-		}
-		if !kinds[g.Kind] {
-			return nil, fmt.Errorf("%s: gateway %s has no kind (the TSV says %q)", file, g.ID, r.categories)
-		}
-		if g.Expiry == nil {
-			d := gw.Defaults.Expiry
-			g.Expiry = &d
-		}
-		if g.Issuers != "" && c.Issuers[g.Issuers] == nil {
-			return nil, fmt.Errorf("%s: gateway %s names unknown issuers %q", file, g.ID, g.Issuers)
-		}
-		for _, p := range g.Requires {
-			if !requirable[p] {
-				return nil, fmt.Errorf("%s: gateway %s requires unknown part %q", file, g.ID, p)
-			}
-		}
-		for _, t := range g.Types {
-			if t != typeRedirect && t != typeDirect && t != typePaymentLink {
-				return nil, fmt.Errorf("%s: gateway %s has unknown type %q", file, g.ID, t)
-			}
-		}
-		g.BNPL, g.Card = g.Kind == kindBNPL, g.Kind == kindCard
-		g.DirectDebit = g.ID == "DIRDEB"
-		if g.Kind == kindGiftCard {
-			g.Type = "coupon"
+		g, err := c.gateway(r, spec, gw.Defaults.Expiry)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		c.byID[g.ID] = g
 		c.Gateways = append(c.Gateways, g)
@@ -470,7 +481,7 @@ func (m *MultiSafepay) listGateways(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *MultiSafepay) getGateway(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "gateway_id"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "gateway_id"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return
@@ -479,7 +490,7 @@ func (m *MultiSafepay) getGateway(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *MultiSafepay) listIssuers(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "gateway"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "gateway"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return
@@ -522,7 +533,7 @@ func (m *MultiSafepay) listPaymentMethods(w http.ResponseWriter, r *http.Request
 }
 
 func (m *MultiSafepay) getPaymentMethod(w http.ResponseWriter, r *http.Request) {
-	g, found := m.cat.Gateway(pathVar(r, "payment_method_id"))
+	g, found := m.cat.Gateway(platform.PathVar(r, "payment_method_id"))
 	if !found || g.Disabled {
 		writeError(w, errGatewayNotFound())
 		return

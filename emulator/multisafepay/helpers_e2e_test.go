@@ -7,13 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
@@ -53,34 +49,12 @@ func data(t *testing.T, r *sandboxtest.Response) map[string]any {
 	return d
 }
 
-// wantError asserts MultiSafepay's error body.
-func wantError(t *testing.T, r *sandboxtest.Response, status, code int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	m := decode(t, r)
-	if m["success"] != false || m["error_code"] != json.Number(strconv.Itoa(code)) {
-		t.Fatalf("body %s, want error_code %d", r.Body, code)
-	}
-	if d, ok := m["data"].(map[string]any); !ok || len(d) != 0 {
-		t.Fatalf("data is not {}: %s", r.Body)
-	}
-	if info, _ := m["error_info"].(string); info == "" {
-		t.Fatalf("no error_info: %s", r.Body)
-	}
-}
-
-// receiver is a notification endpoint that checks MultiSafepay's signature
-// itself (HMAC-SHA512 over "timestamp:body" with the API key).
+// receiver is a notification endpoint (sandboxtest's) whose notifications
+// are checked as a merchant checks MultiSafepay's signature (HMAC-SHA512
+// over "timestamp:body" with the API key).
 type receiver struct {
-	*httptest.Server
+	*sandboxtest.Receiver
 	key string
-
-	mu     sync.Mutex
-	got    []notification
-	status int
-	answer string
 }
 
 type notification struct {
@@ -93,20 +67,7 @@ type notification struct {
 }
 
 func newReceiver(t *testing.T, key string) *receiver {
-	rc := &receiver{key: key, status: http.StatusOK, answer: "OK"}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		n := notification{Method: r.Method, Query: r.URL.Query(), Body: body, Auth: r.Header.Get("Auth"), Timestamp: r.URL.Query().Get("timestamp")}
-		n.Verified = verify(key, n.Auth, body)
-		rc.mu.Lock()
-		rc.got = append(rc.got, n)
-		status, answer := rc.status, rc.answer
-		rc.mu.Unlock()
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, answer)
-	}))
-	t.Cleanup(rc.Close)
-	return rc
+	return &receiver{Receiver: sandboxtest.NewReceiver(t), key: key}
 }
 
 // verify is the merchant's check, written from the documented algorithm.
@@ -124,16 +85,20 @@ func verify(key, auth string, body []byte) bool {
 	return hmac.Equal([]byte(hex.EncodeToString(mac.Sum(nil))), []byte(sig))
 }
 
-func (rc *receiver) respond(status int, answer string) {
-	rc.mu.Lock()
-	rc.status, rc.answer = status, answer
-	rc.mu.Unlock()
-}
+func (rc *receiver) respond(status int, answer string) { rc.Respond(status, answer) }
 
 func (rc *receiver) notifications() []notification {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([]notification(nil), rc.got...)
+	var out []notification
+	for _, r := range rc.Requests() {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			continue // net/http parsed it already
+		}
+		q, auth := u.Query(), r.Header.Get("Auth")
+		out = append(out, notification{Method: r.Method, Query: q, Body: r.Body, Auth: auth,
+			Verified: verify(rc.key, auth, r.Body), Timestamp: q.Get("timestamp")})
+	}
+	return out
 }
 
 // last decodes the body of the newest notification.

@@ -1,7 +1,6 @@
 package multisafepay
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,43 +43,13 @@ var localeRe = regexp.MustCompile(`^[a-z]{2}_[A-Z]{2}$`)
 // (without its ids), applying direct test data. It returns the outcome the
 // test data chose, for the caller to answer a decline with 1024.
 func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time, tok *Token) (*Order, *Error) {
-	typ := strings.ToLower(req.Type.String())
-	switch typ {
-	case "":
-		typ = typeRedirect // the vendor's examples leave type empty for a redirect
-	case typeRedirect, typeDirect, typePaymentLink, typeCheckout:
-	default:
-		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct, paymentlink or checkout")
+	typ, err := orderType(req)
+	if err != nil {
+		return nil, err
 	}
 	o := &Order{Type: typ, Status: stInitialized, FinancialStatus: stInitialized, Created: now, Modified: now}
-
-	o.OrderID = req.OrderID.String()
-	switch {
-	case o.OrderID == "":
-		return nil, errMissing("order_id")
-	case utf8.RuneCountInString(o.OrderID) > 50:
-		return nil, errOrderIDInvalid("Invalid transaction ID: order_id is longer than 50 characters")
-	}
-	var good bool
-	if o.Currency, good = normCurrency(req.Currency.String()); !good {
-		return nil, errCurrency()
-	}
-	if o.Amount, good = parseMinor(req.Amount.String()); !good || o.Amount < 1 {
-		return nil, errAmount("Invalid amount")
-	}
-	o.Description = strings.TrimSpace(string(req.Description))
-	if o.Description == "" || utf8.RuneCountInString(o.Description) > 200 {
-		return nil, errDescription()
-	}
-	for i, v := range []text{req.Var1, req.Var2, req.Var3} {
-		if utf8.RuneCountInString(string(v)) > 500 {
-			return nil, errVar(fmt.Sprintf("var%d", i+1))
-		}
-		o.Vars[i] = string(v)
-	}
-	o.Items = string(req.Items)
-	if req.CustomInfo != nil {
-		o.CustomInfo = [3]string{string(req.CustomInfo.Custom1), string(req.CustomInfo.Custom2), string(req.CustomInfo.Custom3)}
+	if err := o.takeFields(req); err != nil {
+		return nil, err
 	}
 	if err := o.takePaymentOptions(req.PaymentOptions); err != nil {
 		return nil, err
@@ -95,73 +64,146 @@ func (m *MultiSafepay) buildOrder(req *orderRequest, now time.Time, tok *Token) 
 	if err := o.takeRecurring(req, tok); err != nil {
 		return nil, err
 	}
-
-	var g *Gateway
-	if id := requestedGateway(req, tok); id != "" {
-		found := false
-		g, found = m.cat.Gateway(id)
-		// Only the currency refuses a method: the vendor's own examples send
-		// orders outside a method's countries and below its minimum.
-		if !found || !g.takesCurrency(o.Currency) {
-			return nil, errGateway()
-		}
-		o.Gateway, o.GatewayName = g.ID, g.Name
-	} else if typ == typeDirect {
-		return nil, errMissing("gateway")
-	}
-	if g != nil {
-		if typ != typeCheckout && !g.takesType(typ) {
-			return nil, newError(http.StatusBadRequest, 1016, "Invalid data: %s does not take %s orders", g.ID, typ)
-		}
-		if err := checkRequired(req, g); err != nil {
-			return nil, err
-		}
-		if typ == typeDirect && req.PaymentData == nil && tok == nil {
-			for _, f := range g.DirectNeeds {
-				if f == "customer.phone" {
-					if o.Customer.Phone == "" {
-						return nil, errMissing(f)
-					}
-				} else if o.GatewayInfo[f] == "" {
-					return nil, errMissing("gateway_info." + f)
-				}
-			}
-		}
-		if err := m.checkIssuer(g, o.GatewayInfo["issuer_id"]); err != nil {
-			return nil, err
-		}
-	}
-	if req.ShoppingCart != nil {
-		items, err := toCart(req.ShoppingCart.Items, false)
-		if err != nil {
-			return nil, err
-		}
-		if req.CheckoutOptions != nil {
-			o.Tax = req.CheckoutOptions.TaxTables.toTaxTables()
-		}
-		totals, err := checkCart(items, o.Tax, o.country(), o.Currency, o.Amount)
-		if err != nil {
-			return nil, err
-		}
-		o.Cart, o.Totals = items, &totals
-	}
-	o.ManualCapture = g != nil && g.Card &&
-		(strings.EqualFold(req.Capture.String(), "manual") || strings.EqualFold(req.Manual.String(), "capture"))
-
-	lifetime, explicit, err := linkLifetime(req)
+	g, err := m.takeGateway(o, req, tok)
 	if err != nil {
 		return nil, err
 	}
+	if err := o.takeCart(req); err != nil {
+		return nil, err
+	}
+	o.ManualCapture = g != nil && g.Card &&
+		(strings.EqualFold(req.Capture.String(), "manual") || strings.EqualFold(req.Manual.String(), "capture"))
+	if err := o.setExpiry(req, g, now); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// orderType is the request's order type; empty is a redirect, as in the
+// vendor's examples.
+func orderType(req *orderRequest) (string, *Error) {
+	typ := strings.ToLower(req.Type.String())
+	switch typ {
+	case "":
+		return typeRedirect, nil
+	case typeRedirect, typeDirect, typePaymentLink, typeCheckout:
+		return typ, nil
+	}
+	return "", newError(http.StatusBadRequest, 1016, "Invalid data: type must be redirect, direct, paymentlink or checkout")
+}
+
+// takeFields takes the order's own fields: id, currency, amount,
+// description, vars, items and custom info.
+func (o *Order) takeFields(req *orderRequest) *Error {
+	o.OrderID = req.OrderID.String()
 	switch {
-	case explicit || g == nil || typ == typePaymentLink:
+	case o.OrderID == "":
+		return errMissing("order_id")
+	case utf8.RuneCountInString(o.OrderID) > 50:
+		return errOrderIDInvalid("Invalid transaction ID: order_id is longer than 50 characters")
+	}
+	var good bool
+	if o.Currency, good = normCurrency(req.Currency.String()); !good {
+		return errCurrency()
+	}
+	if o.Amount, good = parseMinor(req.Amount.String()); !good || o.Amount < 1 {
+		return errAmount("Invalid amount")
+	}
+	o.Description = strings.TrimSpace(string(req.Description))
+	if o.Description == "" || utf8.RuneCountInString(o.Description) > 200 {
+		return errDescription()
+	}
+	for i, v := range []text{req.Var1, req.Var2, req.Var3} {
+		if utf8.RuneCountInString(string(v)) > 500 {
+			return errVar(fmt.Sprintf("var%d", i+1))
+		}
+		o.Vars[i] = string(v)
+	}
+	o.Items = string(req.Items)
+	if req.CustomInfo != nil {
+		o.CustomInfo = [3]string{string(req.CustomInfo.Custom1), string(req.CustomInfo.Custom2), string(req.CustomInfo.Custom3)}
+	}
+	return nil
+}
+
+// takeGateway resolves the payment method the order names (or its token's)
+// and checks what it needs; nil when the customer will choose. A direct
+// order must name one.
+func (m *MultiSafepay) takeGateway(o *Order, req *orderRequest, tok *Token) (*Gateway, *Error) {
+	id := requestedGateway(req, tok)
+	if id == "" {
+		if o.Type == typeDirect {
+			return nil, errMissing("gateway")
+		}
+		return nil, nil
+	}
+	g, found := m.cat.Gateway(id)
+	// Only the currency refuses a method: the vendor's own examples send
+	// orders outside a method's countries and below its minimum.
+	if !found || !g.takesCurrency(o.Currency) {
+		return nil, errGateway()
+	}
+	o.Gateway, o.GatewayName = g.ID, g.Name
+	if o.Type != typeCheckout && !g.takesType(o.Type) {
+		return nil, newError(http.StatusBadRequest, 1016, "Invalid data: %s does not take %s orders", g.ID, o.Type)
+	}
+	if err := checkRequired(req, g); err != nil {
+		return nil, err
+	}
+	if o.Type == typeDirect && req.PaymentData == nil && tok == nil {
+		for _, f := range g.DirectNeeds {
+			if f == "customer.phone" {
+				if o.Customer.Phone == "" {
+					return nil, errMissing(f)
+				}
+			} else if o.GatewayInfo[f] == "" {
+				return nil, errMissing("gateway_info." + f)
+			}
+		}
+	}
+	if err := m.checkIssuer(g, o.GatewayInfo["issuer_id"]); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// takeCart takes the shopping cart and tax tables, whose total must be the
+// order's amount.
+func (o *Order) takeCart(req *orderRequest) *Error {
+	if req.ShoppingCart == nil {
+		return nil
+	}
+	items, err := toCart(req.ShoppingCart.Items, false)
+	if err != nil {
+		return err
+	}
+	if req.CheckoutOptions != nil {
+		o.Tax = req.CheckoutOptions.TaxTables.toTaxTables()
+	}
+	totals, err := checkCart(items, o.Tax, o.country(), o.Currency, o.Amount)
+	if err != nil {
+		return err
+	}
+	o.Cart, o.Totals = items, &totals
+	return nil
+}
+
+// setExpiry: the request's own lifetime, else a chosen method's clock from
+// creation, else the payment link's default.
+func (o *Order) setExpiry(req *orderRequest, g *Gateway, now time.Time) *Error {
+	lifetime, explicit, err := linkLifetime(req)
+	if err != nil {
+		return err
+	}
+	switch {
+	case explicit || g == nil || o.Type == typePaymentLink:
 		o.ExpiresAt = now.Add(lifetime)
 	default:
-		// A chosen method starts its own clock at creation.
 		if d := g.expiry(); d > 0 {
 			o.ExpiresAt = now.Add(d)
 		}
 	}
-	return o, nil
+	return nil
 }
 
 func (o *Order) takePaymentOptions(p paymentOptions) *Error {
@@ -434,7 +476,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 // scheduler has stored it.
 func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	id := pathVar(r, "order_id")
+	id := platform.PathVar(r, "order_id")
 	o, now, err := m.readOrder(tenant, id)
 	var e *Error
 	if errors.As(err, &e) && e.Code == 1006 && isDigits(id) {
@@ -468,7 +510,7 @@ func isDigits(s string) bool {
 // is not finished is cancelled, scanned or not.
 func (m *MultiSafepay) cancelQR(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	o, err := m.change(tenant, pathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	o, err := m.change(tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if o.Gateway != "MISTERCASH" || !parseBool(o.GatewayInfo["qr_enabled"]) {
 			return false, errUnknown("Only Bancontact QR payments can be cancelled this way")
 		}
@@ -686,7 +728,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := req.NewOrderID.String(); id != "" {
-		if err := m.renameOrder(tenant, pathVar(r, "order_id"), id); err != nil {
+		if err := m.renameOrder(tenant, platform.PathVar(r, "order_id"), id); err != nil {
 			m.fail(w, r, err)
 			return
 		}
@@ -694,7 +736,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var data map[string]any
-	_, err := m.change(tenant, pathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
 		if o.Gateway == "" {
 			g = nil
@@ -784,11 +826,11 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 
 // decode reads the JSON body (already checked against the OpenAPI file).
 func decode(r *http.Request, v any) *Error {
-	body := bytes.TrimSpace(platform.Body(r))
-	if len(body) == 0 {
+	present, err := platform.DecodeJSON(r, v)
+	switch {
+	case !present:
 		return errMissing("request body")
-	}
-	if err := json.Unmarshal(body, v); err != nil {
+	case err != nil:
 		return newError(http.StatusBadRequest, 1016, "Invalid data: the body does not have the expected structure")
 	}
 	return nil

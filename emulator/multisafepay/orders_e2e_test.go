@@ -36,7 +36,7 @@ func TestSeedRedirect(t *testing.T) {
 		t.Fatalf("stored order: %v", o)
 	}
 	// The same order id again: 1006.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", multisafepay.SeedRedirectKlarna), 400, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", multisafepay.SeedRedirectKlarna), 400, 1006)
 }
 
 // TestSeedDirect: the seed's direct request answers the seed's response
@@ -198,7 +198,7 @@ func TestKlarnaLifecycle(t *testing.T) {
 		t.Errorf("%d notifications, want 3", got)
 	}
 	// Refunded: nothing left.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/klarna-1/refunds", map[string]any{"currency": "EUR"}), 400, 1034)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/klarna-1/refunds", map[string]any{"currency": "EUR"}), 400, 1034)
 }
 
 // TestExpiry: unfinished Klarna orders expire after a day, unshipped ones
@@ -251,7 +251,7 @@ func TestExpiry(t *testing.T) {
 		t.Fatal("extended order outlived its 6 weeks")
 	}
 	// Expired orders cannot be shipped.
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/orders/unshipped", map[string]any{"status": "shipped"}), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/orders/unshipped", map[string]any{"status": "shipped"}), 400, 1000)
 }
 
 // TestNotificationRetries: without OK the notification is resent 3 times,

@@ -98,8 +98,8 @@ func TestPaymentLinks(t *testing.T) {
 	if status("link-default") != "expired" {
 		t.Fatal("default 30 days not honoured")
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("bad"), "type", "paymentlink", "days_active", 366)), 400, 1016)
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("bad"), "type", "paymentlink", "seconds_active", 0)), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("bad"), "type", "paymentlink", "days_active", 366)), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", with(order("bad"), "type", "paymentlink", "seconds_active", 0)), 400, 1016)
 }
 
 func directCard(id, card string) map[string]any {
@@ -115,7 +115,7 @@ func TestDirectTestData(t *testing.T) {
 		t.Fatalf("4111: %v/%v %v", d["status"], d["financial_status"], d["payment_details"])
 	}
 	// A decline answers 1024; the order exists, declined.
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", directCard("card-3ds", "4012001037461114")), 400, 1024)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", directCard("card-3ds", "4012001037461114")), 400, 1024)
 	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/card-3ds", nil)); o["status"] != "declined" {
 		t.Fatalf("declined card order %v", o["status"])
 	}
@@ -155,12 +155,12 @@ func TestDirectTestData(t *testing.T) {
 		r["gateway_info"] = map[string]any{"birthday": "2000-01-01"}
 		r["delivery"].(map[string]any)["zip_code"] = "1111AB"
 	})
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", in3no), 400, 1024)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", in3no), 400, 1024)
 	riverty := seed(t, "riverty-no", func(r map[string]any) {
 		r["gateway"] = "AFTERPAY"
 		r["gateway_info"].(map[string]any)["email"] = "rejection@afterpay.nl"
 	})
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders", riverty), 400, 1024)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders", riverty), 400, 1024)
 	klarnaOK := seed(t, "klarna-ok", func(r map[string]any) { r["gateway_info"].(map[string]any)["email"] = "customer+nl@klarna.com" })
 	if d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", klarnaOK)); d["status"] != "completed" || d["financial_status"] != "uncleared" {
 		t.Fatalf("Klarna playground approve: %v/%v", d["status"], d["financial_status"])
@@ -187,7 +187,7 @@ func TestManualCaptureHTTP(t *testing.T) {
 	if d["status"] != "completed" || d["financial_status"] != "initialized" || pd["capture"] != "manual" || pd["capture_remain"] != json.Number("1000") {
 		t.Fatalf("authorized: %v/%v %v", d["status"], d["financial_status"], pd)
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 2000, "new_order_status": "completed"}), 400, 1001)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 2000, "new_order_status": "completed"}), 400, 1001)
 	c := data(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 400, "new_order_status": "completed", "new_order_id": "cap-1-a"}))
 	if c["order_id"] != "cap-1-a" || c["transaction_id"] == nil {
 		t.Fatalf("capture %v", c)
@@ -201,7 +201,7 @@ func TestManualCaptureHTTP(t *testing.T) {
 	if o["status"] != "completed" || o["financial_status"] != "initialized" || o["payment_details"].(map[string]any)["capture_remain"] != json.Number("600") {
 		t.Fatalf("after partial capture %v/%v %v", o["status"], o["financial_status"], o["payment_details"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 100, "new_order_status": "completed", "new_order_id": "cap-1-a"}), 400, 1006)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 100, "new_order_status": "completed", "new_order_id": "cap-1-a"}), 400, 1006)
 	// The rest is cancelled: the original becomes void, the capture stays.
 	data(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "rest not shipped"}))
 	o = data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-1", nil))
@@ -222,6 +222,6 @@ func TestManualCaptureHTTP(t *testing.T) {
 	if o := data(t, api(t, sb, testKey, http.MethodGet, "/orders/cap-2", nil)); o["status"] != "completed" || o["financial_status"] != "completed" {
 		t.Fatalf("after full capture %v/%v", o["status"], o["financial_status"])
 	}
-	wantError(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "again"}), 400, 1000)
-	wantError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 1}), 400, 1016)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPatch, "/capture/cap-1", map[string]any{"status": "cancelled", "reason": "again"}), 400, 1000)
+	sandboxtest.WantMultiSafepayError(t, api(t, sb, testKey, http.MethodPost, "/orders/cap-1/capture", map[string]any{"amount": 1}), 400, 1016)
 }

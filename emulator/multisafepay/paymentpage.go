@@ -3,6 +3,7 @@ package multisafepay
 import (
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -34,19 +35,8 @@ func errNoPage() *pageError {
 type pageRenderer struct{}
 
 func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *contract.Violation) {
-	status, msg := http.StatusBadRequest, "The form is incomplete: choose an outcome."
-	switch v.Kind {
-	case contract.TooLarge:
-		status, msg = http.StatusRequestEntityTooLarge, "The form is too large."
-	case contract.UnsupportedMediaType:
-		status, msg = http.StatusUnsupportedMediaType, "The form must be sent as application/x-www-form-urlencoded."
-	case contract.NoOperation:
-		status, msg = http.StatusNotFound, errNoPage().msg
-	case contract.MethodNotAllowed:
-		status, msg = http.StatusMethodNotAllowed, "Use GET to show the page and POST to submit it."
-	case contract.Unavailable:
-		status, msg = http.StatusInternalServerError, "Something went wrong."
-	}
+	status, msg := page.Violation(v, page.Words{Malformed: "The form is incomplete: choose an outcome.",
+		NotFound: errNoPage().msg, MethodNotAllowed: "Use GET to show the page and POST to submit it."})
 	renderPageError(w, r, &pageError{status: status, msg: msg})
 }
 
@@ -214,11 +204,9 @@ func fieldsFor(g *Gateway) *testFields {
 }
 
 func writeHTML(w http.ResponseWriter, status int, t *template.Template, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Inline styles only, no script; only the emulator may frame the page.
-	page.Headers(w.Header(), "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf)
-	w.WriteHeader(status)
-	_ = t.Execute(w, data)
+	page.Write(w, status, "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'", page.FramedBySelf,
+		func(b io.Writer) error { return t.Execute(b, data) })
 }
 
 func renderPageError(w http.ResponseWriter, r *http.Request, e *pageError) {
@@ -305,7 +293,7 @@ func (m *MultiSafepay) pageData(r *http.Request, o *Order) pageData {
 
 // showPage is GET /multisafepay/connect/{session_id}/.
 func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(pathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return
@@ -367,7 +355,7 @@ func (m *MultiSafepay) submit(o *Order, form url.Values, now time.Time) error {
 // submitPage is POST /multisafepay/connect/{session_id}/: the outcome
 // happens, the notification goes out, the customer lands (303) on the shop.
 func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(pathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return

@@ -269,7 +269,7 @@ func (m *MultiSafepay) listTokens(w http.ResponseWriter, r *http.Request) {
 	var list []Token
 	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
 		var err error
-		list, err = customerTokens(tx, pathVar(r, "reference"))
+		list, err = customerTokens(tx, platform.PathVar(r, "reference"))
 		return err
 	})
 	if err != nil {
@@ -305,7 +305,7 @@ func (m *MultiSafepay) getToken(w http.ResponseWriter, r *http.Request) {
 	var t *Token
 	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
 		var err error
-		t, err = readToken(tx, pathVar(r, "reference"), pathVar(r, "token"))
+		t, err = readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		return err
 	})
 	if err != nil {
@@ -319,7 +319,7 @@ func (m *MultiSafepay) getToken(w http.ResponseWriter, r *http.Request) {
 func (m *MultiSafepay) deleteToken(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
 	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
-		t, err := readToken(tx, pathVar(r, "reference"), pathVar(r, "token"))
+		t, err := readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		if err != nil {
 			return err
 		}
@@ -348,7 +348,7 @@ func (m *MultiSafepay) updateToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
-		t, err := readToken(tx, pathVar(r, "reference"), pathVar(r, "token"))
+		t, err := readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		if err != nil {
 			return err
 		}

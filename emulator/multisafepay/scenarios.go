@@ -3,7 +3,6 @@ package multisafepay
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -16,6 +15,15 @@ import (
 // order that is still waiting for its payment, through change() (so the
 // notification goes out as for any status change), and a scenario's error is
 // rendered in MultiSafepay's envelope.
+
+// ScenarioActionDocs are the actions MultiSafepay's scenarios may name
+// (docs/scenarios.md lists them); ScenarioActions implements them.
+var ScenarioActionDocs = []platform.ActionDoc{
+	{Provider: provider, Name: "decline", Doc: "the order (path order_id, or the one the request creates) is declined: status declined, notification sent; a direct order answers 400 / 1024", Params: []string{"reason: the order's reason (Declined)"}},
+	{Provider: provider, Name: "uncleared", Doc: "the order (path order_id, or the one the request creates) goes to manual review: status uncleared, notification sent"},
+	{Provider: provider, Name: "expire", Doc: "the order (path order_id, or the one the request creates) expires now: status expired, notification sent"},
+	{Provider: provider, Name: "chargeback", Doc: "the paid order in the path is charged back: status chargeback, a completed chargeback transaction, notification sent", Params: []string{"reason: the order's reason (Chargeback)", "financial_status: the transaction status (void)"}},
+}
 
 // ScenarioActions implements platform.ScenarioActor.
 func (m *MultiSafepay) ScenarioActions() []platform.ScenarioAction {
@@ -36,9 +44,9 @@ func (m *MultiSafepay) ScenarioActions() []platform.ScenarioAction {
 // as the vendor's status table has it, or the scenario's financial_status
 // param) with a completed chargeback transaction for what was not refunded.
 func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
-	id := pathVar(c.Request, "order_id")
+	id := platform.PathVar(c.Request, "order_id")
 	if id == "" {
-		return skipf("no order in the path")
+		return platform.SkipAction("no order in the path")
 	}
 	financial := c.Params["financial_status"]
 	if financial == "" {
@@ -47,9 +55,9 @@ func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
 	_, err := m.change(c.Tenant, id, func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		switch {
 		case o.Chargeback != nil:
-			return false, skipf("order %s is already charged back", id)
+			return false, platform.SkipAction("order %s is already charged back", id)
 		case o.Status != stCompleted && o.Status != stShipped && o.Status != stPartialRefunded:
-			return false, skipf("order %s is %s, not paid", id, o.Status)
+			return false, platform.SkipAction("order %s is %s, not paid", id, o.Status)
 		}
 		cbID := m.newTransactionID(tx, false)
 		o.Chargeback = &Refund{ID: cbID, OrderID: o.OrderID, Amount: o.Amount - o.AmountRefunded, Currency: o.Currency,
@@ -60,19 +68,15 @@ func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
 	})
 	var e *Error
 	if errors.As(err, &e) && e.Code == 1006 {
-		return skipf("no order %s", id)
+		return platform.SkipAction("no order %s", id)
 	}
 	return err
-}
-
-func skipf(format string, args ...any) error {
-	return fmt.Errorf(format+": %w", append(args, platform.ErrActionSkipped)...)
 }
 
 // scenarioExisting applies the outcome to the order in the path (GET or
 // PATCH /orders/{order_id}) before the handler reads it.
 func (m *MultiSafepay) scenarioExisting(c *platform.ActionCall, outcome string) error {
-	id := pathVar(c.Request, "order_id")
+	id := platform.PathVar(c.Request, "order_id")
 	if id == "" {
 		return nil // the order does not exist yet: after the handler
 	}
@@ -84,7 +88,7 @@ func (m *MultiSafepay) scenarioExisting(c *platform.ActionCall, outcome string) 
 // direct order's answer follows: a decline is 400 / 1024 (as for declining
 // test data), another outcome shows the order as it now is.
 func (m *MultiSafepay) scenarioCreated(c *platform.ActionCall, outcome string) error {
-	if pathVar(c.Request, "order_id") != "" {
+	if platform.PathVar(c.Request, "order_id") != "" {
 		return nil // done before the handler
 	}
 	var res struct {
@@ -93,7 +97,7 @@ func (m *MultiSafepay) scenarioCreated(c *platform.ActionCall, outcome string) e
 		} `json:"data"`
 	}
 	if c.Status != http.StatusOK || json.Unmarshal(c.Body, &res) != nil || res.Data.OrderID == "" {
-		return skipf("no order was created")
+		return platform.SkipAction("no order was created")
 	}
 	o, err := m.scenarioOutcome(c, res.Data.OrderID, outcome)
 	if err != nil || o.Type != typeDirect {
@@ -116,7 +120,7 @@ func (m *MultiSafepay) scenarioOutcome(c *platform.ActionCall, orderID, outcome 
 	o, err := m.change(c.Tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		waiting := o.Status == stInitialized || (outcome == outcomeDeclined && o.Status == stUncleared)
 		if !waiting {
-			return false, skipf("order %s is already %s", orderID, o.Status)
+			return false, platform.SkipAction("order %s is already %s", orderID, o.Status)
 		}
 		g, _ := m.cat.Gateway(o.Gateway)
 		o.Pending = nil // a scenario's outcome replaces a test outcome still to come
@@ -125,7 +129,7 @@ func (m *MultiSafepay) scenarioOutcome(c *platform.ActionCall, orderID, outcome 
 	})
 	var e *Error
 	if errors.As(err, &e) && e.Code == 1006 {
-		return nil, skipf("no order %s", orderID)
+		return nil, platform.SkipAction("no order %s", orderID)
 	}
 	return o, err
 }

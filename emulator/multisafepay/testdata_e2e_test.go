@@ -196,7 +196,7 @@ func TestVendorTestData(t *testing.T) {
 					t.Fatalf("page answered %d: %s", pr.Status, pr.Body)
 				}
 			case row.status == "declined":
-				wantError(t, r, 400, 1024)
+				sandboxtest.WantMultiSafepayError(t, r, 400, 1024)
 			default:
 				data(t, r)
 			}

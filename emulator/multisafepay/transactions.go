@@ -313,7 +313,7 @@ func (m *MultiSafepay) listTransactions(w http.ResponseWriter, r *http.Request) 
 // getTransaction is GET /transactions/{transaction_id}.
 func (m *MultiSafepay) getTransaction(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	id := pathVar(r, "transaction_id")
+	id := platform.PathVar(r, "transaction_id")
 	var ref pspRef
 	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
 	if errors.Is(err, store.ErrNotFound) {

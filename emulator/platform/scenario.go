@@ -59,6 +59,17 @@ type ScenarioAction struct {
 	After    func(c *ActionCall) error
 }
 
+// ActionDoc documents an action scenario files may name: each provider
+// lists its own (its ScenarioActionDocs), and the scenario engine checks
+// scenario files and implementations against them. Provider "" is the
+// engine's own, which every scenario may use.
+type ActionDoc struct {
+	Provider string
+	Name     string
+	Doc      string
+	Params   []string // "name: what (default)"
+}
+
 // ScenarioActor is implemented by providers that offer scenario actions.
 type ScenarioActor interface {
 	ScenarioActions() []ScenarioAction

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // Probe sends one request for a fuzz target and fails t, not the sandbox's
@@ -20,17 +19,15 @@ func (s *Sandbox) Probe(t testing.TB, method, path string, body []byte, header .
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	client := &http.Client{
-		Transport:     &checker{t: t, next: http.DefaultTransport, base: s.URL},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		Timeout:       30 * time.Second,
-	}
-	resp, err := client.Do(req)
+	resp, err := s.ClientFor(t).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
 	if resp.StatusCode >= 500 {
 		t.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, truncate(raw))
 	}

@@ -57,10 +57,14 @@ func Start(t testing.TB, opts ...Option) *Sandbox {
 }
 
 // Client returns an HTTP client that checks every response against our
-// OpenAPI files (failing t on a mismatch) and does not follow redirects.
-func (s *Sandbox) Client() *http.Client {
+// OpenAPI files (failing the test that started the sandbox on a mismatch)
+// and does not follow redirects.
+func (s *Sandbox) Client() *http.Client { return s.ClientFor(s.t) }
+
+// ClientFor is Client reporting to t (a subtest, say).
+func (s *Sandbox) ClientFor(t testing.TB) *http.Client {
 	return &http.Client{
-		Transport:     &checker{t: s.t, next: http.DefaultTransport, base: s.URL},
+		Transport:     &checker{t: t, next: http.DefaultTransport, base: s.URL},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}
@@ -91,13 +95,19 @@ func (c *checker) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || !strings.HasPrefix(req.URL.String(), c.base) {
 		return resp, err
 	}
+	c.t.Helper()
 	body, rerr := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if rerr != nil {
+		c.t.Errorf("%s %s: reading the response body to check it: %v", req.Method, req.URL.Path, rerr)
 		return resp, nil
 	}
-	set, _ := emulator.Specs()
+	set, err := emulator.Specs()
+	if err != nil {
+		c.t.Errorf("reading our OpenAPI files: %v", err)
+		return resp, nil
+	}
 	check := req.Clone(context.Background())
 	if err := set.CheckResponse(check, resp.StatusCode, resp.Header, body); err != nil {
 		c.t.Errorf("response breaks our OpenAPI files: %v\nbody: %s", err, truncate(body))
@@ -157,12 +167,15 @@ func (s *Sandbox) Do(t testing.TB, method, path string, body any, header ...stri
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := s.Client().Do(req)
+	resp, err := s.ClientFor(t).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 
@@ -217,7 +230,10 @@ type Received struct {
 func NewReceiver(t testing.TB) *Receiver {
 	rc := &Receiver{status: http.StatusOK, body: "OK"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			t.Errorf("sandboxtest: receiver reading a request: %v", err)
+		}
 		rc.mu.Lock()
 		rc.got = append(rc.got, Received{Method: r.Method, URL: r.URL.String(), Header: r.Header.Clone(), Body: b})
 		status, body := rc.status, rc.body

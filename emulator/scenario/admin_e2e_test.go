@@ -15,7 +15,7 @@ import (
 func TestAdminListAndGet(t *testing.T) {
 	sb := start(t)
 	r := admin(t, sb, http.MethodGet, "/scenarios", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	byName := map[string]obj{}
 	for _, s := range r.JSON(t)["scenarios"].([]any) {
 		byName[s.(obj)["name"].(string)] = s.(obj)
@@ -33,11 +33,11 @@ func TestAdminListAndGet(t *testing.T) {
 	}
 
 	r = admin(t, sb, http.MethodGet, "/scenarios/klarna-bad-value", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if src, _ := r.JSON(t)["source"].(string); !strings.Contains(src, "BAD_VALUE") {
 		t.Fatalf("source %s", r.Body)
 	}
-	wantStatus(t, admin(t, sb, http.MethodGet, "/scenarios/nope", nil), http.StatusNotFound)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodGet, "/scenarios/nope", nil), http.StatusNotFound)
 }
 
 func TestAdminArmErrors(t *testing.T) {
@@ -62,14 +62,14 @@ func TestAdminArmErrors(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := admin(t, sb, http.MethodPost, c.path, c.body)
-			wantStatus(t, r, c.status)
+			sandboxtest.WantStatus(t, r, c.status)
 			if e := r.JSON(t)["error"].(obj); !strings.Contains(e["message"].(string), c.msg) {
 				t.Fatalf("message %q, want %q", e["message"], c.msg)
 			}
 		})
 	}
 	r := sb.Do(t, http.MethodPost, "/_sandbox/scenarios/slow/arm", `{"tenant":"t"}`, "Content-Type", "text/plain")
-	wantStatus(t, r, http.StatusUnsupportedMediaType)
+	sandboxtest.WantStatus(t, r, http.StatusUnsupportedMediaType)
 	resp, _, err := plain(t, fresh(), http.MethodGet, sb.URL+"/_sandbox/scenarios/slow/arm", nil)
 	if err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("GET arm: %v %v", resp, err)
@@ -80,22 +80,22 @@ func TestAdminArmErrors(t *testing.T) {
 // origin checks.
 func TestAdminGuard(t *testing.T) {
 	sb := start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "s3cret" }))
-	wantStatus(t, admin(t, sb, http.MethodGet, "/scenarios", nil), http.StatusUnauthorized)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodGet, "/scenarios", nil), http.StatusUnauthorized)
 	r := sb.Do(t, http.MethodGet, "/_sandbox/scenarios", nil, "Authorization", "Bearer s3cret")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	r = sb.Do(t, http.MethodPost, "/_sandbox/scenarios/slow/arm", obj{"tenant": "t"}, "Authorization", "Bearer s3cret", "Origin", "https://evil.example")
-	wantStatus(t, r, http.StatusForbidden)
+	sandboxtest.WantStatus(t, r, http.StatusForbidden)
 	if r.JSON(t)["error"].(obj)["code"] != "forbidden_origin" {
 		t.Fatalf("body %s", r.Body)
 	}
 	r = sb.Do(t, http.MethodPost, "/_sandbox/scenarios/slow/arm", obj{"tenant": "t"}, "Authorization", "Bearer s3cret")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 }
 
 func armedNames(t *testing.T, sb *sandboxtest.Sandbox) []string {
 	t.Helper()
 	r := admin(t, sb, http.MethodGet, "/scenarios/armed", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	var out []string
 	for _, a := range r.JSON(t)["armed"].([]any) {
 		out = append(out, a.(obj)["tenant"].(string)+"/"+a.(obj)["name"].(string))
@@ -111,18 +111,18 @@ func TestResetsClearArmedScenarios(t *testing.T) {
 	if got := armedNames(t, sb); !slices.Equal(got, []string{"*/slow", kTenant + "/klarna-merchant-inactive", mspKey + "/msp-invalid-api-key"}) {
 		t.Fatalf("armed %v", got)
 	}
-	wantStatus(t, admin(t, sb, http.MethodPost, "/tenants/"+mspKey+"/reset", nil), http.StatusOK)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodPost, "/tenants/"+mspKey+"/reset", nil), http.StatusOK)
 	if got := armedNames(t, sb); !slices.Equal(got, []string{"*/slow", kTenant + "/klarna-merchant-inactive"}) {
 		t.Fatalf("after the tenant reset %v", got)
 	}
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK)
-	wantKlarnaError(t, klarna(t, sb, http.MethodGet, "/payments/v1/sessions/x", nil), http.StatusForbidden, "MERCHANT_INACTIVE")
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK)
+	sandboxtest.WantKlarnaError(t, klarna(t, sb, http.MethodGet, "/payments/v1/sessions/x", nil), http.StatusForbidden, "MERCHANT_INACTIVE")
 
-	wantStatus(t, admin(t, sb, http.MethodPost, "/reset", nil), http.StatusOK)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodPost, "/reset", nil), http.StatusOK)
 	if got := armedNames(t, sb); len(got) != 0 {
 		t.Fatalf("after the full reset %v", got)
 	}
-	wantKlarnaError(t, klarna(t, sb, http.MethodGet, "/payments/v1/sessions/x", nil), http.StatusNotFound, "NOT_FOUND")
+	sandboxtest.WantKlarnaError(t, klarna(t, sb, http.MethodGet, "/payments/v1/sessions/x", nil), http.StatusNotFound, "NOT_FOUND")
 }
 
 // TestArmedStateSurvivesARestart: progress and the random stream continue
@@ -169,7 +169,7 @@ func TestCoverage(t *testing.T) {
 	msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "server-error")
 	msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "server-error")
 	r := admin(t, sb, http.MethodGet, "/scenarios/coverage", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	m := r.JSON(t)
 	if m["exercised"] != float64(2) {
 		t.Fatalf("coverage %s", r.Body)
@@ -185,7 +185,7 @@ func TestCoverage(t *testing.T) {
 	if r.JSON(t)["exercised"] != float64(1) {
 		t.Fatalf("per tenant %s", r.Body)
 	}
-	wantStatus(t, admin(t, sb, http.MethodPost, "/reset", nil), http.StatusOK)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodPost, "/reset", nil), http.StatusOK)
 	if r := admin(t, sb, http.MethodGet, "/scenarios/coverage", nil); r.JSON(t)["exercised"] != float64(0) {
 		t.Fatalf("after reset %s", r.Body)
 	}
@@ -194,7 +194,7 @@ func TestCoverage(t *testing.T) {
 func TestHeaderProblemsAreReportedNotFatal(t *testing.T) {
 	sb := start(t)
 	r := msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "nope, klarna-bad-value, slow; delay=soon, slow; =x")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	skipped := strings.Join(r.Header.Values("Sandbox-Scenario-Skipped"), "\n")
 	for _, want := range []string{"nope: no such scenario", "klarna-bad-value: is a klarna scenario", "slow: delay \"soon\"", "slow: \"=x\" is not key=value"} {
 		if !strings.Contains(skipped, want) {
@@ -217,15 +217,15 @@ steps:
 `)
 	sb := start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.Scenarios = dir }))
 	arm(t, sb, "msp-gateways-down", obj{"tenant": mspKey})
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK) // no country: no match
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK) // no country: no match
 	r := msp(t, sb, http.MethodGet, "/gateways?country=NL", nil)
-	wantMSPError(t, r, http.StatusInternalServerError, 9999)
+	sandboxtest.WantMultiSafepayError(t, r, http.StatusInternalServerError, 9999)
 	if r.JSON(t)["error_info"] != "Gateways are down" {
 		t.Fatalf("body %s", r.Body)
 	}
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusInternalServerError, 9999)
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusOK)
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusOK)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusInternalServerError, 9999)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusOK)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways?country=NL", nil), http.StatusOK)
 	r = admin(t, sb, http.MethodGet, "/scenarios/msp-gateways-down", nil)
 	if r.JSON(t)["builtin"] != false {
 		t.Fatalf("user scenario %s", r.Body)
@@ -264,7 +264,7 @@ steps:
 	id, _ := openSession(t, sb)
 	before := sb.Now(kTenant)
 	r := klarna(t, sb, http.MethodGet, "/payments/v1/sessions/"+id, nil, scHeader, "two-days-later")
-	wantKlarnaError(t, r, http.StatusNotFound, "NOT_FOUND", "Invalid session id")
+	sandboxtest.WantKlarnaError(t, r, http.StatusNotFound, "NOT_FOUND", "Invalid session id")
 	if d := sb.Now(kTenant).Sub(before); d < 49*time.Hour {
 		t.Fatalf("clock moved %v", d)
 	}
@@ -274,7 +274,7 @@ steps:
 	mspData(t, msp(t, sb, http.MethodPost, "/orders", cardOrder(rc)))
 	declined := cardOrder(rc)
 	declined["gateway_info"].(obj)["card_number"] = "4012001038488884"
-	wantMSPError(t, msp(t, sb, http.MethodPost, "/orders", declined), http.StatusBadRequest, 1024)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodPost, "/orders", declined), http.StatusBadRequest, 1024)
 	sb.Flush()
 	got := notified(t, rc)
 	if len(got) != 1 || got[0] != "completed" {

@@ -1,9 +1,7 @@
 package scenario_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
@@ -30,7 +28,7 @@ type clAPI struct {
 func clSalesChannel(t *testing.T, sb *sandboxtest.Sandbox) *clAPI {
 	t.Helper()
 	r := sb.Do(t, http.MethodPost, "/oauth/token", obj{"grant_type": "client_credentials", "client_id": "paysandbox-sales-channel", "scope": "market:code:EU"})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	return &clAPI{t: t, sb: sb, token: r.JSON(t)["access_token"].(string)}
 }
 
@@ -46,7 +44,7 @@ func (a *clAPI) do(method, path string, body any, header ...string) *sandboxtest
 func (a *clAPI) must(status int, method, path string, body any) obj {
 	a.t.Helper()
 	r := a.do(method, path, body)
-	wantStatus(a.t, r, status)
+	sandboxtest.WantStatus(a.t, r, status)
 	return r.JSON(a.t)
 }
 
@@ -94,31 +92,9 @@ func clReadyOrder(t *testing.T, a *clAPI) (orderID, paymentID string) {
 func clAuthorize(t *testing.T, a *clAPI, paymentID, clientToken string) {
 	t.Helper()
 	r := a.sb.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": clientToken})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	tok := r.JSON(t)["authorization_token"].(string)
 	a.must(200, http.MethodPatch, "/api/klarna_payments/"+paymentID, jdoc("klarna_payments", paymentID, obj{"auth_token": tok}, nil))
-}
-
-// wantCLError checks a JSON:API error list.
-func wantCLError(t *testing.T, r *sandboxtest.Response, status int, code, pointer string) {
-	t.Helper()
-	wantStatus(t, r, status)
-	var body struct {
-		Errors []struct {
-			Code   string `json:"code"`
-			Status string `json:"status"`
-			Source struct {
-				Pointer string `json:"pointer"`
-			} `json:"source"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(r.Body, &body); err != nil || len(body.Errors) == 0 {
-		t.Fatalf("not an error list: %s", r.Body)
-	}
-	e := body.Errors[0]
-	if e.Code != code || e.Status != strconv.Itoa(status) || (pointer != "" && e.Source.Pointer != pointer) {
-		t.Fatalf("error %+v, want %s %d %s", e, code, status, pointer)
-	}
 }
 
 func place(a *clAPI, id string, header ...string) *sandboxtest.Response {
@@ -140,20 +116,20 @@ func TestCLMismatchedAmounts(t *testing.T) {
 				arm(t, sb, "cl-mismatched-amounts", obj{"tenant": "paysandbox"})
 			}
 			r := place(a, id, h...)
-			wantCLError(t, r, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "/data/relationships/payment_source")
+			sandboxtest.WantJSONAPIError(t, r, http.StatusUnprocessableEntity, "VALIDATION_ERROR", "/data/relationships/payment_source")
 			wantApplied(t, r, "cl-mismatched-amounts")
 			// It stays unplaceable, and says why, until _update.
 			if p := a.must(200, http.MethodGet, "/api/klarna_payments/"+kp, nil); attrOf(p)["mismatched_amounts"] != true {
 				t.Fatalf("klarna payment %v", attrOf(p))
 			}
-			wantCLError(t, place(a, id), http.StatusUnprocessableEntity, "VALIDATION_ERROR", "/data/relationships/payment_source")
+			sandboxtest.WantJSONAPIError(t, place(a, id), http.StatusUnprocessableEntity, "VALIDATION_ERROR", "/data/relationships/payment_source")
 			p := a.must(200, http.MethodPatch, "/api/klarna_payments/"+kp, jdoc("klarna_payments", kp, obj{"_update": true}, nil))
 			if attrOf(p)["mismatched_amounts"] != false {
 				t.Fatalf("after _update %v", attrOf(p))
 			}
 			clAuthorize(t, a, kp, attrOf(p)["client_token"].(string))
 			r = place(a, id)
-			wantStatus(t, r, http.StatusOK)
+			sandboxtest.WantStatus(t, r, http.StatusOK)
 			if attrOf(r.JSON(t))["status"] != "placed" {
 				t.Fatalf("placed %s", r.Body)
 			}
@@ -166,13 +142,13 @@ func TestCLOutOfStock(t *testing.T) {
 	needCommerceLayer(t, sb)
 	a := clSalesChannel(t, sb)
 	id, _ := clReadyOrder(t, a)
-	wantCLError(t, place(a, id, scHeader, "cl-out-of-stock"), http.StatusUnprocessableEntity, "OUT_OF_STOCK", "/data/relationships/line_items")
+	sandboxtest.WantJSONAPIError(t, place(a, id, scHeader, "cl-out-of-stock"), http.StatusUnprocessableEntity, "OUT_OF_STOCK", "/data/relationships/line_items")
 	if o := a.must(200, http.MethodGet, "/api/orders/"+id, nil); attrOf(o)["status"] != "pending" {
 		t.Fatalf("order changed: %v", attrOf(o))
 	}
 	arm(t, sb, "cl-out-of-stock", obj{"tenant": "paysandbox", "times": 1})
-	wantCLError(t, place(a, id), http.StatusUnprocessableEntity, "OUT_OF_STOCK", "")
-	wantStatus(t, place(a, id), http.StatusOK) // restocked
+	sandboxtest.WantJSONAPIError(t, place(a, id), http.StatusUnprocessableEntity, "OUT_OF_STOCK", "")
+	sandboxtest.WantStatus(t, place(a, id), http.StatusOK) // restocked
 }
 
 func TestCLInvalidToken(t *testing.T) {
@@ -187,11 +163,11 @@ func TestCLInvalidToken(t *testing.T) {
 			} else {
 				arm(t, sb, "cl-invalid-token", obj{"tenant": "paysandbox"})
 			}
-			wantCLError(t, a.do(http.MethodGet, "/api/skus", nil, h...), http.StatusUnauthorized, "INVALID_TOKEN", "")
-			wantCLError(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusUnauthorized, "INVALID_TOKEN", "")
+			sandboxtest.WantJSONAPIError(t, a.do(http.MethodGet, "/api/skus", nil, h...), http.StatusUnauthorized, "INVALID_TOKEN", "")
+			sandboxtest.WantJSONAPIError(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusUnauthorized, "INVALID_TOKEN", "")
 			// A new token works.
 			b := clSalesChannel(t, sb)
-			wantStatus(t, b.do(http.MethodGet, "/api/skus", nil), http.StatusOK)
+			sandboxtest.WantStatus(t, b.do(http.MethodGet, "/api/skus", nil), http.StatusOK)
 		})
 	}
 }
@@ -203,11 +179,11 @@ func TestCLFaults(t *testing.T) {
 	needCommerceLayer(t, sb)
 	a := clSalesChannel(t, sb)
 	r := a.do(http.MethodGet, "/api/skus", nil, scHeader, "rate-limited; retry_after=10s")
-	wantCLError(t, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "")
+	sandboxtest.WantJSONAPIError(t, r, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "")
 	if r.Header.Get("Retry-After") != "10" || r.Header.Get("X-Ratelimit-Remaining") != "0" || r.Header.Get("X-Ratelimit-Limit") == "" {
 		t.Fatalf("headers %v", r.Header)
 	}
 	arm(t, sb, "server-error", obj{"tenant": "paysandbox"})
-	wantCLError(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "")
-	wantStatus(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusOK)
+	sandboxtest.WantJSONAPIError(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "")
+	sandboxtest.WantStatus(t, a.do(http.MethodGet, "/api/skus", nil), http.StatusOK)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 )
 
@@ -56,7 +57,7 @@ func TestDocsMatchTheBuiltins(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc := string(raw)
-	set, err := scenario.Builtins()
+	set, err := scenario.Builtins(emulator.ScenarioCatalogue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestDocsMatchTheBuiltins(t *testing.T) {
 	for _, r := range docTable(t, doc, "## Actions") {
 		actions = append(actions, r[1]+"/"+unquote(r[0]))
 	}
-	for _, a := range scenario.Catalogue {
+	for _, a := range emulator.ScenarioCatalogue().All() {
 		p := a.Provider
 		if p == "" {
 			p = "any"

@@ -83,7 +83,7 @@ func TestRateLimited(t *testing.T) {
 		if !strings.Contains(string(body), `"success":false`) || !strings.Contains(string(body), `"error_code":1000`) {
 			t.Fatalf("body %s", body)
 		}
-		wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK) // used up
+		sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK) // used up
 	})
 }
 
@@ -92,13 +92,13 @@ func TestServerError(t *testing.T) {
 	t.Run("multisafepay by header", func(t *testing.T) {
 		o := redirectOrder("")
 		r := msp(t, sb, http.MethodPost, "/orders", o, scHeader, "server-error")
-		wantMSPError(t, r, http.StatusInternalServerError, 9999)
-		wantMSPError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
+		sandboxtest.WantMultiSafepayError(t, r, http.StatusInternalServerError, 9999)
+		sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
 	})
 	t.Run("multisafepay armed once: the retry succeeds", func(t *testing.T) {
 		arm(t, sb, "server-error", obj{"tenant": mspKey, "times": 1})
 		o := redirectOrder("")
-		wantMSPError(t, msp(t, sb, http.MethodPost, "/orders", o), http.StatusInternalServerError, 9999)
+		sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodPost, "/orders", o), http.StatusInternalServerError, 9999)
 		mspData(t, msp(t, sb, http.MethodPost, "/orders", o))
 	})
 	t.Run("klarna by header", func(t *testing.T) {
@@ -116,22 +116,22 @@ func TestServerError(t *testing.T) {
 func TestFailThenSucceed(t *testing.T) {
 	sb := start(t)
 	arm(t, sb, "fail-then-succeed", obj{"tenant": mspKey, "times": 1})
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusInternalServerError, 9999)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusInternalServerError, 9999)
 	r := msp(t, sb, http.MethodGet, "/gateways", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	wantApplied(t, r, "fail-then-succeed") // the second step: pass
 	r = msp(t, sb, http.MethodGet, "/gateways", nil)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	wantApplied(t, r, "") // one run, used up
 	if a := admin(t, sb, http.MethodGet, "/scenarios/armed", nil); len(a.JSON(t)["armed"].([]any)) != 0 {
 		t.Fatalf("still armed: %s", a.Body)
 	}
 
 	// By header, step picks the step.
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "fail-then-succeed; step=1"), http.StatusInternalServerError, 9999)
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "fail-then-succeed; step=2"), http.StatusOK)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "fail-then-succeed; step=1"), http.StatusInternalServerError, 9999)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "fail-then-succeed; step=2"), http.StatusOK)
 	r = msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "fail-then-succeed; step=3")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if !strings.Contains(r.Header.Get("Sandbox-Scenario-Skipped"), "has 2 steps") {
 		t.Fatalf("skipped %q", r.Header.Get("Sandbox-Scenario-Skipped"))
 	}
@@ -147,8 +147,8 @@ func TestSlow(t *testing.T) {
 		mu.Unlock()
 		return true
 	})
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "slow"), http.StatusOK)
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "slow; delay=250ms"), http.StatusOK)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "slow"), http.StatusOK)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "slow; delay=250ms"), http.StatusOK)
 	arm(t, sb, "slow", obj{"tenant": kTenant, "times": 2, "params": obj{"delay": "1m"}})
 	openSession(t, sb)
 	openSession(t, sb)
@@ -170,7 +170,7 @@ func TestSlowReallyWaits(t *testing.T) {
 	sb := start(t)
 	t0 := time.Now()
 	r := msp(t, sb, http.MethodGet, "/gateways", nil, scHeader, "slow; delay=40ms")
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	if d := time.Since(t0); d < 40*time.Millisecond {
 		t.Fatalf("answered after %v", d)
 	}
@@ -206,7 +206,7 @@ func TestTimeout(t *testing.T) {
 	if e := journalEntry(t, sb, "timeout"); e["status"] != float64(499) {
 		t.Fatalf("journal %v", e)
 	}
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
 
 	// Armed: the hang ends when the emulator closes, too.
 	arm(t, sb, "timeout", obj{"tenant": kTenant})
@@ -235,7 +235,7 @@ func TestConnectionReset(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("want ECONNRESET, got %v", err)
 	}
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
 
 	arm(t, sb, "connection-reset", obj{"tenant": kTenant})
 	if _, _, err := plain(t, fresh(), http.MethodPost, sb.URL+"/payments/v1/sessions", seCart(), "Authorization", kAuth(kTenant)); !errors.Is(err, syscall.ECONNRESET) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -51,7 +50,7 @@ func seBilling() obj {
 func openSession(t *testing.T, sb *sandboxtest.Sandbox) (id, clientToken string) {
 	t.Helper()
 	r := klarna(t, sb, http.MethodPost, "/payments/v1/sessions", seCart())
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	m := r.JSON(t)
 	return m["session_id"].(string), m["client_token"].(string)
 }
@@ -59,39 +58,12 @@ func openSession(t *testing.T, sb *sandboxtest.Sandbox) (id, clientToken string)
 func authorize(t *testing.T, sb *sandboxtest.Sandbox, clientToken string) string {
 	t.Helper()
 	r := sb.Do(t, http.MethodPost, "/_sandbox/klarna/authorizations", obj{"client_token": clientToken, "billing_address": seBilling()})
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	tok, _ := r.JSON(t)["authorization_token"].(string)
 	if tok == "" {
 		t.Fatalf("authorize: %s", r.Body)
 	}
 	return tok
-}
-
-func wantStatus(t *testing.T, r *sandboxtest.Response, status int) {
-	t.Helper()
-	if r.Status != status {
-		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-}
-
-// wantKlarnaError checks Klarna's error envelope.
-func wantKlarnaError(t *testing.T, r *sandboxtest.Response, status int, code string, messages ...string) {
-	t.Helper()
-	wantStatus(t, r, status)
-	var e struct {
-		CorrelationID string   `json:"correlation_id"`
-		ErrorCode     string   `json:"error_code"`
-		ErrorMessages []string `json:"error_messages"`
-	}
-	if err := json.Unmarshal(r.Body, &e); err != nil {
-		t.Fatalf("error body: %v: %s", err, r.Body)
-	}
-	if e.ErrorCode != code || (len(messages) > 0 && !reflect.DeepEqual(e.ErrorMessages, messages)) {
-		t.Fatalf("error %s %q, want %s %q", e.ErrorCode, e.ErrorMessages, code, messages)
-	}
-	if h := r.Header.Get("Klarna-Correlation-Id"); h == "" || h != e.CorrelationID {
-		t.Fatalf("correlation id header %q, body %q", h, e.CorrelationID)
-	}
 }
 
 // wantApplied checks the response names the scenarios that shaped it.
@@ -110,25 +82,13 @@ func msp(t *testing.T, sb *sandboxtest.Sandbox, method, path string, body any, h
 
 func mspData(t *testing.T, r *sandboxtest.Response) obj {
 	t.Helper()
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	m := r.JSON(t)
 	if m["success"] != true {
 		t.Fatalf("not a success: %s", r.Body)
 	}
 	d, _ := m["data"].(map[string]any)
 	return d
-}
-
-func wantMSPError(t *testing.T, r *sandboxtest.Response, status int, code int) {
-	t.Helper()
-	wantStatus(t, r, status)
-	m := r.JSON(t)
-	if m["success"] != false || m["error_code"] != float64(code) {
-		t.Fatalf("body %s, want error_code %d", r.Body, code)
-	}
-	if d, ok := m["data"].(map[string]any); !ok || len(d) != 0 {
-		t.Fatalf("data is not {}: %s", r.Body)
-	}
 }
 
 var orderSeq int
@@ -165,7 +125,7 @@ func admin(t *testing.T, sb *sandboxtest.Sandbox, method, path string, body any)
 func arm(t *testing.T, sb *sandboxtest.Sandbox, name string, body obj) obj {
 	t.Helper()
 	r := admin(t, sb, http.MethodPost, "/scenarios/"+name+"/arm", body)
-	wantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
 	return r.JSON(t)
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 )
 
@@ -17,7 +18,7 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 func TestBuiltinsLoad(t *testing.T) {
-	set, err := scenario.Builtins()
+	set, err := scenario.Builtins(emulator.ScenarioCatalogue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestInvalidFilesAreRefusedWithTheirLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := scenario.ParseFile("f.yaml", []byte(c.yaml))
+			_, err := scenario.ParseFile("f.yaml", []byte(c.yaml), emulator.ScenarioCatalogue())
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, c.want)
 			}
@@ -108,7 +109,7 @@ match: {tenant: "*", event: FRAUD_RISK_*}
 steps:
   - webhook: {type: drop, attempts: all}
   - webhook: {type: reorder, hold: 5m}
-`))
+`), emulator.ScenarioCatalogue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestLoadDirAndNameClashes(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "a.yaml"), "name: mine\ndescription: d\nsteps: [pass]\n")
 	writeFile(t, filepath.Join(dir, "notes.txt"), "not a scenario")
-	set, err := scenario.Load(dir)
+	set, err := scenario.Load(dir, emulator.ScenarioCatalogue())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,11 +134,11 @@ func TestLoadDirAndNameClashes(t *testing.T) {
 		t.Fatal("user and built-in scenarios not both loaded")
 	}
 	writeFile(t, filepath.Join(dir, "b.yaml"), "# mine\nname: slow\ndescription: d\nsteps: [pass]\n")
-	_, err = scenario.Load(dir)
+	_, err = scenario.Load(dir, emulator.ScenarioCatalogue())
 	if err == nil || !strings.Contains(err.Error(), `b.yaml:2: scenario name "slow" is already used at scenarios/faults.yaml:`) {
 		t.Fatalf("clash: %v", err)
 	}
-	if _, err := scenario.Load(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "scenarios directory") {
+	if _, err := scenario.Load(filepath.Join(dir, "missing"), emulator.ScenarioCatalogue()); err == nil || !strings.Contains(err.Error(), "scenarios directory") {
 		t.Fatalf("missing dir: %v", err)
 	}
 }
@@ -147,10 +148,10 @@ func TestValidateFiles(t *testing.T) {
 	good, bad := filepath.Join(dir, "good.yaml"), filepath.Join(dir, "bad.yaml")
 	writeFile(t, good, "name: g\ndescription: d\nsteps: [pass]\n---\nname: h\ndescription: d\nsteps: [pass]\n")
 	writeFile(t, bad, "name: b\ndescription: d\nsteps:\n  - delay: 5 minutes\n")
-	if n, err := scenario.ValidateFiles(good); err != nil || n != 2 {
+	if n, err := scenario.ValidateFiles(emulator.ScenarioCatalogue(), good); err != nil || n != 2 {
 		t.Fatalf("good: %d %v", n, err)
 	}
-	if _, err := scenario.ValidateFiles(good, bad); err == nil || !strings.Contains(err.Error(), bad+":4:12: delay must be a duration") {
+	if _, err := scenario.ValidateFiles(emulator.ScenarioCatalogue(), good, bad); err == nil || !strings.Contains(err.Error(), bad+":4:12: delay must be a duration") {
 		t.Fatalf("bad: %v", err)
 	}
 }

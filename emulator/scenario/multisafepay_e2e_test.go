@@ -49,7 +49,7 @@ func TestMSPDeclined(t *testing.T) {
 	t.Run("header on create (direct)", func(t *testing.T) {
 		o := directIdeal()
 		r := msp(t, sb, http.MethodPost, "/orders", o, scHeader, "msp-declined; reason=Insufficient funds")
-		wantMSPError(t, r, http.StatusBadRequest, 1024)
+		sandboxtest.WantMultiSafepayError(t, r, http.StatusBadRequest, 1024)
 		if got := mspOrder(t, sb, o["order_id"].(string)); got["status"] != "declined" || got["reason"] != "Insufficient funds" {
 			t.Fatalf("order %v", got)
 		}
@@ -154,20 +154,20 @@ func TestMSPInvalidAPIKey(t *testing.T) {
 	sb := start(t)
 	o := redirectOrder("")
 	r := msp(t, sb, http.MethodPost, "/orders", o, scHeader, "msp-invalid-api-key")
-	wantMSPError(t, r, http.StatusUnauthorized, 1032)
+	sandboxtest.WantMultiSafepayError(t, r, http.StatusUnauthorized, 1032)
 	if m := r.JSON(t); m["error_info"] != "Invalid API key" {
 		t.Fatalf("body %s", r.Body)
 	}
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/orders/"+o["order_id"].(string), nil), http.StatusNotFound, 1006)
 
 	arm(t, sb, "msp-invalid-api-key", obj{"tenant": mspKey, "times": 0})
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusUnauthorized, 1032)
-	wantMSPError(t, msp(t, sb, http.MethodGet, "/transactions", nil), http.StatusUnauthorized, 1032)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusUnauthorized, 1032)
+	sandboxtest.WantMultiSafepayError(t, msp(t, sb, http.MethodGet, "/transactions", nil), http.StatusUnauthorized, 1032)
 	// Another key is not affected.
 	r = sb.Do(t, http.MethodGet, "/v1/json/gateways", nil, "api_key", "another-key")
-	wantStatus(t, r, http.StatusOK)
-	wantStatus(t, admin(t, sb, http.MethodPost, "/scenarios/msp-invalid-api-key/disarm", obj{"tenant": mspKey}), http.StatusOK)
-	wantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK)
+	sandboxtest.WantStatus(t, r, http.StatusOK)
+	sandboxtest.WantStatus(t, admin(t, sb, http.MethodPost, "/scenarios/msp-invalid-api-key/disarm", obj{"tenant": mspKey}), http.StatusOK)
+	sandboxtest.WantStatus(t, msp(t, sb, http.MethodGet, "/gateways", nil), http.StatusOK)
 }
 
 // TestWebhookDuplicate: a direct card order completes at once and notifies.
@@ -203,7 +203,7 @@ func TestWebhookDuplicate(t *testing.T) {
 	}
 	// The admin API shows the duplicate attempt.
 	wr := admin(t, sb, http.MethodGet, "/webhooks?tenant="+mspKey, nil)
-	wantStatus(t, wr, http.StatusOK)
+	sandboxtest.WantStatus(t, wr, http.StatusOK)
 	if !strings.Contains(string(wr.Body), `"duplicate":true`) {
 		t.Fatalf("webhook log %s", wr.Body)
 	}

@@ -209,7 +209,8 @@ func TestHitIsSeededAndExactAtOne(t *testing.T) {
 	if !hit(rng, 1) || rng.Uint64() != before {
 		t.Fatal("probability 1 must not draw")
 	}
-	if defaultSeed("a", "b") != defaultSeed("a", "b") || defaultSeed("a", "b") == defaultSeed("a", "c") {
+	// Pinned: an arming without a seed draws the same sequence in every build.
+	if defaultSeed("a", "b") != 0xe620c3190468cf61 || defaultSeed("a", "b") == defaultSeed("a", "c") {
 		t.Fatal("default seeds")
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
 // HeaderName is the request header that applies scenarios to one request:
@@ -36,13 +38,10 @@ const (
 	SkippedHeader = "Sandbox-Scenario-Skipped"
 )
 
-// Providers a scenario may name; "any" is every provider.
-var Providers = []string{"klarna", "multisafepay", "commercelayer", "any"}
-
 // Scenario is one loaded scenario.
 type Scenario struct {
 	Name        string
-	Provider    string // one of Providers
+	Provider    string // one of the Catalogue's, or "any"
 	Description string
 	// Params are the defaults of the ${name} placeholders used in steps.
 	Params map[string]string
@@ -164,47 +163,44 @@ type WebhookChaos struct {
 	// By is a delay's length; Hold a reorder's longest hold.
 	By   time.Duration
 	Hold time.Duration
+
+	attemptsSet bool // the file gave attempts (0 is "all", not "unset")
 }
 
-// ActionInfo documents an action scenario files may name. Provider "" is a
-// neutral action every scenario may use.
-type ActionInfo struct {
-	Provider string
-	Name     string
-	Doc      string
-	Params   []string // "name: what (default)"
+// Catalogue is what scenario files may name besides the engine's own
+// actions: the providers, in the order they are listed, and the actions each
+// documents. The emulator assembles it from its providers
+// (emulator.ScenarioCatalogue); the engine knows no provider.
+type Catalogue struct {
+	Providers []string
+	Actions   []platform.ActionDoc
 }
 
-// Catalogue is every action scenario files may name. Providers implement
-// theirs (platform.ScenarioActor); an action not implemented (yet) makes its
-// step not apply.
-var Catalogue = []ActionInfo{
-	{"", "advance-clock", "moves the tenant's virtual clock forward and runs what fell due", []string{"by: a duration like 49h or 28d"}},
-	{"klarna", "expire-session", "the payment session the request names (path session_id, the client_token of a headless authorization, or the session of path authorization_token) expires now; it stays expired", nil},
-	{"klarna", "expire-authorization", "the authorization token in the path expires now; it stays expired", nil},
-	{"klarna", "reject", "Klarna rejects the purchase: create order / customer token answer 403 REJECTED and the authorization token is void; a headless authorization answers {approved:false}", nil},
-	{"klarna", "fraud-review", "the order placed from the authorization in the path (or authorized by the headless call) waits for fraud review: fraud_status PENDING, decided later with a notification", []string{"decision: ACCEPTED or REJECTED (ACCEPTED)", "after: how long the review takes (5m)"}},
-	{"multisafepay", "decline", "the order (path order_id, or the one the request creates) is declined: status declined, notification sent; a direct order answers 400 / 1024", []string{"reason: the order's reason (Declined)"}},
-	{"multisafepay", "uncleared", "the order (path order_id, or the one the request creates) goes to manual review: status uncleared, notification sent", nil},
-	{"multisafepay", "expire", "the order (path order_id, or the one the request creates) expires now: status expired, notification sent", nil},
-	{"multisafepay", "chargeback", "the paid order in the path is charged back: status chargeback, a completed chargeback transaction, notification sent", []string{"reason: the order's reason (Chargeback)", "financial_status: the transaction status (void)"}},
-	{"commercelayer", "mismatch-amounts", "the order's Klarna payment (path orders/{id}) falls out of date, as when the order's total moved after its session opened: mismatched_amounts reads true and the order cannot be placed until the payment is _update-d", nil},
-	{"commercelayer", "revoke-token", "the request's access token is revoked: this and later calls answer 401 INVALID_TOKEN until a new token is issued", nil},
+// neutral are the engine's own actions, which every scenario may use.
+var neutral = []platform.ActionDoc{
+	{Provider: "", Name: "advance-clock", Doc: "moves the tenant's virtual clock forward and runs what fell due", Params: []string{"by: a duration like 49h or 28d"}},
 }
 
-// catalogued finds the action a scenario of provider may name.
-func catalogued(provider, name string) (ActionInfo, bool) {
-	for _, a := range Catalogue {
+// All is every action: the engine's own, then the providers'.
+func (c Catalogue) All() []platform.ActionDoc { return append(slices.Clone(neutral), c.Actions...) }
+
+// providers are the names a scenario's provider may take: the catalogue's
+// and "any" (every provider).
+func (c Catalogue) providers() []string { return append(slices.Clone(c.Providers), "any") }
+
+// find finds the action a scenario of provider may name.
+func (c Catalogue) find(provider, name string) (platform.ActionDoc, bool) {
+	for _, a := range c.All() {
 		if a.Name == name && (a.Provider == "" || a.Provider == provider) {
 			return a, true
 		}
 	}
-	return ActionInfo{}, false
+	return platform.ActionDoc{}, false
 }
 
-func actionNames(provider string) []string {
+func (c Catalogue) names(provider string) []string {
 	var out []string
-	for _, a := range Catalogue {
+	for _, a := range c.All() {
 		if a.Provider == "" || a.Provider == provider {
 			out = append(out, a.Name)
 		}

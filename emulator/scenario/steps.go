@@ -69,7 +69,7 @@ func (st *Step) compile(params map[string]string) (*compiled, error) {
 	c := &compiled{step: st}
 	if st.Delay != nil && st.Delay.Kind == "fixed" {
 		s := expand(st.Delay.Fixed, params)
-		d, err := ParseDuration(s)
+		d, err := platform.ParseDuration(s)
 		if err != nil || d < 0 || d > maxDuration {
 			return nil, fmt.Errorf("delay %q must be a duration from 0 to %s", s, maxDuration)
 		}
@@ -77,7 +77,7 @@ func (st *Step) compile(params map[string]string) (*compiled, error) {
 	}
 	if st.RetryAfter != "" {
 		s := expand(st.RetryAfter, params)
-		d, err := ParseDuration(s)
+		d, err := platform.ParseDuration(s)
 		if err != nil || d < 0 {
 			return nil, fmt.Errorf("retry_after %q must be a duration like 2s", s)
 		}
@@ -92,7 +92,7 @@ func (st *Step) compile(params map[string]string) (*compiled, error) {
 			ps[k] = expand(v, params)
 		}
 		if a.Name == "advance-clock" {
-			d, err := ParseDuration(ps["by"])
+			d, err := platform.ParseDuration(ps["by"])
 			if err != nil || d <= 0 {
 				return nil, fmt.Errorf("action advance-clock needs params: {by: a positive duration like 49h}")
 			}

@@ -160,7 +160,13 @@ func (e *Engine) watching() bool {
 // delivery's tenant (or "*") that matches it.
 func (e *Engine) takeArmedDelivery(d *webhook.Delivery) *application {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	app := e.takeArmedDeliveryLocked(d)
+	e.mu.Unlock()
+	e.saveLogged()
+	return app
+}
+
+func (e *Engine) takeArmedDeliveryLocked(d *webhook.Delivery) *application {
 	var cands []*armed
 	for _, a := range e.armed {
 		if a.sc.Webhook && a.sc.appliesTo(d.Provider) && (a.Tenant == "*" || a.Tenant == d.Tenant) && matchDelivery(a.sc.Match, d.Tenant, d.Event) {
@@ -168,15 +174,10 @@ func (e *Engine) takeArmedDelivery(d *webhook.Delivery) *application {
 		}
 	}
 	slices.SortFunc(cands, func(a, b *armed) int { return strings.Compare(a.Tenant+"/"+a.Name, b.Tenant+"/"+b.Name) })
-	var changed, gone []*armed
-	var app *application
 	for _, a := range cands {
-		if app = e.takeLocked(a, &changed, &gone); app != nil {
-			break
+		if app := e.takeLocked(a); app != nil {
+			return app
 		}
 	}
-	if err := e.persist(changed, gone); err != nil {
-		e.log.Error("scenario: saving armed state", "err", err)
-	}
-	return app
+	return nil
 }

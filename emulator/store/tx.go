@@ -323,11 +323,3 @@ func getJSON(b *bolt.Bucket, key string, v any) error {
 	// encoding/json, and reads dominate a read-heavy API.
 	return gojson.Unmarshal(raw, v)
 }
-
-func putJSON(b *bolt.Bucket, key string, v any) error {
-	raw, err := gojson.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(key), raw)
-}

@@ -168,10 +168,7 @@ func create(dir string, now time.Time) error {
 		return err
 	}
 	skid := sha256.Sum256(spki)
-	var ips []*net.IPNet
-	for _, n := range permittedNets {
-		ips = append(ips, n)
-	}
+	ips := append([]*net.IPNet(nil), permittedNets...)
 	host, _ := os.Hostname()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),

@@ -328,10 +328,10 @@ func like(s, pattern string) bool {
 		return s == pattern
 	}
 	// Dynamic programming over runes.
-	sr, pr := []rune(s), []rune(pattern)
+	sr := []rune(s)
 	dp := make([]bool, len(sr)+1)
 	dp[0] = true
-	for _, p := range pr {
+	for _, p := range pattern {
 		next := make([]bool, len(sr)+1)
 		switch p {
 		case '%':
