@@ -44,19 +44,25 @@ func ScenarioCatalogue() scenario.Catalogue {
 
 // routes is the whole surface: each provider at its vendor's own paths, then
 // the admin and scenario APIs and the dashboard under /_sandbox.
-func (e *Emulator) routes() http.Handler {
-	r := mux.NewRouter()
-	r.UseEncodedPath()
-	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
-	// Providers first: the router tries routes in order, and provider calls
-	// are the hot path (each provider's routes sit in per-prefix groups).
+// apiRoutes mounts every endpoint our OpenAPI files describe: each
+// provider's, then the admin, scenario and snapshot APIs. Providers first:
+// the router tries routes in order, and provider calls are the hot path
+// (each provider's routes sit in per-prefix groups).
+func (e *Emulator) apiRoutes(r *mux.Router) {
 	for _, p := range e.providers {
 		p.Routes(r)
 	}
 	e.admin.Routes(r)
 	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
-	e.dashboard.Routes(r)
 	e.snapshots.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+}
+
+func (e *Emulator) routes() http.Handler {
+	r := mux.NewRouter()
+	r.UseEncodedPath()
+	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
+	e.apiRoutes(r)
+	e.dashboard.Routes(r)
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
 	// "/" sends a browser to the dashboard; API clients keep the JSON 404.
 	r.Path("/").Handler(dashboard.RedirectHTML(http.HandlerFunc(e.admin.NotFound)))

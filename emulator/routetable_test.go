@@ -29,11 +29,7 @@ func TestRouteTableMatchesTheOpenAPIFiles(t *testing.T) {
 	// The API surface as routes() mounts it, without the dashboard.
 	r := mux.NewRouter()
 	r.UseEncodedPath()
-	for _, p := range e.providers {
-		p.Routes(r)
-	}
-	e.admin.Routes(r)
-	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+	e.apiRoutes(r)
 
 	specPaths := map[string]bool{}
 	type op struct{ method, path string }
