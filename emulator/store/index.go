@@ -217,18 +217,27 @@ func countRecords(b *bolt.Bucket) int {
 // IndexedCount is how many records coll holds, without walking it; ErrNoIndex
 // when coll has records but no index.
 func (tx *Tx) IndexedCount(coll string) (int, error) {
-	b, _ := tx.collection(coll, false)
-	if b == nil {
-		return 0, nil
+	b, idx, err := tx.indexed(coll)
+	if b == nil || err != nil {
+		return 0, err
+	}
+	return int(idx.Sequence()), nil
+}
+
+// indexed is coll's bucket and its index (b nil: no such collection);
+// ErrNoIndex when coll has records but no index.
+func (tx *Tx) indexed(coll string) (b, idx *bolt.Bucket, err error) {
+	if b, _ = tx.collection(coll, false); b == nil {
+		return nil, nil, nil
 	}
 	idx, rev, _ := tx.indexBuckets(coll, false)
 	if idx == nil || rev == nil {
 		if k, _ := b.Cursor().First(); k == nil {
-			return 0, nil
+			return nil, nil, nil // empty: nothing to find
 		}
-		return 0, ErrNoIndex
+		return nil, nil, ErrNoIndex
 	}
-	return int(idx.Sequence()), nil
+	return b, idx, nil
 }
 
 // Lookup calls fn with the records of coll whose index keys start with
@@ -241,16 +250,9 @@ func (tx *Tx) Lookup(coll, prefix string, reverse bool, fn func(id string, raw [
 // LookupFrom is Lookup after skipping the first skip entries (a page's
 // offset: the entries skipped are not read from the collection).
 func (tx *Tx) LookupFrom(coll, prefix string, reverse bool, skip int, fn func(id string, raw []byte) (more bool, err error)) error {
-	b, _ := tx.collection(coll, false)
-	if b == nil {
-		return nil
-	}
-	idx, rev, _ := tx.indexBuckets(coll, false)
-	if idx == nil || rev == nil {
-		if k, _ := b.Cursor().First(); k == nil {
-			return nil
-		}
-		return ErrNoIndex
+	b, idx, err := tx.indexed(coll)
+	if b == nil || err != nil {
+		return err
 	}
 	c := idx.Cursor()
 	p := []byte(prefix)
@@ -308,16 +310,9 @@ func seekLast(c *bolt.Cursor, p []byte) []byte {
 // are >= from, or with reverse over those < from (from "" is every key),
 // giving fn each index key as well (its suffix may carry the sort values).
 func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id string, raw []byte) (more bool, err error)) error {
-	b, _ := tx.collection(coll, false)
-	if b == nil {
-		return nil
-	}
-	idx, rev, _ := tx.indexBuckets(coll, false)
-	if idx == nil || rev == nil {
-		if k, _ := b.Cursor().First(); k == nil {
-			return nil
-		}
-		return ErrNoIndex
+	b, idx, err := tx.indexed(coll)
+	if b == nil || err != nil {
+		return err
 	}
 	c := idx.Cursor()
 	p := []byte(prefix)
