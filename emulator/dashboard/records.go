@@ -333,14 +333,20 @@ func (u *UI) related(r record) (refs, children []link) {
 
 // --- what touched an object
 
-func mentions(e journal.Entry, aliases []string) bool {
+// names reports whether any of texts contains any of the object's aliases.
+func names(aliases []string, texts ...string) bool {
 	for _, a := range aliases {
-		if strings.Contains(e.Path, a) || strings.Contains(e.Query, a) || strings.Contains(e.RequestBody, a) ||
-			strings.Contains(e.ResponseBody, a) || strings.Contains(e.ResponseHeader["Location"], a) {
-			return true
+		for _, s := range texts {
+			if strings.Contains(s, a) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+func mentions(e journal.Entry, aliases []string) bool {
+	return names(aliases, e.Path, e.Query, e.RequestBody, e.ResponseBody, e.ResponseHeader["Location"])
 }
 
 // requestsFor lists journal entries that name the object, newest first.
@@ -360,11 +366,8 @@ func (u *UI) webhooksFor(r record) []webhook.Delivery {
 	ds, _ := u.d.Webhooks.List(webhook.Filter{Provider: r.Provider, Tenant: r.Tenant, Limit: 100000})
 	var out []webhook.Delivery
 	for _, d := range ds {
-		for _, a := range aliases {
-			if strings.Contains(d.URL, a) || strings.Contains(string(d.Body), a) {
-				out = append(out, d)
-				break
-			}
+		if names(aliases, d.URL, string(d.Body)) {
+			out = append(out, d)
 		}
 	}
 	return out
@@ -373,16 +376,11 @@ func (u *UI) webhooksFor(r record) []webhook.Delivery {
 // jobsFor lists scheduled jobs of the tenant that name the object (a fraud
 // review, an expiry).
 func (u *UI) jobsFor(r record) []store.Job {
+	aliases := r.aliases()
 	var out []store.Job
 	for _, j := range u.jobs(r.Tenant) {
-		if j.Provider != r.Provider {
-			continue
-		}
-		for _, a := range r.aliases() {
-			if strings.Contains(j.ID, a) || strings.Contains(string(j.Payload), a) {
-				out = append(out, j)
-				break
-			}
+		if j.Provider == r.Provider && names(aliases, j.ID, string(j.Payload)) {
+			out = append(out, j)
 		}
 	}
 	return out
