@@ -2,7 +2,6 @@ package sandboxtest
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"testing"
 )
@@ -16,20 +15,9 @@ func (s *Sandbox) Probe(t testing.TB, method, path string, body []byte, header .
 	if err != nil {
 		return nil // not a request net/http can send (a fuzzed path)
 	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
+	resp := s.send(t, req, header)
+	if resp.Status >= 500 {
+		t.Errorf("%s %s answered %d: %s", method, path, resp.Status, truncate(resp.Body))
 	}
-	resp, err := s.ClientFor(t).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
-	}
-	if resp.StatusCode >= 500 {
-		t.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, truncate(raw))
-	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return resp
 }

@@ -164,17 +164,24 @@ func (s *Sandbox) Do(t testing.TB, method, path string, body any, header ...stri
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return s.send(t, req, header)
+}
+
+// send sets the header pairs on req, sends it through the checking client
+// and reads the whole response.
+func (s *Sandbox) send(t testing.TB, req *http.Request, header []string) *Response {
+	t.Helper()
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := s.ClientFor(t).Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
+		t.Fatalf("%s %s: reading the body: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
