@@ -182,7 +182,7 @@ func New(cfg Config) (*Emulator, error) {
 			}
 		}
 	}
-	e.dashboard = e.newDashboard()
+	e.dashboard = e.newDashboard(tokens)
 	links := &platform.Links{Public: cfg.PublicURL, Trusted: cfg.TrustedProxies}
 	e.handler = links.Handler(e.routes())
 	e.ready.Store(true)
@@ -209,7 +209,7 @@ func (e *Emulator) Start() {
 
 // newDashboard builds the web dashboard over the same pieces as the admin
 // API, behind the admin API's guard.
-func (e *Emulator) newDashboard() *dashboard.UI {
+func (e *Emulator) newDashboard(tokens []admin.Token) *dashboard.UI {
 	var infos []platform.ProviderInfo
 	for _, p := range e.providers {
 		infos = append(infos, p.Info())
@@ -218,7 +218,7 @@ func (e *Emulator) newDashboard() *dashboard.UI {
 	return dashboard.New(dashboard.Deps{
 		Store: p.Store, Clock: p.Clock, Scheduler: p.Scheduler, Journal: e.journal, Webhooks: p.Webhooks,
 		Scenarios: e.scenarios, Contract: p.Contract, Providers: infos, Guard: e.admin.Guard,
-		Token: e.cfg.AdminToken, Version: e.cfg.Version, Started: time.Now(), Ready: e.ready.Load,
+		Tokens: tokens, Version: e.cfg.Version, Started: time.Now(), Ready: e.ready.Load,
 		Listeners: func() []string {
 			if l := e.listeners.Load(); l != nil {
 				return *l

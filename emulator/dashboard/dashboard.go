@@ -27,6 +27,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/paysandbox/paysandbox/emulator/admin"
 	"github.com/paysandbox/paysandbox/emulator/clock"
 	"github.com/paysandbox/paysandbox/emulator/contract"
 	"github.com/paysandbox/paysandbox/emulator/journal"
@@ -56,8 +57,9 @@ type Deps struct {
 	// Guard is the admin API's guard (admin.API.Guard): Host and Origin
 	// checks and the admin token, applied to every dashboard request.
 	Guard func(needToken bool, h http.HandlerFunc) http.Handler
-	// Token is --admin-token; "" means no login.
-	Token   string
+	// Tokens are --admin-token's (admin.ParseTokens); none means no login.
+	// Only a token for every tenant signs in: the dashboard shows them all.
+	Tokens  []admin.Token
 	Version string
 	Started time.Time
 	// Ready reports whether the emulator serves (false while draining; the
@@ -74,9 +76,10 @@ type Deps struct {
 
 // UI serves the dashboard.
 type UI struct {
-	d     Deps
-	key   []byte // signs sessions and CSRF tokens; new each start
-	pages map[string]*template.Template
+	d      Deps
+	key    []byte // signs sessions and CSRF tokens; new each start
+	secret string // a token for every tenant: what a session stands for to the guard
+	pages  map[string]*template.Template
 }
 
 // New builds the dashboard.
@@ -89,8 +92,18 @@ func New(d Deps) *UI {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	return &UI{d: d, key: key, pages: parsePages()}
+	u := &UI{d: d, key: key, pages: parsePages()}
+	for _, t := range d.Tokens {
+		if t.Pattern == "" {
+			u.secret = t.Secret
+			break
+		}
+	}
+	return u
 }
+
+// signIn reports whether the dashboard asks for an admin token.
+func (u *UI) signIn() bool { return len(u.d.Tokens) > 0 }
 
 func parsePages() map[string]*template.Template {
 	base := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/layout.html"))
@@ -174,7 +187,7 @@ func (u *UI) session(r *http.Request) string {
 // sign is an HMAC of the parts; the admin token is part of the key, so a
 // session stops being valid when the token changes.
 func (u *UI) sign(parts ...string) string {
-	m := hmac.New(sha256.New, append(append([]byte{}, u.key...), u.d.Token...))
+	m := hmac.New(sha256.New, append(append([]byte{}, u.key...), u.secret...))
 	for _, p := range parts {
 		m.Write([]byte(p))
 		m.Write([]byte{0})
@@ -206,7 +219,7 @@ func (u *UI) protect(h http.HandlerFunc) http.Handler {
 				u.fail(w, r, http.StatusForbidden, "Your session has ended. Reload the page (and sign in) and try again.")
 				return
 			}
-			if u.d.Token != "" {
+			if u.signIn() {
 				http.Redirect(w, r, Prefix+"/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
@@ -223,9 +236,9 @@ func (u *UI) protect(h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		if u.d.Token != "" {
+		if u.signIn() {
 			// The session stands for the token: the admin guard sees it.
-			r.Header.Set("X-Sandbox-Admin-Token", u.d.Token)
+			r.Header.Set("X-Sandbox-Admin-Token", u.secret)
 			r.Header.Del("Authorization")
 		}
 		u.d.Guard(true, func(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +258,7 @@ func securityHeaders(w http.ResponseWriter) {
 
 func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w)
-	if u.d.Token == "" {
+	if !u.signIn() {
 		http.Redirect(w, r, Prefix, http.StatusSeeOther)
 		return
 	}
@@ -257,17 +270,31 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	_ = r.ParseForm()
 	next := safeNext(r.PostForm.Get("next"))
-	if u.d.Token == "" {
+	if !u.signIn() {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(u.d.Token)) != 1 {
+	if msg := u.refuseToken(r.PostForm.Get("token")); msg != "" {
 		time.Sleep(250 * time.Millisecond) // slows guessing down
-		u.render(w, r, http.StatusUnauthorized, "login", "Sign in", map[string]string{"Next": next, "Error": "That is not the admin token this emulator was started with (--admin-token)."})
+		u.render(w, r, http.StatusUnauthorized, "login", "Sign in", map[string]string{"Next": next, "Error": msg})
 		return
 	}
 	u.setSession(w, r)
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// refuseToken says why token may not sign in ("" when it may): it must be
+// one of --admin-token's, and one for every tenant.
+func (u *UI) refuseToken(token string) string {
+	for _, t := range u.d.Tokens {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(t.Secret)) == 1 {
+			if t.Pattern != "" {
+				return "That admin token acts on some tenants only; the dashboard shows every tenant, so it takes a token for all of them."
+			}
+			return ""
+		}
+	}
+	return "That is not an admin token this emulator was started with (--admin-token)."
 }
 
 func (u *UI) logout(w http.ResponseWriter, r *http.Request) {
@@ -301,7 +328,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name, ti
 		http.Error(w, "no page "+name, http.StatusInternalServerError)
 		return
 	}
-	p := page{Title: title, Nav: name, Login: u.d.Token != "", Version: u.d.Version, Data: data}
+	p := page{Title: title, Nav: name, Login: u.signIn(), Version: u.d.Version, Data: data}
 	if sid := sidFrom(r); sid != "" {
 		p.CSRF = u.csrf(sid)
 	}

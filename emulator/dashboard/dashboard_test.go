@@ -261,6 +261,35 @@ func TestAdminTokenAsksForItAndKeepsAStrictCookie(t *testing.T) {
 	}
 }
 
+// --admin-token may list several tokens, some for a tenant pattern only. A
+// token for every tenant signs in and the pages work; a tenant's own token
+// does not, since the dashboard shows every tenant; the whole list is no token.
+func TestSeveralAdminTokensSignInWithAGlobalOneOnly(t *testing.T) {
+	const tokens = "team-*=team-secret,global-secret"
+	sb := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = tokens }))
+	for _, tok := range []string{"team-secret", tokens, "global"} {
+		c := dashboardtest.NewClient(t, sb.URL)
+		if status, page, _ := c.Post(ui+"/login", url.Values{"token": {tok}, "next": {ui + "/clock"}}); status != http.StatusUnauthorized || !strings.Contains(page, `type="password"`) {
+			t.Errorf("login with %q: %d", tok, status)
+		}
+		if status, _, _ := c.Get(ui + "/clock"); status != http.StatusSeeOther {
+			t.Errorf("after a login with %q: %d", tok, status)
+		}
+	}
+	c := dashboardtest.NewClient(t, sb.URL)
+	if status, _, h := c.Post(ui+"/login", url.Values{"token": {"global-secret"}, "next": {ui + "/clock"}}); status != http.StatusSeeOther || h.Get("Location") != ui+"/clock" {
+		t.Fatalf("login with the global token: %d %s", status, h.Get("Location"))
+	}
+	if status, page, _ := c.Get(ui + "/clock"); status != http.StatusOK || !strings.Contains(page, "Sign out") {
+		t.Fatalf("signed in: %d", status)
+	}
+	start := sb.Emulator.Platform().Clock.Offset("team-a")
+	status, _, _ := c.Post(ui+"/clock/advance", url.Values{"tenant": {"team-a"}, "custom": {"1h"}, "csrf": {c.CSRF(ui + "/clock")}}, "Origin", sb.URL)
+	if status != http.StatusOK || sb.Emulator.Platform().Clock.Offset("team-a")-start != time.Hour {
+		t.Fatalf("advance while signed in: %d", status)
+	}
+}
+
 func TestResendRecordsANewAttempt(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	rc := sandboxtest.NewReceiver(t)

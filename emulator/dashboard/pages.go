@@ -341,7 +341,7 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 		"Checkout": "PAYSANDBOX_URL=" + base + " go run ./examples/checkout",
 		"Health":   health, "DataFile": u.d.Store.Path(), "Uptime": time.Since(u.d.Started).Round(time.Second).String(),
 		"Started": u.d.Started, "Webhooks": counts, "Armed": len(u.d.Scenarios.Armed("")), "Requests": u.d.Journal.Last(),
-		"Admin": base + "/_sandbox/health", "Token": u.d.Token != "",
+		"Admin": base + "/_sandbox/health", "Token": u.signIn(),
 	})
 }
 
