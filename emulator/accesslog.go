@@ -7,16 +7,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paysandbox/paysandbox/emulator/dashboard"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// uiPrefix is where the dashboard lives. Its own requests (pages, assets,
-// the live feed) stay out of the journal, or watching the journal would fill
-// it, and are logged at debug level only.
-const uiPrefix = "/_sandbox/ui"
-
+// isUI reports a dashboard request. Its own requests (pages, assets, the
+// live feed) stay out of the journal, or watching the journal would fill it,
+// and are logged at debug level only.
 func isUI(path string) bool {
-	return path == uiPrefix || strings.HasPrefix(path, uiPrefix+"/")
+	return path == dashboard.Prefix || strings.HasPrefix(path, dashboard.Prefix+"/")
 }
 
 // logRequest writes the console's line for one request: info level, unless

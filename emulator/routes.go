@@ -42,8 +42,6 @@ func ScenarioCatalogue() scenario.Catalogue {
 	return scenario.Catalogue{Providers: []string{"klarna", "multisafepay", "commercelayer"}, Actions: actions}
 }
 
-// routes is the whole surface: each provider at its vendor's own paths, then
-// the admin and scenario APIs and the dashboard under /_sandbox.
 // apiRoutes mounts every endpoint our OpenAPI files describe: each
 // provider's, then the admin, scenario and snapshot APIs. Providers first:
 // the router tries routes in order, and provider calls are the hot path
@@ -57,6 +55,8 @@ func (e *Emulator) apiRoutes(r *mux.Router) {
 	e.snapshots.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
 }
 
+// routes is the whole surface: each provider at its vendor's own paths, then
+// the admin, scenario and snapshot APIs and the dashboard under /_sandbox.
 func (e *Emulator) routes() http.Handler {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
