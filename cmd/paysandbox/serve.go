@@ -172,7 +172,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return 2
 	}
 
-	if _, err := platform.ParsePublicURL(o.publicURL); err != nil {
+	publicURL, err := platform.ParsePublicURL(o.publicURL)
+	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox: --public-url:", err)
 		return 2
 	}
@@ -239,8 +240,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			hosts = append(hosts, h)
 		}
 	}
-	if pub, _ := platform.ParsePublicURL(o.publicURL); pub != "" {
-		if u, err := url.Parse(pub); err == nil {
+	if publicURL != "" {
+		if u, err := url.Parse(publicURL); err == nil {
 			hosts = append(hosts, u.Hostname()) // the admin API answers at the public URL too
 		}
 	}
