@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/admin"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
 	"github.com/paysandbox/paysandbox/emulator/snapshot"
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -69,10 +70,37 @@ func snapshotCmd(ctx context.Context, args []string, getenv func(string) string,
 		}
 		return 2
 	}
-	if verb == "save" {
-		return snapshotSave(ctx, file, *tenant, *data, *base, *token, *timeout, stdout, stderr)
+	secret, err := oneToken(*token)
+	if err != nil {
+		fmt.Fprintf(stderr, "paysandbox snapshot %s: %v\n", verb, err)
+		return 2
 	}
-	return snapshotLoad(ctx, file, *data, *base, *token, *dir, *timeout, stdout, stderr)
+	if verb == "save" {
+		return snapshotSave(ctx, file, *tenant, *data, *base, secret, *timeout, stdout, stderr)
+	}
+	return snapshotLoad(ctx, file, *data, *base, secret, *dir, *timeout, stdout, stderr)
+}
+
+// oneToken is the token to send. --admin-token may hold the server's own
+// list (PAYSANDBOX_ADMIN_TOKEN shared with it): then a token for every
+// tenant, else the list's only entry.
+func oneToken(s string) (string, error) {
+	ts, err := admin.ParseTokens(s)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range ts {
+		if t.Pattern == "" {
+			return t.Secret, nil
+		}
+	}
+	switch len(ts) {
+	case 0:
+		return "", nil
+	case 1:
+		return ts[0].Secret, nil
+	}
+	return "", errors.New("--admin-token lists several tenants' tokens and none for every tenant; give the one to send")
 }
 
 func envOr(getenv func(string) string, name, def string) string {

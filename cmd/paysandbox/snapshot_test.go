@@ -95,3 +95,25 @@ func TestSnapshotCommandOnDataFilesAndRunningInstances(t *testing.T) {
 		t.Errorf("load without FILE: %d", code)
 	}
 }
+
+// PAYSANDBOX_ADMIN_TOKEN is the server's list when the CLI shares its
+// environment (docker exec): the command sends one token of it, a global one,
+// and not the whole list.
+func TestSnapshotCommandSendsOneTokenOfTheEnvironmentsList(t *testing.T) {
+	dir := t.TempDir()
+	const list = "team-*=team-secret,global-secret"
+	a := start(t, filepath.Join(dir, "a.db"), "--https-addr", "off", "--admin-token", list)
+	env := func(name string) string {
+		if name == "PAYSANDBOX_ADMIN_TOKEN" {
+			return list
+		}
+		return ""
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"snapshot", "save", filepath.Join(dir, "s.json"), "--url", a.http}, env, &out, &errb); code != 0 || !strings.Contains(out.String(), "saved the whole instance") {
+		t.Fatalf("save with the environment's list: %d %s %s", code, out.String(), errb.String())
+	}
+	if code, _, stderr := runOut("snapshot", "save", filepath.Join(dir, "t.json"), "--url", a.http, "--admin-token", "wrong"); code != 1 || !strings.Contains(stderr, "401") {
+		t.Errorf("save with a wrong token: %d %s", code, stderr)
+	}
+}
