@@ -376,7 +376,10 @@ func (e *Engine) write(puts map[string][]byte, dels []string) error {
 	})
 }
 
-func (e *Engine) loadArmed() error {
+// loadArmed reads tenant's armings ("" for every tenant's) from the store
+// into the engine, at start-up and after a snapshot load. The caller holds
+// e.mu, or has the engine to itself.
+func (e *Engine) loadArmed(tenant string) error {
 	return e.p.Store.SysView(func(tx *store.Tx) error {
 		return tx.Sys(sysBucket).List(false, func(_ string, raw []byte) (bool, error) {
 			a, err := e.decodeArmed(raw)
@@ -384,7 +387,14 @@ func (e *Engine) loadArmed() error {
 				e.log.Warn("scenario: ignoring an armed scenario", "err", err)
 				return true, nil
 			}
-			e.armed[armKey{a.Tenant, a.Name}] = a
+			if tenant != "" && a.Tenant != tenant {
+				return true, nil
+			}
+			key := armKey{a.Tenant, a.Name}
+			if old := e.armed[key]; old != nil {
+				e.forgetLocked(old)
+			}
+			e.armed[key] = a
 			e.counter(a).Add(1)
 			return true, nil
 		})

@@ -79,7 +79,7 @@ func New(p *platform.Platform, set *Set) (*Engine, error) {
 		closing:  make(chan struct{}),
 	}
 	e.actions["/advance-clock"] = platform.ScenarioAction{Name: "advance-clock", Before: e.advanceClock}
-	if err := e.loadArmed(); err != nil {
+	if err := e.loadArmed(""); err != nil {
 		return nil, fmt.Errorf("reading armed scenarios: %w", err)
 	}
 	p.Webhooks.SetChaos(e.chaos)
