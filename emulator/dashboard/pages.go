@@ -697,9 +697,10 @@ type clockRow struct {
 
 func (u *UI) clockData(tenant string) map[string]any {
 	ts, _ := u.d.Store.Tenants()
+	jobs := u.jobsByTenant()
 	var rows []clockRow
 	for _, t := range ts {
-		rows = append(rows, clockRow{Tenant: t, Now: u.d.Clock.Now(t), Offset: u.d.Clock.Offset(t), Jobs: u.jobs(t)})
+		rows = append(rows, clockRow{Tenant: t, Now: u.d.Clock.Now(t), Offset: u.d.Clock.Offset(t), Jobs: jobs[t]})
 	}
 	return map[string]any{"Tenants": ts, "Rows": rows, "Tenant": tenant, "Global": u.d.Clock.Now(""), "Presets": []string{"1m", "15m", "1h", "6h", "1d", "7d", "28d"}}
 }
@@ -714,9 +715,9 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 	if dur == "" {
 		dur = strings.TrimSpace(r.PostForm.Get("custom"))
 	}
-	data := u.clockData(tenant)
 	d, err := admin.ParseDuration(dur) // the admin API's rules: positive, at most 100 years
 	if err != nil {
+		data := u.clockData(tenant)
 		data["Error"] = err.Error()
 		u.render(w, r, http.StatusBadRequest, "clock", "Clock", data)
 		return
@@ -736,7 +737,7 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	hooksAfter, _ := u.d.Webhooks.List(webhook.Filter{Tenant: tenant, Limit: 100000})
-	data = u.clockData(tenant)
+	data := u.clockData(tenant)
 	who := "every tenant"
 	if tenant != "" {
 		who = tenant

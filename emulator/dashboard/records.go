@@ -386,20 +386,53 @@ func (u *UI) jobsFor(r record) []store.Job {
 	return out
 }
 
+// maxJobs is how many scheduled jobs a page lists (per tenant).
+const maxJobs = 5000
+
 // jobs lists the scheduled jobs of tenant ("" = all), soonest first.
 func (u *UI) jobs(tenant string) []store.Job {
 	var out []store.Job
+	u.eachJob(func(j store.Job) bool {
+		if tenant == "" || j.Tenant == tenant {
+			out = append(out, j)
+		}
+		return len(out) < maxJobs
+	})
+	soonestFirst(out)
+	return out
+}
+
+// jobsByTenant is jobs(t) for every tenant t, from one pass over the jobs.
+func (u *UI) jobsByTenant() map[string][]store.Job {
+	out := map[string][]store.Job{}
+	u.eachJob(func(j store.Job) bool {
+		if len(out[j.Tenant]) < maxJobs {
+			out[j.Tenant] = append(out[j.Tenant], j)
+		}
+		return true
+	})
+	for _, js := range out {
+		soonestFirst(js)
+	}
+	return out
+}
+
+// eachJob calls f with each readable scheduled job, in id order, while f
+// returns true.
+func (u *UI) eachJob(f func(store.Job) bool) {
 	_ = u.d.Store.SysView(func(tx *store.Tx) error {
 		return tx.Sys(store.JobsBucket).List(false, func(_ string, raw []byte) (bool, error) {
 			var j store.Job
-			if json.Unmarshal(raw, &j) == nil && (tenant == "" || j.Tenant == tenant) {
-				out = append(out, j)
+			if json.Unmarshal(raw, &j) != nil {
+				return true, nil
 			}
-			return len(out) < 5000, nil
+			return f(j), nil
 		})
 	})
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-	return out
+}
+
+func soonestFirst(js []store.Job) {
+	sort.SliceStable(js, func(i, j int) bool { return js[i].At.Before(js[j].At) })
 }
 
 // runJobNow makes one scheduled job due at the tenant's present and runs
