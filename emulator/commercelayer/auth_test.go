@@ -266,3 +266,34 @@ func do(t *testing.T, sb *sandboxtest.Sandbox, method, path, body, host string, 
 	raw, _ := io.ReadAll(resp.Body)
 	return &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
+
+// A customer's token writes only onto what it may read: not another
+// customer's account, through a relationship, on create or update.
+func TestCustomerWritesOnlyItsOwn(t *testing.T) {
+	sb := start(t)
+	sc := salesChannel(t, sb, "market:code:EU")
+	jane := sc.must(201, "POST", "/api/customers", create("customers", attrs("email", "jane@example.com", "password", "secret"), nil))
+	bob := sc.must(201, "POST", "/api/customers", create("customers", attrs("email", "bob@example.com", "password", "secret"), nil))
+	tok := tokenFor(t, sb, map[string]any{"grant_type": "password", "client_id": salesChannelID, "username": "jane@example.com",
+		"password": "secret", "scope": "market:code:EU"})
+	me := &api{t: t, sb: sb, token: tok["access_token"].(string)}
+	in := integration(t, sb)
+	addr := in.must(201, "POST", "/api/addresses", create("addresses", italianAddress("jane@example.com"), nil))
+	on := func(customer string) map[string]any {
+		return map[string]any{"customer": rel("customers", customer), "address": rel("addresses", addr.id())}
+	}
+
+	e := me.fails(404, "RECORD_NOT_FOUND", "POST", "/api/customer_addresses",
+		create("customer_addresses", attrs("customer_email", "bob@example.com"), on(bob.id())))
+	if src, _ := e["source"].(map[string]any); src["pointer"] != "/data/relationships/customer" {
+		t.Errorf("error: %v", e)
+	}
+	mine := me.must(201, "POST", "/api/customer_addresses", create("customer_addresses", attrs("customer_email", "jane@example.com"), on(jane.id())))
+	me.fails(404, "RECORD_NOT_FOUND", "PATCH", "/api/customer_addresses/"+mine.id(),
+		update("customer_addresses", mine.id(), nil, map[string]any{"customer": rel("customers", bob.id())}))
+	if got := in.must(200, "GET", "/api/customer_addresses?filter[q][customer_id_eq]="+bob.id(), nil); len(got.list()) != 0 {
+		t.Fatalf("Bob's addresses: %v", got)
+	}
+	// The integration may attach to any customer.
+	in.must(201, "POST", "/api/customer_addresses", create("customer_addresses", attrs("customer_email", "bob@example.com"), on(bob.id())))
+}

@@ -97,7 +97,7 @@ func (c *call) shipmentStatusTrigger(s *Shipment, in *input) error {
 			return err
 		}
 		s.A.Status = next
-		if blankHas("shipments", next+"_at") {
+		if a := clModel.Get("shipments").Attr(next + "_at"); a != nil && a.Fetch {
 			if s.Extra == nil {
 				s.Extra = map[string]any{}
 			}
@@ -134,15 +134,6 @@ func (c *call) settleFulfillment(orderID string) error {
 		c.emit("orders.fulfill", "orders", o.ID)
 	}
 	return c.put("orders", o)
-}
-
-func blankHas(typ, attr string) bool {
-	for _, n := range blankAttrs[typ] {
-		if n == attr {
-			return true
-		}
-	}
-	return false
 }
 
 // createShipment is POST /api/shipments: another shipment of an order.

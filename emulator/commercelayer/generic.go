@@ -375,12 +375,24 @@ func (c *call) checkRels(r *catalogue.Resource, in *input) error {
 			if !ok {
 				return jsonapi.Validation(jsonapi.RelationshipPointer(name), name, "is invalid", "invalid")
 			}
-			if !c.exists(ref.Type, ref.ID) {
+			if !c.exists(ref.Type, ref.ID) || !c.sees(ref) {
 				return relNotFound(name, ref.ID)
 			}
 		}
 	}
 	return nil
+}
+
+// sees tells whether the token sees the record ref names (a customer's
+// token another customer's records, or their orders, not): a write may not
+// attach to what the token could not read.
+func (c *call) sees(ref jsonapi.Ref) bool {
+	k := c.cl.kinds[ref.Type]
+	if k == nil || k.owned == nil || !c.tok.isSalesChannel() {
+		return true
+	}
+	m := k.newRec()
+	return c.read(k, ref.ID, m) == nil && c.visible(k, m)
 }
 
 // checkSalesChannel refuses the attributes the model keeps from sales channels.

@@ -7,26 +7,14 @@ import (
 )
 
 // transactionsKind is /api/transactions: every authorization, capture, void
-// and refund, as the common transaction resource.
+// and refund, as the common transaction resource (its amount, order and
+// payment source; transactionObject adds the rest only for the four types).
 func (cl *CommerceLayer) transactionsKind() *kind {
 	return &kind{
 		res:    resource("transactions", nil, []string{"order_id", "order_number"}, nil),
 		colls:  []string{"authorizations", "captures", "voids", "refunds"},
 		newRec: func() model { return &Transaction{} },
-		object: func(c *call, m model) *jsonapi.Object {
-			r := m.(*Transaction)
-			extra := map[string]any{}
-			putAmount(extra, "amount", r.A.AmountCents, r.A.CurrencyCode)
-			return c.object("transactions", &r.Base, r.A, extra, links{
-				"order": func() []jsonapi.Ref { return one("orders", r.OrderID) },
-				"payment_source": func() []jsonapi.Ref {
-					if r.PaymentSource == nil {
-						return nil
-					}
-					return []jsonapi.Ref{*r.PaymentSource}
-				},
-			})
-		},
+		object: func(c *call, m model) *jsonapi.Object { return c.transactionObject("transactions", m.(*Transaction)) },
 	}
 }
 
