@@ -794,24 +794,24 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 			return err
 		}
 		o.OrderID, o.Modified = newID, now
-		for i := range o.Refunds {
-			if o.Refunds[i].OrderID == oldID {
-				o.Refunds[i].OrderID = newID
+		rename := func(id *string) {
+			if *id == oldID {
+				*id = newID
 			}
+		}
+		for i := range o.Refunds {
+			rename(&o.Refunds[i].OrderID)
+		}
+		for i := range o.Captures {
+			rename(&o.Captures[i].OrderID)
+		}
+		if o.Chargeback != nil {
+			rename(&o.Chargeback.OrderID)
 		}
 		if err := tx.Put(colSessions, o.SessionID, newID); err != nil {
 			return err
 		}
-		ids := []int64{o.TransactionID}
-		for _, rf := range o.Refunds {
-			ids = append(ids, rf.ID)
-		}
-		if o.Shipping != nil {
-			for _, sh := range o.Shipping.Shipments {
-				ids = append(ids, sh.TransactionID)
-			}
-		}
-		for _, id := range ids {
+		for _, id := range o.pspIDs() {
 			var ref pspRef
 			if err := tx.Get(colPSP, strconv.FormatInt(id, 10), &ref); err == nil && ref.OrderID == oldID {
 				ref.OrderID = newID
@@ -822,6 +822,27 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 		}
 		return m.save(tx, &o, now)
 	})
+}
+
+// pspIDs are the PSP ids of the order's own transactions: the payment, its
+// refunds, captures, shipments and chargeback (each has a pspRef).
+func (o *Order) pspIDs() []int64 {
+	ids := []int64{o.TransactionID}
+	for _, rf := range o.Refunds {
+		ids = append(ids, rf.ID)
+	}
+	for _, c := range o.Captures {
+		ids = append(ids, c.TransactionID)
+	}
+	if o.Shipping != nil {
+		for _, sh := range o.Shipping.Shipments {
+			ids = append(ids, sh.TransactionID)
+		}
+	}
+	if o.Chargeback != nil {
+		ids = append(ids, o.Chargeback.ID)
+	}
+	return ids
 }
 
 // decode reads the JSON body (already checked against the OpenAPI file).
