@@ -395,6 +395,15 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
+// orderIDFree refuses an order_id another order of the account has (a new
+// order's, a rename's, a partial capture's).
+func orderIDFree(tx *store.Tx, id string) error {
+	if tx.Exists(colOrders, id) {
+		return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", id))
+	}
+	return nil
+}
+
 // createOrder is POST /orders.
 func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
@@ -419,8 +428,8 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	var o Order
 	var outcome testOutcome
 	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
-		if tx.Exists(colOrders, draft.OrderID) {
-			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", draft.OrderID))
+		if err := orderIDFree(tx, draft.OrderID); err != nil {
+			return err
 		}
 		o = *draft
 		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
@@ -787,8 +796,8 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 		if newID == oldID {
 			return nil
 		}
-		if tx.Exists(colOrders, newID) {
-			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", newID))
+		if err := orderIDFree(tx, newID); err != nil {
+			return err
 		}
 		if err := tx.Delete(colOrders, oldID); err != nil {
 			return err
