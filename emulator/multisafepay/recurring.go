@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -244,11 +245,7 @@ func customerTokens(tx *store.Tx, reference string) ([]Token, error) {
 		}
 		return nil
 	})
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Created.Before(out[j-1].Created); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b Token) int { return a.Created.Compare(b.Created) })
 	return out, err
 }
 
