@@ -375,12 +375,10 @@ func putPSP(tx *store.Tx, id int64, ref pspRef) error {
 	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
 }
 
-// save persists the order and schedules its next timed transition; a
-// completed initial recurring order leaves its token first.
-func (m *MultiSafepay) save(tx *store.Tx, o *Order, now time.Time) error {
-	if err := m.tokenize(tx, o, now); err != nil {
-		return err
-	}
+// save persists the order and schedules its next timed transition. (A
+// completed initial recurring order left its token in m.notify, which every
+// status change goes through.)
+func save(tx *store.Tx, o *Order) error {
 	if err := tx.Put(colOrders, o.OrderID, o); err != nil {
 		return err
 	}
@@ -465,7 +463,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 	if err != nil {
 		m.fail(w, r, err)
@@ -594,7 +592,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 		}
 		out = o
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 	if err != nil {
 		return nil, err
@@ -629,7 +627,7 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 		if err != nil || !changed {
 			return err
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 }
 
@@ -829,7 +827,7 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 				}
 			}
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 }
 

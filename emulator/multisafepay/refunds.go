@@ -342,7 +342,7 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 		if err := m.notify(tx, split, now); err != nil {
 			return false, err
 		}
-		return false, m.save(tx, split, now)
+		return false, save(tx, split)
 	})
 	if err != nil {
 		m.fail(w, r, err)
