@@ -85,9 +85,16 @@ var vendorExamples = map[string]exampleWant{
 	"wechat-pay-redirect.json":     {"WECHAT", "initialized", "initialized"},
 }
 
+// readExample is a vendor create-order example (testdata/post-orders).
 func readExample(t *testing.T, name string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "post-orders", name))
+	return readTestdata(t, "post-orders", name)
+}
+
+// readTestdata decodes testdata/dir/name.
+func readTestdata(t *testing.T, dir, name string) map[string]any {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,17 +217,10 @@ func payOnPage(t *testing.T, sb *sandboxtest.Sandbox, session string, form url.V
 	return r
 }
 
+// readRequest is a vendor example of another request (testdata/requests).
 func readRequest(t *testing.T, name string) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "requests", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return m
+	return readTestdata(t, "requests", name)
 }
 
 // TestVendorOtherRequestExamples sends the vendor's capture, update and

@@ -272,3 +272,32 @@ func TestRecurringBadInput(t *testing.T) {
 		t.Fatalf("token %v", one)
 	}
 }
+
+// TestRenameChargedBackOrder: a FastCheckout order's new order_id carries
+// its chargeback along, in the order and through its PSP id.
+func TestRenameChargedBackOrder(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	fc := readExample(t, "fastcheckout.json")
+	fc["order_id"] = "fco-cb"
+	d := data(t, api(t, sb, testKey, http.MethodPost, "/orders", fc))
+	payOnPage(t, sb, str(d["session_id"]), url.Values{"outcome": {"completed"}, "gateway": {"IDEAL"}})
+	o := data(t, sb.Do(t, http.MethodGet, "/v1/json/orders/fco-cb", nil, "api_key", testKey, "Sandbox-Scenario", "msp-chargeback"))
+	if o["status"] != "chargeback" {
+		t.Fatalf("after chargeback %v", o["status"])
+	}
+	data(t, api(t, sb, testKey, http.MethodPatch, "/orders/fco-cb", map[string]any{"new_order_id": "fco-cb-2"}))
+	o = data(t, api(t, sb, testKey, http.MethodGet, "/orders/fco-cb-2", nil))
+	var cb map[string]any
+	for _, rt := range o["related_transactions"].([]any) {
+		if m := rt.(map[string]any); m["type"] == "chargeback" {
+			cb = m
+		}
+	}
+	if cb == nil || cb["order_id"] != "fco-cb-2" {
+		t.Fatalf("chargeback after rename: %v", o["related_transactions"])
+	}
+	tx := data(t, api(t, sb, testKey, http.MethodGet, "/transactions/"+str(cb["transaction_id"]), nil))
+	if tx["type"] != "chargeback" || tx["order_id"] != "fco-cb-2" {
+		t.Fatalf("chargeback transaction after rename: %v", tx)
+	}
+}

@@ -119,10 +119,13 @@ func readTSV(fsys fs.FS, name string) ([]tsvRow, error) {
 	return out, nil
 }
 
-// kindOf derives a gateway's kind from the vendor's group and categories.
+// kindOf is a row's kind: an extra row names it, a TSV row's derives from
+// the vendor's group and categories.
 func kindOf(r tsvRow) string {
 	cats := strings.Split(r.categories, ",")
 	switch {
+	case r.group == "extra":
+		return r.categories
 	case r.group == "gift card":
 		return kindGiftCard
 	case contains(cats, "prepaidcard"):
@@ -154,9 +157,6 @@ func (c *Catalogue) gateway(r tsvRow, spec *Gateway, expiry time.Duration) (*Gat
 	}
 	if g.Kind == "" {
 		g.Kind = kindOf(r)
-		if r.group == "extra" {
-			g.Kind = r.categories
-		}
 	}
 	if !kinds[g.Kind] {
 		return nil, fmt.Errorf("gateway %s has no kind (the TSV says %q)", g.ID, r.categories)
@@ -231,7 +231,7 @@ func loadCatalogue(fsys fs.FS) (*Catalogue, error) {
 		spec := gw.Gateways[r.id]
 		if spec != nil {
 			used[r.id] = true
-		} else if kindOf(r) == kindGiftCard || r.categories == kindGiftCard {
+		} else if kindOf(r) == kindGiftCard {
 			spec = gw.GiftCards
 		}
 		g, err := c.gateway(r, spec, gw.Defaults.Expiry)

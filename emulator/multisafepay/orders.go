@@ -375,12 +375,10 @@ func putPSP(tx *store.Tx, id int64, ref pspRef) error {
 	return tx.Put(colPSP, strconv.FormatInt(id, 10), ref)
 }
 
-// save persists the order and schedules its next timed transition; a
-// completed initial recurring order leaves its token first.
-func (m *MultiSafepay) save(tx *store.Tx, o *Order, now time.Time) error {
-	if err := m.tokenize(tx, o, now); err != nil {
-		return err
-	}
+// save persists the order and schedules its next timed transition. (A
+// completed initial recurring order left its token in m.notify, which every
+// status change goes through.)
+func save(tx *store.Tx, o *Order) error {
 	if err := tx.Put(colOrders, o.OrderID, o); err != nil {
 		return err
 	}
@@ -393,6 +391,15 @@ func (m *MultiSafepay) save(tx *store.Tx, o *Order, now time.Time) error {
 func mustJSON(v any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// orderIDFree refuses an order_id another order of the account has (a new
+// order's, a rename's, a partial capture's).
+func orderIDFree(tx *store.Tx, id string) error {
+	if tx.Exists(colOrders, id) {
+		return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", id))
+	}
+	return nil
 }
 
 // createOrder is POST /orders.
@@ -419,8 +426,8 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	var o Order
 	var outcome testOutcome
 	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
-		if tx.Exists(colOrders, draft.OrderID) {
-			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", draft.OrderID))
+		if err := orderIDFree(tx, draft.OrderID); err != nil {
+			return err
 		}
 		o = *draft
 		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
@@ -456,7 +463,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 	if err != nil {
 		m.fail(w, r, err)
@@ -585,7 +592,7 @@ func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *O
 			}
 		}
 		out = o
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 	if err != nil {
 		return nil, err
@@ -620,7 +627,7 @@ func (m *MultiSafepay) runTimer(tenant, orderID string) error {
 		if err != nil || !changed {
 			return err
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
 }
 
@@ -787,31 +794,31 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 		if newID == oldID {
 			return nil
 		}
-		if tx.Exists(colOrders, newID) {
-			return errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", newID))
+		if err := orderIDFree(tx, newID); err != nil {
+			return err
 		}
 		if err := tx.Delete(colOrders, oldID); err != nil {
 			return err
 		}
 		o.OrderID, o.Modified = newID, now
-		for i := range o.Refunds {
-			if o.Refunds[i].OrderID == oldID {
-				o.Refunds[i].OrderID = newID
+		rename := func(id *string) {
+			if *id == oldID {
+				*id = newID
 			}
+		}
+		for i := range o.Refunds {
+			rename(&o.Refunds[i].OrderID)
+		}
+		for i := range o.Captures {
+			rename(&o.Captures[i].OrderID)
+		}
+		if o.Chargeback != nil {
+			rename(&o.Chargeback.OrderID)
 		}
 		if err := tx.Put(colSessions, o.SessionID, newID); err != nil {
 			return err
 		}
-		ids := []int64{o.TransactionID}
-		for _, rf := range o.Refunds {
-			ids = append(ids, rf.ID)
-		}
-		if o.Shipping != nil {
-			for _, sh := range o.Shipping.Shipments {
-				ids = append(ids, sh.TransactionID)
-			}
-		}
-		for _, id := range ids {
+		for _, id := range o.pspIDs() {
 			var ref pspRef
 			if err := tx.Get(colPSP, strconv.FormatInt(id, 10), &ref); err == nil && ref.OrderID == oldID {
 				ref.OrderID = newID
@@ -820,8 +827,29 @@ func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
 				}
 			}
 		}
-		return m.save(tx, &o, now)
+		return save(tx, &o)
 	})
+}
+
+// pspIDs are the PSP ids of the order's own transactions: the payment, its
+// refunds, captures, shipments and chargeback (each has a pspRef).
+func (o *Order) pspIDs() []int64 {
+	ids := []int64{o.TransactionID}
+	for _, rf := range o.Refunds {
+		ids = append(ids, rf.ID)
+	}
+	for _, c := range o.Captures {
+		ids = append(ids, c.TransactionID)
+	}
+	if o.Shipping != nil {
+		for _, sh := range o.Shipping.Shipments {
+			ids = append(ids, sh.TransactionID)
+		}
+	}
+	if o.Chargeback != nil {
+		ids = append(ids, o.Chargeback.ID)
+	}
+	return ids
 }
 
 // decode reads the JSON body (already checked against the OpenAPI file).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,18 +59,9 @@ type tokenJSON struct {
 }
 
 func (t *Token) view(now time.Time) tokenJSON {
-	v := tokenJSON{Token: t.Token, Code: t.Code, Display: t.Display, NameHolder: t.NameHolder, Model: t.Model, RecurringModel: t.Model}
-	if t.Bin != 0 {
-		b := t.Bin
-		v.Bin = &b
-	}
-	if t.Last4 != 0 {
-		l := t.Last4
-		v.Last4 = &l
-	}
-	if t.ExpiryDate != 0 {
-		e := t.ExpiryDate
-		v.ExpiryDate = &e
+	v := tokenJSON{Token: t.Token, Code: t.Code, Display: t.Display, NameHolder: t.NameHolder, Model: t.Model, RecurringModel: t.Model,
+		Bin: null(t.Bin), Last4: null(t.Last4), ExpiryDate: null(t.ExpiryDate)}
+	if e := t.ExpiryDate; e != 0 {
 		// Valid through the end of the expiry month.
 		yy, mm := int(e/100), time.Month(e%100)
 		end := time.Date(2000+yy, mm+1, 1, 0, 0, 0, 0, amsterdam)
@@ -244,11 +236,7 @@ func customerTokens(tx *store.Tx, reference string) ([]Token, error) {
 		}
 		return nil
 	})
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Created.Before(out[j-1].Created); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortStableFunc(out, func(a, b Token) int { return a.Created.Compare(b.Created) })
 	return out, err
 }
 

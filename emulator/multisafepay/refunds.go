@@ -333,8 +333,8 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 		if utf8.RuneCountInString(split.OrderID) > 50 {
 			return false, errOrderIDInvalid("Invalid transaction ID: new_order_id is longer than 50 characters")
 		}
-		if tx.Exists(colOrders, split.OrderID) {
-			return false, errOrderIDInvalid(fmt.Sprintf("Invalid transaction ID: order_id %q is already in use", split.OrderID))
+		if err := orderIDFree(tx, split.OrderID); err != nil {
+			return false, err
 		}
 		if err := putPSP(tx, id, pspRef{OrderID: split.OrderID, Kind: "payment"}); err != nil {
 			return false, err
@@ -342,7 +342,7 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 		if err := m.notify(tx, split, now); err != nil {
 			return false, err
 		}
-		return false, m.save(tx, split, now)
+		return false, save(tx, split)
 	})
 	if err != nil {
 		m.fail(w, r, err)

@@ -164,14 +164,7 @@ func directOutcome(o *Order, g *Gateway) testOutcome {
 	case g.Card:
 		return cardOutcome(testCards, gi["card_number"])
 	case g.DirectDebit:
-		iban := compact(gi["account_id"])
-		if iban == "" {
-			return testOutcome{}
-		}
-		if t, found := directDebitIBANs[iban]; found {
-			return t
-		}
-		return directDebitIBANs["NL87ABNA0000000001"]
+		return ibanOutcome(directDebitIBANs, gi["account_id"], directDebitIBANs["NL87ABNA0000000001"])
 	case contains(g.DirectNeeds, "payment_token"):
 		// A wallet's payment token (Apple Pay, Google Pay) pays at once.
 		if gi["payment_token"] != "" {
@@ -192,6 +185,19 @@ func cardOutcome(table map[string]testOutcome, number string) testOutcome {
 	return testOutcome{Now: outcomeCompleted}
 }
 
+// ibanOutcome is the table's row for an IBAN, other for one it does not
+// list; a blank IBAN decides nothing (as a blank card number).
+func ibanOutcome(table map[string]testOutcome, iban string, other testOutcome) testOutcome {
+	n := compact(iban)
+	if n == "" {
+		return testOutcome{}
+	}
+	if t, found := table[n]; found {
+		return t
+	}
+	return other
+}
+
 // pageFields are the test data fields the payment page takes.
 type pageFields struct {
 	CardNumber, IBAN, Bank, Phone string
@@ -205,15 +211,9 @@ func pageOutcome(o *Order, g *Gateway, f pageFields) testOutcome {
 	case g.Card && f.CardNumber != "":
 		return cardOutcome(testCards, f.CardNumber)
 	case g.DirectDebit && f.IBAN != "":
-		if t, found := directDebitIBANs[compact(f.IBAN)]; found {
-			return t
-		}
-		return directDebitIBANs["NL87ABNA0000000001"]
+		return ibanOutcome(directDebitIBANs, f.IBAN, directDebitIBANs["NL87ABNA0000000001"])
 	case g.ID == "BANKTRANS" && f.IBAN != "":
-		if t, found := bankTransferIBANs[compact(f.IBAN)]; found {
-			return t
-		}
-		return bankTransferOther
+		return ibanOutcome(bankTransferIBANs, f.IBAN, bankTransferOther)
 	case g.ID == "MYBANK" && f.Bank != "":
 		if t, found := myBankBanks[f.Bank]; found {
 			return t

@@ -72,6 +72,8 @@ func testRows() []testRow {
 			steps: []later{{2 * time.Minute, "expired", "expired"}}},
 		testRow{name: "bank transfer ...0004", gateway: "BANKTRANS", page: url.Values{"iban": {"NL87 ABNA 0000 0000 04"}}, status: "initialized", financial: "initialized",
 			steps: []later{{2 * time.Minute, "declined", "declined"}}},
+		testRow{name: "bank transfer blank IBAN", gateway: "BANKTRANS", page: url.Values{"iban": {" "}, "outcome": {"declined"}}, status: "declined", financial: "declined"},
+		testRow{name: "direct debit blank IBAN", gateway: "DIRDEB", page: url.Values{"iban": {" "}, "outcome": {"declined"}}, status: "declined", financial: "declined"},
 		testRow{name: "bank transfer other IBAN", gateway: "BANKTRANS", page: url.Values{"iban": {"DE89370400440532013000"}}, status: "initialized", financial: "initialized",
 			steps: []later{{5 * 24 * time.Hour, "expired", "expired"}}},
 		// SEPA Direct Debit IBANs, direct and on the page.

@@ -31,12 +31,14 @@ func stampPtr(t *time.Time) *string {
 	return &s
 }
 
-// null renders "" as JSON null, as MultiSafepay does for unset strings.
-func null(s string) *string {
-	if s == "" {
+// null renders "" (or 0) as JSON null, as MultiSafepay does for unset
+// fields.
+func null[T comparable](v T) *T {
+	var zero T
+	if v == zero {
 		return nil
 	}
-	return &s
+	return &v
 }
 
 var integerText = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})$`)
