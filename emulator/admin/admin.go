@@ -78,14 +78,7 @@ func (a *API) Routes(r *mux.Router) {
 	guarded := func(path, method string, h http.HandlerFunc) { add(path, method, a.guard(true, h)) }
 	defer func() {
 		for _, path := range order {
-			methods := byPath[path]
-			r.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if h, ok := methods[r.Method]; ok {
-					h.ServeHTTP(w, r)
-					return
-				}
-				a.MethodNotAllowed(w, r)
-			}))
+			r.Handle(path, platform.ByMethod(byPath[path], a.MethodNotAllowed))
 		}
 	}()
 
