@@ -239,11 +239,9 @@ func target(raw string) string {
 func (s *Sender) lease(j store.Job, p Policy) (ours bool, err error) {
 	err = s.st.SysUpdate(func(tx *store.Tx) error {
 		var cur store.Job
-		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
-			ours = false
+		if cur, ours = tx.JobUnchanged(j); !ours {
 			return nil // replaced or gone meanwhile
 		}
-		ours = true
 		cur.At = s.clock.Now(j.Tenant).Add(3*timeout(p) + time.Minute)
 		return tx.PutJob(cur)
 	})
