@@ -16,6 +16,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/journal"
 	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 	"github.com/paysandbox/paysandbox/emulator/store"
+	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
 
 // send is sb.Do with a Host header of our choosing (net/http takes it from
@@ -337,5 +338,34 @@ func TestJournalMasksClientTokensSessionsAndKeys(t *testing.T) {
 	r = sb.Do(t, "GET", "/_sandbox/requests?tenant="+key, nil)
 	if n := len(r.JSON(t)["requests"].([]any)); n != 1 {
 		t.Fatalf("filter by key: %d", n)
+	}
+}
+
+// A team token's webhook list holds its own deliveries however many newer
+// ones other teams have (the filter runs in the listing, not on a window of
+// the newest).
+func TestTeamTokenSeesItsOwnWebhooksBehindOthers(t *testing.T) {
+	sb := sandboxtest.Start(t, sandboxtest.WithConfig(func(c *emulator.Config) { c.AdminToken = "root1,team-a-*=tokA" }))
+	st := sb.Emulator.Platform().Store
+	later := time.Now().Add(24 * time.Hour) // not due: nothing is sent
+	enqueue := func(tenant string, n int) {
+		t.Helper()
+		if err := st.Update("klarna", tenant, func(tx *store.Tx) error {
+			for i := 0; i < n; i++ {
+				if _, err := webhook.Enqueue(tx, webhook.Delivery{Event: "e", URL: "http://receiver.invalid/hook"}, later); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enqueue("team-a-1", 1)
+	enqueue("team-b-1", 1001)
+	r := sb.Do(t, "GET", "/_sandbox/webhooks?limit=5", nil, "Authorization", "Bearer tokA")
+	got := r.JSON(t)["webhooks"].([]any)
+	if r.Status != 200 || len(got) != 1 || got[0].(map[string]any)["tenant"] != "team-a-1" {
+		t.Fatalf("team a's webhooks: %d %s", r.Status, r.Body)
 	}
 }

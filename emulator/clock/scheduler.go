@@ -169,8 +169,8 @@ func (s *Scheduler) runOne(ctx context.Context, j store.Job) {
 	// Remove the job unless the handler replaced it with a newer one under the
 	// same id; on error retry with backoff, up to 10 times.
 	werr := s.st.SysUpdate(func(tx *store.Tx) error {
-		var cur store.Job
-		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
+		cur, ok := tx.JobUnchanged(j)
+		if !ok {
 			return nil
 		}
 		if err != nil && j.Attempts < 10 {

@@ -97,20 +97,33 @@ func (j *Journal) List(f Filter) []Entry {
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := j.next
-	if j.full {
-		n = len(j.entries)
-	}
 	out := []Entry{}
-	for i := 0; i < n && len(out) < f.Limit; i++ {
-		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
+	j.newestFirst(func(e Entry) bool {
+		if len(out) >= f.Limit {
+			return false
+		}
 		if (f.Provider == "" || e.Provider == f.Provider) && (f.Tenant == "" || e.Tenant == f.Tenant) &&
 			(f.Method == "" || strings.EqualFold(e.Method, f.Method)) && (f.Status == 0 || e.Status == f.Status) &&
 			strings.HasPrefix(e.Path, f.PathPrefix) && (f.Allow == nil || f.Allow(e.Tenant)) {
 			out = append(out, masked(e))
 		}
-	}
+		return true
+	})
 	return out
+}
+
+// newestFirst calls fn with each entry held, newest first, until fn says
+// stop. j.mu must be held.
+func (j *Journal) newestFirst(fn func(e Entry) (more bool)) {
+	n := j.next
+	if j.full {
+		n = len(j.entries)
+	}
+	for i := 0; i < n; i++ {
+		if !fn(j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]) {
+			return
+		}
+	}
 }
 
 func masked(e Entry) Entry {

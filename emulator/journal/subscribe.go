@@ -15,20 +15,16 @@ func (j *Journal) Last() uint64 {
 func (j *Journal) Since(id uint64, limit int, keep func(Entry) bool) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	n := j.next
-	if j.full {
-		n = len(j.entries)
-	}
 	var out []Entry
-	for i := 0; i < n && len(out) < limit; i++ {
-		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
-		if e.ID <= id {
-			break
+	j.newestFirst(func(e Entry) bool {
+		if len(out) >= limit || e.ID <= id {
+			return false
 		}
 		if keep == nil || keep(e) {
 			out = append(out, masked(e))
 		}
-	}
+		return true
+	})
 	for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
 		out[l], out[r] = out[r], out[l]
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -40,13 +39,7 @@ func (l *Loader) Routes(r *mux.Router, guard Guard, methodNotAllowed http.Handle
 		for m, h := range rt.methods {
 			guarded[m] = guard(true, h)
 		}
-		r.Handle(rt.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if h, ok := guarded[r.Method]; ok {
-				h.ServeHTTP(w, r)
-				return
-			}
-			methodNotAllowed(w, r)
-		}))
+		r.Handle(rt.path, platform.ByMethod(guarded, methodNotAllowed))
 	}
 }
 
@@ -86,7 +79,7 @@ func (l *Loader) handleTake(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *Loader) handleGet(w http.ResponseWriter, r *http.Request) {
-	l.serveTake(w, r, scopeOf(r))
+	l.serveTake(w, r, platform.PathVar(r, "scope"))
 }
 
 func (l *Loader) refused(w http.ResponseWriter, r *http.Request, tenant string) bool {
@@ -118,7 +111,7 @@ func (l *Loader) serveTake(w http.ResponseWriter, r *http.Request, tenant string
 }
 
 func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
-	scope := scopeOf(r)
+	scope := platform.PathVar(r, "scope")
 	if l.refused(w, r, scope) {
 		return
 	}
@@ -152,16 +145,6 @@ func (l *Loader) handlePut(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, map[string]any{"loaded": f.Tenant, "records": f.Records(), "created_at": f.CreatedAt})
-}
-
-// scopeOf is the {scope} path variable, unescaped (the router keeps paths
-// encoded: "%2A" is "*").
-func scopeOf(r *http.Request) string {
-	v := mux.Vars(r)["scope"]
-	if u, err := url.PathUnescape(v); err == nil {
-		return u
-	}
-	return v
 }
 
 func describe(tenant string) string {

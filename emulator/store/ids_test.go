@@ -66,14 +66,16 @@ func TestNestedUpdateIsRefused(t *testing.T) {
 	st := openSeeded(t, 1)
 	done := make(chan error, 1)
 	go func() {
-		var inner, meta, reset error
+		var inner, meta, reset, resetAll, restore error
 		err := st.Update("p", "t", func(tx *store.Tx) error {
 			inner = st.Update("p", "t", func(*store.Tx) error { return nil })
 			meta = st.SetMeta("k", []byte("v"))
 			reset = st.ResetTenant("t")
+			resetAll = st.ResetAll()
+			restore = st.Restore(&store.Dump{Format: store.Format, Tenant: "t"}, nil)
 			return nil
 		})
-		done <- errors.Join(err, check(inner), check(meta), check(reset))
+		done <- errors.Join(err, check(inner), check(meta), check(reset), check(resetAll), check(restore))
 	}()
 	select {
 	case err := <-done:

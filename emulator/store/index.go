@@ -250,38 +250,7 @@ func (tx *Tx) Lookup(coll, prefix string, reverse bool, fn func(id string, raw [
 // LookupFrom is Lookup after skipping the first skip entries (a page's
 // offset: the entries skipped are not read from the collection).
 func (tx *Tx) LookupFrom(coll, prefix string, reverse bool, skip int, fn func(id string, raw []byte) (more bool, err error)) error {
-	b, idx, err := tx.indexed(coll)
-	if b == nil || err != nil {
-		return err
-	}
-	c := idx.Cursor()
-	p := []byte(prefix)
-	var k []byte
-	if reverse {
-		k = seekLast(c, p)
-	} else {
-		k, _ = c.Seek(p)
-	}
-	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
-		i := bytes.LastIndexByte(k, 0)
-		if i < 0 {
-			continue
-		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		id := k[i+1:]
-		raw := b.Get(id)
-		if raw == nil {
-			continue
-		}
-		more, err := fn(string(id), raw)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return tx.walk(coll, prefix, "", reverse, skip, func(_, id string, raw []byte) (bool, error) { return fn(id, raw) })
 }
 
 // seekLast positions c on the last key with prefix p (or where it would be).
@@ -310,6 +279,12 @@ func seekLast(c *bolt.Cursor, p []byte) []byte {
 // are >= from, or with reverse over those < from (from "" is every key),
 // giving fn each index key as well (its suffix may carry the sort values).
 func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id string, raw []byte) (more bool, err error)) error {
+	return tx.walk(coll, prefix, from, reverse, 0, fn)
+}
+
+// walk is Walk after skipping the first skip index entries (their records
+// are not read).
+func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(key, id string, raw []byte) (more bool, err error)) error {
 	b, idx, err := tx.indexed(coll)
 	if b == nil || err != nil {
 		return err
@@ -334,6 +309,10 @@ func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id stri
 	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
 		i := bytes.LastIndexByte(k, 0)
 		if i < 0 {
+			continue
+		}
+		if skip > 0 {
+			skip--
 			continue
 		}
 		raw := b.Get(k[i+1:])

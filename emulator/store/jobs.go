@@ -120,6 +120,16 @@ func (tx *Tx) GetJob(id string, j *Job) error {
 	return tx.Sys(JobsBucket).Get(id, j)
 }
 
+// JobUnchanged reads the job stored under j.ID and tells whether it is still
+// j: neither removed nor replaced (due time and attempts the same) since j
+// was read.
+func (tx *Tx) JobUnchanged(j Job) (cur Job, ok bool) {
+	if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
+		return cur, false
+	}
+	return cur, true
+}
+
 // DeleteJob removes the job stored under its full id (no error if absent).
 func (tx *Tx) DeleteJob(id string) error {
 	byID, _ := tx.Sys(JobsBucket).bucket(false)

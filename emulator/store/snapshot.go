@@ -82,6 +82,9 @@ func (s *Store) Dump(tenant string, metaKeys ...string) (*Dump, error) {
 // meta, when not nil, computes each new meta value from the stored one (the
 // clock merges the snapshot's offsets into the others').
 func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error)) error {
+	if s.w.inLoop() {
+		return ErrNested
+	}
 	if d.Format != Format {
 		return fmt.Errorf("records in data format %q, this build reads %q", d.Format, Format)
 	}

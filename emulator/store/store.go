@@ -188,17 +188,9 @@ func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
 // Ref finds the tenant that a global key (see Tx.SetRef) belongs to.
 func (s *Store) Ref(provider, kind, key string) (string, error) {
 	var tenant string
-	err := s.db.View(func(btx *bolt.Tx) error {
-		b := nested(btx.Bucket(bRefs), provider, kind)
-		if b == nil {
-			return ErrNotFound
-		}
-		v := b.Get([]byte(key))
-		if v == nil {
-			return ErrNotFound
-		}
-		tenant = string(v)
-		return nil
+	err := s.db.View(func(btx *bolt.Tx) (err error) {
+		tenant, err = (&Tx{btx: btx, provider: provider}).Ref(kind, key)
+		return err
 	})
 	return tenant, err
 }

@@ -273,25 +273,7 @@ func (s *SysBucket) NextID(prefix string) (string, error) {
 
 // List calls fn for each record in key order; reverse walks newest first.
 func (s *SysBucket) List(reverse bool, fn func(key string, raw []byte) (more bool, err error)) error {
-	b, _ := s.bucket(false)
-	if b == nil {
-		return nil
-	}
-	c := b.Cursor()
-	k, v := c.First()
-	if reverse {
-		k, v = c.Last()
-	}
-	for ; k != nil; k, v = step(c, reverse) {
-		if v == nil {
-			continue
-		}
-		more, err := fn(string(k), v)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return s.ListPrefix("", reverse, fn)
 }
 
 func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {

@@ -239,11 +239,9 @@ func target(raw string) string {
 func (s *Sender) lease(j store.Job, p Policy) (ours bool, err error) {
 	err = s.st.SysUpdate(func(tx *store.Tx) error {
 		var cur store.Job
-		if tx.GetJob(j.ID, &cur) != nil || !cur.At.Equal(j.At) || cur.Attempts != j.Attempts {
-			ours = false
+		if cur, ours = tx.JobUnchanged(j); !ours {
 			return nil // replaced or gone meanwhile
 		}
-		ours = true
 		cur.At = s.clock.Now(j.Tenant).Add(3*timeout(p) + time.Minute)
 		return tx.PutJob(cur)
 	})
@@ -468,6 +466,14 @@ func (s *Sender) attempt(ctx context.Context, d *Delivery, p Policy, now time.Ti
 type Filter struct {
 	Provider, Tenant, Status string
 	Limit                    int
+	// Allow, when set, keeps only deliveries of tenants it allows (a team
+	// admin token's view).
+	Allow func(tenant string) bool
+}
+
+func (f Filter) keep(d *Delivery) bool {
+	return (f.Provider == "" || d.Provider == f.Provider) && (f.Tenant == "" || d.Tenant == f.Tenant) &&
+		(f.Status == "" || d.Status == f.Status) && (f.Allow == nil || f.Allow(d.Tenant))
 }
 
 // byTenantBucket lists each tenant's delivery ids: tenant\x00id.
@@ -493,7 +499,7 @@ func (s *Sender) List(f Filter) ([]Delivery, error) {
 				if deliveries.Get(strings.TrimPrefix(key, f.Tenant+"\x00"), &d) != nil {
 					return true, nil
 				}
-				if (f.Provider == "" || d.Provider == f.Provider) && (f.Status == "" || d.Status == f.Status) {
+				if f.keep(&d) {
 					out = append(out, d)
 				}
 				return len(out) < f.Limit, nil
@@ -504,7 +510,7 @@ func (s *Sender) List(f Filter) ([]Delivery, error) {
 			if err := json.Unmarshal(raw, &d); err != nil {
 				return true, nil
 			}
-			if (f.Provider == "" || d.Provider == f.Provider) && (f.Tenant == "" || d.Tenant == f.Tenant) && (f.Status == "" || d.Status == f.Status) {
+			if f.keep(&d) {
 				out = append(out, d)
 			}
 			return len(out) < f.Limit, nil
