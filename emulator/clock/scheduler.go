@@ -105,7 +105,12 @@ func (s *Scheduler) RunDue(ctx context.Context) int {
 				ran += n
 				continue
 			}
-			return ran
+			// The background pass may have run a job meanwhile (pass waits
+			// for it), handing an attempt to the pool: wait for that too.
+			if busy, _ := s.pool.state(); busy == 0 {
+				return ran
+			}
+			continue
 		}
 		select {
 		case <-changed:

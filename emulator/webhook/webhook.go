@@ -276,6 +276,13 @@ func (s *Sender) send(ctx context.Context, id string, j store.Job, d *Delivery, 
 	}
 	defer s.sch.Kick() // a retry may be due already
 	return s.st.SysUpdate(func(tx *store.Tx) error {
+		// The attempt is over: from this commit on, its retry is a job like
+		// any other. (Cleared only once the attempt returns, a pass that ran
+		// the retry between this commit and the worker's exit took it for
+		// an attempt still under way and leased it past the clock jump.) A
+		// pass that reads the flag cleared but the job as it was waits for
+		// this transaction and finds the job replaced.
+		s.flight.Delete(id)
 		sys := tx.Sys(bucket)
 		var cur Delivery
 		if err := sys.Get(id, &cur); err != nil {
