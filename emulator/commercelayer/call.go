@@ -449,6 +449,16 @@ func (c *call) relID(in *input, name string, types ...string) (string, bool, err
 	return ref.ID, true, nil
 }
 
+// requiredRelID is relID for a relationship a create cannot do without: not
+// sent, or set to null, is 422 "can't be blank" at its pointer.
+func (c *call) requiredRelID(in *input, name string, types ...string) (string, error) {
+	id, _, err := c.relID(in, name, types...)
+	if err == nil && id == "" {
+		err = jsonapi.Validation(jsonapi.RelationshipPointer(name), name, "can't be blank", "blank")
+	}
+	return id, err
+}
+
 func in_(s string, set []string) bool {
 	for _, v := range set {
 		if v == s {

@@ -140,12 +140,9 @@ func (c *call) settleFulfillment(orderID string) error {
 func (c *call) createShipment(in *input) (string, error) {
 	var id string
 	err := c.update(func() error {
-		orderID, _, err := c.relID(in, "order", "orders")
+		orderID, err := c.requiredRelID(in, "order", "orders")
 		if err != nil {
 			return err
-		}
-		if orderID == "" {
-			return jsonapi.Validation(jsonapi.RelationshipPointer("order"), "order", "can't be blank", "blank")
 		}
 		o := &Order{}
 		if err := c.get("orders", orderID, o); err != nil {

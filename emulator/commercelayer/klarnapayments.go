@@ -49,12 +49,9 @@ func (cl *CommerceLayer) klarnaPaymentKind() *kind {
 // sourceOrder resolves the order of a new payment source: it must exist, be
 // visible to the token, be editable, and pay with a method of sourceType.
 func (c *call) sourceOrder(in *input, sourceType string) (*Order, *PaymentMethod, error) {
-	id, _, err := c.relID(in, "order", "orders")
+	id, err := c.requiredRelID(in, "order", "orders")
 	if err != nil {
 		return nil, nil, err
-	}
-	if id == "" {
-		return nil, nil, jsonapi.Validation(jsonapi.RelationshipPointer("order"), "order", "can't be blank", "blank")
 	}
 	o := &Order{}
 	if err := c.get("orders", id, o); err != nil {

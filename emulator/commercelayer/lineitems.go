@@ -74,12 +74,9 @@ func (c *call) editableOrder(id, pointer string) (*Order, error) {
 func (c *call) createLineItem(in *input) (string, error) {
 	var id string
 	err := c.update(func() error {
-		orderID, _, err := c.relID(in, "order", "orders")
+		orderID, err := c.requiredRelID(in, "order", "orders")
 		if err != nil {
 			return err
-		}
-		if orderID == "" {
-			return jsonapi.Validation(jsonapi.RelationshipPointer("order"), "order", "can't be blank", "blank")
 		}
 		o, err := c.editableOrder(orderID, jsonapi.RelationshipPointer("order"))
 		if err != nil {
