@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,12 +16,12 @@ import (
 
 // startLimited runs the binary with a file-descriptor limit of fds, as a
 // container with a low default would.
-func startLimited(t *testing.T, fds int, args ...string) (string, *syncBuffer) {
+func startLimited(t *testing.T, fds int, args ...string) (string, *syncBuf) {
 	t.Helper()
 	addr := freePort(t)
 	script := fmt.Sprintf("ulimit -n %d && exec \"$0\" \"$@\"", fds)
 	cmd := exec.Command("/bin/sh", append([]string{"-c", script, binary(t), "--addr", addr, "--https-addr", "off", "--ephemeral"}, args...)...)
-	stderr := &syncBuffer{}
+	stderr := &syncBuf{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -39,24 +38,6 @@ func startLimited(t *testing.T, fds int, args ...string) (string, *syncBuffer) {
 	}
 	t.Fatalf("no healthy answer; stderr: %s", stderr.String())
 	return "", nil
-}
-
-// syncBuffer is a bytes.Buffer the child process writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // slowClients keeps n connections open, each sending a request body one byte
