@@ -225,30 +225,9 @@ func (e *Emulator) newDashboard(tokens []admin.Token) *dashboard.UI {
 			}
 			return nil
 		},
-		Reset:   e.reset,
+		Reset:   e.admin.Reset,
 		Handler: func() http.Handler { return e.handler },
 	})
-}
-
-// reset drops a tenant's state ("" = everything), as POST /_sandbox/reset
-// and /_sandbox/tenants/{tenant}/reset do.
-func (e *Emulator) reset(tenant string) error {
-	p := e.platform
-	var err error
-	if tenant == "" {
-		err = p.Store.ResetAll()
-	} else {
-		err = p.Store.ResetTenant(tenant)
-	}
-	if err == nil {
-		err = p.Clock.Reset(tenant)
-	}
-	if err != nil {
-		return err
-	}
-	e.journal.Clear(tenant)
-	e.scenarios.Reset(tenant)
-	return nil
 }
 
 // SetListeners tells the dashboard the bound base URLs (http://localhost:8910).

@@ -213,9 +213,10 @@ func (a *API) resetTenant(w http.ResponseWriter, r *http.Request) {
 	a.reset(w, tenant, tenant)
 }
 
-// reset empties the tenant's store, clock offset, journal and providers'
-// memory ("" = every tenant) and answers {"reset": name}.
-func (a *API) reset(w http.ResponseWriter, tenant, name string) {
+// Reset empties the tenant's store, clock offset, journal and providers'
+// memory ("" = every tenant): what the admin API's resets and the
+// dashboard's do.
+func (a *API) Reset(tenant string) error {
 	var err error
 	if tenant == "" {
 		err = a.d.Store.ResetAll()
@@ -226,12 +227,20 @@ func (a *API) reset(w http.ResponseWriter, tenant, name string) {
 		err = a.d.Clock.Reset(tenant)
 	}
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
-		return
+		return err
 	}
 	a.d.Journal.Clear(tenant)
 	for _, f := range a.d.OnReset {
 		f(tenant)
+	}
+	return nil
+}
+
+// reset answers a reset request with {"reset": name}.
+func (a *API) reset(w http.ResponseWriter, tenant, name string) {
+	if err := a.Reset(tenant); err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "reset failed")
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"reset": name})
 }
