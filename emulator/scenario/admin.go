@@ -35,13 +35,7 @@ func (e *Engine) Routes(r *mux.Router, guard Guard, methodNotAllowed http.Handle
 		for m, h := range rt.methods {
 			guarded[m] = guard(true, h)
 		}
-		r.Handle(rt.path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if h, ok := guarded[r.Method]; ok {
-				h.ServeHTTP(w, r)
-				return
-			}
-			methodNotAllowed(w, r)
-		}))
+		r.Handle(rt.path, platform.ByMethod(guarded, methodNotAllowed))
 	}
 }
 
