@@ -383,8 +383,8 @@ func (e *Engine) write(puts map[string][]byte, dels []string) error {
 // into the engine, at start-up and after a snapshot load. The caller holds
 // e.mu, or has the engine to itself.
 func (e *Engine) loadArmed(tenant string) error {
-	// Not the request's context: a read cut short would leave the engine
-	// with part of the armings.
+	// Not the request's context: the engine's memory must follow the store
+	// (after a snapshot load) whatever becomes of the request.
 	return e.p.Store.SysView(context.Background(), func(tx *store.Tx) error {
 		return tx.Sys(sysBucket).List(false, func(_ string, raw []byte) (bool, error) {
 			a, err := e.decodeArmed(raw)
