@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -143,97 +144,182 @@ func newLogger(o *options, w io.Writer) (*slog.Logger, error) {
 }
 
 // serve runs the emulator until ctx ends. ready, when not nil, receives the
-// bound addresses once both listeners accept (for tests).
+// bound addresses once both listeners accept (for tests). Each step says
+// what went wrong in an exitError; serve prints it and exits with its code.
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- []string) int {
+	err := serveErr(ctx, args, getenv, stdout, stderr, ready)
+	if err == nil {
+		return 0
+	}
+	x, ok := err.(*exitError)
+	if !ok {
+		x = &exitError{1, err.Error()}
+	}
+	if x.msg != "" {
+		fmt.Fprintln(stderr, "paysandbox:", x.msg)
+	}
+	return x.code
+}
+
+// exitError ends serve with code, after printing msg ("" when the flag
+// package has said it already).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// usageErr is a mistake on the command line or in the environment (exit 2).
+func usageErr(format string, a ...any) error { return &exitError{2, fmt.Sprintf(format, a...)} }
+
+// runErr is a failure to start or to run (exit 1).
+func runErr(format string, a ...any) error { return &exitError{1, fmt.Sprintf(format, a...)} }
+
+func serveErr(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready chan<- []string) error {
+	c, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	// Bind before anything touches the disk, so a taken port is a clear
+	// error and leaves no data file (nor CA) behind.
+	lns, err := listen(c.o)
+	if err != nil {
+		return err
+	}
+	defer lns.close() // for the early returns; closing twice is harmless
+	dataPath, cleanup, err := dataFile(c.o)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	e, tlsConf, err := newEmulator(c, lns, dataPath)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+
+	s := startServers(e, lns, tlsConf, c.o.maxConns)
+	banner(stdout, e, s.bound, dataPath, c.o)
+	c.log.Info("paysandbox ready", "version", version, "http", s.bound[0], "data", dataPath, "max_connections", s.slots)
+	if ready != nil {
+		ready <- s.bound
+	}
+	return s.wait(ctx, c.log, e)
+}
+
+// serveConfig is serve's command line, checked and parsed.
+type serveConfig struct {
+	o         *options
+	log       *slog.Logger
+	publicURL string
+	trusted   []netip.Prefix
+	allow     []string
+}
+
+// parseServe reads the flags and the environment and checks them.
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
 	fs := flag.NewFlagSet("paysandbox serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	o, err := flags(fs, getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox:", err)
-		return 2
+		return nil, usageErr("%v", err)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return nil, &exitError{0, ""}
 		}
-		return 2
+		return nil, &exitError{2, ""} // the flag package has said why
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "paysandbox: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return nil, usageErr("unexpected argument %q", fs.Arg(0))
 	}
-	log, err := newLogger(o, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox:", err)
-		return 2
+	c := &serveConfig{o: o}
+	if c.log, err = newLogger(o, stderr); err != nil {
+		return nil, usageErr("%v", err)
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
-		fmt.Fprintln(stderr, "paysandbox: --tls-cert and --tls-key go together")
-		return 2
+		return nil, usageErr("--tls-cert and --tls-key go together")
 	}
-
-	publicURL, err := platform.ParsePublicURL(o.publicURL)
-	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox: --public-url:", err)
-		return 2
+	if c.publicURL, err = platform.ParsePublicURL(o.publicURL); err != nil {
+		return nil, usageErr("--public-url: %v", err)
 	}
-	trusted, err := platform.ParseTrustedProxies(o.trustedProxies)
-	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox: --trusted-proxies:", err)
-		return 2
+	if c.trusted, err = platform.ParseTrustedProxies(o.trustedProxies); err != nil {
+		return nil, usageErr("--trusted-proxies: %v", err)
 	}
 	if o.maxConns < 0 {
-		fmt.Fprintln(stderr, "paysandbox: --max-connections: want 0 (automatic) or more")
-		return 2
+		return nil, usageErr("--max-connections: want 0 (automatic) or more")
 	}
-	allow, err := webhook.ParseAllow(o.webhookAllow)
-	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox:", err)
-		return 2
+	if c.allow, err = webhook.ParseAllow(o.webhookAllow); err != nil {
+		return nil, usageErr("%v", err)
 	}
+	o.adminToken = strings.Join(o.tokens.vals, ",")
+	return c, nil
+}
 
-	// Bind before anything touches the disk, so a taken port is a clear
-	// error and leaves no data file (nor CA) behind. The https port is known
-	// before the emulator is built: tokens name it (Commerce Layer's iss),
-	// whichever listener they are asked on.
-	httpLn, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "paysandbox: --addr %s: %v\n", o.addr, err)
-		return 1
+// listeners are serve's bound sockets; https is nil when it is off.
+type listeners struct {
+	http, https net.Listener
+}
+
+// listen binds both addresses. The https port is known before the emulator
+// is built: tokens name it (Commerce Layer's iss), whichever listener they
+// are asked on.
+func listen(o *options) (*listeners, error) {
+	l := &listeners{}
+	var err error
+	if l.http, err = net.Listen("tcp", o.addr); err != nil {
+		return nil, runErr("--addr %s: %v", o.addr, err)
 	}
-	defer httpLn.Close() // for the early returns; closing twice is harmless
-	var httpsLn net.Listener
-	httpsPort := 0
 	if o.httpsAddr != "off" && o.httpsAddr != "" {
-		if httpsLn, err = net.Listen("tcp", o.httpsAddr); err != nil {
-			fmt.Fprintf(stderr, "paysandbox: --https-addr %s: %v\n", o.httpsAddr, err)
-			return 1
+		if l.https, err = net.Listen("tcp", o.httpsAddr); err != nil {
+			l.close()
+			return nil, runErr("--https-addr %s: %v", o.httpsAddr, err)
 		}
-		defer httpsLn.Close()
-		httpsPort = httpsLn.Addr().(*net.TCPAddr).Port
 	}
+	return l, nil
+}
 
-	dataPath := o.data
+func (l *listeners) httpsPort() int {
+	if l.https == nil {
+		return 0
+	}
+	return l.https.Addr().(*net.TCPAddr).Port
+}
+
+func (l *listeners) close() {
+	// Closing twice is harmless (Shutdown closed them already); the error
+	// says so and nothing is lost.
+	_ = l.http.Close()
+	if l.https != nil {
+		_ = l.https.Close()
+	}
+}
+
+// dataFile is the data file's path, created in a temporary directory that
+// cleanup removes with --ephemeral; its directory exists.
+func dataFile(o *options) (path string, cleanup func(), err error) {
+	path, cleanup = o.data, func() {}
 	if o.ephemeral {
 		dir, err := os.MkdirTemp("", "paysandbox-")
 		if err != nil {
-			fmt.Fprintln(stderr, "paysandbox: creating a temporary data file:", err)
-			return 1
+			return "", nil, runErr("creating a temporary data file: %v", err)
 		}
-		defer os.RemoveAll(dir)
-		dataPath = filepath.Join(dir, "paysandbox.db")
+		path, cleanup = filepath.Join(dir, "paysandbox.db"), func() { os.RemoveAll(dir) }
 	}
-	if dir := filepath.Dir(dataPath); dir != "." {
+	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			fmt.Fprintf(stderr, "paysandbox: data directory %s: %v\n", dir, err)
-			return 1
+			cleanup()
+			return "", nil, runErr("data directory %s: %v", dir, err)
 		}
 	}
+	return path, cleanup, nil
+}
 
-	o.adminToken = strings.Join(o.tokens.vals, ",")
-	origins := splitList(o.adminOrigins)
-	// The admin API answers to the listen addresses' names too (IP
-	// addresses it answers to anyway).
+// adminHosts are the Host names the admin API answers to: --admin-hosts,
+// the listen addresses' names and the public URL's (IP addresses it
+// answers to anyway).
+func adminHosts(o *options, publicURL string) []string {
 	hosts := splitList(o.adminHosts)
 	for _, a := range []string{o.addr, o.httpsAddr} {
 		if h, _, err := net.SplitHostPort(a); err == nil && h != "" {
@@ -242,81 +328,98 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if publicURL != "" {
 		if u, err := url.Parse(publicURL); err == nil {
-			hosts = append(hosts, u.Hostname()) // the admin API answers at the public URL too
+			hosts = append(hosts, u.Hostname())
 		}
 	}
+	return hosts
+}
+
+// newEmulator builds the emulator on the data file, and the TLS
+// configuration when https is on.
+func newEmulator(c *serveConfig, lns *listeners, dataPath string) (*emulator.Emulator, *tls.Config, error) {
+	o := c.o
 	var tlsConf *tls.Config
-	if httpsLn != nil {
+	if lns.https != nil {
+		var err error
 		if tlsConf, err = serverTLS(o, filepath.Dir(dataPath)); err != nil {
-			fmt.Fprintln(stderr, "paysandbox: TLS:", err)
-			return 1
+			return nil, nil, runErr("TLS: %v", err)
 		}
 	}
 	e, err := emulator.New(emulator.Config{
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
-		AdminToken: o.adminToken, AdminOrigins: origins, AdminHosts: hosts, Version: version, Logger: log,
-		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow, HTTPSPort: httpsPort,
-		PublicURL: o.publicURL, TrustedProxies: trusted,
+		AdminToken: o.adminToken, AdminOrigins: splitList(o.adminOrigins), AdminHosts: adminHosts(o, c.publicURL),
+		Version: version, Logger: c.log,
+		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: c.allow, HTTPSPort: lns.httpsPort(),
+		PublicURL: o.publicURL, TrustedProxies: c.trusted,
 	})
 	if err != nil {
-		fmt.Fprintln(stderr, "paysandbox:", err)
-		return 1
+		return nil, nil, runErr("%v", err)
 	}
-	defer e.Close()
+	return e, tlsConf, nil
+}
 
-	mainSlots, spareSlots := connLimits(o.maxConns, fdLimit())
+// servers are the running HTTP servers, one per listener.
+type servers struct {
+	srvs  []*http.Server
+	bound []string   // their base URLs, http first
+	errc  chan error // a listener that failed
+	slots int        // connections served at once
+}
+
+// startServers serves the emulator on the listeners, under one connection
+// limit, then starts its background work.
+func startServers(e *emulator.Emulator, lns *listeners, tlsConf *tls.Config, maxConns int) *servers {
+	mainSlots, spareSlots := connLimits(maxConns, fdLimit())
 	lim := newLimiter(mainSlots, spareSlots)
-	var servers []*http.Server
-	var lns []net.Listener
-	var bound []string
-	lns, bound = append(lns, &limitListener{Listener: httpLn, l: lim}), append(bound, "http://"+hostPort(httpLn))
-	servers = append(servers, newServer(e.Handler()))
-	if httpsLn != nil {
+	s := &servers{slots: mainSlots}
+	var ls []net.Listener
+	ls, s.bound = append(ls, &limitListener{Listener: lns.http, l: lim}), append(s.bound, "http://"+hostPort(lns.http))
+	s.srvs = append(s.srvs, newServer(e.Handler()))
+	if lns.https != nil {
 		srv := newServer(e.Handler())
 		srv.TLSConfig = tlsConf
-		lns, bound = append(lns, tls.NewListener(&limitListener{Listener: httpsLn, l: lim}, srv.TLSConfig)), append(bound, "https://"+hostPort(httpsLn))
-		servers = append(servers, srv)
+		ls, s.bound = append(ls, tls.NewListener(&limitListener{Listener: lns.https, l: lim}, srv.TLSConfig)), append(s.bound, "https://"+hostPort(lns.https))
+		s.srvs = append(s.srvs, srv)
 	}
-
-	for _, ln := range lns {
+	for _, ln := range ls {
 		e.Platform().Webhooks.Destinations.NoteListener(ln.Addr()) // before any stored delivery runs
 	}
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(lns[i]) }()
+	s.errc = make(chan error, len(s.srvs))
+	for i, srv := range s.srvs {
+		go func() { s.errc <- srv.Serve(ls[i]) }()
 	}
-	e.SetListeners(bound)
+	e.SetListeners(s.bound)
 	// After the listeners: background work, OpenAPI parsing included.
 	e.Start()
-	banner(stdout, e, bound, dataPath, o)
-	log.Info("paysandbox ready", "version", version, "http", bound[0], "data", dataPath, "max_connections", mainSlots)
-	if ready != nil {
-		ready <- bound
-	}
+	return s
+}
 
-	code := 0
+// wait serves until ctx ends (a signal) or a listener fails, then drains:
+// health turns 503, listeners stop accepting, requests in flight finish,
+// the data file is closed.
+func (s *servers) wait(ctx context.Context, log *slog.Logger, e *emulator.Emulator) error {
+	var failed error
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
+	case err := <-s.errc:
 		log.Error("listener failed", "err", err)
-		code = 1
+		failed = &exitError{code: 1}
 	}
-	// Drain: health turns 503, listeners stop accepting, requests in flight finish.
 	e.SetReady(false)
 	log.Info("shutting down: draining requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, srv := range servers {
+	for _, srv := range s.srvs {
 		if err := srv.Shutdown(sctx); err != nil {
 			log.Warn("shutdown", "err", err)
 		}
 	}
 	if err := e.Close(); err != nil {
 		log.Error("closing the data file", "err", err)
-		return 1
+		return &exitError{code: 1}
 	}
 	log.Info("stopped cleanly")
-	return code
+	return failed
 }
 
 func splitList(s string) []string {
