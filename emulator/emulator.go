@@ -136,7 +136,7 @@ func New(cfg Config) (*Emulator, error) {
 	}
 	clk, err := clock.New(st, cfg.Now)
 	if err != nil {
-		st.Close()
+		_ = st.Close() // on the way out of a failed New: its error is the one to report
 		return nil, fmt.Errorf("data file %s: reading the clock: %w", cfg.DataPath, err)
 	}
 	sch := clock.NewScheduler(st, clk, cfg.Logger)
@@ -147,18 +147,18 @@ func New(cfg Config) (*Emulator, error) {
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version, HTTPSPort: cfg.HTTPSPort},
 	}
 	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, err
 	}
 	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
 	if e.scenarios, err = scenario.New(p, scenarios); err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, err
 	}
 	p.Interceptor = e.scenarios
 	tokens, err := admin.ParseTokens(cfg.AdminToken)
 	if err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, err
 	}
 	e.admin = admin.New(admin.Deps{
@@ -171,13 +171,13 @@ func New(cfg Config) (*Emulator, error) {
 		OnLoad: []func(string){e.journal.Clear},
 	}
 	if e.providers, err = buildProviders(p); err != nil {
-		st.Close()
+		_ = st.Close()
 		return nil, err
 	}
 	for _, prov := range e.providers {
 		if a, ok := prov.(platform.ScenarioActor); ok {
 			if err := e.scenarios.AddActions(a.ScenarioActions()); err != nil {
-				st.Close()
+				_ = st.Close()
 				return nil, err
 			}
 		}

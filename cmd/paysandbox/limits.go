@@ -111,7 +111,7 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 			_ = sc.Conn.SetDeadline(sc.headBy)
 			return sc, nil
 		case <-wait.C:
-			c.Close()
+			_ = c.Close() // refused before a byte was read: nothing to lose
 		}
 	}
 }
@@ -187,7 +187,7 @@ func overloaded(w http.ResponseWriter) {
 		_, _ = io.WriteString(w, overloadedBody)
 		return
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }() // the 503 is best effort to a client we refuse
 	_ = conn.SetWriteDeadline(time.Now().Add(spareHeadTimeout))
 	fmt.Fprintf(buf, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", len(overloadedBody), overloadedBody)
 	_ = buf.Flush()

@@ -197,7 +197,7 @@ func serveErr(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	// wait closes e, and reports the error.
 
 	s := startServers(e, lns, tlsConf, c.o.maxConns)
 	banner(stdout, e, s.bound, dataPath, c.o)
@@ -305,7 +305,8 @@ func dataFile(o *options) (path string, cleanup func(), err error) {
 		if err != nil {
 			return "", nil, runErr("creating a temporary data file: %v", err)
 		}
-		path, cleanup = filepath.Join(dir, "paysandbox.db"), func() { os.RemoveAll(dir) }
+		// A temporary directory that stays behind is no failure of the run.
+		path, cleanup = filepath.Join(dir, "paysandbox.db"), func() { _ = os.RemoveAll(dir) }
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -144,7 +144,7 @@ func snapshotSave(ctx context.Context, file, tenant, data, base, token string, t
 			return code
 		}
 		f, err := snapshot.Take(st, tenant, version, time.Now())
-		st.Close()
+		_ = st.Close() // read only: nothing to lose
 		if err != nil {
 			fmt.Fprintln(stderr, "paysandbox snapshot save:", err)
 			return 1
@@ -291,9 +291,9 @@ func writeFileAtomic(path string, b []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
+	defer func() { _ = os.Remove(tmp.Name()) }() // gone once renamed; otherwise a leftover to drop
 	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
+		_ = tmp.Close() // the write's error is the one to report
 		return err
 	}
 	if err := tmp.Close(); err != nil {

@@ -104,7 +104,7 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	s := &Store{db: db, path: path, ids: opt.IDs}
 	if err := s.init(); err != nil {
-		db.Close()
+		_ = db.Close() // init's error is the one to report
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
 	s.w = newCommitter(db)

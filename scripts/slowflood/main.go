@@ -43,7 +43,7 @@ func run(conns, probes, fdLimit int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }() // a temporary directory left behind fails nothing
 	bin := filepath.Join(dir, "paysandbox")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/paysandbox")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -55,7 +55,7 @@ func run(conns, probes, fdLimit int) error {
 		return err
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close() // only reserved a free port
 	srv := exec.Command("sh", "-c", fmt.Sprintf(`ulimit -n %d && exec "$0" --addr %s --https-addr off --ephemeral --quiet`, fdLimit, addr), bin)
 	if err := srv.Start(); err != nil {
 		return err
@@ -85,7 +85,7 @@ func run(conns, probes, fdLimit int) error {
 	}
 	defer func() {
 		for _, c := range held {
-			c.Close()
+			_ = c.Close() // the flood is over
 		}
 	}()
 	fmt.Printf("%d slow connections open (%d dials failed), emulator at a %d descriptor limit\n", len(held), conns-len(held), fdLimit)
