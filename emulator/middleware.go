@@ -27,7 +27,7 @@ func (e *Emulator) middleware(next http.Handler) http.Handler {
 		// Keep the head of the body for the journal; the handler still reads all of it.
 		var reqHead []byte
 		if r.Body != nil && r.Body != http.NoBody {
-			reqHead, _ = io.ReadAll(io.LimitReader(r.Body, journal.MaxBody))
+			reqHead, _ = io.ReadAll(io.LimitReader(r.Body, journal.MaxBody)) // a read error comes back to the handler from r.Body
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(reqHead), r.Body), r.Body}
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}

@@ -106,7 +106,7 @@ func Load(fsys fs.FS) (*Set, error) {
 func (s *Set) Warm(done func()) {
 	go func() {
 		for _, n := range s.order {
-			_, _ = s.specs[n].Doc()
+			_, _ = s.specs[n].Doc() // a file that fails is reported to the request that needs it
 		}
 		if done != nil {
 			done()

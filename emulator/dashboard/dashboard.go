@@ -268,7 +268,7 @@ func (u *UI) loginForm(w http.ResponseWriter, r *http.Request) {
 func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	securityHeaders(w)
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	_ = r.ParseForm()
+	_ = r.ParseForm() // a malformed or oversized form reads as empty: its token is refused
 	next := safeNext(r.PostForm.Get("next"))
 	if !u.signIn() {
 		http.Redirect(w, r, next, http.StatusSeeOther)

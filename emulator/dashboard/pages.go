@@ -370,9 +370,16 @@ func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
 		if !c.Featured {
 			limit = 20
 		}
-		recs, total, _ := u.list(r.Context(), tenant, v.Key, c.Key, limit)
+		recs, total, err := u.list(r.Context(), tenant, v.Key, c.Key, limit)
+		if err != nil {
+			u.fail(w, r, http.StatusInternalServerError, "Reading the records failed.")
+			return
+		}
 		secs = append(secs, section{collectionCount: c, Records: recs, More: total - len(recs)})
 	}
+	// Side panels (deliveries, tenant lists, related records) are best
+	// effort here and below: one the store cannot read shows empty, the
+	// page's own content fails the page.
 	hooks, _ := u.d.Webhooks.List(r.Context(), webhook.Filter{Provider: v.Key, Tenant: tenant, Limit: 50})
 	u.render(w, r, http.StatusOK, "vendor", v.Name+" · "+tenant, map[string]any{
 		"Vendor": v, "Tenant": tenant, "Sections": secs, "Webhooks": hooks, "Clock": u.d.Clock.Now(tenant),
@@ -872,7 +879,12 @@ func (u *UI) resetConfirm(w http.ResponseWriter, r *http.Request) {
 	tenant := r.URL.Query().Get("tenant")
 	var cols map[string]map[string]int
 	if tenant != "" {
-		cols, _ = u.d.Store.Collections(tenant)
+		var err error
+		if cols, err = u.d.Store.Collections(tenant); err != nil {
+			// Not "0 records" before a reset that may drop many.
+			u.fail(w, r, http.StatusInternalServerError, "Reading the tenant's records failed.")
+			return
+		}
 	}
 	total := 0
 	for _, cs := range cols {

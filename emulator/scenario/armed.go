@@ -244,7 +244,7 @@ func (e *Engine) takeLocked(a *armed) *application {
 	prev := a.progress
 	step, done := a.take(len(a.sc.Steps))
 	a.Applied++
-	params, _ := mergeParams(a.sc, a.Params)
+	params, _ := mergeParams(a.sc, a.Params) // checked when armed; compile reports a broken step
 	comp, err := a.sc.Steps[step].compile(params)
 	if err != nil { // validated when armed; a changed scenario file could break it
 		e.log.Warn("scenario: armed step does not compile", "scenario", a.Name, "err", err)
