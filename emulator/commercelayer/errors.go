@@ -96,6 +96,9 @@ func toErrors(log *slog.Logger, r *http.Request, err error) jsonapi.Errors {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	scenarioRateLimited(w, err) // scenarios.go
 	err = fromScenario(err)
 	status, doc := toErrors(a.log, r, err).Document()
@@ -168,6 +171,9 @@ type oauthErrorObject struct {
 }
 
 func (o oauthRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	scenarioRateLimited(w, err) // scenarios.go
 	err = fromScenario(err)
 	es := toErrors(o.log, r, err)

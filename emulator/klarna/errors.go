@@ -72,6 +72,9 @@ type errorBody struct {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	err = fromScenario(err) // scenarios.go
 	var ke *Error
 	if !errors.As(err, &ke) {

@@ -364,6 +364,9 @@ func (s sdkRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *
 }
 
 func (s sdkRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	err = fromScenario(err) // scenarios.go
 	var e *Error
 	if !errors.As(err, &e) {

@@ -228,6 +228,9 @@ func writePage(w http.ResponseWriter, status int, pol pagePolicy, name string, d
 
 // pageError answers a browser-facing page with an HTML error.
 func pageError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	err = fromScenario(err) // a scenario's error reads as Klarna's own
 	var e *Error
 	if !errors.As(err, &e) {

@@ -84,6 +84,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 type apiRenderer struct{ log *slog.Logger }
 
 func (a apiRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	var se *platform.ScenarioError
 	scenario := errors.As(err, &se)
 	err = fromScenario(err) // scenarios.go

@@ -42,6 +42,9 @@ func (pageRenderer) RenderViolation(w http.ResponseWriter, r *http.Request, v *c
 }
 
 func (pageRenderer) RenderError(w http.ResponseWriter, r *http.Request, err error) {
+	if platform.ClientGone(w, r, err) {
+		return
+	}
 	err = pageScenarioError(err) // scenarios.go
 	var pe *pageError
 	if !errors.As(err, &pe) {
