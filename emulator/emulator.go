@@ -134,9 +134,19 @@ func New(cfg Config) (*Emulator, error) {
 	if err != nil {
 		return nil, err
 	}
+	e, err := build(cfg, set, scenarios, src, st)
+	if err != nil {
+		_ = st.Close() // the error that stopped New is the one to report
+		return nil, err
+	}
+	return e, nil
+}
+
+// build wires the emulator on its open store: the platform, the scenario
+// engine, admin and snapshots, the providers and the dashboard.
+func build(cfg Config, set *contract.Set, scenarios *scenario.Set, src *ids.Source, st *store.Store) (*Emulator, error) {
 	clk, err := clock.New(st, cfg.Now)
 	if err != nil {
-		_ = st.Close() // on the way out of a failed New: its error is the one to report
 		return nil, fmt.Errorf("data file %s: reading the clock: %w", cfg.DataPath, err)
 	}
 	sch := clock.NewScheduler(st, clk, cfg.Logger)
@@ -147,18 +157,15 @@ func New(cfg Config) (*Emulator, error) {
 		Config: platform.Config{StrictAuth: cfg.StrictAuth, Version: cfg.Version, HTTPSPort: cfg.HTTPSPort},
 	}
 	if err := p.Webhooks.Destinations.SetAllow(cfg.WebhookAllow); err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	e := &Emulator{cfg: cfg, platform: p, journal: journal.New(cfg.JournalSize)}
 	if e.scenarios, err = scenario.New(p, scenarios); err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	p.Interceptor = e.scenarios
 	tokens, err := admin.ParseTokens(cfg.AdminToken)
 	if err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	e.admin = admin.New(admin.Deps{
@@ -171,13 +178,11 @@ func New(cfg Config) (*Emulator, error) {
 		OnLoad: []func(string){e.journal.Clear},
 	}
 	if e.providers, err = buildProviders(p); err != nil {
-		_ = st.Close()
 		return nil, err
 	}
 	for _, prov := range e.providers {
 		if a, ok := prov.(platform.ScenarioActor); ok {
 			if err := e.scenarios.AddActions(a.ScenarioActions()); err != nil {
-				_ = st.Close()
 				return nil, err
 			}
 		}
