@@ -117,7 +117,7 @@ func (c *call) get(coll, id string, m model) error {
 func (c *call) exists(coll, id string) bool { return id != "" && c.tx.Exists(coll, id) }
 
 // put stores m in coll.
-func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, m) }
+func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, storedAs(coll, m)) }
 
 // scan lists coll's records that keep accepts, in creation order.
 func scan[T any, PT interface {
