@@ -655,6 +655,10 @@ func (c *call) refresh(o *Order) error {
 	if err != nil {
 		return err
 	}
+	loaded := make(map[*LineItem]lineState, len(lines))
+	for _, l := range lines {
+		loaded[l] = stateOf(l)
+	}
 	skuLines, shippable, subtotal := c.tallySkus(lines)
 	shipments, err := c.syncShipments(o, shippable)
 	if err != nil {
@@ -669,7 +673,7 @@ func (c *call) refresh(o *Order) error {
 		return err
 	}
 	policy := c.taxPolicy(o, &market)
-	if err := c.total(o, all, policy, gift); err != nil {
+	if err := c.total(o, all, loaded, policy, gift); err != nil {
 		return err
 	}
 	prev := o.A.Status
@@ -682,18 +686,44 @@ func (c *call) refresh(o *Order) error {
 
 // tallySkus picks the SKU lines, with how many units ship and their subtotal.
 func (c *call) tallySkus(lines []*LineItem) (skuLines []*LineItem, shippable, subtotal int64) {
+	ships := map[string]bool{} // by SKU id: a cart holds a few SKUs, often on several lines
 	for _, l := range lines {
 		if l.A.ItemType != itemSkus {
 			continue
 		}
 		skuLines = append(skuLines, l)
 		subtotal += l.A.Quantity * l.A.UnitAmountCents
-		var s Sku
-		if c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip {
+		ship, known := ships[l.ItemID]
+		if !known {
+			var s Sku
+			ship = c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip
+			ships[l.ItemID] = ship
+		}
+		if ship {
 			shippable += l.A.Quantity
 		}
 	}
 	return skuLines, shippable, subtotal
+}
+
+// lineState is what an order's refresh may change on a line item it read:
+// a line whose state is as read is not encoded and saved again.
+type lineState struct {
+	quantity, unit, total, tax int64
+	name, updated              string
+	taxRate                    float64
+	hasName, hasTaxRate        bool
+}
+
+func stateOf(l *LineItem) lineState {
+	s := lineState{quantity: l.A.Quantity, unit: l.A.UnitAmountCents, total: l.TotalCents, tax: l.TaxCents, updated: l.UpdatedAt}
+	if l.A.Name != nil {
+		s.name, s.hasName = *l.A.Name, true
+	}
+	if l.A.TaxRate != nil {
+		s.taxRate, s.hasTaxRate = *l.A.TaxRate, true
+	}
+	return s
 }
 
 // syncShipments keeps one shipment once there is something to ship and
@@ -833,8 +863,9 @@ func (c *call) taxPolicy(o *Order, market *Market) TaxPolicy {
 }
 
 // total computes the order's totals over all its lines (the gift card
-// paying what it can of the rest) and saves each line with its share.
-func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) error {
+// paying what it can of the rest) and saves each line with its share (a
+// line read as loaded holds that is unchanged is not saved again).
+func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, policy TaxPolicy, gift *Record) error {
 	amounts := make([]AmountLine, len(all))
 	for i, l := range all {
 		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
@@ -855,6 +886,9 @@ func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) 
 		if l.TaxCents > 0 {
 			rate := float64(policy.RateBP) / 10000
 			l.A.TaxRate = &rate
+		}
+		if was, ok := loaded[l]; ok && was == stateOf(l) {
+			continue
 		}
 		if err := c.put("line_items", l); err != nil {
 			return err
