@@ -55,19 +55,22 @@ func (cl *CommerceLayer) orderKind() *kind {
 func (c *call) orderObject(o *Order) *jsonapi.Object {
 	cur := o.A.CurrencyCode
 	t := o.T
-	extra := map[string]any{
-		"editable": o.state().Editable(), "skus_count": t.SkusCount, "line_item_options_count": 0, "tax_calculations_count": 0,
+	amounts := [...]struct {
+		name  string
+		cents int64
+	}{
+		{"subtotal_amount", t.Subtotal}, {"shipping_amount", t.Shipping}, {"payment_method_amount", t.PaymentMethod},
+		{"discount_amount", t.Discount}, {"adjustment_amount", t.Adjustment}, {"gift_card_amount", t.GiftCard},
+		{"total_tax_amount", t.TotalTax}, {"subtotal_tax_amount", t.SubtotalTax}, {"shipping_tax_amount", t.ShippingTax},
+		{"payment_method_tax_amount", t.PaymentMethodTax}, {"adjustment_tax_amount", 0}, {"total_amount", t.Total},
+		{"total_taxable_amount", t.TotalTaxable}, {"subtotal_taxable_amount", t.SubtotalTaxable}, {"shipping_taxable_amount", t.ShippingTaxable},
+		{"payment_method_taxable_amount", t.PaymentMethodTaxable}, {"adjustment_taxable_amount", 0},
+		{"total_amount_with_taxes", t.TotalWithTaxes}, {"fees_amount", 0}, {"duty_amount", 0}, {"place_total_amount", o.PlaceTotal},
 	}
-	for name, v := range map[string]int64{
-		"subtotal_amount": t.Subtotal, "shipping_amount": t.Shipping, "payment_method_amount": t.PaymentMethod,
-		"discount_amount": t.Discount, "adjustment_amount": t.Adjustment, "gift_card_amount": t.GiftCard,
-		"total_tax_amount": t.TotalTax, "subtotal_tax_amount": t.SubtotalTax, "shipping_tax_amount": t.ShippingTax,
-		"payment_method_tax_amount": t.PaymentMethodTax, "adjustment_tax_amount": 0, "total_amount": t.Total,
-		"total_taxable_amount": t.TotalTaxable, "subtotal_taxable_amount": t.SubtotalTaxable, "shipping_taxable_amount": t.ShippingTaxable,
-		"payment_method_taxable_amount": t.PaymentMethodTaxable, "adjustment_taxable_amount": 0,
-		"total_amount_with_taxes": t.TotalWithTaxes, "fees_amount": 0, "duty_amount": 0, "place_total_amount": o.PlaceTotal,
-	} {
-		putAmount(extra, name, v, cur)
+	extra := make(map[string]any, 3*len(amounts)+8) // sized: growing it was a tenth of a document's bytes
+	extra["editable"], extra["skus_count"], extra["line_item_options_count"], extra["tax_calculations_count"] = o.state().Editable(), t.SkusCount, 0, 0
+	for _, a := range amounts {
+		putAmount(extra, a.name, a.cents, cur)
 	}
 	byOrder := func(coll string) func() []jsonapi.Ref {
 		return func() []jsonapi.Ref {
