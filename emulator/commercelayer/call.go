@@ -170,9 +170,7 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 		m[k] = v
 	}
 	if attrs != nil {
-		if raw, err := gojson.Marshal(attrs); err == nil {
-			_ = gojson.Unmarshal(raw, &m) // merges into m
-		}
+		mergeAttrs(m, attrs)
 	}
 	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
 	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin
