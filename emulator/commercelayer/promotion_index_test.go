@@ -1,6 +1,7 @@
 package commercelayer_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer"
@@ -13,7 +14,7 @@ import (
 // version of the index's keys.
 func codeIDs(t *testing.T, sb *sandboxtest.Sandbox, coll, code string) (ids []string, version uint64) {
 	t.Helper()
-	err := sb.Emulator.Platform().Store.View("commercelayer", org, func(tx *store.Tx) error {
+	err := sb.Emulator.Platform().Store.View(context.Background(), "commercelayer", org, func(tx *store.Tx) error {
 		var err error
 		if version, err = tx.IndexVersion(coll); err != nil {
 			return err
@@ -45,7 +46,7 @@ func TestPromotionIndexesFindOlderRecordsAndGoWithAReset(t *testing.T) {
 	base := func(id string, seq uint64, extra map[string]any, rels map[string][]jsonapi.Ref) commercelayer.Base {
 		return commercelayer.Base{ID: id, Seq: seq, CreatedAt: ts, UpdatedAt: ts, Metadata: map[string]any{}, Extra: extra, Rels: rels}
 	}
-	err := sb.Emulator.Platform().Store.Update("commercelayer", org, func(tx *store.Tx) error {
+	err := sb.Emulator.Platform().Store.Update(context.Background(), "commercelayer", org, func(tx *store.Tx) error {
 		for coll, r := range map[string]*commercelayer.Record{
 			"percentage_discount_promotions": {Base: base("PromOld001", 900001, map[string]any{"name": "Old ten", "percentage": float64(10)},
 				map[string][]jsonapi.Ref{"market": {{Type: "markets", ID: marketEU}}})},

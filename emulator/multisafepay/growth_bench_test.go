@@ -1,6 +1,7 @@
 package multisafepay_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -46,7 +47,7 @@ func BenchmarkGrowthTransactions(b *testing.B) {
 			send("POST", "/v1/json/orders", `{"type":"redirect","order_id":"seed","currency":"EUR","amount":1000,"description":"bench","gateway":"IDEAL","payment_options":{"redirect_url":"http://localhost:3000/paid","cancel_url":"http://localhost:3000/cancelled"}}`)
 			st := e.Platform().Store
 			for done := 0; done < n; done += 5_000 {
-				err := st.Update("multisafepay", "bench-key", func(tx *store.Tx) error {
+				err := st.Update(context.Background(), "multisafepay", "bench-key", func(tx *store.Tx) error {
 					for i := done; i < min(done+5_000, n); i++ {
 						var o multisafepay.Order
 						if err := tx.Get("orders", "seed", &o); err != nil {
@@ -99,7 +100,7 @@ func BenchmarkGrowthRecurringTokens(b *testing.B) {
 			st := e.Platform().Store
 			created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			for done := 0; done < n+3; done += 5_000 {
-				err := st.Update("multisafepay", "bench-key", func(tx *store.Tx) error {
+				err := st.Update(context.Background(), "multisafepay", "bench-key", func(tx *store.Tx) error {
 					for i := done; i < min(done+5_000, n+3); i++ {
 						t := &multisafepay.Token{Token: fmt.Sprintf("T%010d", i), Reference: fmt.Sprintf("cust-%d", i), Code: "VISA",
 							Display: "Card xxxx xxxx xxxx 1111", Model: "cardOnFile", OrderID: "seed", Created: created.Add(time.Duration(i) * time.Second)}

@@ -1,6 +1,7 @@
 package multisafepay_test
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"reflect"
@@ -32,7 +33,7 @@ func TestRecurringTokensIndexFindsOlderTokensAndGoesWithAReset(t *testing.T) {
 	// stored them: values, not indexed (the index goes with the first).
 	initialRecurring(t, sb, "idx-0", "other", "cardOnFile", "4111111111111111")
 	created := sb.Now(testKey).Add(-time.Hour)
-	err := sb.Emulator.Platform().Store.Update("multisafepay", testKey, func(tx *store.Tx) error {
+	err := sb.Emulator.Platform().Store.Update(context.Background(), "multisafepay", testKey, func(tx *store.Tx) error {
 		for i, id := range []string{"OLDTOKEN002", "OLDTOKEN001"} {
 			tok := multisafepay.Token{Token: id, Reference: "cust-old", Code: "VISA", Display: "Card xxxx xxxx xxxx 1111", Model: "cardOnFile",
 				OrderID: "old-order", Created: created.Add(time.Duration(i) * time.Minute)}
@@ -45,7 +46,7 @@ func TestRecurringTokensIndexFindsOlderTokensAndGoesWithAReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = sb.Emulator.Platform().Store.View("multisafepay", testKey, func(tx *store.Tx) error {
+	err = sb.Emulator.Platform().Store.View(context.Background(), "multisafepay", testKey, func(tx *store.Tx) error {
 		if _, err := tx.IndexedCount("tokens"); !errors.Is(err, store.ErrNoIndex) {
 			t.Errorf("tokens stored as values are not indexed: %v", err)
 		}
@@ -58,7 +59,7 @@ func TestRecurringTokensIndexFindsOlderTokensAndGoesWithAReset(t *testing.T) {
 		t.Fatalf("older tokens, scanned: %v", got)
 	}
 	fresh := initialRecurring(t, sb, "idx-1", "cust-old", "subscription", "4111111111111111")
-	err = sb.Emulator.Platform().Store.View("multisafepay", testKey, func(tx *store.Tx) error {
+	err = sb.Emulator.Platform().Store.View(context.Background(), "multisafepay", testKey, func(tx *store.Tx) error {
 		n, err := tx.IndexedCount("tokens")
 		if n != 4 || err != nil {
 			t.Errorf("indexed tokens: %d %v", n, err)
@@ -83,7 +84,7 @@ func TestRecurringTokensIndexFindsOlderTokensAndGoesWithAReset(t *testing.T) {
 	if got := tokensOf(t, sb, "/recurring/cust-old"); len(got) != 0 {
 		t.Fatalf("after the reset: %v", got)
 	}
-	err = sb.Emulator.Platform().Store.View("multisafepay", testKey, func(tx *store.Tx) error {
+	err = sb.Emulator.Platform().Store.View(context.Background(), "multisafepay", testKey, func(tx *store.Tx) error {
 		if n, err := tx.IndexedCount("tokens"); n != 0 || err != nil {
 			t.Errorf("index after the reset: %d %v", n, err)
 		}

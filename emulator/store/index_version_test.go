@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -21,7 +22,7 @@ func (v *vitem) IndexVersion() uint64 { return 1 }
 func TestIndexVersionRebuildsAnOlderIndex(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
-	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		if err := tx.Put("items", "z", &item{"g1", 0}); err != nil {
 			return err
 		}
@@ -29,7 +30,7 @@ func TestIndexVersionRebuildsAnOlderIndex(t *testing.T) {
 	}))
 	byN := func() (ids []string, version uint64) {
 		t.Helper()
-		must(t, s.View("p", "t", func(tx *store.Tx) error {
+		must(t, s.View(context.Background(), "p", "t", func(tx *store.Tx) error {
 			var err error
 			if version, err = tx.IndexVersion("items"); err != nil {
 				return err
@@ -44,7 +45,7 @@ func TestIndexVersionRebuildsAnOlderIndex(t *testing.T) {
 	if ids, v := byN(); len(ids) != 0 || v != 0 {
 		t.Fatalf("before: %v, version %d", ids, v)
 	}
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "x", &vitem{item{"g2", 2}}) }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("items", "x", &vitem{item{"g2", 2}}) }))
 	if ids, v := byN(); !reflect.DeepEqual(ids, []string{"z", "y", "x"}) || v != 1 {
 		t.Fatalf("after: %v, version %d", ids, v)
 	}
@@ -52,8 +53,8 @@ func TestIndexVersionRebuildsAnOlderIndex(t *testing.T) {
 		t.Fatalf("the older keys: %v", ids)
 	}
 	// A fresh collection starts at the version; one without records has none.
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("fresh", "a", &vitem{item{"g", 0}}) }))
-	must(t, s.View("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("fresh", "a", &vitem{item{"g", 0}}) }))
+	must(t, s.View(context.Background(), "p", "t", func(tx *store.Tx) error {
 		if v, err := tx.IndexVersion("fresh"); v != 1 || err != nil {
 			t.Errorf("fresh: %d %v", v, err)
 		}
