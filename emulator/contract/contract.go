@@ -48,7 +48,7 @@ type Spec struct {
 
 	once   sync.Once
 	done   chan struct{}
-	doc    *openapi3.T    // the request side (see requestSide)
+	doc    *openapi3.T    // the request side (see requestSource)
 	router routers.Router // over doc, built on its first FindRoute
 	err    error
 
@@ -69,8 +69,8 @@ type knownRoute struct {
 
 // Doc parses the file (or waits for the parse under way) and returns the
 // document requests are validated against: paths, operations, parameters,
-// request bodies and security, without responses or component schemas
-// (Full has those).
+// request bodies and security, without responses or the component schemas
+// only they reach (Full has those).
 func (sp *Spec) Doc() (*openapi3.T, error) {
 	sp.start()
 	<-sp.done
@@ -171,19 +171,14 @@ func Load(fsys fs.FS) (*Set, error) {
 // before the first parse.
 func (s *Set) OnParse(f func(name string)) { s.onParse = f }
 
-// Warm parses the named files (every file when names is empty) in the
-// background, one after the other so that a core stays free for requests
-// (a request that needs a file not yet parsed starts it at once), and calls
-// done (if not nil) at the end.
-func (s *Set) Warm(done func(), names ...string) {
-	if len(names) == 0 {
-		names = s.order
-	}
+// Warm parses every file's request side in the background, one after the
+// other so that a core stays free for requests (a request that needs a file
+// not yet parsed starts it at once), and calls done (if not nil) at the end.
+// The emulator does not: each file waits for its provider's first request.
+func (s *Set) Warm(done func()) {
 	go func() {
-		for _, n := range names {
-			if sp := s.specs[n]; sp != nil {
-				_, _ = sp.Doc()
-			}
+		for _, n := range s.order {
+			_, _ = s.specs[n].Doc()
 		}
 		if done != nil {
 			done()
