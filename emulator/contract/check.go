@@ -30,6 +30,10 @@ type plan struct {
 	// declare (kin-openapi reports it) is checked by ValidateRequest itself.
 	kin    bool
 	params []*openapi3.Parameter // the path item's (unless overridden), then the operation's
+	// anyPath are path parameters whose schema is {type: string} and
+	// nothing else: any value the router matched passes (an empty one is
+	// left to kin-openapi).
+	anyPath []string
 	body   *openapi3.RequestBody
 	opts   []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
 }
@@ -52,14 +56,21 @@ func newPlan(route *routers.Route) *plan {
 			}
 		}
 	}
+	add := func(prm *openapi3.Parameter) {
+		if anyString(prm) {
+			p.anyPath = append(p.anyPath, prm.Name)
+			return
+		}
+		p.params = append(p.params, prm)
+	}
 	for _, ref := range route.PathItem.Parameters {
 		if op.Parameters != nil && op.Parameters.GetByInAndName(ref.Value.In, ref.Value.Name) != nil {
 			continue
 		}
-		p.params = append(p.params, ref.Value)
+		add(ref.Value)
 	}
 	for _, ref := range op.Parameters {
-		p.params = append(p.params, ref.Value)
+		add(ref.Value)
 	}
 	if op.RequestBody != nil {
 		p.body = op.RequestBody.Value
@@ -73,11 +84,29 @@ func newPlan(route *routers.Route) *plan {
 	return p
 }
 
+// anyString tells whether prm is a required path parameter in the simple
+// style whose schema is exactly {type: string} (the usual id): compared as
+// JSON, once per operation, so that any other keyword keeps kin-openapi's
+// check.
+func anyString(prm *openapi3.Parameter) bool {
+	if prm.In != openapi3.ParameterInPath || !prm.Required || prm.Content != nil || prm.Schema == nil || prm.Schema.Value == nil ||
+		(prm.Style != "" && prm.Style != openapi3.SerializationSimple) || (prm.Explode != nil && *prm.Explode) {
+		return false
+	}
+	raw, err := gojson.Marshal(prm.Schema.Value)
+	return err == nil && string(raw) == `{"type":"string"}`
+}
+
 // check is ValidateRequest for r (whose body is body) against route.
 func (p *plan) check(ctx context.Context, r *http.Request, route *routers.Route, params map[string]string, body []byte) error {
 	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: reqOptions}
 	if p.kin {
 		return withBody(r, body, func() error { return openapi3filter.ValidateRequest(ctx, in) })
+	}
+	for _, name := range p.anyPath {
+		if params[name] == "" {
+			return withBody(r, body, func() error { return openapi3filter.ValidateRequest(ctx, in) })
+		}
 	}
 	for _, prm := range p.params {
 		if err := openapi3filter.ValidateParameter(ctx, in, prm); err != nil {
