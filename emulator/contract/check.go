@@ -34,8 +34,8 @@ type plan struct {
 	// nothing else: any value the router matched passes (an empty one is
 	// left to kin-openapi).
 	anyPath []string
-	body   *openapi3.RequestBody
-	opts   []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
+	body    *openapi3.RequestBody
+	opts    []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
 }
 
 func newPlan(route *routers.Route) *plan {
