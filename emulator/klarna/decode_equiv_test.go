@@ -54,3 +54,39 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// The choice recorded in docs/benchmarks.md ("Request chain"): the handler
+// decodes the bytes into its type (goccy), against encoding/json, and
+// against handing it the contract's generic value through a converter
+// (here the generic route: re-encode the map, decode the struct).
+//
+//	go test -run '^$' -bench DecodePurchase -benchmem ./emulator/klarna
+func BenchmarkDecodePurchase(b *testing.B) {
+	body := []byte(`{"purchase_country":"SE","purchase_currency":"SEK","locale":"en-SE","order_amount":9500,"order_tax_amount":1900,"order_lines":[{"type":"physical","reference":"19-402","name":"Battery Power Pack","quantity":1,"unit_price":9500,"tax_rate":2500,"total_amount":9500,"total_discount_amount":0,"total_tax_amount":1900}]}`)
+	var generic any
+	if err := gojson.Unmarshal(body, &generic); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("encoding/json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p Purchase
+			_ = json.Unmarshal(body, &p)
+		}
+	})
+	b.Run("goccy", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var p Purchase
+			_ = gojson.Unmarshal(body, &p)
+		}
+	})
+	b.Run("from the generic value", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			raw, _ := gojson.Marshal(generic)
+			var p Purchase
+			_ = gojson.Unmarshal(raw, &p)
+		}
+	})
+}
