@@ -34,6 +34,9 @@ type plan struct {
 	// nothing else: any value the router matched passes (an empty one is
 	// left to kin-openapi).
 	anyPath []string
+	// none: nothing to check but that the path ids are not empty (no
+	// parameter for kin-openapi, no body).
+	none bool
 	body    *openapi3.RequestBody
 	opts    []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
 }
@@ -75,6 +78,7 @@ func newPlan(route *routers.Route) *plan {
 	if op.RequestBody != nil {
 		p.body = op.RequestBody.Value
 	}
+	p.none = !p.kin && len(p.params) == 0 && p.body == nil
 	// SkipSettingDefaults: no DefaultsSet; no MultiError, customizer,
 	// read-only exclusion or regex compiler in reqOptions.
 	p.opts = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, reqOptions.SchemaValidationOptions...)

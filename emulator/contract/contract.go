@@ -268,6 +268,9 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 	if known == nil {
 		return sp.Validate(r, body)
 	}
+	if known.plan.none && allSet(vars, known.callerVars) {
+		return nil // a read by id: nothing kin-openapi would reject
+	}
 	var params map[string]string
 	if len(known.specNames) > 0 {
 		params = make(map[string]string, len(known.specNames))
@@ -276,6 +279,16 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 		}
 	}
 	return validateRoute(r, known.route, known.plan, params, body)
+}
+
+// allSet tells whether every one of names has a non-empty value in vars.
+func allSet(vars map[string]string, names []string) bool {
+	for _, n := range names {
+		if vars[n] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // asGET is r as a GET when it is a HEAD: HEAD is answered as GET without

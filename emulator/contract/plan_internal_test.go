@@ -19,7 +19,7 @@ func TestPlanSkipsOnlyPlainStringPathParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr, _ := read.resolve(http.MethodGet, "/payments/v1/sessions/{session_id}").(*knownRoute)
-	if kr == nil || len(kr.plan.anyPath) != 1 || kr.plan.anyPath[0] != "session_id" || len(kr.plan.params) != 0 {
+	if kr == nil || len(kr.plan.anyPath) != 1 || kr.plan.anyPath[0] != "session_id" || len(kr.plan.params) != 0 || !kr.plan.none {
 		t.Fatalf("read session plan: %+v", kr)
 	}
 	msp := set.Spec("multisafepay")
@@ -27,7 +27,7 @@ func TestPlanSkipsOnlyPlainStringPathParameters(t *testing.T) {
 		t.Fatal(err)
 	}
 	kr, _ = msp.resolve(http.MethodPost, "/v1/json/orders").(*knownRoute)
-	if kr == nil || len(kr.plan.params) == 0 {
+	if kr == nil || len(kr.plan.params) == 0 || kr.plan.none {
 		t.Fatalf("MultiSafepay create order plan: %+v", kr)
 	}
 }
