@@ -37,8 +37,8 @@ type plan struct {
 	// none: nothing to check but that the path ids are not empty (no
 	// parameter for kin-openapi, no body).
 	none bool
-	body    *openapi3.RequestBody
-	opts    []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
+	body *openapi3.RequestBody
+	opts []openapi3.SchemaValidationOption // what ValidateRequestBody passes to VisitJSON
 }
 
 func newPlan(route *routers.Route) *plan {
