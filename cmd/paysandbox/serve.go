@@ -27,6 +27,7 @@ type options struct {
 	addr, httpsAddr, tlsCert, tlsKey string
 	data                             string
 	ephemeral, strictAuth, quiet     bool
+	pprof                            bool
 	seed                             int64
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
@@ -104,6 +105,11 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 		return nil, err
 	}
 	fs.BoolVar(&o.quiet, "quiet", quiet, "no log line per request (webhook warnings and errors stay) (env PAYSANDBOX_QUIET)")
+	pprof, err := envBool("PPROF")
+	if err != nil {
+		return nil, err
+	}
+	fs.BoolVar(&o.pprof, "pprof", pprof, "serve Go's net/http/pprof profiles under /_sandbox/debug/pprof/, behind the admin token (env PAYSANDBOX_PPROF)")
 	fs.StringVar(&o.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env PAYSANDBOX_LOG_FORMAT)")
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (env PAYSANDBOX_LOG_LEVEL)")
 	tokens := &listFlag{}
@@ -351,7 +357,7 @@ func newEmulator(c *serveConfig, lns *listeners, dataPath string) (*emulator.Emu
 		AdminToken: o.adminToken, AdminOrigins: splitList(o.adminOrigins), AdminHosts: adminHosts(o, c.publicURL),
 		Version: version, Logger: c.log,
 		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: c.allow, HTTPSPort: lns.httpsPort(),
-		PublicURL: o.publicURL, TrustedProxies: c.trusted,
+		PublicURL: o.publicURL, TrustedProxies: c.trusted, Pprof: o.pprof,
 	})
 	if err != nil {
 		return nil, nil, runErr("%v", err)
