@@ -162,7 +162,7 @@ func New(cfg Config) (*Emulator, error) {
 		return nil, err
 	}
 	e.admin = admin.New(admin.Deps{
-		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
+		Platform: p, Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
 		Version: cfg.Version, Ready: e.ready.Load, Tokens: tokens, Origins: cfg.AdminOrigins, Hosts: cfg.AdminHosts,
 		OnReset: []func(string){e.scenarios.Reset},
 	})
