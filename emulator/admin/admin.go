@@ -67,8 +67,8 @@ func New(d Deps) *API { return &API{d: d, tokens: d.Tokens, hosts: newHostList(d
 
 // Routes mounts the admin endpoints on r; the whole surface is here. Every
 // endpoint goes through the platform's request chain against
-// openapi/sandbox.yaml (surface.go); all but health and version behind the
-// guard.
+// openapi/sandbox.yaml; all but health and version behind the guard
+// (Surface).
 func (a *API) Routes(r *mux.Router) {
 	// Health and version take nothing and answer at once at start-up, before
 	// the OpenAPI files are parsed; the guard and the contract leave them be.

@@ -276,3 +276,29 @@ func TestRefuseKeepsATeamToItsTenants(t *testing.T) {
 		t.Fatalf("body %s", r.Body)
 	}
 }
+
+// A snapshot is bounded by its size, not by how many values its records
+// hold: the loader keeps records raw, so the 100,000-value limit of API
+// bodies would refuse a demo instance's file.
+func TestLargeSnapshotsLoad(t *testing.T) {
+	sb := start(t, 1, "")
+	checkout(t, sb)
+	snap := want(t, sb.Do(t, http.MethodPost, "/_sandbox/snapshots", obj{"tenant": ktn}), 200)
+	var d map[string]any
+	if err := json.Unmarshal(snap.Body, &d); err != nil {
+		t.Fatal(err)
+	}
+	tenant := d["data"].(map[string]any)["tenants"].(map[string]any)[ktn].(map[string]any)
+	buckets, _ := tenant["buckets"].(map[string]any)
+	if buckets == nil {
+		buckets = map[string]any{}
+		tenant["buckets"] = buckets
+	}
+	big := make([]int, 150_000)
+	buckets["zz-large"] = map[string]any{"records": map[string]any{"r": map[string]any{"values": big}}}
+	body, _ := json.Marshal(d)
+	r := want(t, sb.Do(t, http.MethodPut, "/_sandbox/snapshots/"+ktn, body), 200).JSON(t)
+	if r["loaded"] != ktn {
+		t.Fatalf("%v", r)
+	}
+}
