@@ -420,7 +420,7 @@ func (a *API) webhooks(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Allow = acc.MayAct
 	}
-	ds, err := a.d.Webhooks.List(f)
+	ds, err := a.d.Webhooks.List(r.Context(), f)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "listing webhooks failed")
 		return

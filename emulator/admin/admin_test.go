@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -92,7 +93,7 @@ func TestResetTenantAndAll(t *testing.T) {
 	sb := sandboxtest.Start(t)
 	st := sb.Emulator.Platform().Store
 	for _, tenant := range []string{"a", "b"} {
-		if err := st.Update("klarna", tenant, func(tx *store.Tx) error { return tx.Put("sessions", "s", map[string]string{"x": tenant}) }); err != nil {
+		if err := st.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error { return tx.Put("sessions", "s", map[string]string{"x": tenant}) }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -108,7 +109,7 @@ func TestResetTenantAndAll(t *testing.T) {
 	}
 	exists := func(tenant string) bool {
 		var ok bool
-		_ = st.View("klarna", tenant, func(tx *store.Tx) error { ok = tx.Exists("sessions", "s"); return nil })
+		_ = st.View(context.Background(), "klarna", tenant, func(tx *store.Tx) error { ok = tx.Exists("sessions", "s"); return nil })
 		return ok
 	}
 	if exists("a") || !exists("b") {

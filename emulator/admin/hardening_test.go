@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/url"
@@ -24,7 +25,7 @@ func send(t *testing.T, sb *sandboxtest.Sandbox, method, path, host string, body
 
 func putRecord(t *testing.T, sb *sandboxtest.Sandbox, tenant string) {
 	t.Helper()
-	if err := sb.Emulator.Platform().Store.Update("klarna", tenant, func(tx *store.Tx) error {
+	if err := sb.Emulator.Platform().Store.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error {
 		return tx.Put("sessions", "s", map[string]string{"x": tenant})
 	}); err != nil {
 		t.Fatal(err)
@@ -33,7 +34,7 @@ func putRecord(t *testing.T, sb *sandboxtest.Sandbox, tenant string) {
 
 func hasRecord(sb *sandboxtest.Sandbox, tenant string) bool {
 	var ok bool
-	_ = sb.Emulator.Platform().Store.View("klarna", tenant, func(tx *store.Tx) error { ok = tx.Exists("sessions", "s"); return nil })
+	_ = sb.Emulator.Platform().Store.View(context.Background(), "klarna", tenant, func(tx *store.Tx) error { ok = tx.Exists("sessions", "s"); return nil })
 	return ok
 }
 
@@ -318,7 +319,7 @@ func TestTeamTokenSeesItsOwnWebhooksBehindOthers(t *testing.T) {
 	later := time.Now().Add(24 * time.Hour) // not due: nothing is sent
 	enqueue := func(tenant string, n int) {
 		t.Helper()
-		if err := st.Update("klarna", tenant, func(tx *store.Tx) error {
+		if err := st.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error {
 			for i := 0; i < n; i++ {
 				if _, err := webhook.Enqueue(tx, webhook.Delivery{Event: "e", URL: "http://receiver.invalid/hook"}, later); err != nil {
 					return err

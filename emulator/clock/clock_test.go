@@ -61,7 +61,7 @@ func TestJobsRunWhenTheTenantClockPassesThem(t *testing.T) {
 	st, c, sch := setup(t)
 	var ran atomic.Int32
 	sch.Handle("test.expire", func(ctx context.Context, j store.Job) error { ran.Add(1); return nil })
-	err := st.Update("klarna", "a", func(tx *store.Tx) error {
+	err := st.Update(context.Background(), "klarna", "a", func(tx *store.Tx) error {
 		return tx.Schedule(store.Job{Kind: "test.expire", At: t0.Add(48 * time.Hour)})
 	})
 	if err != nil {
@@ -93,7 +93,7 @@ func TestFailingJobIsRetried(t *testing.T) {
 		}
 		return nil
 	})
-	_ = st.Update("x", "a", func(tx *store.Tx) error { return tx.Schedule(store.Job{Kind: "test.flaky", At: t0}) })
+	_ = st.Update(context.Background(), "x", "a", func(tx *store.Tx) error { return tx.Schedule(store.Job{Kind: "test.flaky", At: t0}) })
 	sch.RunDue(context.Background())
 	_ = c.Advance("a", 2*time.Second)
 	sch.RunDue(context.Background())
@@ -106,7 +106,7 @@ func TestRunWakesOnAdvance(t *testing.T) {
 	st, c, sch := setup(t)
 	done := make(chan struct{})
 	sch.Handle("test.wake", func(ctx context.Context, j store.Job) error { close(done); return nil })
-	_ = st.Update("x", "a", func(tx *store.Tx) error {
+	_ = st.Update(context.Background(), "x", "a", func(tx *store.Tx) error {
 		return tx.Schedule(store.Job{Kind: "test.wake", At: t0.Add(time.Hour)})
 	})
 	ctx, cancel := context.WithCancel(context.Background())

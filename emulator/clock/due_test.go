@@ -22,7 +22,7 @@ func TestJobsRunInDueOrderAtTheirOwnTime(t *testing.T) {
 		mu.Unlock()
 		if j.ID == "b/first" {
 			// A follow-up 5 minutes later, before a/second's time.
-			return st.Update("x", "b", func(tx *store.Tx) error {
+			return st.Update(context.Background(), "x", "b", func(tx *store.Tx) error {
 				return tx.Schedule(store.Job{ID: "followup", Kind: "test.order", At: j.At.Add(5 * time.Minute)})
 			})
 		}
@@ -32,7 +32,7 @@ func TestJobsRunInDueOrderAtTheirOwnTime(t *testing.T) {
 		tenant, id string
 		at         time.Duration
 	}{{"a", "second", 10 * time.Minute}, {"b", "first", time.Minute}, {"a", "third", 30 * time.Minute}, {"b", "late", 2 * time.Hour}} {
-		if err := st.Update("x", j.tenant, func(tx *store.Tx) error {
+		if err := st.Update(context.Background(), "x", j.tenant, func(tx *store.Tx) error {
 			return tx.Schedule(store.Job{ID: j.id, Kind: "test.order", At: t0.Add(j.at)})
 		}); err != nil {
 			t.Fatal(err)
@@ -52,7 +52,7 @@ func TestJobsRunInDueOrderAtTheirOwnTime(t *testing.T) {
 func TestDueJobsReadsOnlyWhatIsDue(t *testing.T) {
 	st, c, _ := setup(t)
 	for tenant := 0; tenant < 4; tenant++ {
-		err := st.Update("x", fmt.Sprint("t", tenant), func(tx *store.Tx) error {
+		err := st.Update(context.Background(), "x", fmt.Sprint("t", tenant), func(tx *store.Tx) error {
 			for i := 0; i < 5000; i++ {
 				if err := tx.Schedule(store.Job{ID: fmt.Sprint("j", i), Kind: "k", At: t0.Add(time.Hour + time.Duration(i)*time.Second)}); err != nil {
 					return err
@@ -66,7 +66,7 @@ func TestDueJobsReadsOnlyWhatIsDue(t *testing.T) {
 	}
 	due := func() []store.Job {
 		var out []store.Job
-		_ = st.SysView(func(tx *store.Tx) error {
+		_ = st.SysView(context.Background(), func(tx *store.Tx) error {
 			var err error
 			out, err = tx.DueJobs(c.Now, 100)
 			return err
@@ -98,7 +98,7 @@ func BenchmarkIdleTick50k(b *testing.B) {
 	}
 	defer st.Close()
 	for batch := 0; batch < 50; batch++ {
-		err := st.Update("multisafepay", fmt.Sprint("team", batch%5), func(tx *store.Tx) error {
+		err := st.Update(context.Background(), "multisafepay", fmt.Sprint("team", batch%5), func(tx *store.Tx) error {
 			for i := 0; i < 1000; i++ {
 				if err := tx.Schedule(store.Job{ID: fmt.Sprint("timer/", batch, "-", i), Kind: "k", At: time.Now().Add(30 * 24 * time.Hour)}); err != nil {
 					return err
@@ -113,7 +113,7 @@ func BenchmarkIdleTick50k(b *testing.B) {
 	now := func(string) time.Time { return time.Now() }
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = st.SysView(func(tx *store.Tx) error {
+		_ = st.SysView(context.Background(), func(tx *store.Tx) error {
 			_, err := tx.DueJobs(now, 1)
 			return err
 		})

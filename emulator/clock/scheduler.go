@@ -134,7 +134,7 @@ func (s *Scheduler) pass(ctx context.Context) int {
 	ran := 0
 	for ran < maxPerPass && ctx.Err() == nil {
 		var due []store.Job
-		err := s.st.SysView(func(tx *store.Tx) error {
+		err := s.st.SysView(ctx, func(tx *store.Tx) error {
 			var err error
 			due, err = tx.DueJobs(s.clock.Now, 1)
 			return err
@@ -173,7 +173,8 @@ func (s *Scheduler) runOne(ctx context.Context, j store.Job) {
 	}
 	// Remove the job unless the handler replaced it with a newer one under the
 	// same id; on error retry with backoff, up to 10 times.
-	werr := s.st.SysUpdate(func(tx *store.Tx) error {
+	// The job ran: its record follows even if ctx has ended meanwhile.
+	werr := s.st.SysUpdate(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		cur, ok := tx.JobUnchanged(j)
 		if !ok {
 			return nil

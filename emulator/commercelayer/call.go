@@ -49,7 +49,7 @@ func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
 
 // view runs fn in a read transaction.
 func (c *call) view(fn func() error) error {
-	return c.cl.p.Store.View(provider, c.org, func(tx *store.Tx) error {
+	return c.cl.p.Store.View(c.r.Context(), provider, c.org, func(tx *store.Tx) error {
 		c.tx = tx
 		defer func() { c.tx = nil }()
 		return fn()
@@ -62,12 +62,12 @@ func (c *call) view(fn func() error) error {
 // same values again and the same --seed gives the same ids however
 // organizations' requests interleave.
 func (c *call) update(fn func() error) error {
-	circuits, err := c.cl.circuits(c.org)
+	circuits, err := c.cl.circuits(c.r.Context(), c.org)
 	if err != nil {
 		return err
 	}
 	c.circuits = circuits
-	return c.cl.p.Store.Update(provider, c.org, func(tx *store.Tx) error {
+	return c.cl.p.Store.Update(c.r.Context(), provider, c.org, func(tx *store.Tx) error {
 		c.tx, c.events = tx, nil
 		defer func() { c.tx = nil }()
 		if err := fn(); err != nil {

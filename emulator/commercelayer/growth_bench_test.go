@@ -1,6 +1,7 @@
 package commercelayer_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
@@ -23,7 +24,7 @@ func seedCopies[T any](b *testing.B, e *emulator.Emulator, coll, id string, n in
 	b.Helper()
 	st := e.Platform().Store
 	for done := 0; done < n; {
-		err := st.Update("commercelayer", org, func(tx *store.Tx) error {
+		err := st.Update(context.Background(), "commercelayer", org, func(tx *store.Tx) error {
 			for i := 0; i < 5_000 && done+i < n; i++ {
 				var v T
 				if err := tx.Get(coll, id, &v); err != nil {

@@ -149,7 +149,7 @@ func (cl *CommerceLayer) begin(r *http.Request, typ string) (*call, *kind, error
 		return nil, nil, err
 	}
 	if k.res.Type == "webhooks" { // their circuit state comes from the sender's log
-		if c.circuits, err = cl.circuits(c.org); err != nil {
+		if c.circuits, err = cl.circuits(r.Context(), c.org); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -458,7 +458,7 @@ func (cl *CommerceLayer) serveToken(w http.ResponseWriter, r *http.Request) {
 		slug = cl.world.Organization.Slug
 	}
 	r = r.WithContext(platform.WithTenant(r.Context(), slug)) // for the journal
-	out, err := cl.auth.grant(slug, issuer(r.Host, slug, r.TLS != nil, cl.p.Config.HTTPSPort), in)
+	out, err := cl.auth.grant(r.Context(), slug, issuer(r.Host, slug, r.TLS != nil, cl.p.Config.HTTPSPort), in)
 	if err != nil {
 		render.RenderError(w, r, err)
 		return
@@ -472,7 +472,7 @@ func (cl *CommerceLayer) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	render := oauthRenderer{cl.p.Log}
 	in, err := decodeTokenRequest(r)
 	if err == nil {
-		err = cl.auth.revoke(in)
+		err = cl.auth.revoke(r.Context(), in)
 	}
 	if err != nil {
 		render.RenderError(w, r, err)
@@ -483,7 +483,7 @@ func (cl *CommerceLayer) serveRevoke(w http.ResponseWriter, r *http.Request) {
 
 // GET /.well-known/jwks.json
 func (cl *CommerceLayer) serveJWKS(w http.ResponseWriter, r *http.Request) {
-	keys, err := cl.auth.jwks(r.Host)
+	keys, err := cl.auth.jwks(r.Context(), r.Host)
 	if err != nil {
 		oauthRenderer{cl.p.Log}.RenderError(w, r, err)
 		return

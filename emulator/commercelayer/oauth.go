@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -122,9 +123,9 @@ func keyID(k *rsa.PublicKey) string {
 }
 
 // storedKey reads the organization's key, or nil.
-func (a *authority) storedKey(slug string) (*rsa.PrivateKey, string, error) {
+func (a *authority) storedKey(ctx context.Context, slug string) (*rsa.PrivateKey, string, error) {
 	var rec signingKey
-	err := a.cl.p.Store.View(provider, slug, func(tx *store.Tx) error { return tx.Get(colSigningKeys, selfID, &rec) })
+	err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error { return tx.Get(colSigningKeys, selfID, &rec) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", nil
 	}
@@ -147,8 +148,8 @@ func (a *authority) storedKey(slug string) (*rsa.PrivateKey, string, error) {
 }
 
 // key returns the organization's key, creating it on first use.
-func (a *authority) key(slug string) (*rsa.PrivateKey, string, error) {
-	if k, kid, err := a.storedKey(slug); err != nil || k != nil {
+func (a *authority) key(ctx context.Context, slug string) (*rsa.PrivateKey, string, error) {
+	if k, kid, err := a.storedKey(ctx, slug); err != nil || k != nil {
 		return k, kid, err
 	}
 	k, err := newKey()
@@ -156,7 +157,7 @@ func (a *authority) key(slug string) (*rsa.PrivateKey, string, error) {
 		return nil, "", err
 	}
 	rec := signingKey{Kid: keyID(&k.PublicKey), PEM: string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))}
-	err = a.cl.p.Store.Update(provider, slug, func(tx *store.Tx) error {
+	err = a.cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error {
 		if tx.Exists(colSigningKeys, selfID) {
 			return nil // another request won
 		}
@@ -165,7 +166,7 @@ func (a *authority) key(slug string) (*rsa.PrivateKey, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return a.storedKey(slug)
+	return a.storedKey(ctx, slug)
 }
 
 // tokenRequest is POST /oauth/token, as JSON or as a form.
@@ -284,7 +285,7 @@ type refreshRecord struct {
 
 // grant handles POST /oauth/token for the organization slug; iss is the
 // token's issuer (see issuer).
-func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, error) {
+func (a *authority) grant(ctx context.Context, slug, iss string, in tokenRequest) (tokenResponse, error) {
 	switch in.GrantType {
 	case "client_credentials", "password", "refresh_token":
 	case "":
@@ -296,7 +297,7 @@ func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, err
 	if err != nil {
 		return tokenResponse{}, err
 	}
-	if err := a.cl.ensureWorld(slug); err != nil {
+	if err := a.cl.ensureWorld(ctx, slug); err != nil {
 		return tokenResponse{}, err
 	}
 	now := a.cl.p.Clock.Now(slug)
@@ -307,12 +308,12 @@ func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, err
 		if app.Kind != kindSalesChannel {
 			return tokenResponse{}, oauthUnsupportedGrant
 		}
-		if customerID, err = a.checkPassword(slug, in.Username, in.Password); err != nil {
+		if customerID, err = a.checkPassword(ctx, slug, in.Username, in.Password); err != nil {
 			return tokenResponse{}, err
 		}
 		refresh = a.cl.p.IDs.Alnum(43)
 	case "refresh_token":
-		rec, err := a.useRefresh(slug, in.RefreshToken, app.ClientID, now)
+		rec, err := a.useRefresh(ctx, slug, in.RefreshToken, app.ClientID, now)
 		if err != nil {
 			return tokenResponse{}, err
 		}
@@ -321,7 +322,7 @@ func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, err
 			scope = rec.Scope
 		}
 	}
-	market, err := a.scopeMarket(slug, scope)
+	market, err := a.scopeMarket(ctx, slug, scope)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -343,7 +344,7 @@ func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, err
 	c.Issuer = iss
 	c.IssuedAt = jwt.NewNumericDate(now)
 	c.ExpiresAt = jwt.NewNumericDate(now.Add(lifetime))
-	key, kid, err := a.key(slug)
+	key, kid, err := a.key(ctx, slug)
 	if err != nil {
 		return tokenResponse{}, err
 	}
@@ -356,7 +357,7 @@ func (a *authority) grant(slug, iss string, in tokenRequest) (tokenResponse, err
 	out := tokenResponse{AccessToken: signed, TokenType: "bearer", ExpiresIn: int64(lifetime / time.Second), Scope: scope, CreatedAt: now.Unix()}
 	if refresh != "" {
 		rec := refreshRecord{Token: refresh, ClientID: app.ClientID, Scope: in.Scope, CustomerID: customerID, ExpiresAt: now.Add(refreshTokenLifetime), Tenant: slug}
-		err := a.cl.p.Store.Update(provider, slug, func(tx *store.Tx) error {
+		err := a.cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error {
 			if err := tx.Put(colRefreshTokens, refresh, rec); err != nil {
 				return err
 			}
@@ -416,12 +417,12 @@ func domainOf(host, slug string) string {
 	return host
 }
 
-func (a *authority) checkPassword(slug, email, password string) (string, error) {
+func (a *authority) checkPassword(ctx context.Context, slug, email, password string) (string, error) {
 	if email == "" || password == "" {
 		return "", oauthInvalidGrant
 	}
 	var id string
-	err := a.cl.p.Store.View(provider, slug, func(tx *store.Tx) error {
+	err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
 		return tx.List("customers", func(_ string, raw []byte) error {
 			var c Customer
 			if json.Unmarshal(raw, &c) == nil && strings.EqualFold(c.A.Email, email) && c.PasswordHash != "" && c.PasswordHash == hashPassword(password) {
@@ -445,9 +446,9 @@ func hashPassword(p string) string {
 }
 
 // useRefresh checks a refresh token and retires it (tokens rotate).
-func (a *authority) useRefresh(slug, token, clientID string, now time.Time) (refreshRecord, error) {
+func (a *authority) useRefresh(ctx context.Context, slug, token, clientID string, now time.Time) (refreshRecord, error) {
 	var rec refreshRecord
-	err := a.cl.p.Store.Update(provider, slug, func(tx *store.Tx) error {
+	err := a.cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error {
 		if err := tx.Get(colRefreshTokens, token, &rec); err != nil {
 			return oauthInvalidGrant
 		}
@@ -461,7 +462,7 @@ func (a *authority) useRefresh(slug, token, clientID string, now time.Time) (ref
 
 // scopeMarket reads market:id:<id>, market:code:<code> or market:<number>
 // from a scope; other scopes (store:, stock_location:) are accepted as is.
-func (a *authority) scopeMarket(slug, scope string) (*MarketClaim, error) {
+func (a *authority) scopeMarket(ctx context.Context, slug, scope string) (*MarketClaim, error) {
 	var claim *MarketClaim
 	for _, part := range strings.Fields(scope) {
 		kind, value, ok := strings.Cut(part, ":")
@@ -477,7 +478,7 @@ func (a *authority) scopeMarket(slug, scope string) (*MarketClaim, error) {
 		if value == "all" {
 			continue
 		}
-		m, err := a.findMarket(slug, value)
+		m, err := a.findMarket(ctx, slug, value)
 		if err != nil {
 			return nil, err
 		}
@@ -489,13 +490,13 @@ func (a *authority) scopeMarket(slug, scope string) (*MarketClaim, error) {
 	return claim, nil
 }
 
-func (a *authority) findMarket(slug, value string) (*Market, error) {
+func (a *authority) findMarket(ctx context.Context, slug, value string) (*Market, error) {
 	field, v, ok := strings.Cut(value, ":")
 	if !ok {
 		field, v = "number", value
 	}
 	var found *Market
-	err := a.cl.p.Store.View(provider, slug, func(tx *store.Tx) error {
+	err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
 		return tx.List("markets", func(_ string, raw []byte) error {
 			var m Market
 			if json.Unmarshal(raw, &m) != nil {
@@ -543,7 +544,7 @@ func unverified(token string) (*Claims, error) {
 
 // verify checks a token: our organization's key, RS512, not expired on the
 // organization's virtual clock, not revoked. checkExpiry is off for revoke.
-func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
+func (a *authority) verify(ctx context.Context, token string, checkExpiry bool) (*Claims, error) {
 	// A token verified before names its organization in the cached claims;
 	// any other is decoded (unverified) to find the organization's key.
 	var slug string
@@ -556,7 +557,7 @@ func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
 		}
 		slug = pre.Organization.Slug
 	}
-	key, kid, err := a.storedKey(slug)
+	key, kid, err := a.storedKey(ctx, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -589,7 +590,7 @@ func (a *authority) verify(token string, checkExpiry bool) (*Claims, error) {
 	}
 	if checkExpiry {
 		revoked := false
-		if err := a.cl.p.Store.View(provider, slug, func(tx *store.Tx) error {
+		if err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
 			revoked = tx.Exists(colRevoked, tokenHash(token))
 			return nil
 		}); err != nil {
@@ -643,7 +644,7 @@ func (a *authority) authenticate(r *http.Request) (string, any, error) {
 	if tok == "" {
 		return "", nil, errInvalidToken
 	}
-	c, err := a.verify(tok, true)
+	c, err := a.verify(r.Context(), tok, true)
 	if err != nil {
 		return "", nil, err
 	}
@@ -652,25 +653,25 @@ func (a *authority) authenticate(r *http.Request) (string, any, error) {
 
 // revoke handles POST /oauth/revoke: the client must authenticate; an
 // unknown or foreign token is still answered 200 (RFC 7009).
-func (a *authority) revoke(in tokenRequest) error {
+func (a *authority) revoke(ctx context.Context, in tokenRequest) error {
 	if _, err := a.client(in); err != nil {
 		return err
 	}
 	if in.Token == "" {
 		return oauthInvalidRequest
 	}
-	if c, err := a.verify(in.Token, false); err == nil {
+	if c, err := a.verify(ctx, in.Token, false); err == nil {
 		slug := c.Organization.Slug
 		exp := c.ExpiresAt.Time
-		return a.cl.p.Store.Update(provider, slug, func(tx *store.Tx) error {
+		return a.cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error {
 			return tx.Put(colRevoked, tokenHash(in.Token), map[string]any{"expires_at": exp, "client_id": c.Application.ClientID})
 		})
 	}
-	slug, err := a.cl.p.Store.Ref(provider, "refresh_token", in.Token)
+	slug, err := a.cl.p.Store.Ref(ctx, provider, "refresh_token", in.Token)
 	if err != nil {
 		return nil
 	}
-	return a.cl.p.Store.Update(provider, slug, func(tx *store.Tx) error { return tx.Delete(colRefreshTokens, in.Token) })
+	return a.cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error { return tx.Delete(colRefreshTokens, in.Token) })
 }
 
 // jwk is one key of /.well-known/jwks.json.
@@ -685,7 +686,7 @@ type jwk struct {
 
 // jwks lists the public keys: the host's organization's, else every
 // organization's (the default organization's at least).
-func (a *authority) jwks(host string) ([]jwk, error) {
+func (a *authority) jwks(ctx context.Context, host string) ([]jwk, error) {
 	slugs := []string{}
 	if s := orgFromHost(host); s != "" {
 		slugs = append(slugs, s)
@@ -699,7 +700,7 @@ func (a *authority) jwks(host string) ([]jwk, error) {
 	keys := []jwk{}
 	seen := map[string]bool{}
 	for _, s := range slugs {
-		k, kid, err := a.storedKey(s)
+		k, kid, err := a.storedKey(ctx, s)
 		if err != nil {
 			return nil, err
 		}
@@ -714,10 +715,10 @@ func (a *authority) jwks(host string) ([]jwk, error) {
 		if slug == "" {
 			slug = a.cl.world.Organization.Slug
 		}
-		if err := a.cl.ensureWorld(slug); err != nil {
+		if err := a.cl.ensureWorld(ctx, slug); err != nil {
 			return nil, err
 		}
-		k, kid, err := a.key(slug)
+		k, kid, err := a.key(ctx, slug)
 		if err != nil {
 			return nil, err
 		}

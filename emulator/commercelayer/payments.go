@@ -28,6 +28,9 @@ func (c *call) klarnaStep(op string, kp *KlarnaPayment, do func(*KlarnaPayment) 
 		if gw, undo, err = do(kp); err != nil {
 			return err
 		}
+		// Klarna has acted: recording it here (or undoing it) must not be
+		// cut short by the client going away.
+		c.r = c.r.WithContext(context.WithoutCancel(c.r.Context()))
 	}
 	err := write(gw)
 	if err == nil || kp == nil || kp.KlarnaOrderID == "" {
@@ -96,6 +99,9 @@ func (c *call) placeOrder(id string, authAmount *int64) error {
 			return klarnaFailure(err, jsonapi.RelationshipPointer("payment_source"))
 		}
 		placed = &res
+		// Klarna's order exists: recording it here (or cancelling it) must
+		// not be cut short by the client going away.
+		c.r = c.r.WithContext(context.WithoutCancel(c.r.Context()))
 	}
 	var autoCapture bool
 	err = c.update(func() error {

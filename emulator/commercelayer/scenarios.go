@@ -43,7 +43,7 @@ func (cl *CommerceLayer) scenarioMismatch(c *platform.ActionCall) error {
 	if len(parts) < 3 || parts[0] != "api" || parts[1] != "orders" || id == "" {
 		return platform.SkipAction("the request names no order")
 	}
-	return cl.p.Store.Update(provider, c.Tenant, func(tx *store.Tx) error {
+	return cl.p.Store.Update(c.Request.Context(), provider, c.Tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get("orders", id, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -75,12 +75,12 @@ func (cl *CommerceLayer) scenarioMismatch(c *platform.ActionCall) error {
 // /oauth/revoke does) and answers this call as any later one with it.
 func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 	tok := bearer(c.Request)
-	claims, err := cl.auth.verify(tok, false)
+	claims, err := cl.auth.verify(c.Request.Context(), tok, false)
 	if err != nil {
 		return platform.SkipAction("the request has no token of this emulator")
 	}
 	exp := claims.ExpiresAt.Time
-	err = cl.p.Store.Update(provider, claims.Organization.Slug, func(tx *store.Tx) error {
+	err = cl.p.Store.Update(c.Request.Context(), provider, claims.Organization.Slug, func(tx *store.Tx) error {
 		return tx.Put(colRevoked, tokenHash(tok), map[string]any{"expires_at": exp, "client_id": claims.Application.ClientID})
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -119,9 +120,9 @@ type circuit struct {
 
 // circuits reads every webhook's consecutive failed attempts from the
 // sender's log (newest first, back to the last success or reset).
-func (cl *CommerceLayer) circuits(org string) (map[string]circuit, error) {
+func (cl *CommerceLayer) circuits(ctx context.Context, org string) (map[string]circuit, error) {
 	var hooks []Webhook
-	err := cl.p.Store.View(provider, org, func(tx *store.Tx) error {
+	err := cl.p.Store.View(ctx, provider, org, func(tx *store.Tx) error {
 		return tx.List("webhooks", func(_ string, raw []byte) error {
 			var w Webhook
 			if err := jsonUnmarshal(raw, &w); err != nil {
@@ -134,7 +135,7 @@ func (cl *CommerceLayer) circuits(org string) (map[string]circuit, error) {
 	if err != nil || len(hooks) == 0 {
 		return nil, err
 	}
-	ds, err := cl.p.Webhooks.List(webhook.Filter{Provider: provider, Tenant: org, Limit: 5000})
+	ds, err := cl.p.Webhooks.List(ctx, webhook.Filter{Provider: provider, Tenant: org, Limit: 5000})
 	if err != nil {
 		return nil, err
 	}

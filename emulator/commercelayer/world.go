@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -281,9 +282,9 @@ func (w *World) seed(tx *store.Tx, slug string, now time.Time) error {
 }
 
 // ensureWorld seeds the organization's default world if it has none.
-func (cl *CommerceLayer) ensureWorld(slug string) error {
+func (cl *CommerceLayer) ensureWorld(ctx context.Context, slug string) error {
 	exists := false
-	if err := cl.p.Store.View(provider, slug, func(tx *store.Tx) error {
+	if err := cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
 		exists = tx.Exists(colOrganization, selfID)
 		return nil
 	}); err != nil {
@@ -293,7 +294,7 @@ func (cl *CommerceLayer) ensureWorld(slug string) error {
 		return nil
 	}
 	now := cl.p.Clock.Now(slug)
-	return cl.p.Store.Update(provider, slug, func(tx *store.Tx) error { return cl.world.seed(tx, slug, now) })
+	return cl.p.Store.Update(ctx, provider, slug, func(tx *store.Tx) error { return cl.world.seed(tx, slug, now) })
 }
 
 // orgFromHost is the organization a host names: its first label when the

@@ -308,7 +308,7 @@ func TestResendRecordsANewAttempt(t *testing.T) {
 	}
 	_, page, _ := c.Get(h.Get("Location"))
 	mustContain(t, page, "the resent delivery", "Resent: the new attempt succeeded", "Attempt 2", "delivered")
-	got, _ := sb.Emulator.Platform().Webhooks.Get(d.ID)
+	got, _ := sb.Emulator.Platform().Webhooks.Get(context.Background(), d.ID)
 	if got.Status != webhook.Delivered || len(got.Attempts) != 2 || !got.Attempts[1].Succeeded || len(rc.Requests()) != 2 {
 		t.Fatalf("after resend: %s, %d attempts, %d received", got.Status, len(got.Attempts), len(rc.Requests()))
 	}

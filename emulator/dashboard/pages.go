@@ -326,7 +326,7 @@ func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
 		listeners = []string{platform.BaseURL(r)}
 	}
 	counts := map[string]int{}
-	if ds, err := u.d.Webhooks.List(webhook.Filter{Limit: 100000}); err == nil {
+	if ds, err := u.d.Webhooks.List(r.Context(), webhook.Filter{Limit: 100000}); err == nil {
 		for _, d := range ds {
 			counts[d.Status]++
 		}
@@ -370,10 +370,10 @@ func (u *UI) vendor(w http.ResponseWriter, r *http.Request) {
 		if !c.Featured {
 			limit = 20
 		}
-		recs, total, _ := u.list(tenant, v.Key, c.Key, limit)
+		recs, total, _ := u.list(r.Context(), tenant, v.Key, c.Key, limit)
 		secs = append(secs, section{collectionCount: c, Records: recs, More: total - len(recs)})
 	}
-	hooks, _ := u.d.Webhooks.List(webhook.Filter{Provider: v.Key, Tenant: tenant, Limit: 50})
+	hooks, _ := u.d.Webhooks.List(r.Context(), webhook.Filter{Provider: v.Key, Tenant: tenant, Limit: 50})
 	u.render(w, r, http.StatusOK, "vendor", v.Name+" · "+tenant, map[string]any{
 		"Vendor": v, "Tenant": tenant, "Sections": secs, "Webhooks": hooks, "Clock": u.d.Clock.Now(tenant),
 		"Requests": u.d.Journal.List(journal.Filter{Provider: v.Key, Tenant: tenant, Limit: 10}),
@@ -387,7 +387,7 @@ func (u *UI) object(w http.ResponseWriter, r *http.Request) {
 		u.notFound(w, r)
 		return
 	}
-	rec, err := u.get(tenant, key, col, id)
+	rec, err := u.get(r.Context(), tenant, key, col, id)
 	if errors.Is(err, store.ErrNotFound) {
 		u.fail(w, r, http.StatusNotFound, v.Name+" has no "+v.label(col)+" "+id+" for tenant "+tenant+".")
 		return
@@ -397,12 +397,12 @@ func (u *UI) object(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqs := u.requestsFor(rec)
-	hooks := u.webhooksFor(rec)
-	refs, children := u.related(rec)
+	hooks := u.webhooksFor(r.Context(), rec)
+	refs, children := u.related(r.Context(), rec)
 	data := map[string]any{
 		"Vendor": v, "Tenant": tenant, "Collection": col, "Label": v.one(col), "Plural": v.label(col), "Record": rec,
 		"Requests": reqs, "Webhooks": hooks, "History": u.history(rec, reqs, hooks), "Refs": refs, "Children": children,
-		"Jobs": u.jobsFor(rec), "Clock": u.d.Clock.Now(tenant), "Raw": pretty(string(rec.Raw)),
+		"Jobs": u.jobsFor(r.Context(), rec), "Clock": u.d.Clock.Now(tenant), "Raw": pretty(string(rec.Raw)),
 	}
 	if key == "multisafepay" && col == "orders" && rec.Status() == "initialized" && rec.str("session_id") != "" {
 		data["MSPOutcome"] = map[string]any{
@@ -624,7 +624,7 @@ func (u *UI) webhooks(w http.ResponseWriter, r *http.Request) {
 	if state != "" && state != webhook.Pending && state != webhook.Delivered && state != webhook.Failed {
 		state = ""
 	}
-	ds, err := u.d.Webhooks.List(webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: state, Limit: 200})
+	ds, err := u.d.Webhooks.List(r.Context(), webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: state, Limit: 200})
 	if err != nil {
 		u.fail(w, r, http.StatusInternalServerError, "Listing webhooks failed.")
 		return
@@ -640,7 +640,7 @@ var signatures = map[string]string{
 }
 
 func (u *UI) webhook(w http.ResponseWriter, r *http.Request) {
-	d, err := u.d.Webhooks.Get(platform.PathVar(r, "id"))
+	d, err := u.d.Webhooks.Get(r.Context(), platform.PathVar(r, "id"))
 	if errors.Is(err, webhook.ErrNoDelivery) {
 		u.fail(w, r, http.StatusNotFound, "There is no webhook delivery "+platform.PathVar(r, "id")+".")
 		return
@@ -695,9 +695,9 @@ type clockRow struct {
 	Jobs   []store.Job
 }
 
-func (u *UI) clockData(tenant string) map[string]any {
+func (u *UI) clockData(ctx context.Context, tenant string) map[string]any {
 	ts, _ := u.d.Store.Tenants()
-	jobs := u.jobsByTenant()
+	jobs := u.jobsByTenant(ctx)
 	var rows []clockRow
 	for _, t := range ts {
 		rows = append(rows, clockRow{Tenant: t, Now: u.d.Clock.Now(t), Offset: u.d.Clock.Offset(t), Jobs: jobs[t]})
@@ -706,7 +706,7 @@ func (u *UI) clockData(tenant string) map[string]any {
 }
 
 func (u *UI) clockPage(w http.ResponseWriter, r *http.Request) {
-	u.render(w, r, http.StatusOK, "clock", "Clock", u.clockData(r.URL.Query().Get("tenant")))
+	u.render(w, r, http.StatusOK, "clock", "Clock", u.clockData(r.Context(), r.URL.Query().Get("tenant")))
 }
 
 func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
@@ -717,27 +717,27 @@ func (u *UI) advance(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := admin.ParseDuration(dur) // the admin API's rules: positive, at most 100 years
 	if err != nil {
-		data := u.clockData(tenant)
+		data := u.clockData(r.Context(), tenant)
 		data["Error"] = err.Error()
 		u.render(w, r, http.StatusBadRequest, "clock", "Clock", data)
 		return
 	}
-	before := u.jobs(tenant)
-	hooksBefore, _ := u.d.Webhooks.List(webhook.Filter{Tenant: tenant, Limit: 100000})
+	before := u.jobs(r.Context(), tenant)
+	hooksBefore, _ := u.d.Webhooks.List(r.Context(), webhook.Filter{Tenant: tenant, Limit: 100000})
 	if err := u.d.Clock.Advance(tenant, d); err != nil {
 		u.fail(w, r, http.StatusInternalServerError, "Saving the clock failed.")
 		return
 	}
 	ran := u.d.Scheduler.RunDue(r.Context())
-	after := u.jobs(tenant)
+	after := u.jobs(r.Context(), tenant)
 	var fell []store.Job
 	for _, j := range before {
 		if !slices.ContainsFunc(after, func(a store.Job) bool { return a.ID == j.ID && a.At.Equal(j.At) }) {
 			fell = append(fell, j)
 		}
 	}
-	hooksAfter, _ := u.d.Webhooks.List(webhook.Filter{Tenant: tenant, Limit: 100000})
-	data := u.clockData(tenant)
+	hooksAfter, _ := u.d.Webhooks.List(r.Context(), webhook.Filter{Tenant: tenant, Limit: 100000})
+	data := u.clockData(r.Context(), tenant)
 	who := "every tenant"
 	if tenant != "" {
 		who = tenant
@@ -909,7 +909,7 @@ func (u *UI) reset(w http.ResponseWriter, r *http.Request) {
 func (u *UI) mspOutcome(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	tenant, id := f.Get("tenant"), f.Get("order")
-	rec, err := u.get(tenant, "multisafepay", "orders", id)
+	rec, err := u.get(r.Context(), tenant, "multisafepay", "orders", id)
 	if err != nil {
 		u.fail(w, r, http.StatusNotFound, "MultiSafepay has no order "+id+" for tenant "+tenant+".")
 		return

@@ -147,10 +147,10 @@ func objectLink(tenant, provider, col, id string) string {
 	return Prefix + "/t/" + url_(tenant) + "/" + url_(provider) + "/" + url_(col) + "/" + url_(id)
 }
 
-func (u *UI) list(tenant, provider, col string, limit int) ([]record, int, error) {
+func (u *UI) list(ctx context.Context, tenant, provider, col string, limit int) ([]record, int, error) {
 	var out []record
 	total := 0
-	err := u.d.Store.View(provider, tenant, func(tx *store.Tx) error {
+	err := u.d.Store.View(ctx, provider, tenant, func(tx *store.Tx) error {
 		return tx.List(col, func(id string, raw []byte) error {
 			total++
 			if len(out) < limit {
@@ -164,9 +164,9 @@ func (u *UI) list(tenant, provider, col string, limit int) ([]record, int, error
 	return out, total, err
 }
 
-func (u *UI) get(tenant, provider, col, id string) (record, error) {
+func (u *UI) get(ctx context.Context, tenant, provider, col, id string) (record, error) {
 	var raw json.RawMessage
-	err := u.d.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(col, id, &raw) })
+	err := u.d.Store.View(ctx, provider, tenant, func(tx *store.Tx) error { return tx.Get(col, id, &raw) })
 	if err != nil {
 		return record{}, err
 	}
@@ -281,7 +281,7 @@ type link struct {
 
 // related finds the objects this one names (its *_id fields) and the ones
 // that name it (a line item's order_id).
-func (u *UI) related(r record) (refs, children []link) {
+func (u *UI) related(ctx context.Context, r record) (refs, children []link) {
 	cols, _ := u.d.Store.Collections(r.Tenant)
 	have := cols[r.Provider]
 	v, _ := vendorByKey(r.Provider)
@@ -301,7 +301,7 @@ func (u *UI) related(r record) (refs, children []link) {
 			if _, exists := have[col]; !exists || hidden[r.Provider][col] {
 				continue
 			}
-			if _, err := u.get(r.Tenant, r.Provider, col, s); err == nil {
+			if _, err := u.get(ctx, r.Tenant, r.Provider, col, s); err == nil {
 				refs = append(refs, link{Label: v.one(col) + " " + s, Href: objectLink(r.Tenant, r.Provider, col, s), Note: k})
 				break
 			}
@@ -314,7 +314,7 @@ func (u *UI) related(r record) (refs, children []link) {
 		if col == r.Collection || hidden[r.Provider][col] {
 			continue
 		}
-		_ = u.d.Store.View(r.Provider, r.Tenant, func(tx *store.Tx) error {
+		_ = u.d.Store.View(ctx, r.Provider, r.Tenant, func(tx *store.Tx) error {
 			return tx.List(col, func(id string, raw []byte) error {
 				if len(children) >= 200 || !strings.Contains(string(raw), r.ID) {
 					return nil
@@ -361,9 +361,9 @@ func (u *UI) requestsFor(r record) []journal.Entry {
 	return out
 }
 
-func (u *UI) webhooksFor(r record) []webhook.Delivery {
+func (u *UI) webhooksFor(ctx context.Context, r record) []webhook.Delivery {
 	aliases := r.aliases()
-	ds, _ := u.d.Webhooks.List(webhook.Filter{Provider: r.Provider, Tenant: r.Tenant, Limit: 100000})
+	ds, _ := u.d.Webhooks.List(ctx, webhook.Filter{Provider: r.Provider, Tenant: r.Tenant, Limit: 100000})
 	var out []webhook.Delivery
 	for _, d := range ds {
 		if names(aliases, d.URL, string(d.Body)) {
@@ -375,10 +375,10 @@ func (u *UI) webhooksFor(r record) []webhook.Delivery {
 
 // jobsFor lists scheduled jobs of the tenant that name the object (a fraud
 // review, an expiry).
-func (u *UI) jobsFor(r record) []store.Job {
+func (u *UI) jobsFor(ctx context.Context, r record) []store.Job {
 	aliases := r.aliases()
 	var out []store.Job
-	for _, j := range u.jobs(r.Tenant) {
+	for _, j := range u.jobs(ctx, r.Tenant) {
 		if j.Provider == r.Provider && names(aliases, j.ID, string(j.Payload)) {
 			out = append(out, j)
 		}
@@ -390,9 +390,9 @@ func (u *UI) jobsFor(r record) []store.Job {
 const maxJobs = 5000
 
 // jobs lists the scheduled jobs of tenant ("" = all), soonest first.
-func (u *UI) jobs(tenant string) []store.Job {
+func (u *UI) jobs(ctx context.Context, tenant string) []store.Job {
 	var out []store.Job
-	u.eachJob(func(j store.Job) bool {
+	u.eachJob(ctx, func(j store.Job) bool {
 		if tenant == "" || j.Tenant == tenant {
 			out = append(out, j)
 		}
@@ -403,9 +403,9 @@ func (u *UI) jobs(tenant string) []store.Job {
 }
 
 // jobsByTenant is jobs(t) for every tenant t, from one pass over the jobs.
-func (u *UI) jobsByTenant() map[string][]store.Job {
+func (u *UI) jobsByTenant(ctx context.Context) map[string][]store.Job {
 	out := map[string][]store.Job{}
-	u.eachJob(func(j store.Job) bool {
+	u.eachJob(ctx, func(j store.Job) bool {
 		if len(out[j.Tenant]) < maxJobs {
 			out[j.Tenant] = append(out[j.Tenant], j)
 		}
@@ -419,8 +419,8 @@ func (u *UI) jobsByTenant() map[string][]store.Job {
 
 // eachJob calls f with each readable scheduled job, in id order, while f
 // returns true.
-func (u *UI) eachJob(f func(store.Job) bool) {
-	_ = u.d.Store.SysView(func(tx *store.Tx) error {
+func (u *UI) eachJob(ctx context.Context, f func(store.Job) bool) {
+	_ = u.d.Store.SysView(ctx, func(tx *store.Tx) error {
 		return tx.Sys(store.JobsBucket).List(false, func(_ string, raw []byte) (bool, error) {
 			var j store.Job
 			if json.Unmarshal(raw, &j) != nil {
@@ -439,7 +439,7 @@ func soonestFirst(js []store.Job) {
 // what is due: a pending fraud review decides, an expiry happens.
 func (u *UI) runJobNow(ctx context.Context, id string) (store.Job, error) {
 	var j store.Job
-	err := u.d.Store.SysUpdate(func(tx *store.Tx) error {
+	err := u.d.Store.SysUpdate(ctx, func(tx *store.Tx) error {
 		if err := tx.GetJob(id, &j); err != nil {
 			return err
 		}

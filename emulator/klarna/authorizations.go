@@ -51,11 +51,11 @@ func fixable(fields ...string) AuthorizeResult {
 // approve with a fraud review, anything else approves. A missing billing field
 // gives the SDK's "fix the form" answer. After approval Klarna calls
 // merchant_urls.authorization.
-func (k *Klarna) Authorize(_ context.Context, tenant, sessionID string, in AuthorizeRequest) (AuthorizeResult, error) {
+func (k *Klarna) Authorize(ctx context.Context, tenant, sessionID string, in AuthorizeRequest) (AuthorizeResult, error) {
 	now := k.now(tenant)
 	var token string
 	var res AuthorizeResult
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		token = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var s sessionRecord
 		if err := loadOpenSession(tx, sessionID, now, &s); err != nil {
@@ -132,9 +132,9 @@ func offers(cats []PaymentMethodCategory, id string) bool {
 
 // CancelAuthorization releases an authorization that will not become an order
 // (DELETE /payments/v1/authorizations/{token}).
-func (k *Klarna) CancelAuthorization(_ context.Context, tenant, token string) error {
+func (k *Klarna) CancelAuthorization(ctx context.Context, tenant, token string) error {
 	now := k.now(tenant)
-	return k.update(tenant, func(tx *store.Tx) error {
+	return k.update(ctx, tenant, func(tx *store.Tx) error {
 		var a authorization
 		if err := loadAuthorization(tx, token, now, &a); err != nil {
 			return errAuthNotDeletable
@@ -175,14 +175,14 @@ func useAuthorization(tx *store.Tx, token, what string, now time.Time, a *author
 // (POST /payments/v1/authorizations/{token}/order). The request must carry
 // the cart that was authorized; baseURL is where the emulator is reached
 // (for redirect_url).
-func (k *Klarna) PlaceOrder(_ context.Context, tenant, token string, in OrderRequest, baseURL string) (PlacedOrder, error) {
+func (k *Klarna) PlaceOrder(ctx context.Context, tenant, token string, in OrderRequest, baseURL string) (PlacedOrder, error) {
 	if err := k.markets.checkPurchase(&in.Purchase); err != nil {
 		return PlacedOrder{}, err
 	}
 	now := k.now(tenant)
 	var ids orderIDs
 	var out PlacedOrder
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		ids = newOrderIDs(tx) // drawn in the transaction: replay-safe, repeatable per --seed
 		var a authorization
 		var s sessionRecord
@@ -372,14 +372,14 @@ type fraudJob struct {
 // runFraudDecision ends a fraud review: the order becomes ACCEPTED (and is
 // captured if auto_capture was asked) or REJECTED (and cancelled), and the
 // merchant's notification URL hears of it.
-func (k *Klarna) runFraudDecision(_ context.Context, j store.Job) error {
+func (k *Klarna) runFraudDecision(ctx context.Context, j store.Job) error {
 	var p fraudJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return nil // unreadable: nothing to retry
 	}
 	now := k.now(j.Tenant)
 	var captureID string
-	return k.update(j.Tenant, func(tx *store.Tx) error {
+	return k.update(ctx, j.Tenant, func(tx *store.Tx) error {
 		captureID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var o orderRecord
 		if err := tx.Get(colOrders, p.OrderID, &o); err != nil || o.FraudStatus != FraudPending {
@@ -435,13 +435,13 @@ func putRedirect(tx *store.Tx, id, url string) error {
 
 // RedirectTarget is where the redirect page for id (an order or customer
 // token id) sends the browser.
-func (k *Klarna) RedirectTarget(id string) (string, error) {
+func (k *Klarna) RedirectTarget(ctx context.Context, id string) (string, error) {
 	notFound := newError(http.StatusNotFound, "NOT_FOUND", "Unknown redirect")
-	tenant, err := k.p.Store.Ref(provider, refKindRedirect, id)
+	tenant, err := k.p.Store.Ref(ctx, provider, refKindRedirect, id)
 	if err != nil {
 		return "", notFound
 	}
 	var rec redirectRecord
-	err = k.view(tenant, func(tx *store.Tx) error { return get(tx, colRedirects, id, &rec, notFound) })
+	err = k.view(ctx, tenant, func(tx *store.Tx) error { return get(tx, colRedirects, id, &rec, notFound) })
 	return rec.URL, err
 }

@@ -1,6 +1,7 @@
 package klarna
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -59,7 +60,7 @@ var errInvalidClientToken = newError(http.StatusUnauthorized, "InvalidClientToke
 
 // readClientToken verifies a client token and returns the tenant and session
 // it names.
-func (k *Klarna) readClientToken(token string) (tenant, sessionID string, err error) {
+func (k *Klarna) readClientToken(ctx context.Context, token string) (tenant, sessionID string, err error) {
 	var claims clientClaims
 	_, err = jwt.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
 		c, _ := t.Claims.(*clientClaims)
@@ -67,7 +68,7 @@ func (k *Klarna) readClientToken(token string) (tenant, sessionID string, err er
 			return nil, errInvalidClientToken
 		}
 		var key signingKey
-		err := k.p.Store.View(provider, c.Tenant, func(tx *store.Tx) error { return tx.Get(colKeys, clientTokenKey, &key) })
+		err := k.p.Store.View(ctx, provider, c.Tenant, func(tx *store.Tx) error { return tx.Get(colKeys, clientTokenKey, &key) })
 		return []byte(key.Secret), err
 	}, jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}))
 	if err != nil {

@@ -83,7 +83,7 @@ type CreatedCustomerToken struct {
 
 // CreateCustomerToken turns an authorization of a session with a *tokenize
 // intent into a customer token.
-func (k *Klarna) CreateCustomerToken(_ context.Context, tenant, authToken string, in CustomerTokenRequest, baseURL string) (CreatedCustomerToken, error) {
+func (k *Klarna) CreateCustomerToken(ctx context.Context, tenant, authToken string, in CustomerTokenRequest, baseURL string) (CreatedCustomerToken, error) {
 	if bad := k.markets.checkMarket(in.PurchaseCountry, in.PurchaseCurrency, in.Locale); len(bad) > 0 {
 		return CreatedCustomerToken{}, badValue(bad...)
 	}
@@ -96,7 +96,7 @@ func (k *Klarna) CreateCustomerToken(_ context.Context, tenant, authToken string
 	now := k.now(tenant)
 	var tokenID, ref, last4 string
 	var out CreatedCustomerToken
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		tokenID, ref, last4 = tx.IDs().UUID(), tx.IDs().UUID(), tx.IDs().Digits(4) // drawn in the transaction: replay-safe, repeatable per --seed
 		var a authorization
 		var s sessionRecord
@@ -154,9 +154,9 @@ func (k *Klarna) CreateCustomerToken(_ context.Context, tenant, authToken string
 }
 
 // ReadCustomerToken returns a token (GET /customer-token/v1/tokens/{id}).
-func (k *Klarna) ReadCustomerToken(_ context.Context, tenant, tokenID string) (CustomerToken, error) {
+func (k *Klarna) ReadCustomerToken(ctx context.Context, tenant, tokenID string) (CustomerToken, error) {
 	var t customerTokenRecord
-	err := k.view(tenant, func(tx *store.Tx) error { return get(tx, colTokens, tokenID, &t, errCustomerTokenLookup) })
+	err := k.view(ctx, tenant, func(tx *store.Tx) error { return get(tx, colTokens, tokenID, &t, errCustomerTokenLookup) })
 	return t.CustomerToken, err
 }
 
@@ -213,8 +213,8 @@ func (k *Klarna) TokenOrder(ctx context.Context, tenant, tokenID string, in Toke
 
 // CancelCustomerToken ends a token (PATCH .../status {"status":"CANCELLED"}).
 // Cancelling a cancelled token is accepted again.
-func (k *Klarna) CancelCustomerToken(_ context.Context, tenant, tokenID string) error {
-	return k.update(tenant, func(tx *store.Tx) error {
+func (k *Klarna) CancelCustomerToken(ctx context.Context, tenant, tokenID string) error {
+	return k.update(ctx, tenant, func(tx *store.Tx) error {
 		var t customerTokenRecord
 		if err := get(tx, colTokens, tokenID, &t, errTokenNotFound); err != nil {
 			return err

@@ -288,7 +288,7 @@ func (k *Klarna) handleReadRefund(w http.ResponseWriter, r *http.Request) {
 // --- Sandbox helpers
 
 func (k *Klarna) handleRedirect(w http.ResponseWriter, r *http.Request) {
-	target, err := k.RedirectTarget(platform.PathVar(r, "id"))
+	target, err := k.RedirectTarget(r.Context(), platform.PathVar(r, "id"))
 	if err != nil {
 		k.reply(w, r, 0, nil, err)
 		return
@@ -313,7 +313,7 @@ func (k *Klarna) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		render.RenderError(w, r, err)
 		return
 	}
-	tenant, sessionID, err := k.readClientToken(in.ClientToken)
+	tenant, sessionID, err := k.readClientToken(r.Context(), in.ClientToken)
 	if err != nil {
 		render.RenderError(w, r, err)
 		return

@@ -49,7 +49,7 @@ func hppLinks(base, id string) (sessionURL, pageURL string) {
 
 // CreateHPPSession opens a hosted page for a payment session
 // (POST /hpp/v1/sessions). baseURL is where the emulator is reached.
-func (k *Klarna) CreateHPPSession(_ context.Context, tenant string, in HPPRequest, baseURL string) (HPPCreated, error) {
+func (k *Klarna) CreateHPPSession(ctx context.Context, tenant string, in HPPRequest, baseURL string) (HPPCreated, error) {
 	psID, ok := paymentSessionID(in.PaymentSessionURL)
 	if !ok {
 		return HPPCreated{}, badValue("payment_session_url")
@@ -68,7 +68,7 @@ func (k *Klarna) CreateHPPSession(_ context.Context, tenant string, in HPPReques
 	now := k.now(tenant)
 	var id, moduleToken string
 	var out HPPCreated
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		id, moduleToken = tx.IDs().UUID(), tx.IDs().Hex(32) // drawn in the transaction: replay-safe, repeatable per --seed
 		var ps sessionRecord
 		if err := loadSession(tx, psID, now, &ps); err != nil {
@@ -117,10 +117,10 @@ func (k *Klarna) CreateHPPSession(_ context.Context, tenant string, in HPPReques
 
 // ReadHPPSession returns an HPP session (GET /hpp/v1/sessions/{id}); an
 // expired one is not found.
-func (k *Klarna) ReadHPPSession(_ context.Context, tenant, id string) (HPPSession, error) {
+func (k *Klarna) ReadHPPSession(ctx context.Context, tenant, id string) (HPPSession, error) {
 	now := k.now(tenant)
 	var rec hppRecord
-	err := k.view(tenant, func(tx *store.Tx) error { return loadHPP(tx, id, now, &rec) })
+	err := k.view(ctx, tenant, func(tx *store.Tx) error { return loadHPP(tx, id, now, &rec) })
 	return rec.HPPSession, err
 }
 
@@ -137,10 +137,10 @@ func loadHPP(tx *store.Tx, id string, now time.Time, rec *hppRecord) error {
 // DisableHPPSession stops the page from being used (DELETE
 // /hpp/v1/sessions/{id}). A completed session cannot be disabled; a
 // cancelled or disabled one stays as it is.
-func (k *Klarna) DisableHPPSession(_ context.Context, tenant, id string) error {
+func (k *Klarna) DisableHPPSession(ctx context.Context, tenant, id string) error {
 	now := k.now(tenant)
 	var eventID string
-	return k.update(tenant, func(tx *store.Tx) error {
+	return k.update(ctx, tenant, func(tx *store.Tx) error {
 		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var rec hppRecord
 		if err := loadHPP(tx, id, now, &rec); err != nil {
@@ -159,7 +159,7 @@ func (k *Klarna) DisableHPPSession(_ context.Context, tenant, id string) error {
 // DistributeHPPSession sends the page's link to the customer (POST
 // /hpp/v1/sessions/{id}/distribution). The emulator sends no e-mail or SMS:
 // it checks the request as Klarna does and answers.
-func (k *Klarna) DistributeHPPSession(_ context.Context, tenant, id string, in HPPDistribution) error {
+func (k *Klarna) DistributeHPPSession(ctx context.Context, tenant, id string, in HPPDistribution) error {
 	c := in.ContactInformation
 	switch in.Method {
 	case "email":
@@ -183,7 +183,7 @@ func (k *Klarna) DistributeHPPSession(_ context.Context, tenant, id string, in H
 		}
 	}
 	now := k.now(tenant)
-	return k.view(tenant, func(tx *store.Tx) error {
+	return k.view(ctx, tenant, func(tx *store.Tx) error {
 		var rec hppRecord
 		if err := loadHPP(tx, id, now, &rec); err != nil {
 			return err
@@ -232,14 +232,14 @@ type hppJob struct {
 
 // runHPPTimeout tells the merchant that a session ran out unused (status
 // TIMEOUT in the callback; reading it afterwards is 404).
-func (k *Klarna) runHPPTimeout(_ context.Context, j store.Job) error {
+func (k *Klarna) runHPPTimeout(ctx context.Context, j store.Job) error {
 	var p hppJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return nil // unreadable: nothing to retry
 	}
 	now := k.now(j.Tenant)
 	var eventID string
-	return k.update(j.Tenant, func(tx *store.Tx) error {
+	return k.update(ctx, j.Tenant, func(tx *store.Tx) error {
 		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		var rec hppRecord
 		if err := tx.Get(colHPP, p.SessionID, &rec); err != nil || hppFinal(rec.Status) || rec.TimedOut {
@@ -262,8 +262,8 @@ func (k *Klarna) runHPPTimeout(_ context.Context, j store.Job) error {
 // session id names the tenant through a global index.
 
 // hppTenant finds the tenant of HPP session id.
-func (k *Klarna) hppTenant(id string) (string, error) {
-	tenant, err := k.p.Store.Ref(provider, refKindHPP, id)
+func (k *Klarna) hppTenant(ctx context.Context, id string) (string, error) {
+	tenant, err := k.p.Store.Ref(ctx, provider, refKindHPP, id)
 	if err != nil {
 		return "", errHPPNotFound
 	}
@@ -278,11 +278,11 @@ type hostedView struct {
 
 // OpenHostedPage is the customer arriving on the page: a session that waits
 // (or came back after BACK, FAILED or ERROR) becomes IN_PROGRESS.
-func (k *Klarna) openHostedPage(tenant, id string) (hostedView, error) {
+func (k *Klarna) openHostedPage(ctx context.Context, tenant, id string) (hostedView, error) {
 	now := k.now(tenant)
 	var eventID string
 	var v hostedView
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		if err := loadHPP(tx, id, now, &v.HPP); err != nil {
 			return err
@@ -325,7 +325,7 @@ var errHostedClosed = &Error{Status: http.StatusConflict, Code: "CONFLICT", Mess
 func (k *Klarna) submitHostedPage(ctx context.Context, tenant, id string, in hostedSubmission, baseURL string) (hostedResult, error) {
 	now := k.now(tenant)
 	var v hostedView
-	err := k.view(tenant, func(tx *store.Tx) error {
+	err := k.view(ctx, tenant, func(tx *store.Tx) error {
 		if err := loadHPP(tx, id, now, &v.HPP); err != nil {
 			return err
 		}
@@ -339,12 +339,12 @@ func (k *Klarna) submitHostedPage(ctx context.Context, tenant, id string, in hos
 	}
 	switch in.Action {
 	case "cancel":
-		return k.finishHosted(tenant, id, HPPCancelled, hppOutcome{})
+		return k.finishHosted(ctx, tenant, id, HPPCancelled, hppOutcome{})
 	case "back":
-		return k.finishHosted(tenant, id, HPPBack, hppOutcome{})
+		return k.finishHosted(ctx, tenant, id, HPPBack, hppOutcome{})
 	}
 	if in.Outcome == OutcomeError {
-		return k.finishHosted(tenant, id, HPPError, hppOutcome{})
+		return k.finishHosted(ctx, tenant, id, HPPError, hppOutcome{})
 	}
 	billing := in.Billing
 	billing.Email = emailForOutcome(billing.Email, in.Outcome)
@@ -362,11 +362,11 @@ func (k *Klarna) submitHostedPage(ctx context.Context, tenant, id string, in hos
 	switch {
 	case err != nil:
 		k.p.Log.Info("klarna hpp: authorization failed", "session", id, "err", err)
-		return k.finishHosted(tenant, id, HPPError, hppOutcome{})
+		return k.finishHosted(ctx, tenant, id, HPPError, hppOutcome{})
 	case res.Error != nil:
 		return hostedResult{View: v, Invalid: res.Error.InvalidFields}, nil
 	case !res.Approved:
-		return k.finishHosted(tenant, id, HPPFailed, hppOutcome{})
+		return k.finishHosted(ctx, tenant, id, HPPFailed, hppOutcome{})
 	}
 	out := hppOutcome{Token: res.AuthorizationToken, Customer: &HPPCustomer{GivenName: billing.GivenName, FamilyName: billing.FamilyName}}
 	if c := v.Payment.Customer; c != nil {
@@ -385,10 +385,10 @@ func (k *Klarna) submitHostedPage(ctx context.Context, tenant, id string, in hos
 		}
 		if err != nil {
 			k.p.Log.Info("klarna hpp: placing the order failed", "session", id, "err", err)
-			return k.finishHosted(tenant, id, HPPError, out)
+			return k.finishHosted(ctx, tenant, id, HPPError, out)
 		}
 	}
-	return k.finishHosted(tenant, id, HPPCompleted, out)
+	return k.finishHosted(ctx, tenant, id, HPPCompleted, out)
 }
 
 // hppOutcome is what a finished payment leaves on the HPP session.
@@ -399,11 +399,11 @@ type hppOutcome struct {
 
 // finishHosted stores the page's final status for this visit and picks the
 // merchant URL the customer goes to.
-func (k *Klarna) finishHosted(tenant, id, status string, o hppOutcome) (hostedResult, error) {
+func (k *Klarna) finishHosted(ctx context.Context, tenant, id, status string, o hppOutcome) (hostedResult, error) {
 	now := k.now(tenant)
 	var eventID string
 	var res hostedResult
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		eventID = tx.IDs().UUID() // drawn in the transaction: replay-safe, repeatable per --seed
 		res = hostedResult{}
 		if err := loadHPP(tx, id, now, &res.View.HPP); err != nil {

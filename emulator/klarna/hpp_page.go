@@ -45,13 +45,13 @@ func (k *Klarna) handleDistributeHPPSession(w http.ResponseWriter, r *http.Reque
 
 func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
 	id := platform.PathVar(r, "session_id")
-	tenant, err := k.hppTenant(id)
+	tenant, err := k.hppTenant(r.Context(), id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
 		return
 	}
 	r = r.WithContext(platform.WithTenant(r.Context(), tenant))
-	v, err := k.openHostedPage(tenant, id)
+	v, err := k.openHostedPage(r.Context(), tenant, id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
 		return
@@ -62,7 +62,7 @@ func (k *Klarna) handleHostedPage(w http.ResponseWriter, r *http.Request) {
 
 func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) {
 	id := platform.PathVar(r, "session_id")
-	tenant, err := k.hppTenant(id)
+	tenant, err := k.hppTenant(r.Context(), id)
 	if err != nil {
 		pageError(w, r, k.p.Log, err)
 		return
@@ -101,7 +101,7 @@ func (k *Klarna) handleSubmitHostedPage(w http.ResponseWriter, r *http.Request) 
 // codes, so the picture says where the page is.
 func (k *Klarna) handleHostedQR(w http.ResponseWriter, r *http.Request) {
 	id := platform.PathVar(r, "session_id")
-	if _, err := k.hppTenant(id); err != nil {
+	if _, err := k.hppTenant(r.Context(), id); err != nil {
 		pageError(w, r, k.p.Log, err)
 		return
 	}

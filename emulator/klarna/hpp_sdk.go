@@ -37,7 +37,7 @@ func handleSDKAsset(name string) http.HandlerFunc {
 // it: a bad token, an expired session and a completed one are answers, not
 // failures of the page.
 func (k *Klarna) sdkSession(r *http.Request) (*http.Request, Session, *Error) {
-	tenant, sessionID, err := k.readClientToken(r.URL.Query().Get("client_token"))
+	tenant, sessionID, err := k.readClientToken(r.Context(), r.URL.Query().Get("client_token"))
 	if err != nil {
 		return r, Session{}, newError(http.StatusUnauthorized, "InvalidClientTokenError", "The client token is not valid.")
 	}

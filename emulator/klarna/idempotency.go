@@ -45,7 +45,7 @@ var errKeyReused = newError(http.StatusConflict, "CONFLICT", "The idempotency ke
 func once[T any](k *Klarna, ctx context.Context, tenant, operation string, now time.Time, op func(tx *store.Tx) (T, error)) (T, error) {
 	key := idempotencyKeyOf(ctx)
 	var out T
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		var zero T
 		out = zero
 		if key != "" {

@@ -9,6 +9,7 @@
 package klarna
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -84,12 +85,12 @@ func notificationRetries() []time.Duration {
 
 func (k *Klarna) now(tenant string) time.Time { return k.p.Clock.Now(tenant) }
 
-func (k *Klarna) update(tenant string, fn func(tx *store.Tx) error) error {
-	return k.p.Store.Update(provider, tenant, fn)
+func (k *Klarna) update(ctx context.Context, tenant string, fn func(tx *store.Tx) error) error {
+	return k.p.Store.Update(ctx, provider, tenant, fn)
 }
 
-func (k *Klarna) view(tenant string, fn func(tx *store.Tx) error) error {
-	return k.p.Store.View(provider, tenant, fn)
+func (k *Klarna) view(ctx context.Context, tenant string, fn func(tx *store.Tx) error) error {
+	return k.p.Store.View(ctx, provider, tenant, fn)
 }
 
 // get reads collection/id, turning "not found" into notFound.

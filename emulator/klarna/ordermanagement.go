@@ -33,9 +33,9 @@ func changeOrder[T any](k *Klarna, ctx context.Context, tenant, orderID, operati
 }
 
 // readOrder loads the order and hands fn its state at now.
-func (k *Klarna) readOrder(tenant, orderID string, fn func(o *orderRecord, now time.Time) error) error {
+func (k *Klarna) readOrder(ctx context.Context, tenant, orderID string, fn func(o *orderRecord, now time.Time) error) error {
 	now := k.now(tenant)
-	return k.view(tenant, func(tx *store.Tx) error {
+	return k.view(ctx, tenant, func(tx *store.Tx) error {
 		var o orderRecord
 		if err := get(tx, colOrders, orderID, &o, errNoSuchOrder); err != nil {
 			return err
@@ -47,9 +47,9 @@ func (k *Klarna) readOrder(tenant, orderID string, fn func(o *orderRecord, now t
 func unit(err error) (none, error) { return none{}, err }
 
 // Order returns the order as GET /ordermanagement/v1/orders/{id} shows it.
-func (k *Klarna) Order(_ context.Context, tenant, orderID string) (Order, error) {
+func (k *Klarna) Order(ctx context.Context, tenant, orderID string) (Order, error) {
 	var out Order
-	err := k.readOrder(tenant, orderID, func(o *orderRecord, now time.Time) error {
+	err := k.readOrder(ctx, tenant, orderID, func(o *orderRecord, now time.Time) error {
 		out = o.view(now)
 		return nil
 	})
@@ -130,9 +130,9 @@ func (k *Klarna) Capture(ctx context.Context, tenant, orderID string, in Capture
 }
 
 // Captures lists the order's captures.
-func (k *Klarna) Captures(_ context.Context, tenant, orderID string) ([]Capture, error) {
+func (k *Klarna) Captures(ctx context.Context, tenant, orderID string) ([]Capture, error) {
 	var out []Capture
-	err := k.readOrder(tenant, orderID, func(o *orderRecord, now time.Time) error {
+	err := k.readOrder(ctx, tenant, orderID, func(o *orderRecord, now time.Time) error {
 		out = o.view(now).Captures
 		return nil
 	})
@@ -140,9 +140,9 @@ func (k *Klarna) Captures(_ context.Context, tenant, orderID string) ([]Capture,
 }
 
 // GetCapture returns one capture.
-func (k *Klarna) GetCapture(_ context.Context, tenant, orderID, captureID string) (Capture, error) {
+func (k *Klarna) GetCapture(ctx context.Context, tenant, orderID, captureID string) (Capture, error) {
 	var out Capture
-	err := k.readOrder(tenant, orderID, func(o *orderRecord, now time.Time) error {
+	err := k.readOrder(ctx, tenant, orderID, func(o *orderRecord, now time.Time) error {
 		for _, c := range o.view(now).Captures {
 			if c.CaptureID == captureID {
 				out = c
@@ -178,9 +178,9 @@ func (k *Klarna) TriggerSendOut(ctx context.Context, tenant, orderID, captureID 
 }
 
 // DueDateOptions lists how a capture's due date may be extended.
-func (k *Klarna) DueDateOptions(_ context.Context, tenant, orderID, captureID string) (DueDateOptions, error) {
+func (k *Klarna) DueDateOptions(ctx context.Context, tenant, orderID, captureID string) (DueDateOptions, error) {
 	var out DueDateOptions
-	err := k.readOrder(tenant, orderID, func(o *orderRecord, _ time.Time) error {
+	err := k.readOrder(ctx, tenant, orderID, func(o *orderRecord, _ time.Time) error {
 		if _, err := o.findCapture(captureID); err != nil {
 			return err
 		}
@@ -214,9 +214,9 @@ func (k *Klarna) Refund(ctx context.Context, tenant, orderID string, in RefundRe
 }
 
 // GetRefund returns one refund.
-func (k *Klarna) GetRefund(_ context.Context, tenant, orderID, refundID string) (Refund, error) {
+func (k *Klarna) GetRefund(ctx context.Context, tenant, orderID, refundID string) (Refund, error) {
 	var out Refund
-	err := k.readOrder(tenant, orderID, func(o *orderRecord, now time.Time) error {
+	err := k.readOrder(ctx, tenant, orderID, func(o *orderRecord, now time.Time) error {
 		for _, r := range o.view(now).Refunds {
 			if r.RefundID == refundID {
 				out = r

@@ -1,6 +1,7 @@
 package klarna_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,7 +40,7 @@ func TestRedirectsGoOnlyToHTTP(t *testing.T) {
 	_, created := c.hppSession(t, seCart("buy"), obj{"merchant_urls": hppURLs(rc)})
 	id, path := created["session_id"].(string), pagePath(t, created)
 	st := c.sb.Emulator.Platform().Store
-	if err := st.Update("klarna", c.tenant, func(tx *store.Tx) error {
+	if err := st.Update(context.Background(), "klarna", c.tenant, func(tx *store.Tx) error {
 		var rec map[string]any
 		if err := tx.Get("hpp_sessions", id, &rec); err != nil {
 			return err
@@ -70,7 +71,7 @@ func TestRedirectsGoOnlyToHTTP(t *testing.T) {
 		t.Fatalf("good redirect: %d %q", r.Status, r.Header.Get("Location"))
 	}
 	orderID := strings.TrimPrefix(ru.Path, "/_sandbox/klarna/redirect/")
-	if err := st.Update("klarna", c.tenant, func(tx *store.Tx) error {
+	if err := st.Update(context.Background(), "klarna", c.tenant, func(tx *store.Tx) error {
 		return tx.Put("redirects", orderID, map[string]string{"url": "javascript:alert(1)"})
 	}); err != nil {
 		t.Fatal(err)

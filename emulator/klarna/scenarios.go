@@ -43,7 +43,7 @@ func (k *Klarna) scenarioSession(c *platform.ActionCall) (tenant, sessionID stri
 	}
 	if tok := platform.PathVar(c.Request, "authorization_token"); tok != "" {
 		var a authorization
-		if err := k.view(c.Tenant, func(tx *store.Tx) error { return tx.Get(colAuthorizations, tok, &a) }); err != nil {
+		if err := k.view(c.Request.Context(), c.Tenant, func(tx *store.Tx) error { return tx.Get(colAuthorizations, tok, &a) }); err != nil {
 			return "", "", platform.SkipAction("no authorization %s", tok)
 		}
 		return c.Tenant, a.SessionID, nil
@@ -56,7 +56,7 @@ func (k *Klarna) scenarioClientToken(c *platform.ActionCall) (tenant, sessionID 
 	if json.Unmarshal(platform.Body(c.Request), &in) != nil || in.ClientToken == "" {
 		return "", "", platform.SkipAction("the request names no session")
 	}
-	tenant, sessionID, err = k.readClientToken(in.ClientToken)
+	tenant, sessionID, err = k.readClientToken(c.Request.Context(), in.ClientToken)
 	if err != nil {
 		return "", "", platform.SkipAction("the client token is not one of this emulator's")
 	}
@@ -71,7 +71,7 @@ func (k *Klarna) scenarioExpireSession(c *platform.ActionCall) error {
 		return err
 	}
 	now := k.now(tenant)
-	return k.update(tenant, func(tx *store.Tx) error {
+	return k.update(c.Request.Context(), tenant, func(tx *store.Tx) error {
 		var rec sessionRecord
 		if err := tx.Get(colSessions, id, &rec); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -93,7 +93,7 @@ func (k *Klarna) scenarioExpireAuthorization(c *platform.ActionCall) error {
 		return platform.SkipAction("the request names no authorization token")
 	}
 	now := k.now(c.Tenant)
-	return k.update(c.Tenant, func(tx *store.Tx) error {
+	return k.update(c.Request.Context(), c.Tenant, func(tx *store.Tx) error {
 		var a authorization
 		if err := tx.Get(colAuthorizations, tok, &a); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -117,7 +117,7 @@ var errRejected = newError(http.StatusForbidden, "REJECTED", "Rejected")
 func (k *Klarna) scenarioReject(c *platform.ActionCall) error {
 	if tok := platform.PathVar(c.Request, "authorization_token"); tok != "" {
 		now := k.now(c.Tenant)
-		err := k.update(c.Tenant, func(tx *store.Tx) error {
+		err := k.update(c.Request.Context(), c.Tenant, func(tx *store.Tx) error {
 			var a authorization
 			if err := loadAuthorization(tx, tok, now, &a); err != nil {
 				return platform.SkipAction("no usable authorization %s", tok)
@@ -135,7 +135,7 @@ func (k *Klarna) scenarioReject(c *platform.ActionCall) error {
 		return err
 	}
 	now := k.now(tenant)
-	if err := k.view(tenant, func(tx *store.Tx) error {
+	if err := k.view(c.Request.Context(), tenant, func(tx *store.Tx) error {
 		var s sessionRecord
 		return loadOpenSession(tx, sessionID, now, &s)
 	}); err != nil {
@@ -199,7 +199,7 @@ func (k *Klarna) markReview(c *platform.ActionCall, tenant, tok string) error {
 		return err
 	}
 	now := k.now(tenant)
-	return k.update(tenant, func(tx *store.Tx) error {
+	return k.update(c.Request.Context(), tenant, func(tx *store.Tx) error {
 		var a authorization
 		if err := loadAuthorization(tx, tok, now, &a); err != nil {
 			return platform.SkipAction("no usable authorization %s", tok)

@@ -35,7 +35,7 @@ func applySessionDefaults(p *Purchase) {
 }
 
 // OpenSession creates a payment session for tenant (POST /payments/v1/sessions).
-func (k *Klarna) OpenSession(_ context.Context, tenant string, p Purchase) (CreatedSession, error) {
+func (k *Klarna) OpenSession(ctx context.Context, tenant string, p Purchase) (CreatedSession, error) {
 	applySessionDefaults(&p)
 	if err := k.markets.checkPurchase(&p); err != nil {
 		return CreatedSession{}, err
@@ -54,7 +54,7 @@ func (k *Klarna) OpenSession(_ context.Context, tenant string, p Purchase) (Crea
 		Language: strings.ToLower(strings.SplitN(p.Locale, "-", 2)[0]), Environment: "playground",
 		SessionType: "PAYMENTS", Design: "klarna",
 	}
-	err := k.update(tenant, func(tx *store.Tx) error {
+	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		// Drawn in the transaction: replay-safe, repeatable per --seed.
 		rec.SessionID = tx.IDs().UUID()
 		claims.SessionID = rec.SessionID
@@ -75,10 +75,10 @@ func (k *Klarna) OpenSession(_ context.Context, tenant string, p Purchase) (Crea
 
 // ReadSession returns a session (GET /payments/v1/sessions/{id}). A completed
 // session is still readable (status complete); an expired one is not found.
-func (k *Klarna) ReadSession(_ context.Context, tenant, sessionID string) (Session, error) {
+func (k *Klarna) ReadSession(ctx context.Context, tenant, sessionID string) (Session, error) {
 	now := k.now(tenant)
 	var rec sessionRecord
-	err := k.view(tenant, func(tx *store.Tx) error { return loadSession(tx, sessionID, now, &rec) })
+	err := k.view(ctx, tenant, func(tx *store.Tx) error { return loadSession(tx, sessionID, now, &rec) })
 	return rec.Session, err
 }
 
@@ -114,9 +114,9 @@ var sessionReadOnly = map[string]bool{
 // takes partial updates (its own example sends only the cart): every field in
 // patch replaces the session's, and the result must pass the same checks as a
 // new session.
-func (k *Klarna) UpdateSession(_ context.Context, tenant, sessionID string, patch map[string]json.RawMessage) error {
+func (k *Klarna) UpdateSession(ctx context.Context, tenant, sessionID string, patch map[string]json.RawMessage) error {
 	now := k.now(tenant)
-	return k.update(tenant, func(tx *store.Tx) error {
+	return k.update(ctx, tenant, func(tx *store.Tx) error {
 		var rec sessionRecord
 		if err := loadOpenSession(tx, sessionID, now, &rec); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package multisafepay_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -47,7 +48,7 @@ func BenchmarkGrowthTransactions(b *testing.B) {
 			send("POST", "/v1/json/orders", `{"type":"redirect","order_id":"seed","currency":"EUR","amount":1000,"description":"bench","gateway":"IDEAL","payment_options":{"redirect_url":"http://localhost:3000/paid","cancel_url":"http://localhost:3000/cancelled"}}`)
 			st := e.Platform().Store
 			for done := 0; done < n; done += 5_000 {
-				err := st.Update("multisafepay", "bench-key", func(tx *store.Tx) error {
+				err := st.Update(context.Background(), "multisafepay", "bench-key", func(tx *store.Tx) error {
 					for i := done; i < min(done+5_000, n); i++ {
 						var o multisafepay.Order
 						if err := tx.Get("orders", "seed", &o); err != nil {

@@ -1,6 +1,7 @@
 package multisafepay
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -411,7 +412,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.p.Clock.Now(tenant)
-	tok, err := m.lookupToken(tenant, &req)
+	tok, err := m.lookupToken(r.Context(), tenant, &req)
 	if err != nil {
 		m.fail(w, r, err)
 		return
@@ -425,7 +426,7 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 	base := platform.BaseURL(r)
 	var o Order
 	var outcome testOutcome
-	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err = m.p.Store.Update(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		if err := orderIDFree(tx, draft.OrderID); err != nil {
 			return err
 		}
@@ -484,14 +485,14 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 func (m *MultiSafepay) getOrder(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
 	id := platform.PathVar(r, "order_id")
-	o, now, err := m.readOrder(tenant, id)
+	o, now, err := m.readOrder(r.Context(), tenant, id)
 	var e *Error
 	if errors.As(err, &e) && e.Code == 1006 && isDigits(id) {
 		// The PSP id (transaction id) finds the order too.
 		var ref pspRef
-		rerr := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
+		rerr := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
 		if rerr == nil {
-			o, now, err = m.readOrder(tenant, ref.OrderID)
+			o, now, err = m.readOrder(r.Context(), tenant, ref.OrderID)
 		}
 	}
 	if err != nil {
@@ -517,7 +518,7 @@ func isDigits(s string) bool {
 // is not finished is cancelled, scanned or not.
 func (m *MultiSafepay) cancelQR(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	o, err := m.change(tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	o, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if o.Gateway != "MISTERCASH" || !parseBool(o.GatewayInfo["qr_enabled"]) {
 			return false, errUnknown("Only Bancontact QR payments can be cancelled this way")
 		}
@@ -551,10 +552,10 @@ type cancelledJSON struct {
 }
 
 // readOrder loads an order as it is at now, without writing.
-func (m *MultiSafepay) readOrder(tenant, orderID string) (*Order, time.Time, error) {
+func (m *MultiSafepay) readOrder(ctx context.Context, tenant, orderID string) (*Order, time.Time, error) {
 	now := m.p.Clock.Now(tenant)
 	var o Order
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colOrders, orderID, &o) })
+	err := m.p.Store.View(ctx, provider, tenant, func(tx *store.Tx) error { return tx.Get(colOrders, orderID, &o) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, now, errOrderNotFound()
 	}
@@ -567,10 +568,10 @@ func (m *MultiSafepay) readOrder(tenant, orderID string) (*Order, time.Time, err
 
 // change runs fn on the order in one write: due transitions first (each
 // notified), then fn; a changed status (or fn asking for it) is notified.
-func (m *MultiSafepay) change(tenant, orderID string, fn func(tx *store.Tx, o *Order, now time.Time) (notifyAnyway bool, err error)) (*Order, error) {
+func (m *MultiSafepay) change(ctx context.Context, tenant, orderID string, fn func(tx *store.Tx, o *Order, now time.Time) (notifyAnyway bool, err error)) (*Order, error) {
 	now := m.p.Clock.Now(tenant)
 	var out Order
-	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err := m.p.Store.Update(ctx, provider, tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get(colOrders, orderID, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -613,9 +614,9 @@ func (m *MultiSafepay) settleNotified(tx *store.Tx, o *Order, now time.Time) (ch
 
 // runTimer is the scheduler's job: it stores due transitions and sends
 // their notifications when the virtual clock passes a deadline.
-func (m *MultiSafepay) runTimer(tenant, orderID string) error {
+func (m *MultiSafepay) runTimer(ctx context.Context, tenant, orderID string) error {
 	now := m.p.Clock.Now(tenant)
-	return m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	return m.p.Store.Update(ctx, provider, tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get(colOrders, orderID, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -735,7 +736,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id := req.NewOrderID.String(); id != "" {
-		if err := m.renameOrder(tenant, platform.PathVar(r, "order_id"), id); err != nil {
+		if err := m.renameOrder(r.Context(), tenant, platform.PathVar(r, "order_id"), id); err != nil {
 			m.fail(w, r, err)
 			return
 		}
@@ -743,7 +744,7 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var data map[string]any
-	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
 		if o.Gateway == "" {
 			g = nil
@@ -775,12 +776,12 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 // renameOrder gives a FastCheckout order a new order_id (PATCH
 // {new_order_id}): the order, its payment page session and its PSP ids move
 // to the new id.
-func (m *MultiSafepay) renameOrder(tenant, oldID, newID string) error {
+func (m *MultiSafepay) renameOrder(ctx context.Context, tenant, oldID, newID string) error {
 	if utf8.RuneCountInString(newID) > 50 {
 		return errOrderIDInvalid("Invalid transaction ID: new_order_id is longer than 50 characters")
 	}
 	now := m.p.Clock.Now(tenant)
-	return m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	return m.p.Store.Update(ctx, provider, tenant, func(tx *store.Tx) error {
 		var o Order
 		if err := tx.Get(colOrders, oldID, &o); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

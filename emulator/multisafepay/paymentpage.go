@@ -1,6 +1,7 @@
 package multisafepay
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"io"
@@ -258,15 +259,15 @@ func (o *Order) returnURL() string {
 }
 
 // sessionOrder finds the tenant and order id behind a payment page session.
-func (m *MultiSafepay) sessionOrder(sessionID string) (tenant, orderID string, err error) {
-	tenant, err = m.p.Store.Ref(provider, refSession, sessionID)
+func (m *MultiSafepay) sessionOrder(ctx context.Context, sessionID string) (tenant, orderID string, err error) {
+	tenant, err = m.p.Store.Ref(ctx, provider, refSession, sessionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", "", errNoPage()
 	}
 	if err != nil {
 		return "", "", err
 	}
-	err = m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colSessions, sessionID, &orderID) })
+	err = m.p.Store.View(ctx, provider, tenant, func(tx *store.Tx) error { return tx.Get(colSessions, sessionID, &orderID) })
 	if errors.Is(err, store.ErrNotFound) {
 		return "", "", errNoPage()
 	}
@@ -293,12 +294,12 @@ func (m *MultiSafepay) pageData(r *http.Request, o *Order) pageData {
 
 // showPage is GET /multisafepay/connect/{session_id}/.
 func (m *MultiSafepay) showPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(r.Context(), platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return
 	}
-	o, _, err := m.readOrder(tenant, orderID)
+	o, _, err := m.readOrder(r.Context(), tenant, orderID)
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, errNoPage())
 		return
@@ -355,13 +356,13 @@ func (m *MultiSafepay) submit(o *Order, form url.Values, now time.Time) error {
 // submitPage is POST /multisafepay/connect/{session_id}/: the outcome
 // happens, the notification goes out, the customer lands (303) on the shop.
 func (m *MultiSafepay) submitPage(w http.ResponseWriter, r *http.Request) {
-	tenant, orderID, err := m.sessionOrder(platform.PathVar(r, "session_id"))
+	tenant, orderID, err := m.sessionOrder(r.Context(), platform.PathVar(r, "session_id"))
 	if err != nil {
 		pageRenderer{}.RenderError(w, r, err)
 		return
 	}
 	form, _ := url.ParseQuery(string(platform.Body(r)))
-	o, err := m.change(tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	o, err := m.change(r.Context(), tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if o.GatewayInfo == nil {
 			o.GatewayInfo = map[string]string{}
 		}

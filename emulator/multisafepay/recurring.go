@@ -1,6 +1,7 @@
 package multisafepay
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -142,13 +143,13 @@ func requestedGateway(req *orderRequest, tok *Token) string {
 
 // lookupToken finds the token an order pays with, nil when it names none or
 // an unknown one.
-func (m *MultiSafepay) lookupToken(tenant string, req *orderRequest) (*Token, error) {
+func (m *MultiSafepay) lookupToken(ctx context.Context, tenant string, req *orderRequest) (*Token, error) {
 	ref := recurringRef(req)
 	if ref == "" {
 		return nil, nil
 	}
 	var t Token
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colTokens, ref, &t) })
+	err := m.p.Store.View(ctx, provider, tenant, func(tx *store.Tx) error { return tx.Get(colTokens, ref, &t) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -255,7 +256,7 @@ func (m *MultiSafepay) listTokens(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var list []Token
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
+	err := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		var err error
 		list, err = customerTokens(tx, platform.PathVar(r, "reference"))
 		return err
@@ -291,7 +292,7 @@ func readToken(tx *store.Tx, reference, token string) (*Token, error) {
 func (m *MultiSafepay) getToken(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
 	var t *Token
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
+	err := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		var err error
 		t, err = readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		return err
@@ -306,7 +307,7 @@ func (m *MultiSafepay) getToken(w http.ResponseWriter, r *http.Request) {
 // deleteToken is DELETE /recurring/{reference}/remove/{token}.
 func (m *MultiSafepay) deleteToken(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
-	err := m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err := m.p.Store.Update(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		t, err := readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		if err != nil {
 			return err
@@ -335,7 +336,7 @@ func (m *MultiSafepay) updateToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusBadRequest, 1016, "Invalid data: expiry_date must be YYMM"))
 		return
 	}
-	err = m.p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err = m.p.Store.Update(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		t, err := readToken(tx, platform.PathVar(r, "reference"), platform.PathVar(r, "token"))
 		if err != nil {
 			return err

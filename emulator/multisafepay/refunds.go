@@ -189,7 +189,7 @@ func (m *MultiSafepay) createRefund(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rf *Refund
-	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		g, _ := m.cat.Gateway(o.Gateway)
 		if g != nil && g.ShipBeforeRefund && o.Shipping == nil && o.Status == stCompleted {
 			// Klarna and in3: ship first (the testing page).
@@ -233,7 +233,7 @@ func (m *MultiSafepay) updateRefund(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusBadRequest, 1016, "Invalid data: status must be void"))
 		return
 	}
-	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if verr := o.voidRefund(id, now); verr != nil {
 			return false, verr
 		}
@@ -319,7 +319,7 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var c *Capture
-	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		id := m.newTransactionID(tx, false)
 		var split *Order
 		var cerr *Error
@@ -366,7 +366,7 @@ func (m *MultiSafepay) cancelCapture(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusBadRequest, 1016, "Invalid data: status must be cancelled"))
 		return
 	}
-	_, err := m.change(tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		if cerr := o.cancelAuthorization(req.Reason.String(), now); cerr != nil {
 			return false, cerr
 		}

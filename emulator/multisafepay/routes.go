@@ -36,12 +36,12 @@ func New(p *platform.Platform) (*MultiSafepay, error) {
 	}
 	m := &MultiSafepay{p: p, cat: cat}
 	p.Webhooks.Register(provider, notificationPolicy())
-	p.Scheduler.Handle(jobTimer, func(_ context.Context, j store.Job) error {
+	p.Scheduler.Handle(jobTimer, func(ctx context.Context, j store.Job) error {
 		var orderID string
 		if err := json.Unmarshal(j.Payload, &orderID); err != nil {
 			return nil // unreadable: nothing to retry
 		}
-		return m.runTimer(j.Tenant, orderID)
+		return m.runTimer(ctx, j.Tenant, orderID)
 	})
 	return m, nil
 }

@@ -52,7 +52,7 @@ func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
 	if financial == "" {
 		financial = stVoid
 	}
-	_, err := m.change(c.Tenant, id, func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
+	_, err := m.change(c.Request.Context(), c.Tenant, id, func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
 		switch {
 		case o.Chargeback != nil:
 			return false, platform.SkipAction("order %s is already charged back", id)
@@ -117,7 +117,7 @@ func (m *MultiSafepay) scenarioCreated(c *platform.ActionCall, outcome string) e
 // scenarioOutcome moves a waiting order to outcome and notifies.
 func (m *MultiSafepay) scenarioOutcome(c *platform.ActionCall, orderID, outcome string) (*Order, error) {
 	reason := c.Params["reason"]
-	o, err := m.change(c.Tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
+	o, err := m.change(c.Request.Context(), c.Tenant, orderID, func(_ *store.Tx, o *Order, now time.Time) (bool, error) {
 		waiting := o.Status == stInitialized || (outcome == outcomeDeclined && o.Status == stUncleared)
 		if !waiting {
 			return false, platform.SkipAction("order %s is already %s", orderID, o.Status)

@@ -271,7 +271,7 @@ func (m *MultiSafepay) listTransactions(w http.ResponseWriter, r *http.Request) 
 	var all []transactionJSON
 	var items []transactionJSON
 	var older, newer, indexed bool
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error {
+	err := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		var err error
 		if items, older, newer, indexed, err = txPage(tx, f, now); err != nil || indexed {
 			return err
@@ -315,7 +315,7 @@ func (m *MultiSafepay) getTransaction(w http.ResponseWriter, r *http.Request) {
 	tenant := platform.Tenant(r.Context())
 	id := platform.PathVar(r, "transaction_id")
 	var ref pspRef
-	err := m.p.Store.View(provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
+	err := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error { return tx.Get(colPSP, id, &ref) })
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, errTransactionNotFound())
 		return
@@ -324,7 +324,7 @@ func (m *MultiSafepay) getTransaction(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
-	o, now, err := m.readOrder(tenant, ref.OrderID)
+	o, now, err := m.readOrder(r.Context(), tenant, ref.OrderID)
 	if err != nil {
 		writeError(w, errTransactionNotFound())
 		return

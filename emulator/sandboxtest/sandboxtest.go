@@ -213,7 +213,7 @@ func (s *Sandbox) Now(tenant string) time.Time { return s.Emulator.Platform().Cl
 // Webhooks lists outbound deliveries, newest first.
 func (s *Sandbox) Webhooks(t testing.TB, f webhook.Filter) []webhook.Delivery {
 	t.Helper()
-	ds, err := s.Emulator.Platform().Webhooks.List(f)
+	ds, err := s.Emulator.Platform().Webhooks.List(context.Background(), f)
 	if err != nil {
 		t.Fatal(err)
 	}

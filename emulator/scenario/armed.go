@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -360,7 +361,9 @@ func (e *Engine) write(puts map[string][]byte, dels []string) error {
 	if len(puts) == 0 && len(dels) == 0 {
 		return nil
 	}
-	return e.p.Store.SysUpdate(func(tx *store.Tx) error {
+	// The armings in memory have changed already: the store must follow,
+	// whatever becomes of the request that changed them.
+	return e.p.Store.SysUpdate(context.Background(), func(tx *store.Tx) error {
 		sys := tx.Sys(sysBucket)
 		for k, rec := range puts {
 			if err := sys.Put(k, json.RawMessage(rec)); err != nil {
@@ -380,7 +383,9 @@ func (e *Engine) write(puts map[string][]byte, dels []string) error {
 // into the engine, at start-up and after a snapshot load. The caller holds
 // e.mu, or has the engine to itself.
 func (e *Engine) loadArmed(tenant string) error {
-	return e.p.Store.SysView(func(tx *store.Tx) error {
+	// Not the request's context: the engine's memory must follow the store
+	// (after a snapshot load) whatever becomes of the request.
+	return e.p.Store.SysView(context.Background(), func(tx *store.Tx) error {
 		return tx.Sys(sysBucket).List(false, func(_ string, raw []byte) (bool, error) {
 			a, err := e.decodeArmed(raw)
 			if err != nil {

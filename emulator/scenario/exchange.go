@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/platform"
+	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
 // exchange is one request the engine shapes.
@@ -41,8 +42,7 @@ func (x *exchange) run(apps []*application) {
 		reqApps = append(reqApps, a)
 	}
 	if web != nil {
-		x.e.p.Store.Within(web.ref(), func() { x.runRequest(reqApps) })
-		return
+		x.r = x.r.WithContext(store.WithTag(x.r.Context(), web.ref()))
 	}
 	x.runRequest(reqApps)
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -12,7 +13,7 @@ func TestCollectionsCountsATenantsRecords(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "b.db"))
 	defer s.Close()
 	put := func(provider, tenant, col, id string) {
-		must(t, s.Update(provider, tenant, func(tx *store.Tx) error { return tx.Put(col, id, map[string]string{"id": id}) }))
+		must(t, s.Update(context.Background(), provider, tenant, func(tx *store.Tx) error { return tx.Put(col, id, map[string]string{"id": id}) }))
 	}
 	put("klarna", "a", "orders", "1")
 	put("klarna", "a", "orders", "2")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -25,9 +26,20 @@ var ErrNested = errors.New("store: Update called inside an Update; do the work i
 const maxGroup = 512
 
 type write struct {
+	ctx  context.Context
 	fn   func(*bolt.Tx) error
 	done chan error
+	// state is queued, then either taken (by the committer, for a group
+	// about to commit: the write completes) or dropped (its ctx ended
+	// first: it returns ctx.Err() and never runs).
+	state atomic.Int32
 }
+
+const (
+	queued int32 = iota
+	taken
+	dropped
+)
 
 type committer struct {
 	db     *bolt.DB
@@ -46,12 +58,17 @@ func newCommitter(db *bolt.DB) *committer {
 }
 
 // do runs fn in a write transaction shared with other writers and returns
-// once it is durable (or failed). fn may run more than once.
-func (c *committer) do(fn func(*bolt.Tx) error) error {
+// once it is durable (or failed). fn may run more than once. If ctx ends
+// before the write's group starts committing, do returns ctx.Err() at once
+// and fn never runs.
+func (c *committer) do(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if c.inLoop() {
 		return ErrNested
 	}
-	w := &write{fn: fn, done: make(chan error, 1)}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	w := &write{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -59,7 +76,31 @@ func (c *committer) do(fn func(*bolt.Tx) error) error {
 	}
 	c.queue <- w
 	c.mu.RUnlock()
-	return <-w.done
+	select {
+	case err := <-w.done:
+		return err
+	case <-ctx.Done():
+		if w.state.CompareAndSwap(queued, dropped) {
+			return ctx.Err()
+		}
+		return <-w.done // already committing: it completes
+	}
+}
+
+// take keeps the writes of group that may still run, marking them taken,
+// and answers the ones whose ctx has ended with ctx.Err().
+func take(group []*write) []*write {
+	kept := group[:0]
+	for _, w := range group {
+		if w.ctx.Err() != nil && w.state.CompareAndSwap(queued, dropped) {
+			w.done <- w.ctx.Err()
+			continue
+		}
+		if w.state.CompareAndSwap(queued, taken) {
+			kept = append(kept, w)
+		}
+	}
+	return kept
 }
 
 func (c *committer) close() {
@@ -98,7 +139,7 @@ func (c *committer) loop() {
 				break drain
 			}
 		}
-		c.commit(group)
+		c.commit(take(group))
 	}
 }
 

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -26,7 +27,7 @@ func openSeeded(t *testing.T, seed int64) *store.Store {
 func TestTransactionIDsAreReplaySafeAndPerTenant(t *testing.T) {
 	draw := func(st *store.Store, tenant string, fail bool) string {
 		var id string
-		err := st.Update("p", tenant, func(tx *store.Tx) error {
+		err := st.Update(context.Background(), "p", tenant, func(tx *store.Tx) error {
 			id = tx.IDs().UUID()
 			if fail {
 				return errors.New("rolled back")
@@ -67,8 +68,8 @@ func TestNestedUpdateIsRefused(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		var inner, meta, reset, resetAll, restore error
-		err := st.Update("p", "t", func(tx *store.Tx) error {
-			inner = st.Update("p", "t", func(*store.Tx) error { return nil })
+		err := st.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
+			inner = st.Update(context.Background(), "p", "t", func(*store.Tx) error { return nil })
 			meta = st.SetMeta("k", []byte("v"))
 			reset = st.ResetTenant("t")
 			resetAll = st.ResetAll()
@@ -85,7 +86,7 @@ func TestNestedUpdateIsRefused(t *testing.T) {
 	case <-time.After(20 * time.Second): // a deadlock, not a timing assertion
 		t.Fatal("nested Update deadlocked")
 	}
-	if err := st.Update("p", "t", func(*store.Tx) error { return nil }); err != nil {
+	if err := st.Update(context.Background(), "p", "t", func(*store.Tx) error { return nil }); err != nil {
 		t.Fatalf("a write after the refused ones: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -25,7 +26,7 @@ func (i *item) IndexKeys() []string {
 func lookupIDs(t *testing.T, s *store.Store, group string, reverse bool) ([]string, error) {
 	t.Helper()
 	var ids []string
-	err := s.View("p", "t", func(tx *store.Tx) error {
+	err := s.View(context.Background(), "p", "t", func(tx *store.Tx) error {
 		return tx.Lookup("items", "group\x00"+group+"\x00", reverse, func(id string, raw []byte) (bool, error) {
 			ids = append(ids, id)
 			return true, nil
@@ -37,7 +38,7 @@ func lookupIDs(t *testing.T, s *store.Store, group string, reverse bool) ([]stri
 func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
-	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		for id, it := range map[string]*item{"z": {"g1", 0}, "y": {"g1", 1}, "x": {"g2", 2}, "w": {"g1", 3}, "v": {"", 4}} {
 			if err := tx.Put("items", id, it); err != nil {
 				return err
@@ -57,7 +58,7 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 	want("g2", false, "x")
 	want("g", false) // a prefix of a value is not that value
 	// Moving a record moves its entry; deleting removes it.
-	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		if err := tx.Put("items", "y", &item{"g2", 1}); err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 		t.Helper()
 		var n int
 		var err error
-		_ = s.View("p", "t", func(tx *store.Tx) error { n, err = tx.IndexedCount("items"); return nil })
+		_ = s.View(context.Background(), "p", "t", func(tx *store.Tx) error { n, err = tx.IndexedCount("items"); return nil })
 		if err != nil || n != want {
 			t.Fatalf("count: %d %v, want %d", n, err, want)
 		}
@@ -77,7 +78,7 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 	count(4) // w, x, y, v (v has no keys but is a record)
 	// Skipping the first entries of a walk.
 	var skipped []string
-	_ = s.View("p", "t", func(tx *store.Tx) error {
+	_ = s.View(context.Background(), "p", "t", func(tx *store.Tx) error {
 		return tx.LookupFrom("items", "group\x00g2\x00", false, 1, func(id string, _ []byte) (bool, error) {
 			skipped = append(skipped, id)
 			return true, nil
@@ -86,10 +87,10 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 	if !reflect.DeepEqual(skipped, []string{"x"}) {
 		t.Fatalf("skip 1: %v", skipped)
 	}
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Delete("items", "nothing") }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Delete("items", "nothing") }))
 	count(4)
 	// A failed transaction leaves the index as it was.
-	_ = s.Update("p", "t", func(tx *store.Tx) error {
+	_ = s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		_ = tx.Put("items", "w", &item{"g2", 9})
 		return errors.New("no")
 	})
@@ -108,7 +109,7 @@ func TestIndexFollowsPutsAndDeletes(t *testing.T) {
 func TestIndexBuiltOnFirstIndexedPut(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
-	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		if err := tx.Put("items", "a", item{"g1", 0}); err != nil { // a value, not *item: not Indexed
 			return err
 		}
@@ -117,24 +118,24 @@ func TestIndexBuiltOnFirstIndexedPut(t *testing.T) {
 	if _, err := lookupIDs(t, s, "g1", false); !errors.Is(err, store.ErrNoIndex) {
 		t.Fatalf("want ErrNoIndex, got %v", err)
 	}
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
 	if got, err := lookupIDs(t, s, "g1", false); err != nil || !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
 		t.Fatalf("after the first indexed put: %v %v", got, err)
 	}
 	// Re-storing an indexed record when building counts it once.
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("items", "c", &item{"g1", 2}) }))
 	var n int
-	must(t, s.View("p", "t", func(tx *store.Tx) error { var err error; n, err = tx.IndexedCount("items"); return err }))
+	must(t, s.View(context.Background(), "p", "t", func(tx *store.Tx) error { var err error; n, err = tx.IndexedCount("items"); return err }))
 	if n != 3 {
 		t.Fatalf("count after build: %d", n)
 	}
 	// An unindexed Put into an indexed collection drops the index again.
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "d", item{"g1", 3}) }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("items", "d", item{"g1", 3}) }))
 	if _, err := lookupIDs(t, s, "g1", false); !errors.Is(err, store.ErrNoIndex) {
 		t.Fatalf("want ErrNoIndex after an unindexed put, got %v", err)
 	}
 	// The dashboard does not see the index buckets.
-	must(t, s.Update("p", "t", func(tx *store.Tx) error { return tx.Put("items", "e", &item{"g1", 4}) }))
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("items", "e", &item{"g1", 4}) }))
 	cols, err := s.Collections("t")
 	if err != nil || !reflect.DeepEqual(cols, map[string]map[string]int{"p": {"items": 5}}) {
 		t.Fatalf("collections: %v %v", cols, err)
@@ -144,7 +145,7 @@ func TestIndexBuiltOnFirstIndexedPut(t *testing.T) {
 func TestWalkFromAKey(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
-	must(t, s.Update("p", "t", func(tx *store.Tx) error {
+	must(t, s.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 		for i, id := range []string{"q", "r", "s", "t"} {
 			if err := tx.Put("items", id, &item{"g", i}); err != nil {
 				return err
@@ -154,7 +155,7 @@ func TestWalkFromAKey(t *testing.T) {
 	}))
 	walk := func(from string, reverse bool) (out []string) {
 		t.Helper()
-		must(t, s.View("p", "t", func(tx *store.Tx) error {
+		must(t, s.View(context.Background(), "p", "t", func(tx *store.Tx) error {
 			return tx.Walk("items", "group\x00g\x00", from, reverse, func(key, id string, _ []byte) (bool, error) {
 				out = append(out, key[len(key)-1:]+id)
 				return true, nil

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func BenchmarkOpenLarge(b *testing.B) {
 	// Records of ~4 KB in batches, across 10 tenants, with a few jobs.
 	for n := 0; n < mb*256; n += 2000 {
 		tenant := fmt.Sprintf("t%d", n%10)
-		err := s.Update("p", tenant, func(tx *store.Tx) error {
+		err := s.Update(context.Background(), "p", tenant, func(tx *store.Tx) error {
 			for i := n; i < n+2000; i++ {
 				if err := tx.Put("records", fmt.Sprintf("r%08d", i), rec{Name: pad, N: i}); err != nil {
 					return err

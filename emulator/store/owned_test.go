@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -24,7 +25,7 @@ func TestResetTenantThroughItsOwnList(t *testing.T) {
 			must(t, s.SetMeta("owned-index", nil)) // as a file written before the list
 		}
 		for _, tenant := range []string{"a", "b"} {
-			must(t, s.Update("klarna", tenant, func(tx *store.Tx) error {
+			must(t, s.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error {
 				if err := tx.SetRef("client_token", "tok-"+tenant); err != nil {
 					return err
 				}
@@ -35,7 +36,7 @@ func TestResetTenantThroughItsOwnList(t *testing.T) {
 				return tx.PutJob(store.Job{ID: tenant + "/job-" + tenant, Provider: "klarna", Tenant: tenant, Kind: "k", At: time.Unix(5, 0)})
 			}))
 		}
-		must(t, s.SysUpdate(func(tx *store.Tx) error {
+		must(t, s.SysUpdate(context.Background(), func(tx *store.Tx) error {
 			sys := tx.Sys("deliveries")
 			for _, r := range []struct {
 				key string
@@ -48,14 +49,14 @@ func TestResetTenantThroughItsOwnList(t *testing.T) {
 			return sys.Delete("d4")
 		}))
 		must(t, s.ResetTenant("a"))
-		if _, err := s.Ref("klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.Ref(context.Background(), "klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("legacy=%v: ref of the reset tenant: %v", legacy, err)
 		}
-		if tn, err := s.Ref("klarna", "client_token", "tok-b"); err != nil || tn != "b" {
+		if tn, err := s.Ref(context.Background(), "klarna", "client_token", "tok-b"); err != nil || tn != "b" {
 			t.Fatalf("legacy=%v: ref of the other tenant: %q %v", legacy, tn, err)
 		}
 		left := map[string]string{}
-		must(t, s.SysView(func(tx *store.Tx) error {
+		must(t, s.SysView(context.Background(), func(tx *store.Tx) error {
 			return tx.Sys("deliveries").List(false, func(k string, raw []byte) (bool, error) {
 				var r sysRec
 				_ = tx.Sys("deliveries").Get(k, &r)
@@ -67,7 +68,7 @@ func TestResetTenantThroughItsOwnList(t *testing.T) {
 			t.Fatalf("legacy=%v: deliveries left: %v", legacy, left)
 		}
 		var due []store.Job
-		must(t, s.SysView(func(tx *store.Tx) error {
+		must(t, s.SysView(context.Background(), func(tx *store.Tx) error {
 			var err error
 			due, err = tx.DueJobs(func(string) time.Time { return time.Unix(10, 0) }, 10)
 			return err

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -28,7 +29,7 @@ func BenchmarkResetTenant(b *testing.B) {
 				}
 				fill := func(tenant string, count int) {
 					for done := 0; done < count; done += 5_000 {
-						must2(b, s.Update("p", tenant, func(tx *store.Tx) error {
+						must2(b, s.Update(context.Background(), "p", tenant, func(tx *store.Tx) error {
 							for i := done; i < min(done+5_000, count); i++ {
 								if err := tx.SetRef("token", fmt.Sprintf("%s-%d", tenant, i)); err != nil {
 									return err

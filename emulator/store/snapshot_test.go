@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -22,7 +23,7 @@ func openTemp(t *testing.T) *store.Store {
 
 func fill(t *testing.T, st *store.Store, tenant string) {
 	t.Helper()
-	err := st.Update("klarna", tenant, func(tx *store.Tx) error {
+	err := st.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error {
 		for i := 0; i < 3; i++ {
 			if _, err := tx.NextSequence("orders"); err != nil {
 				return err
@@ -71,25 +72,25 @@ func TestDumpRestoreKeepsRecordsRefsSysAndSequences(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got rec
-	if err := dst.View("klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "o1", &got) }); err != nil || got.Name != "a-order <&>" {
+	if err := dst.View(context.Background(), "klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "o1", &got) }); err != nil || got.Name != "a-order <&>" {
 		t.Fatalf("record %+v %v", got, err)
 	}
 	var seq uint64
-	_ = dst.Update("klarna", "a", func(tx *store.Tx) (err error) { seq, err = tx.NextSequence("orders"); return })
+	_ = dst.Update(context.Background(), "klarna", "a", func(tx *store.Tx) (err error) { seq, err = tx.NextSequence("orders"); return })
 	if seq != 4 {
 		t.Errorf("sequence after restore: %d, want 4", seq)
 	}
-	if tn, err := dst.Ref("klarna", "client_token", "tok-a"); err != nil || tn != "a" {
+	if tn, err := dst.Ref(context.Background(), "klarna", "client_token", "tok-a"); err != nil || tn != "a" {
 		t.Errorf("ref %q %v", tn, err)
 	}
-	if _, err := dst.Ref("klarna", "client_token", "tok-b"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := dst.Ref(context.Background(), "klarna", "client_token", "tok-b"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("tenant b's ref came along: %v", err)
 	}
-	if tn, _ := dst.Ref("klarna", "client_token", "tok-c"); tn != "c" {
+	if tn, _ := dst.Ref(context.Background(), "klarna", "client_token", "tok-c"); tn != "c" {
 		t.Error("tenant c's ref is gone")
 	}
 	var job map[string]any
-	if err := dst.SysView(func(tx *store.Tx) error { return tx.Sys("jobs").Get("job-a", &job) }); err != nil || job["tenant"] != "a" {
+	if err := dst.SysView(context.Background(), func(tx *store.Tx) error { return tx.Sys("jobs").Get("job-a", &job) }); err != nil || job["tenant"] != "a" {
 		t.Errorf("sys record %v %v", job, err)
 	}
 	// Stored byte for byte as the source had it, not as the indented file.
@@ -107,13 +108,13 @@ func TestRestoreIsAllOrNothing(t *testing.T) {
 
 	dst := openTemp(t)
 	fill(t, dst, "a") // the tenant's current state, which a failed load must keep
-	if err := dst.Update("klarna", "a", func(tx *store.Tx) error { return tx.Put("orders", "mine", rec{Name: "keep"}) }); err != nil {
+	if err := dst.Update(context.Background(), "klarna", "a", func(tx *store.Tx) error { return tx.Put("orders", "mine", rec{Name: "keep"}) }); err != nil {
 		t.Fatal(err)
 	}
 	fill(t, dst, "b")
 	// tenant b holds a client token the snapshot names too: a conflict found
 	// after the tenant's old records were dropped inside the transaction.
-	if err := dst.Update("klarna", "b", func(tx *store.Tx) error { return tx.SetRef("client_token", "tok-a") }); err != nil {
+	if err := dst.Update(context.Background(), "klarna", "b", func(tx *store.Tx) error { return tx.SetRef("client_token", "tok-a") }); err != nil {
 		t.Fatal(err)
 	}
 	err := dst.Restore(d, nil)
@@ -121,7 +122,7 @@ func TestRestoreIsAllOrNothing(t *testing.T) {
 		t.Fatalf("want a conflict, got %v", err)
 	}
 	var got rec
-	if err := dst.View("klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "mine", &got) }); err != nil || got.Name != "keep" {
+	if err := dst.View(context.Background(), "klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "mine", &got) }); err != nil || got.Name != "keep" {
 		t.Fatalf("the failed load changed tenant a: %+v %v", got, err)
 	}
 	if d.Format = "paysandbox/0"; dst.Restore(d, nil) == nil {
@@ -148,15 +149,15 @@ func TestResetAfterRestoreDropsTheRestoredRefsAndSystemRecords(t *testing.T) {
 		if err := dst.ResetTenant("a"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dst.Ref("klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := dst.Ref(context.Background(), "klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("scope %q: the restored ref outlived the reset: %v", scope, err)
 		}
 		var job map[string]any
-		if err := dst.SysView(func(tx *store.Tx) error { return tx.Sys("jobs").Get("job-a", &job) }); !errors.Is(err, store.ErrNotFound) {
+		if err := dst.SysView(context.Background(), func(tx *store.Tx) error { return tx.Sys("jobs").Get("job-a", &job) }); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("scope %q: the restored system record outlived the reset: %v %v", scope, job, err)
 		}
 		if scope == "" {
-			if tn, err := dst.Ref("klarna", "client_token", "tok-b"); err != nil || tn != "b" {
+			if tn, err := dst.Ref(context.Background(), "klarna", "client_token", "tok-b"); err != nil || tn != "b" {
 				t.Errorf("tenant b's ref: %q %v", tn, err)
 			}
 		}

@@ -14,10 +14,9 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -62,38 +61,23 @@ type Store struct {
 	w    *committer
 	path string
 	ids  *ids.Source
-
-	// Tags set by Within, by goroutine (see Within).
-	tagged atomic.Int32
-	tags   sync.Map // goroutine id -> string
 }
 
-// Within runs fn and tags every write that fn makes on the calling goroutine:
-// their transactions answer Tx.Tag with tag. The scenario engine uses it so
-// that a webhook delivery enqueued by a request that asked for a webhook
-// scenario carries that scenario, in the same transaction, without every
-// provider threading it through its calls. Writes made by other goroutines
-// (other requests at the same time) are not tagged. With no Within running,
-// Update pays one atomic load for it.
-func (s *Store) Within(tag string, fn func()) {
-	id := goid()
-	s.tags.Store(id, tag)
-	s.tagged.Add(1)
-	defer func() {
-		s.tagged.Add(-1)
-		s.tags.Delete(id)
-	}()
-	fn()
+type tagKey struct{}
+
+// WithTag returns ctx carrying tag: every write made with it (Update,
+// SysUpdate) answers Tx.Tag with tag. The scenario engine puts it in a
+// request's context so that a webhook delivery enqueued by a request that
+// asked for a webhook scenario carries that scenario, in the same
+// transaction, without every provider handling it. Other requests' writes
+// are not tagged.
+func WithTag(ctx context.Context, tag string) context.Context {
+	return context.WithValue(ctx, tagKey{}, tag)
 }
 
-func (s *Store) tag() string {
-	if s.tagged.Load() == 0 {
-		return ""
-	}
-	if v, ok := s.tags.Load(goid()); ok {
-		return v.(string)
-	}
-	return ""
+func tagOf(ctx context.Context) string {
+	tag, _ := ctx.Value(tagKey{}).(string)
+	return tag
 }
 
 // Open opens or creates the data file at path.
@@ -168,8 +152,12 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// View runs fn in a read-only transaction scoped to (provider, tenant).
-func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
+// View runs fn in a read-only transaction scoped to (provider, tenant). It
+// returns ctx.Err() without reading when ctx is already done.
+func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return s.db.View(func(btx *bolt.Tx) error {
 		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids})
 	})
@@ -177,16 +165,22 @@ func (s *Store) View(provider, tenant string, fn func(tx *Tx) error) error {
 
 // Update runs fn in a read-write transaction scoped to (provider, tenant).
 // Concurrent calls are coalesced into one commit; fn may run more than once,
-// so it must not have effects outside the transaction.
-func (s *Store) Update(provider, tenant string, fn func(tx *Tx) error) error {
-	tag := s.tag()
-	return s.w.do(func(btx *bolt.Tx) error {
+// so it must not have effects outside the transaction. A write whose ctx is
+// done before its group starts committing is dropped and returns ctx.Err();
+// once committing, it completes (never half-written). Its transaction's
+// Tx.Tag is the tag ctx carries (WithTag).
+func (s *Store) Update(ctx context.Context, provider, tenant string, fn func(tx *Tx) error) error {
+	tag := tagOf(ctx)
+	return s.w.do(ctx, func(btx *bolt.Tx) error {
 		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag})
 	})
 }
 
 // Ref finds the tenant that a global key (see Tx.SetRef) belongs to.
-func (s *Store) Ref(provider, kind, key string) (string, error) {
+func (s *Store) Ref(ctx context.Context, provider, kind, key string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	var tenant string
 	err := s.db.View(func(btx *bolt.Tx) (err error) {
 		tenant, err = (&Tx{btx: btx, provider: provider}).Ref(kind, key)

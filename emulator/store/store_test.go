@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -30,14 +31,14 @@ func open(t *testing.T, path string) *store.Store {
 func TestRecordsSurviveReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")
 	s := open(t, path)
-	if err := s.Update("klarna", "acme", func(tx *store.Tx) error { return tx.Put("sessions", "s1", rec{"one", 1}) }); err != nil {
+	if err := s.Update(context.Background(), "klarna", "acme", func(tx *store.Tx) error { return tx.Put("sessions", "s1", rec{"one", 1}) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	s = open(t, path)
 	defer s.Close()
 	var got rec
-	if err := s.View("klarna", "acme", func(tx *store.Tx) error { return tx.Get("sessions", "s1", &got) }); err != nil {
+	if err := s.View(context.Background(), "klarna", "acme", func(tx *store.Tx) error { return tx.Get("sessions", "s1", &got) }); err != nil {
 		t.Fatal(err)
 	}
 	if got != (rec{"one", 1}) {
@@ -48,9 +49,9 @@ func TestRecordsSurviveReopen(t *testing.T) {
 func TestTenantsAndProvidersAreIsolated(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
-	must(t, s.Update("klarna", "a", func(tx *store.Tx) error { return tx.Put("sessions", "x", rec{Name: "a"}) }))
+	must(t, s.Update(context.Background(), "klarna", "a", func(tx *store.Tx) error { return tx.Put("sessions", "x", rec{Name: "a"}) }))
 	for _, c := range []struct{ provider, tenant string }{{"klarna", "b"}, {"multisafepay", "a"}} {
-		err := s.View(c.provider, c.tenant, func(tx *store.Tx) error { var r rec; return tx.Get("sessions", "x", &r) })
+		err := s.View(context.Background(), c.provider, c.tenant, func(tx *store.Tx) error { var r rec; return tx.Get("sessions", "x", &r) })
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("%v: want ErrNotFound, got %v", c, err)
 		}
@@ -61,7 +62,7 @@ func TestFailedUpdateWritesNothing(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
 	boom := errors.New("boom")
-	err := s.Update("klarna", "a", func(tx *store.Tx) error {
+	err := s.Update(context.Background(), "klarna", "a", func(tx *store.Tx) error {
 		if err := tx.Put("orders", "o1", rec{Name: "half"}); err != nil {
 			return err
 		}
@@ -70,7 +71,7 @@ func TestFailedUpdateWritesNothing(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("got %v", err)
 	}
-	if err := s.View("klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "o1", &rec{}) }); !errors.Is(err, store.ErrNotFound) {
+	if err := s.View(context.Background(), "klarna", "a", func(tx *store.Tx) error { return tx.Get("orders", "o1", &rec{}) }); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("half-written record: %v", err)
 	}
 }
@@ -111,7 +112,7 @@ func TestResetTenantDropsRecordsRefsAndSystemRecords(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	defer s.Close()
 	for _, tenant := range []string{"a", "b"} {
-		must(t, s.Update("klarna", tenant, func(tx *store.Tx) error {
+		must(t, s.Update(context.Background(), "klarna", tenant, func(tx *store.Tx) error {
 			if err := tx.Put("sessions", "s", rec{Name: tenant}); err != nil {
 				return err
 			}
@@ -122,14 +123,14 @@ func TestResetTenantDropsRecordsRefsAndSystemRecords(t *testing.T) {
 		}))
 	}
 	must(t, s.ResetTenant("a"))
-	if _, err := s.Ref("klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Ref(context.Background(), "klarna", "client_token", "tok-a"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("ref of reset tenant: %v", err)
 	}
-	if tn, err := s.Ref("klarna", "client_token", "tok-b"); err != nil || tn != "b" {
+	if tn, err := s.Ref(context.Background(), "klarna", "client_token", "tok-b"); err != nil || tn != "b" {
 		t.Fatalf("ref of other tenant: %q %v", tn, err)
 	}
 	jobs := 0
-	must(t, s.SysView(func(tx *store.Tx) error {
+	must(t, s.SysView(context.Background(), func(tx *store.Tx) error {
 		return tx.Sys(store.JobsBucket).List(false, func(string, []byte) (bool, error) { jobs++; return true, nil })
 	}))
 	if jobs != 1 {
@@ -155,7 +156,7 @@ func TestConcurrentWritesShareCommitsAndAFailureStaysAlone(t *testing.T) {
 	errs := make(chan error, n)
 	for i := 0; i < n; i++ {
 		go func() {
-			errs <- s.Update("klarna", "acme", func(tx *store.Tx) error {
+			errs <- s.Update(context.Background(), "klarna", "acme", func(tx *store.Tx) error {
 				if err := tx.Put("sessions", fmt.Sprint(i), rec{N: i}); err != nil {
 					return err
 				}
@@ -176,7 +177,7 @@ func TestConcurrentWritesShareCommitsAndAFailureStaysAlone(t *testing.T) {
 		t.Fatalf("failed writes: %d, want 7", failed)
 	}
 	count := 0
-	must(t, s.View("klarna", "acme", func(tx *store.Tx) error { count = tx.Count("sessions"); return nil }))
+	must(t, s.View(context.Background(), "klarna", "acme", func(tx *store.Tx) error { count = tx.Count("sessions"); return nil }))
 	if count != n-7 {
 		t.Fatalf("records: %d, want %d (a failed write must leave nothing)", count, n-7)
 	}
@@ -185,7 +186,7 @@ func TestConcurrentWritesShareCommitsAndAFailureStaysAlone(t *testing.T) {
 func TestWriteAfterCloseFails(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "p.db"))
 	s.Close()
-	if err := s.Update("x", "y", func(tx *store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
+	if err := s.Update(context.Background(), "x", "y", func(tx *store.Tx) error { return nil }); !errors.Is(err, store.ErrClosed) {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	gojson "github.com/goccy/go-json"
@@ -21,7 +22,7 @@ type Tx struct {
 	tag      string
 }
 
-// Tag is the tag of the Store.Within that started this write ("" if none).
+// Tag is the tag that the write's context carries (WithTag; "" if none).
 func (tx *Tx) Tag() string { return tx.tag }
 
 // IDs draws ids and random values through the transaction: the n-th draw of
@@ -284,13 +285,18 @@ func step(c *bolt.Cursor, reverse bool) ([]byte, []byte) {
 }
 
 // SysView runs fn in a read-only transaction not scoped to any tenant.
-func (s *Store) SysView(fn func(tx *Tx) error) error {
+func (s *Store) SysView(ctx context.Context, fn func(tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) })
 }
 
 // SysUpdate runs fn in a read-write transaction not scoped to any tenant.
-func (s *Store) SysUpdate(fn func(tx *Tx) error) error {
-	return s.w.do(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true}) })
+// Like Update, it drops a write whose ctx is done before it commits.
+func (s *Store) SysUpdate(ctx context.Context, fn func(tx *Tx) error) error {
+	tag := tagOf(ctx)
+	return s.w.do(ctx, func(btx *bolt.Tx) error { return fn(&Tx{btx: btx, write: true, tag: tag}) })
 }
 
 func getJSON(b *bolt.Bucket, key string, v any) error {

@@ -1,6 +1,7 @@
 package webhook_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestListByTenant(t *testing.T) {
 		}
 		ids := func(f webhook.Filter) string {
 			t.Helper()
-			ds, err := p.Webhooks.List(f)
+			ds, err := p.Webhooks.List(context.Background(), f)
 			if err != nil {
 				t.Fatal(err)
 			}

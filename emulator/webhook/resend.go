@@ -11,9 +11,9 @@ import (
 var ErrNoDelivery = errors.New("webhook: no such delivery")
 
 // Get returns one delivery by id.
-func (s *Sender) Get(id string) (Delivery, error) {
+func (s *Sender) Get(ctx context.Context, id string) (Delivery, error) {
 	var d Delivery
-	err := s.st.SysView(func(tx *store.Tx) error { return tx.Sys(bucket).Get(id, &d) })
+	err := s.st.SysView(ctx, func(tx *store.Tx) error { return tx.Sys(bucket).Get(id, &d) })
 	if errors.Is(err, store.ErrNotFound) {
 		return d, ErrNoDelivery
 	}
@@ -26,7 +26,7 @@ func (s *Sender) Get(id string) (Delivery, error) {
 // pending or failed delivery delivered; a failure leaves the status and any
 // scheduled retry alone.
 func (s *Sender) Resend(ctx context.Context, id string) (Attempt, error) {
-	d, err := s.Get(id)
+	d, err := s.Get(ctx, id)
 	if err != nil {
 		return Attempt{}, err
 	}
@@ -36,7 +36,8 @@ func (s *Sender) Resend(ctx context.Context, id string) (Attempt, error) {
 		s.log.Warn("webhook attempt failed", "id", d.ID, "provider", d.Provider, "tenant", d.Tenant, "event", d.Event,
 			"url", att.URL, "status", att.StatusCode, "error", att.Error, "attempt", len(d.Attempts)+1, "resend", true)
 	}
-	err = s.st.SysUpdate(func(tx *store.Tx) error {
+	// The attempt was made: it is recorded even if the request has ended.
+	err = s.st.SysUpdate(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		sys := tx.Sys(bucket)
 		var cur Delivery
 		if err := sys.Get(id, &cur); err != nil {

@@ -33,7 +33,7 @@ func TestResendAttemptsNowAndKeepsTheRecord(t *testing.T) {
 	if err != nil || att.Succeeded || att.StatusCode != http.StatusBadGateway {
 		t.Fatalf("resend: %+v %v", att, err)
 	}
-	d, _ := p.Webhooks.Get(id)
+	d, _ := p.Webhooks.Get(context.Background(), id)
 	if d.Status != webhook.Pending || len(d.Attempts) != 2 || d.NextAt == nil {
 		t.Fatalf("after a failed resend: %s, %d attempts, next %v", d.Status, len(d.Attempts), d.NextAt)
 	}
@@ -43,7 +43,7 @@ func TestResendAttemptsNowAndKeepsTheRecord(t *testing.T) {
 		t.Fatalf("resend: %+v %v", att, err)
 	}
 	sb.Advance(t, "acme", 2*time.Hour)
-	d, _ = p.Webhooks.Get(id)
+	d, _ = p.Webhooks.Get(context.Background(), id)
 	if d.Status != webhook.Delivered || len(d.Attempts) != 3 || len(rc.Requests()) != 3 || signed != 3 {
 		t.Fatalf("after resend: %s, %d attempts, %d received, %d signed", d.Status, len(d.Attempts), len(rc.Requests()), signed)
 	}

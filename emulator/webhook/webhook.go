@@ -193,7 +193,7 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 		return nil // unreadable job: nothing to retry
 	}
 	var d Delivery
-	err := s.st.SysView(func(tx *store.Tx) error { return tx.Sys(bucket).Get(id, &d) })
+	err := s.st.SysView(ctx, func(tx *store.Tx) error { return tx.Sys(bucket).Get(id, &d) })
 	if errors.Is(err, store.ErrNotFound) || d.Status != Pending {
 		return nil
 	}
@@ -203,17 +203,17 @@ func (s *Sender) deliver(ctx context.Context, j store.Job) error {
 	at := j.At
 	p := s.policy(&d)
 	if _, busy := s.flight.Load(id); busy {
-		_, err := s.lease(j, p) // a jump passed the lease of an attempt under way
+		_, err := s.lease(ctx, j, p) // a jump passed the lease of an attempt under way
 		return err
 	}
 	// The job must still be this one: an attempt that just ended replaced it
 	// (with its retry) or removed it.
-	if ours, err := s.lease(j, p); err != nil || !ours {
+	if ours, err := s.lease(ctx, j, p); err != nil || !ours {
 		return err
 	}
 	dec := s.consult(&d, at)
 	if dec.Delay > 0 {
-		return s.postpone(id, j, at.Add(dec.Delay), dec.Release, at)
+		return s.postpone(ctx, id, j, at.Add(dec.Delay), dec.Release, at)
 	}
 	s.flight.Store(id, struct{}{})
 	s.sch.Go(target(d.URL), func(ctx context.Context) {
@@ -236,8 +236,8 @@ func target(raw string) string {
 
 // lease keeps the job stored past the attempt's longest run (on the
 // tenant's clock), and tells whether the job was still j.
-func (s *Sender) lease(j store.Job, p Policy) (ours bool, err error) {
-	err = s.st.SysUpdate(func(tx *store.Tx) error {
+func (s *Sender) lease(ctx context.Context, j store.Job, p Policy) (ours bool, err error) {
+	err = s.st.SysUpdate(ctx, func(tx *store.Tx) error {
 		var cur store.Job
 		if cur, ours = tx.JobUnchanged(j); !ours {
 			return nil // replaced or gone meanwhile
@@ -275,7 +275,8 @@ func (s *Sender) send(ctx context.Context, id string, j store.Job, d *Delivery, 
 		succeeded = succeeded || a.Succeeded
 	}
 	defer s.sch.Kick() // a retry may be due already
-	return s.st.SysUpdate(func(tx *store.Tx) error {
+	// The attempt was made: its outcome is recorded even if ctx ended (shutdown).
+	return s.st.SysUpdate(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		// The attempt is over: from this commit on, its retry is a job like
 		// any other. (Cleared only once the attempt returns, a pass that ran
 		// the retry between this commit and the worker's exit took it for
@@ -353,8 +354,8 @@ func (s *Sender) consult(d *Delivery, now time.Time) ChaosDecision {
 }
 
 // postpone moves the delivery's job to at.
-func (s *Sender) postpone(id string, j store.Job, at time.Time, rel []string, now time.Time) error {
-	return s.st.SysUpdate(func(tx *store.Tx) error {
+func (s *Sender) postpone(ctx context.Context, id string, j store.Job, at time.Time, rel []string, now time.Time) error {
+	return s.st.SysUpdate(ctx, func(tx *store.Tx) error {
 		sys := tx.Sys(bucket)
 		var cur Delivery
 		if err := sys.Get(id, &cur); err != nil {
@@ -493,12 +494,12 @@ type tenantEntry struct {
 // List returns deliveries newest first. With a tenant it walks that
 // tenant's deliveries only (a shared instance holds many tenants'), when
 // every one of them is listed (the list began with the file).
-func (s *Sender) List(f Filter) ([]Delivery, error) {
+func (s *Sender) List(ctx context.Context, f Filter) ([]Delivery, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
 	out := []Delivery{}
-	err := s.st.SysView(func(tx *store.Tx) error {
+	err := s.st.SysView(ctx, func(tx *store.Tx) error {
 		deliveries := tx.Sys(bucket)
 		if f.Tenant != "" && tx.IndexedSinceCreation() {
 			return tx.Sys(byTenantBucket).ListPrefix(f.Tenant+"\x00", true, func(key string, _ []byte) (bool, error) {

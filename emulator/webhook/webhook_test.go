@@ -18,7 +18,7 @@ func enqueue(t *testing.T, sb *sandboxtest.Sandbox, provider, tenant, url string
 	t.Helper()
 	p := sb.Emulator.Platform()
 	var id string
-	err := p.Store.Update(provider, tenant, func(tx *store.Tx) error {
+	err := p.Store.Update(context.Background(), provider, tenant, func(tx *store.Tx) error {
 		var err error
 		id, err = webhook.Enqueue(tx, webhook.Delivery{Event: "test.event", URL: url, Body: []byte(`{"a":1}`)}, p.Clock.Now(tenant))
 		return err
