@@ -103,9 +103,19 @@ var (
 	specsErr  error
 )
 
-// Specs loads our embedded OpenAPI files once per process.
+// Specs loads our embedded OpenAPI files once per process. Each is parsed
+// when its provider gets its first request (which waits for it: see
+// docs/benchmarks.md), so an instance holds only the files it serves.
 func Specs() (*contract.Set, error) {
-	specsOnce.Do(func() { specs, specsErr = contract.Load(openapi.FS) })
+	specsOnce.Do(func() {
+		specs, specsErr = contract.Load(openapi.FS)
+		if specsErr == nil {
+			// A parse leaves several times the parsed file in garbage; give
+			// it back now rather than at the next GC cycle of an idle
+			// process (at most once per file and process).
+			specs.OnParse(func(string) { debug.FreeOSMemory() })
+		}
+	})
 	return specs, specsErr
 }
 
@@ -189,16 +199,13 @@ func New(cfg Config) (*Emulator, error) {
 	return e, nil
 }
 
-// Start runs the scheduler (expiries, webhook deliveries) until Close, and
-// parses the OpenAPI files in the background. Call it once the listeners
-// answer: parsing takes longer than the rest of start-up, and a request that
-// needs a file before it is parsed simply waits.
+// Start runs the scheduler (expiries, webhook deliveries) until Close. Call
+// it once the listeners answer.
 func (e *Emulator) Start() {
-	e.platform.Contract.Warm(func() {
-		// Parsing leaves tens of megabytes of garbage; give it back now
-		// rather than at the next GC cycle of an idle process.
-		debug.FreeOSMemory()
-	})
+	// Start-up (fixtures, routes, templates, the data file, the local CA)
+	// leaves megabytes of garbage that an idle process would otherwise hold
+	// until its next GC cycle, minutes away: collect it and give it back.
+	go debug.FreeOSMemory()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.stop, e.stopped = cancel, make(chan struct{})
 	go func() {

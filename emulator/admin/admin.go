@@ -467,7 +467,7 @@ func (a *API) openapiFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/yaml")
-	_, _ = w.Write(sp.Raw)
+	_, _ = w.Write(sp.Source())
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) { platform.WriteJSON(w, status, v) }

@@ -117,7 +117,7 @@ func (c *call) get(coll, id string, m model) error {
 func (c *call) exists(coll, id string) bool { return id != "" && c.tx.Exists(coll, id) }
 
 // put stores m in coll.
-func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, m) }
+func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, storedAs(coll, m)) }
 
 // scan lists coll's records that keep accepts, in creation order.
 func scan[T any, PT interface {
@@ -170,9 +170,7 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 		m[k] = v
 	}
 	if attrs != nil {
-		if raw, err := gojson.Marshal(attrs); err == nil {
-			_ = gojson.Unmarshal(raw, &m) // merges into m
-		}
+		mergeAttrs(m, attrs)
 	}
 	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
 	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin

@@ -141,3 +141,81 @@ func BenchmarkGrowthListLineItemsOfOrder(b *testing.B) {
 		})
 	}
 }
+
+// seedRecords stores n copies of the generic record coll/id under fresh
+// ids, as the API writes them (with their index keys).
+func seedRecords(b *testing.B, e *emulator.Emulator, coll, id string, n int, edit func(*commercelayer.Record, int)) {
+	b.Helper()
+	st := e.Platform().Store
+	for done := 0; done < n; done += 5_000 {
+		err := st.Update(context.Background(), "commercelayer", org, func(tx *store.Tx) error {
+			for i := done; i < min(done+5_000, n); i++ {
+				var r commercelayer.Record
+				if err := tx.Get(coll, id, &r); err != nil {
+					return err
+				}
+				edit(&r, i)
+				r.ID = fmt.Sprintf("seed%s%07d", coll[:2], i)
+				r.Seq = uint64(1_000_000 + i)
+				if err := tx.Put(coll, r.ID, commercelayer.StoredAs(coll, &r)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGrowthCreateLineItemWithPromotions: POST /api/line_items on a
+// cart with a coupon code (its promotion applies), with n promotions of
+// another market and n other coupons stored: the order's refresh reads the
+// promotions of its market and the coupons of its code.
+func BenchmarkGrowthCreateLineItemWithPromotions(b *testing.B) {
+	for _, n := range growthSizes {
+		b.Run(fmt.Sprintf("promotions+coupons=%d", n), func(b *testing.B) {
+			a, e := growthAPI(b)
+			sales := a.token
+			res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+integrationID+`","client_secret":"`+integrationKey+`"}`, "application/json")
+			a.token = res["access_token"].(string)
+			const window = `"starts_at":"2020-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z"`
+			create := func(typ, attrs, rels string) string {
+				d := a.do("POST", "/api/"+typ, `{"data":{"type":"`+typ+`","attributes":{`+attrs+`},"relationships":{`+rels+`}}}`, "application/vnd.api+json")
+				return d["data"].(map[string]any)["id"].(string)
+			}
+			market := func(id string) string { return `"market":{"data":{"type":"markets","id":"` + id + `"}}` }
+			promo := create("percentage_discount_promotions", `"name":"Ten off","percentage":10,`+window, market("MrktEUxxxx"))
+			rule := create("coupon_codes_promotion_rules", "", `"promotion":{"data":{"type":"percentage_discount_promotions","id":"`+promo+`"}}`)
+			create("coupons", `"code":"BENCH10"`, `"promotion_rule":{"data":{"type":"coupon_codes_promotion_rules","id":"`+rule+`"}}`)
+			other := create("percentage_discount_promotions", `"name":"US","percentage":5,`+window, market("MrktUSxxxx"))
+			otherRule := create("coupon_codes_promotion_rules", "", `"promotion":{"data":{"type":"percentage_discount_promotions","id":"`+other+`"}}`)
+			coupon := create("coupons", `"code":"US5"`, `"promotion_rule":{"data":{"type":"coupon_codes_promotion_rules","id":"`+otherRule+`"}}`)
+			seedRecords(b, e, "percentage_discount_promotions", other, n, func(*commercelayer.Record, int) {})
+			seedRecords(b, e, "coupons", coupon, n, func(r *commercelayer.Record, i int) { r.Extra["code"] = fmt.Sprintf("SEED%07d", i) })
+			a.token = sales
+			cart := func() string {
+				id := a.order()
+				a.send("PATCH", "/api/orders/"+id, `{"data":{"type":"orders","id":"`+id+`","attributes":{"coupon_code":"BENCH10"}}}`, "application/vnd.api+json")
+				return id
+			}
+			id := cart()
+			a.addLine(id)
+			o := a.do("GET", "/api/orders/"+id, "", "")
+			if d := o["data"].(map[string]any)["attributes"].(map[string]any)["discount_amount_cents"]; d != float64(-290) {
+				b.Fatalf("the coupon's discount: %v", d)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if i%20 == 0 {
+					b.StopTimer()
+					id = cart()
+					b.StartTimer()
+				}
+				a.addLine(id)
+			}
+		})
+	}
+}

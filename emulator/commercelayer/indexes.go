@@ -198,3 +198,78 @@ func first(s []string) string {
 	}
 	return s[0]
 }
+
+// The stored data an order's refresh reads (promotions, their coupon codes
+// rules, coupons, gift cards) has no type of its own (Record); these
+// wrappers give a collection's records its keys when they are written
+// (storedAs), so the refresh seeks instead of decoding every promotion and
+// coupon. The JSON is the Record's. The keys came after data files held
+// these collections indexed by sequence only: store.IndexVersioned
+// rebuilds such an index at its next write, and lookupAt scans until then.
+const recordKeysVersion = 1
+
+// codedRecord is a coupon or gift card, by its code.
+type codedRecord struct{ *Record }
+
+func (r *codedRecord) IndexKeys() []string {
+	keys := r.Base.IndexKeys()
+	if code := extraString(&r.Base, "code"); code != "" {
+		keys = append(keys, ixEntry("code", code, r.Seq))
+	}
+	return keys
+}
+
+func (r *codedRecord) IndexVersion() uint64 { return recordKeysVersion }
+
+// promotionRecord is a promotion, by its market ("" for every market).
+type promotionRecord struct{ *Record }
+
+func (r *promotionRecord) IndexKeys() []string {
+	return append(r.Base.IndexKeys(), ixEntry("market", relID(&r.Base, "market"), r.Seq))
+}
+
+func (r *promotionRecord) IndexVersion() uint64 { return recordKeysVersion }
+
+// ruleRecord is a coupon codes promotion rule, by its promotion.
+type ruleRecord struct{ *Record }
+
+func (r *ruleRecord) IndexKeys() []string {
+	keys := r.Base.IndexKeys()
+	if p := relID(&r.Base, "promotion"); p != "" {
+		keys = append(keys, ixEntry("promotion", p, r.Seq))
+	}
+	return keys
+}
+
+func (r *ruleRecord) IndexVersion() uint64 { return recordKeysVersion }
+
+// storedAs is what a Put of m into coll stores: m, or for the collections
+// above m in its wrapper. Every write of a record goes through it (call.put
+// and the world's seed), so an index never loses the keys.
+func storedAs(coll string, m model) any {
+	r, ok := m.(*Record)
+	if !ok {
+		return m
+	}
+	switch coll {
+	case "coupons", "gift_cards":
+		return &codedRecord{r}
+	case promoPercentage, promoFixedAmount, promoFreeShipping:
+		return &promotionRecord{r}
+	case "coupon_codes_promotion_rules":
+		return &ruleRecord{r}
+	}
+	return m
+}
+
+// lookupAt is lookup in an index that must hold keys of version (at least):
+// an older index, or none, is scanned with keep.
+func lookupAt[T any, PT interface {
+	*T
+	model
+}](c *call, coll string, version uint64, name, value string, keep func(PT) bool) ([]PT, error) {
+	if v, err := c.tx.IndexVersion(coll); err == nil && v < version {
+		return scan(c, coll, keep)
+	}
+	return lookup(c, coll, name, value, keep)
+}

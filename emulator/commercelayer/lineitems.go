@@ -19,7 +19,7 @@ func (cl *CommerceLayer) lineItemKind() *kind {
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*LineItem)
 			cur := r.A.CurrencyCode
-			extra := map[string]any{}
+			extra := make(map[string]any, 18) // six amounts
 			putAmount(extra, "unit_amount", r.A.UnitAmountCents, cur)
 			putAmount(extra, "compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents), cur)
 			putAmount(extra, "options_amount", storedCents(&r.Base, "options_amount_cents", 0), cur)

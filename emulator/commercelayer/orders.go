@@ -55,19 +55,22 @@ func (cl *CommerceLayer) orderKind() *kind {
 func (c *call) orderObject(o *Order) *jsonapi.Object {
 	cur := o.A.CurrencyCode
 	t := o.T
-	extra := map[string]any{
-		"editable": o.state().Editable(), "skus_count": t.SkusCount, "line_item_options_count": 0, "tax_calculations_count": 0,
+	amounts := [...]struct {
+		name  string
+		cents int64
+	}{
+		{"subtotal_amount", t.Subtotal}, {"shipping_amount", t.Shipping}, {"payment_method_amount", t.PaymentMethod},
+		{"discount_amount", t.Discount}, {"adjustment_amount", t.Adjustment}, {"gift_card_amount", t.GiftCard},
+		{"total_tax_amount", t.TotalTax}, {"subtotal_tax_amount", t.SubtotalTax}, {"shipping_tax_amount", t.ShippingTax},
+		{"payment_method_tax_amount", t.PaymentMethodTax}, {"adjustment_tax_amount", 0}, {"total_amount", t.Total},
+		{"total_taxable_amount", t.TotalTaxable}, {"subtotal_taxable_amount", t.SubtotalTaxable}, {"shipping_taxable_amount", t.ShippingTaxable},
+		{"payment_method_taxable_amount", t.PaymentMethodTaxable}, {"adjustment_taxable_amount", 0},
+		{"total_amount_with_taxes", t.TotalWithTaxes}, {"fees_amount", 0}, {"duty_amount", 0}, {"place_total_amount", o.PlaceTotal},
 	}
-	for name, v := range map[string]int64{
-		"subtotal_amount": t.Subtotal, "shipping_amount": t.Shipping, "payment_method_amount": t.PaymentMethod,
-		"discount_amount": t.Discount, "adjustment_amount": t.Adjustment, "gift_card_amount": t.GiftCard,
-		"total_tax_amount": t.TotalTax, "subtotal_tax_amount": t.SubtotalTax, "shipping_tax_amount": t.ShippingTax,
-		"payment_method_tax_amount": t.PaymentMethodTax, "adjustment_tax_amount": 0, "total_amount": t.Total,
-		"total_taxable_amount": t.TotalTaxable, "subtotal_taxable_amount": t.SubtotalTaxable, "shipping_taxable_amount": t.ShippingTaxable,
-		"payment_method_taxable_amount": t.PaymentMethodTaxable, "adjustment_taxable_amount": 0,
-		"total_amount_with_taxes": t.TotalWithTaxes, "fees_amount": 0, "duty_amount": 0, "place_total_amount": o.PlaceTotal,
-	} {
-		putAmount(extra, name, v, cur)
+	extra := make(map[string]any, 3*len(amounts)+8) // sized: growing it was a tenth of a document's bytes
+	extra["editable"], extra["skus_count"], extra["line_item_options_count"], extra["tax_calculations_count"] = o.state().Editable(), t.SkusCount, 0, 0
+	for _, a := range amounts {
+		putAmount(extra, a.name, a.cents, cur)
 	}
 	byOrder := func(coll string) func() []jsonapi.Ref {
 		return func() []jsonapi.Ref {
@@ -655,6 +658,10 @@ func (c *call) refresh(o *Order) error {
 	if err != nil {
 		return err
 	}
+	loaded := make(map[*LineItem]lineState, len(lines))
+	for _, l := range lines {
+		loaded[l] = stateOf(l)
+	}
 	skuLines, shippable, subtotal := c.tallySkus(lines)
 	shipments, err := c.syncShipments(o, shippable)
 	if err != nil {
@@ -669,7 +676,7 @@ func (c *call) refresh(o *Order) error {
 		return err
 	}
 	policy := c.taxPolicy(o, &market)
-	if err := c.total(o, all, policy, gift); err != nil {
+	if err := c.total(o, all, loaded, policy, gift); err != nil {
 		return err
 	}
 	prev := o.A.Status
@@ -682,18 +689,44 @@ func (c *call) refresh(o *Order) error {
 
 // tallySkus picks the SKU lines, with how many units ship and their subtotal.
 func (c *call) tallySkus(lines []*LineItem) (skuLines []*LineItem, shippable, subtotal int64) {
+	ships := map[string]bool{} // by SKU id: a cart holds a few SKUs, often on several lines
 	for _, l := range lines {
 		if l.A.ItemType != itemSkus {
 			continue
 		}
 		skuLines = append(skuLines, l)
 		subtotal += l.A.Quantity * l.A.UnitAmountCents
-		var s Sku
-		if c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip {
+		ship, known := ships[l.ItemID]
+		if !known {
+			var s Sku
+			ship = c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip
+			ships[l.ItemID] = ship
+		}
+		if ship {
 			shippable += l.A.Quantity
 		}
 	}
 	return skuLines, shippable, subtotal
+}
+
+// lineState is what an order's refresh may change on a line item it read:
+// a line whose state is as read is not encoded and saved again.
+type lineState struct {
+	quantity, unit, total, tax int64
+	name, updated              string
+	taxRate                    float64
+	hasName, hasTaxRate        bool
+}
+
+func stateOf(l *LineItem) lineState {
+	s := lineState{quantity: l.A.Quantity, unit: l.A.UnitAmountCents, total: l.TotalCents, tax: l.TaxCents, updated: l.UpdatedAt}
+	if l.A.Name != nil {
+		s.name, s.hasName = *l.A.Name, true
+	}
+	if l.A.TaxRate != nil {
+		s.taxRate, s.hasTaxRate = *l.A.TaxRate, true
+	}
+	return s
 }
 
 // syncShipments keeps one shipment once there is something to ship and
@@ -833,8 +866,9 @@ func (c *call) taxPolicy(o *Order, market *Market) TaxPolicy {
 }
 
 // total computes the order's totals over all its lines (the gift card
-// paying what it can of the rest) and saves each line with its share.
-func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) error {
+// paying what it can of the rest) and saves each line with its share (a
+// line read as loaded holds that is unchanged is not saved again).
+func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, policy TaxPolicy, gift *Record) error {
 	amounts := make([]AmountLine, len(all))
 	for i, l := range all {
 		amounts[i] = AmountLine{Type: l.A.ItemType, Quantity: l.A.Quantity, UnitCents: l.A.UnitAmountCents}
@@ -855,6 +889,9 @@ func (c *call) total(o *Order, all []*LineItem, policy TaxPolicy, gift *Record) 
 		if l.TaxCents > 0 {
 			rate := float64(policy.RateBP) / 10000
 			l.A.TaxRate = &rate
+		}
+		if was, ok := loaded[l]; ok && was == stateOf(l) {
+			continue
 		}
 		if err := c.put("line_items", l); err != nil {
 			return err

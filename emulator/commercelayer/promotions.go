@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"sort"
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
@@ -48,61 +49,85 @@ func activeAt(b *Base, now time.Time) bool {
 }
 
 // orderPromotions are the discounts of the active promotions of the order's
-// market and currency.
+// market and currency. Each read seeks an index (promotions by market,
+// coupons by code, rules by promotion): the cost follows the promotions of
+// the order's market, not every promotion and coupon of the organization.
 func (c *call) orderPromotions(o *Order, subtotal int64) ([]Discount, bool, error) {
-	// Coupon codes by coupon codes promotion rule.
-	coupons, err := scan(c, "coupons", func(*Record) bool { return true })
-	if err != nil {
-		return nil, false, err
-	}
-	codes := map[string][]string{}
-	for _, cp := range coupons {
-		if rule := relID(&cp.Base, "promotion_rule"); rule != "" && activeAt(&cp.Base, c.now) {
-			codes[rule] = append(codes[rule], extraString(&cp.Base, "code"))
+	// The coupon codes promotion rules the order's coupon code satisfies: a
+	// promotion with a rule applies only with an active coupon of that rule
+	// whose code is the order's.
+	code := deref(o.A.CouponCode)
+	satisfied := map[string]bool{}
+	if code != "" {
+		coupons, err := lookupAt(c, "coupons", recordKeysVersion, "code", code, func(r *Record) bool { return extraString(&r.Base, "code") == code })
+		if err != nil {
+			return nil, false, err
 		}
-	}
-	rules, err := scan(c, "coupon_codes_promotion_rules", func(*Record) bool { return true })
-	if err != nil {
-		return nil, false, err
-	}
-	ruleOf := map[string]string{} // promotion id -> rule id
-	for _, r := range rules {
-		if p := relID(&r.Base, "promotion"); p != "" {
-			ruleOf[p] = r.ID
+		for _, cp := range coupons {
+			if rule := relID(&cp.Base, "promotion_rule"); rule != "" && activeAt(&cp.Base, c.now) {
+				satisfied[rule] = true
+			}
 		}
 	}
 	var promos []Promotion
 	for _, kind := range promotionKinds {
-		ps, err := scan(c, kind, func(p *Record) bool {
-			m, cur := relID(&p.Base, "market"), extraString(&p.Base, "currency_code")
-			return activeAt(&p.Base, c.now) && (m == "" || m == o.MarketID) && (cur == "" || cur == o.A.CurrencyCode)
-		})
+		ps, err := c.marketPromotions(kind, o)
 		if err != nil {
 			return nil, false, err
 		}
 		for _, p := range ps {
 			rule := relID(&p.Base, "coupon_codes_promotion_rule")
 			if rule == "" {
-				rule = ruleOf[p.ID]
+				rules, err := lookupAt(c, "coupon_codes_promotion_rules", recordKeysVersion, "promotion", p.ID,
+					func(r *Record) bool { return relID(&r.Base, "promotion") == p.ID })
+				if err != nil {
+					return nil, false, err
+				}
+				if len(rules) > 0 {
+					rule = rules[len(rules)-1].ID // the latest, as a map filled in creation order kept
+				}
 			}
 			pr := Promotion{ID: p.ID, Kind: kind, Name: extraString(&p.Base, "name"), Percentage: extraInt(&p.Base, "percentage"),
 				FixedCents: extraInt(&p.Base, "fixed_amount_cents")}
 			if rule != "" {
-				pr.Coupons = codes[rule]
-				if len(pr.Coupons) == 0 {
-					continue // a coupon rule with no coupon: nobody qualifies
+				if !satisfied[rule] {
+					continue // a coupon rule the order's code (if any) does not meet
 				}
+				pr.Coupons = []string{code}
 			}
 			promos = append(promos, pr)
 		}
 	}
-	ds, free := ApplyPromotions(promos, subtotal, deref(o.A.CouponCode))
+	ds, free := ApplyPromotions(promos, subtotal, code)
 	return ds, free, nil
+}
+
+// marketPromotions are the active promotions of a kind for the order's
+// market and currency (those of no market apply to every market), in
+// creation order.
+func (c *call) marketPromotions(kind string, o *Order) ([]*Record, error) {
+	keep := func(market string) func(*Record) bool {
+		return func(p *Record) bool {
+			cur := extraString(&p.Base, "currency_code")
+			return relID(&p.Base, "market") == market && activeAt(&p.Base, c.now) && (cur == "" || cur == o.A.CurrencyCode)
+		}
+	}
+	ps, err := lookupAt(c, kind, recordKeysVersion, "market", "", keep(""))
+	if err != nil || o.MarketID == "" {
+		return ps, err
+	}
+	own, err := lookupAt(c, kind, recordKeysVersion, "market", o.MarketID, keep(o.MarketID))
+	if err != nil {
+		return nil, err
+	}
+	ps = append(ps, own...)
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Seq < ps[j].Seq })
+	return ps, nil
 }
 
 // couponExists tells whether an active coupon has code.
 func (c *call) couponExists(code string) (bool, error) {
-	found, err := scan(c, "coupons", func(r *Record) bool { return extraString(&r.Base, "code") == code && activeAt(&r.Base, c.now) })
+	found, err := lookupAt(c, "coupons", recordKeysVersion, "code", code, func(r *Record) bool { return extraString(&r.Base, "code") == code && activeAt(&r.Base, c.now) })
 	return len(found) > 0, err
 }
 
@@ -111,7 +136,7 @@ func (c *call) giftCardByCode(code, currency string) (*Record, error) {
 	if code == "" {
 		return nil, nil
 	}
-	found, err := scan(c, "gift_cards", func(r *Record) bool {
+	found, err := lookupAt(c, "gift_cards", recordKeysVersion, "code", code, func(r *Record) bool {
 		cur := extraString(&r.Base, "currency_code")
 		return extraString(&r.Base, "code") == code && (cur == "" || cur == currency) && activeAt(&r.Base, c.now) && giftBalance(r) > 0
 	})

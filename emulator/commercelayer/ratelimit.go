@@ -33,16 +33,24 @@ type rateLimiter struct {
 
 func newRateLimiter() *rateLimiter { return &rateLimiter{hits: map[string][]time.Time{}} }
 
-// take records a hit and returns how many remain in the window.
+// take records a hit and returns how many remain in the window. Only the
+// latest lim.Limit hits are kept: once that many fall in the window none
+// remain, whatever came before them, so a caller's cost is bounded by the
+// limit, not by its request rate times the window (at thousands of
+// requests a second, every request copied tens of thousands of times).
 func (rl *rateLimiter) take(key string, lim rateLimit, now time.Time) int {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	from := now.Add(-lim.Interval)
-	kept := rl.hits[key][:0]
-	for _, t := range rl.hits[key] {
+	hits := rl.hits[key]
+	kept := hits[:0]
+	for _, t := range hits {
 		if t.After(from) {
 			kept = append(kept, t)
 		}
+	}
+	if len(kept) >= lim.Limit {
+		kept = append(kept[:0], kept[len(kept)-lim.Limit+1:]...) // the oldest goes
 	}
 	kept = append(kept, now)
 	rl.hits[key] = kept
@@ -53,13 +61,16 @@ func (rl *rateLimiter) take(key string, lim rateLimit, now time.Time) int {
 }
 
 // endpoint groups requests the way the limits count them: method and
-// resource type (/api/orders/abc and /api/orders/xyz are one endpoint).
+// resource type (/api/orders/abc and /api/orders/xyz are one endpoint):
+// the path up to its second slash.
 func endpoint(r *http.Request) string {
-	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
-	if len(parts) > 2 {
-		parts = parts[:2]
+	path := strings.TrimPrefix(r.URL.Path, "/")
+	if i := strings.IndexByte(path, '/'); i >= 0 {
+		if j := strings.IndexByte(path[i+1:], '/'); j >= 0 {
+			path = path[:i+1+j]
+		}
 	}
-	return r.Method + " /" + strings.Join(parts, "/")
+	return r.Method + " /" + path
 }
 
 func (rl *rateLimiter) middleware(clk *clock.Clock) func(http.Handler) http.Handler {

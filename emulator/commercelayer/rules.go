@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 )
@@ -53,27 +54,36 @@ func FormatAmount(cents int64, code string) string {
 	for i := 0; i < f.Exponent; i++ {
 		unit *= 10
 	}
-	whole := strconv.FormatInt(cents/unit, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString(f.Thousands)
-		}
-		b.WriteRune(r)
-	}
-	num := b.String()
-	if f.Exponent > 0 {
-		frac := strconv.FormatInt(cents%unit, 10)
-		num += f.Decimal + strings.Repeat("0", f.Exponent-len(frac)) + frac
-	}
-	sign := ""
+	// Built in one buffer on the stack: the string is the one allocation
+	// (an order's document formats some forty amounts).
+	var buf [64]byte
+	var digits [24]byte
+	b := buf[:0]
 	if neg {
-		sign = "-"
+		b = append(b, '-')
+	}
+	if !f.After {
+		b = append(b, f.Symbol...)
+	}
+	whole := strconv.AppendInt(digits[:0], cents/unit, 10)
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b = append(b, f.Thousands...)
+		}
+		b = append(b, d)
+	}
+	if f.Exponent > 0 {
+		frac := strconv.AppendInt(digits[:0], cents%unit, 10)
+		b = append(b, f.Decimal...)
+		for i := len(frac); i < f.Exponent; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, frac...)
 	}
 	if f.After {
-		return sign + num + f.Symbol
+		b = append(b, f.Symbol...)
 	}
-	return sign + f.Symbol + num
+	return string(b)
 }
 
 // AmountFloat is the _float form of an amount in minor units.
@@ -88,9 +98,34 @@ func AmountFloat(cents int64, code string) float64 {
 
 // putAmount writes the triple <base>_cents, <base>_float, formatted_<base>.
 func putAmount(attrs map[string]any, base string, cents int64, code string) {
-	attrs[base+"_cents"] = cents
-	attrs[base+"_float"] = AmountFloat(cents, code)
-	attrs["formatted_"+base] = FormatAmount(cents, code)
+	k := amountKeys(base)
+	attrs[k[0]] = cents
+	attrs[k[1]] = AmountFloat(cents, code)
+	attrs[k[2]] = FormatAmount(cents, code)
+}
+
+// amountKeyNames holds each amount's three attribute names, made once (not
+// three concatenations per amount of every document).
+var amountKeyNames struct {
+	sync.RWMutex
+	m map[string]*[3]string
+}
+
+func amountKeys(base string) *[3]string {
+	amountKeyNames.RLock()
+	k := amountKeyNames.m[base]
+	amountKeyNames.RUnlock()
+	if k != nil {
+		return k
+	}
+	k = &[3]string{base + "_cents", base + "_float", "formatted_" + base}
+	amountKeyNames.Lock()
+	if amountKeyNames.m == nil {
+		amountKeyNames.m = map[string]*[3]string{}
+	}
+	amountKeyNames.m[base] = k
+	amountKeyNames.Unlock()
+	return k
 }
 
 // ---- Order amounts --------------------------------------------------------

@@ -217,7 +217,7 @@ func (w *World) seed(tx *store.Tx, slug string, now time.Time) error {
 	if slug != w.Organization.Slug {
 		org.Name = slug
 	}
-	put := func(coll string, m model) error { return tx.Put(coll, m.base().ID, m) }
+	put := func(coll string, m model) error { return tx.Put(coll, m.base().ID, storedAs(coll, m)) }
 	if err := tx.Put(colOrganization, selfID, org); err != nil {
 		return err
 	}

@@ -29,20 +29,33 @@ func init() {
 	}
 }
 
-// Spec is one OpenAPI file. It is parsed on first use or by Set.Warm
-// (kin-openapi needs tens of milliseconds per file, more than the whole
-// start-up budget), so the emulator answers health at once; a request that
-// needs a spec before it is parsed waits for it.
+// Spec is one OpenAPI file. It is parsed on first use (the first request
+// of its provider waits for it) or by Set.Warm: kin-openapi needs tens of
+// milliseconds per file, more than the whole start-up budget, and a parsed
+// file is memory an instance that never serves that provider need not hold.
+// Its text is read from the file system when needed, not held.
+//
+// What a request is validated against is the file without its responses:
+// the emulator never validates its own answers, and the responses (with
+// the schemas only they reach) are two thirds of a parsed file's memory.
+// The whole file, responses included, is parsed again on demand by Full for
+// the test suite's response checker.
 type Spec struct {
 	Name string
-	Raw  []byte
+	fsys fs.FS
 	file string
+	set  *Set
 
 	once   sync.Once
 	done   chan struct{}
-	doc    *openapi3.T
-	router routers.Router
+	doc    *openapi3.T    // the request side (see requestSource)
+	router routers.Router // over doc, built on its first FindRoute
 	err    error
+
+	fullOnce   sync.Once
+	full       *openapi3.T
+	fullRouter routers.Router
+	fullErr    error
 
 	routes sync.Map // "METHOD template" -> *knownRoute
 }
@@ -54,32 +67,86 @@ type knownRoute struct {
 	callerVars []string // the caller's template variable names, same order
 }
 
-// Doc parses the file (or waits for the parse under way) and returns it.
+// Doc parses the file (or waits for the parse under way) and returns the
+// document requests are validated against: paths, operations, parameters,
+// request bodies and security, without responses or the component schemas
+// only they reach (Full has those).
 func (sp *Spec) Doc() (*openapi3.T, error) {
 	sp.start()
 	<-sp.done
 	return sp.doc, sp.err
 }
 
+// Parsed reports whether Doc would answer without waiting.
+func (sp *Spec) Parsed() bool {
+	select {
+	case <-sp.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Full parses the whole file, responses included, once, and returns it.
+// The emulator does not need it; the test suite's response checker does.
+func (sp *Spec) Full() (*openapi3.T, error) {
+	sp.fullOnce.Do(func() {
+		raw, err := sp.source()
+		if err != nil {
+			sp.fullErr = err
+			return
+		}
+		sp.full, sp.fullErr = parse(raw)
+		if sp.fullErr != nil {
+			sp.fullErr = fmt.Errorf("openapi/%s: %w", sp.file, sp.fullErr)
+			return
+		}
+		// Built at once here: a path the route table cannot take is found
+		// by the test suite rather than by a user's request.
+		if sp.fullRouter, sp.fullErr = gorillamux.NewRouter(sp.full); sp.fullErr != nil {
+			sp.fullErr = fmt.Errorf("openapi/%s: %w", sp.file, sp.fullErr)
+		}
+	})
+	return sp.full, sp.fullErr
+}
+
 func (sp *Spec) start() {
 	sp.once.Do(func() {
 		go func() {
 			defer close(sp.done)
-			sp.doc, sp.router, sp.err = parse(sp.Raw)
-			if sp.err != nil {
-				sp.err = fmt.Errorf("openapi/%s: %w", sp.file, sp.err)
+			raw, err := sp.source()
+			if err == nil {
+				sp.doc, err = parseRequestSide(raw)
+			}
+			if err != nil {
+				sp.err = fmt.Errorf("openapi/%s: %w", sp.file, err)
+				return
+			}
+			sp.router = &lazyRouter{doc: sp.doc}
+			if f := sp.set.onParse; f != nil {
+				f(sp.Name)
 			}
 		}()
 	})
 }
 
-// Set is every OpenAPI file, by name (file name without extension).
-type Set struct {
-	specs map[string]*Spec
-	order []string
+// Source is the file's text, read anew (an embedded file is copied on
+// every read, so a Spec does not keep one).
+func (sp *Spec) Source() []byte {
+	raw, _ := sp.source() // Load read it once, so it reads
+	return raw
 }
 
-// Load reads every *.yaml file of fsys; parsing happens on first use, by
+func (sp *Spec) source() ([]byte, error) { return fs.ReadFile(sp.fsys, sp.file) }
+
+// Set is every OpenAPI file, by name (file name without extension).
+type Set struct {
+	specs   map[string]*Spec
+	order   []string
+	onParse func(name string)
+}
+
+// Load finds every *.yaml file of fsys; parsing happens on first use, by
 // Warm or by Wait.
 func Load(fsys fs.FS) (*Set, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
@@ -89,20 +156,25 @@ func Load(fsys fs.FS) (*Set, error) {
 	sort.Strings(names)
 	s := &Set{specs: map[string]*Spec{}}
 	for _, file := range names {
-		raw, err := fs.ReadFile(fsys, file)
-		if err != nil {
+		if _, err := fs.Stat(fsys, file); err != nil {
 			return nil, err
 		}
-		sp := &Spec{Name: strings.TrimSuffix(path.Base(file), ".yaml"), Raw: raw, file: file, done: make(chan struct{})}
+		sp := &Spec{Name: strings.TrimSuffix(path.Base(file), ".yaml"), fsys: fsys, file: file, set: s, done: make(chan struct{})}
 		s.specs[sp.Name] = sp
 		s.order = append(s.order, sp.Name)
 	}
 	return s, nil
 }
 
-// Warm parses every file in the background, one after the other so that a
-// core stays free for requests (a request that needs a file not yet parsed
-// starts it at once), and calls done (if not nil) at the end.
+// OnParse sets a function called after each file's request side is parsed
+// (the emulator hands the parse's garbage back to the OS there). Set it
+// before the first parse.
+func (s *Set) OnParse(f func(name string)) { s.onParse = f }
+
+// Warm parses every file's request side in the background, one after the
+// other so that a core stays free for requests (a request that needs a file
+// not yet parsed starts it at once), and calls done (if not nil) at the end.
+// The emulator does not: each file waits for its provider's first request.
 func (s *Set) Warm(done func()) {
 	go func() {
 		for _, n := range s.order {
@@ -128,22 +200,71 @@ func (s *Set) Wait() error {
 	return nil
 }
 
-func parse(raw []byte) (*openapi3.T, routers.Router, error) {
+// waitFull parses every whole file, in parallel, and returns the first error.
+func (s *Set) waitFull() error {
+	errs := make([]error, len(s.order))
+	var wg sync.WaitGroup
+	for i, n := range s.order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.specs[n].Full()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func parse(raw []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// Match any host: the emulator runs behind whatever address a user picks.
 	doc.Servers = nil
-	r, err := gorillamux.NewRouter(doc)
+	return doc, nil
+}
+
+// parseRequestSide parses what validating a request reads of the file (see
+// requestSource).
+func parseRequestSide(raw []byte) (*openapi3.T, error) {
+	src, err := requestSource(raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return doc, r, nil
+	doc, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			op.Responses = nil // the placeholder
+		}
+	}
+	return doc, nil
+}
+
+// lazyRouter builds kin-openapi's route table (a compiled regexp per path,
+// a megabyte for Commerce Layer's file) on its first use: requests routed by
+// the emulator's own router are validated at the operation it matched
+// (ValidateAt), so the table serves only fallbacks and the response checker.
+type lazyRouter struct {
+	doc  *openapi3.T
+	once sync.Once
+	r    routers.Router
+	err  error
+}
+
+func (l *lazyRouter) FindRoute(req *http.Request) (*routers.Route, map[string]string, error) {
+	l.once.Do(func() { l.r, l.err = gorillamux.NewRouter(l.doc) })
+	if l.err != nil {
+		return nil, nil, l.err
+	}
+	return l.r.FindRoute(req)
 }
 
 // Spec returns the named spec, or nil.
@@ -395,12 +516,12 @@ func toViolationFull(err error) *Violation {
 // for the request. A request no spec describes is itself an error: every
 // response the test suite sees must be in our OpenAPI files.
 func (s *Set) CheckResponse(req *http.Request, status int, header http.Header, body []byte) error {
-	if err := s.Wait(); err != nil {
+	if err := s.waitFull(); err != nil {
 		return err
 	}
 	for _, name := range s.order {
 		sp := s.specs[name]
-		route, params, err := sp.router.FindRoute(asGET(req))
+		route, params, err := sp.fullRouter.FindRoute(asGET(req))
 		if err != nil {
 			continue
 		}

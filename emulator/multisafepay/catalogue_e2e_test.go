@@ -123,9 +123,17 @@ func TestTransactions(t *testing.T) {
 	if !equal(append(append(p1, p2...), p3...), want) || pg3["after"] != nil || pg1["before"] != nil {
 		t.Fatalf("pages %v %v %v / %v %v", p1, p2, p3, pg1, pg3)
 	}
-	back, _ := page("?limit=2&before=" + url.QueryEscape(str(pg3["cursor"].(map[string]any)["before"])))
-	if !equal(back, p2) {
-		t.Fatalf("back from page 3: %v, want %v", back, p2)
+	back, bpg := page("?limit=2&before=" + url.QueryEscape(str(pg3["cursor"].(map[string]any)["before"])))
+	if !equal(back, p2) || bpg["before"] == nil || bpg["after"] == nil {
+		t.Fatalf("back from page 3: %v %v, want %v with both neighbours", back, bpg, p2)
+	}
+	first, fpg := page("?limit=2&before=" + url.QueryEscape(str(bpg["cursor"].(map[string]any)["before"])))
+	if !equal(first, p1) || fpg["before"] != nil || fpg["after"] == nil {
+		t.Fatalf("back from page 2: %v %v, want %v and no newer page", first, fpg, p1)
+	}
+	// A before page keeps the filter: the payment just newer than tx-c's.
+	if got, _ := page("?limit=1&type=payment&before=" + url.QueryEscape(str(pg3["cursor"].(map[string]any)["before"]))); !equal(got, []string{"tx-c/payment"}) {
+		t.Fatalf("payments before page 3: %v", got)
 	}
 	// Pages without a cursor or after one are read through the index of
 	// transactions; before pages select from every order: the same list.

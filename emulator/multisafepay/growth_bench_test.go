@@ -16,9 +16,8 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
-// GET /transactions (the first page of 100, through the index; and a
-// page before a cursor, which still selects from every order)
-// with 1k, 10k and 100k orders stored (copies of one made over HTTP, a
+// GET /transactions (the first page of 100, and the page before a cursor,
+// both through the index of transactions) with 1k, 10k and 100k orders stored (copies of one made over HTTP, a
 // second apart, written straight to the store). Run:
 //
 //	go test -run '^$' -bench GrowthTransactions -benchtime 100x ./emulator/multisafepay
@@ -69,7 +68,7 @@ func BenchmarkGrowthTransactions(b *testing.B) {
 			}
 			for _, c := range []struct{ name, path string }{
 				{"first-page", "/v1/json/transactions"},
-				// A before cursor selects from every order (not indexed).
+				// Every transaction is newer than the epoch: the page is the 100 oldest.
 				{"before-cursor", "/v1/json/transactions?before=" + base64.RawURLEncoding.EncodeToString([]byte("0:0"))},
 			} {
 				b.Run(c.name, func(b *testing.B) {
@@ -78,6 +77,57 @@ func BenchmarkGrowthTransactions(b *testing.B) {
 						send("GET", c.path, "")
 					}
 				})
+			}
+		})
+	}
+}
+
+// GET /recurring/{reference} (a customer's 3 tokens) with 1k, 10k and 100k
+// other customers' tokens stored. Run:
+//
+//	go test -run '^$' -bench GrowthRecurringTokens -benchtime 100x ./emulator/multisafepay
+func BenchmarkGrowthRecurringTokens(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
+			e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { e.Close() })
+			if err := e.Platform().Contract.Wait(); err != nil {
+				b.Fatal(err)
+			}
+			st := e.Platform().Store
+			created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for done := 0; done < n+3; done += 5_000 {
+				err := st.Update(context.Background(), "multisafepay", "bench-key", func(tx *store.Tx) error {
+					for i := done; i < min(done+5_000, n+3); i++ {
+						t := &multisafepay.Token{Token: fmt.Sprintf("T%010d", i), Reference: fmt.Sprintf("cust-%d", i), Code: "VISA",
+							Display: "Card xxxx xxxx xxxx 1111", Model: "cardOnFile", OrderID: "seed", Created: created.Add(time.Duration(i) * time.Second)}
+						if i >= n {
+							t.Reference = "bench-customer"
+						}
+						if err := tx.Put("tokens", t.Token, t); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			h := e.Handler()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req := httptest.NewRequest("GET", "/v1/json/recurring/bench-customer", nil)
+				req.Header.Set("api_key", "bench-key")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "T"+fmt.Sprintf("%010d", n+2)) {
+					b.Fatalf("%d %s", rec.Code, rec.Body)
+				}
 			}
 		})
 	}

@@ -3,8 +3,10 @@ package multisafepay
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -221,13 +223,43 @@ func (m *MultiSafepay) tokenize(tx *store.Tx, o *Order, now time.Time) error {
 	}
 	o.RecurringID = t.Token
 	o.RecurringFlow = ""
-	return tx.Put(colTokens, t.Token, t)
+	return tx.Put(colTokens, t.Token, &t) // a pointer: the index keys are *Token's
 }
 
-// customerTokens lists a reference's tokens, oldest first.
-func customerTokens(tx *store.Tx, reference string) ([]Token, error) {
+// refPrefix walks a reference's tokens in creation order (then token); the
+// reference is in hex, so that no reference's prefix is another's.
+func refPrefix(reference string) string {
+	return "ref\x00" + hex.EncodeToString([]byte(reference)) + "\x00"
+}
+
+// IndexKeys: a token by its customer reference and creation time, the
+// order of GET /recurring/{reference}.
+func (t *Token) IndexKeys() []string {
+	return []string{refPrefix(t.Reference) + fmt.Sprintf("%016x", uint64(t.Created.UnixNano())^(1<<63))}
+}
+
+// customerTokens lists a reference's tokens, oldest first, skipping the
+// first offset and stopping after limit (limit < 0: all). The index of
+// tokens by reference answers it; tokens stored before the index (an older
+// data file, until its next token) are scanned.
+func customerTokens(tx *store.Tx, reference string, offset, limit int) ([]Token, error) {
 	var out []Token
-	err := tx.List(colTokens, func(_ string, raw []byte) error {
+	err := tx.LookupFrom(colTokens, refPrefix(reference), false, offset, func(_ string, raw []byte) (bool, error) {
+		if limit >= 0 && len(out) >= limit {
+			return false, nil
+		}
+		var t Token
+		if err := json.Unmarshal(raw, &t); err != nil {
+			return false, err
+		}
+		out = append(out, t)
+		return true, nil
+	})
+	if !errors.Is(err, store.ErrNoIndex) {
+		return out, err
+	}
+	out = nil
+	err = tx.List(colTokens, func(_ string, raw []byte) error {
 		var t Token
 		if err := json.Unmarshal(raw, &t); err != nil {
 			return err
@@ -238,6 +270,10 @@ func customerTokens(tx *store.Tx, reference string) ([]Token, error) {
 		return nil
 	})
 	slices.SortStableFunc(out, func(a, b Token) int { return a.Created.Compare(b.Created) })
+	out = out[min(offset, len(out)):]
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
 }
 
@@ -258,7 +294,7 @@ func (m *MultiSafepay) listTokens(w http.ResponseWriter, r *http.Request) {
 	var list []Token
 	err := m.p.Store.View(r.Context(), provider, tenant, func(tx *store.Tx) error {
 		var err error
-		list, err = customerTokens(tx, platform.PathVar(r, "reference"))
+		list, err = customerTokens(tx, platform.PathVar(r, "reference"), offset, limit)
 		return err
 	})
 	if err != nil {
@@ -266,8 +302,8 @@ func (m *MultiSafepay) listTokens(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := m.p.Clock.Now(tenant)
-	out := []tokenJSON{}
-	for i := offset; i < len(list) && len(out) < limit; i++ {
+	out := make([]tokenJSON, 0, len(list))
+	for i := range list {
 		out = append(out, list[i].view(now))
 	}
 	ok(w, map[string]any{"tokens": out})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -34,14 +35,11 @@ func (o *Order) IndexKeys() []string {
 	return keys
 }
 
-// txPage is f's page read through the index: newest first from the top or
-// from an after cursor. ok false: the orders are not indexed (an older data
-// file until its next order is written) or the page is a before page; the
-// caller selects from every order.
+// txPage is f's page read through the index: newest first from the top,
+// from an after cursor, or the page just newer than a before cursor. ok
+// false: the orders are not indexed (an older data file until its next
+// order is written); the caller selects from every order.
 func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, older, newer, ok bool, err error) {
-	if f.before != nil {
-		return nil, false, false, false, nil
-	}
 	cache := map[string][]transactionJSON{}
 	find := func(key, orderID string, raw []byte) (*transactionJSON, error) {
 		ts, seen := cache[orderID]
@@ -60,6 +58,13 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 			}
 		}
 		return nil, nil
+	}
+	if f.before != nil {
+		items, older, newer, err = txPageBefore(tx, f, find)
+		if errors.Is(err, store.ErrNoIndex) {
+			return nil, false, false, false, nil
+		}
+		return items, older, newer, err == nil, err
 	}
 	from := ""
 	if f.after != nil {
@@ -94,4 +99,39 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 		return false, nil
 	})
 	return items, older, newer, err == nil, err
+}
+
+// txPageBefore is the page of f.limit transactions just newer than the
+// before cursor: walked oldest first from the cursor, then turned round.
+// older: a matching transaction at or past the cursor; newer: more matching
+// transactions beyond the page.
+func txPageBefore(tx *store.Tx, f *txFilter, find func(key, orderID string, raw []byte) (*transactionJSON, error)) (items []transactionJSON, older, newer bool, err error) {
+	// Index keys are txKey then \x00 and the order id: from + \x01 is past
+	// every entry of the cursor's own transaction and before the next key's.
+	from := txKey(f.before.created, f.before.id) + "\x01"
+	err = tx.Walk(colOrders, txPrefix, from, false, func(key, orderID string, raw []byte) (bool, error) {
+		t, err := find(key, orderID, raw)
+		if err != nil || t == nil || !f.match(t) {
+			return err == nil, err
+		}
+		if len(items) == f.limit {
+			newer = true
+			return false, nil
+		}
+		items = append(items, *t)
+		return true, nil
+	})
+	if err != nil {
+		return nil, false, false, err
+	}
+	slices.Reverse(items)
+	err = tx.Walk(colOrders, txPrefix, from, true, func(key, orderID string, raw []byte) (bool, error) {
+		t, err := find(key, orderID, raw)
+		if err != nil || t == nil || !f.match(t) {
+			return err == nil, err
+		}
+		older = true
+		return false, nil
+	})
+	return items, older, newer, err
 }

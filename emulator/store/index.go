@@ -144,7 +144,9 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 	if err != nil {
 		return err
 	}
+	built := fresh // the index holds every record's current keys
 	if idx == nil || rev == nil {
+		built = true
 		if idx, rev, err = tx.indexBuckets(coll, true); err != nil {
 			return err
 		}
@@ -165,7 +167,48 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 			return err
 		}
 	}
+	if err := tx.upgradeIndex(b, idx, rev, id, v, built); err != nil {
+		return err
+	}
 	return reindex(idx, rev, id, ix.IndexKeys())
+}
+
+// IndexVersioned is an Indexed type whose keys changed after data files
+// were written with the old ones: an index of a lower version (0 for one
+// built before the type had a version) is rebuilt from the records at the
+// collection's next Put of this type, and until then IndexVersion tells
+// readers that it lacks the new keys (they scan).
+type IndexVersioned interface {
+	Indexed
+	IndexVersion() uint64
+}
+
+// upgradeIndex rebuilds coll's index when v's type has a newer version
+// than the index's (kept as the rev bucket's sequence, which nothing else
+// uses and snapshots carry).
+func (tx *Tx) upgradeIndex(b, idx, rev *bolt.Bucket, id string, v any, built bool) error {
+	iv, ok := v.(IndexVersioned)
+	if !ok || rev.Sequence() >= iv.IndexVersion() {
+		return nil
+	}
+	if !built {
+		if err := buildIndex(b, idx, rev, reflect.TypeOf(v), id); err != nil {
+			return err
+		}
+	}
+	return rev.SetSequence(iv.IndexVersion())
+}
+
+// IndexVersion is the version of the keys coll's index holds (see
+// IndexVersioned); ErrNoIndex when coll has records but no index, 0 and no
+// error when it has no records.
+func (tx *Tx) IndexVersion(coll string) (uint64, error) {
+	b, _, err := tx.indexed(coll)
+	if b == nil || err != nil {
+		return 0, err
+	}
+	_, rev, _ := tx.indexBuckets(coll, false)
+	return rev.Sequence(), nil
 }
 
 // buildIndex indexes every record of b but skip, decoding each into a new

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"sort"
+	"strings"
 )
 
 // ResourceObject is the wire form of an Object.
@@ -133,12 +134,13 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 	if res := r.Reg.Get(o.Type); res != nil && len(res.Rels) > 0 {
 		ro.Relationships = make(map[string]*Relationship, len(res.Rels))
 		rels := make([]Relationship, len(res.Rels)) // one allocation for all
+		links := relLinks(self, res.Rels)
 		for i, rel := range res.Rels {
 			if fields != nil && !fields[rel.Name] {
 				continue
 			}
 			rs := &rels[i]
-			rs.Links = RelLinks{Self: self + "/relationships/" + rel.Name, Related: self + "/" + rel.Name}
+			rs.Links = links[i]
 			if refs, ok := withData[rel.Name]; ok {
 				rs.Data = Linkage(rel, refs)
 			}
@@ -149,6 +151,38 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 		ro.Meta = map[string]any{}
 	}
 	return ro
+}
+
+// relLinks are the links of each relationship of the object at self, cut
+// from one string (two concatenations per relationship were a third of a
+// document's allocations).
+func relLinks(self string, rels []Rel) []RelLinks {
+	n := 0
+	for _, rel := range rels {
+		n += 2*(len(self)+len(rel.Name)) + len("/relationships/") + len("/")
+	}
+	var b strings.Builder
+	b.Grow(n)
+	type span struct{ self, related [2]int }
+	spans := make([]span, len(rels))
+	for i, rel := range rels {
+		at := b.Len()
+		b.WriteString(self)
+		b.WriteString("/relationships/")
+		b.WriteString(rel.Name)
+		spans[i].self = [2]int{at, b.Len()}
+		at = b.Len()
+		b.WriteString(self)
+		b.WriteString("/")
+		b.WriteString(rel.Name)
+		spans[i].related = [2]int{at, b.Len()}
+	}
+	all := b.String()
+	out := make([]RelLinks, len(rels))
+	for i, sp := range spans {
+		out[i] = RelLinks{Self: all[sp.self[0]:sp.self[1]], Related: all[sp.related[0]:sp.related[1]]}
+	}
+	return out
 }
 
 // Linkage is a relationship's data member: an identifier or null for a

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"sort"
 	"strings"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/catalogue"
@@ -113,11 +114,73 @@ func requestAttr(typ string, a catalogue.Attr, create bool) obj {
 	return s
 }
 
+// shared holds the attribute schemas that many fields have in common (a
+// nullable string, a date-time, ...): each is written once as a component
+// and referenced, because kin-openapi resolves every $ref to one shared
+// *Schema while it gives every inline schema its own, and the parsed file is
+// most of the emulator's idle memory. A schema with an enum or a pattern
+// stays inline: those are the field's own.
+type shared map[string]obj // component name -> schema
+
+func (sh shared) ref(s obj) obj {
+	name, ok := sharedName(s)
+	if !ok {
+		return s
+	}
+	sh[name] = s
+	return ref(name)
+}
+
+// sharedName names a schema by its keywords, e.g. Attr.string.nullable.maxLength10000;
+// ok is false for a schema that stays inline.
+func sharedName(s obj) (string, bool) {
+	parts := []string{"Attr"}
+	for _, e := range s {
+		switch v := e.v.(type) {
+		case string:
+			if e.k == "type" {
+				parts = append(parts, v)
+			} else if e.k == "format" {
+				parts = append(parts, v)
+			} else {
+				return "", false
+			}
+		case bool:
+			if !v || e.k != "nullable" {
+				return "", false
+			}
+			parts = append(parts, e.k)
+		case int:
+			if e.k != "maxLength" && e.k != "minLength" && e.k != "minimum" && e.k != "maximum" {
+				return "", false
+			}
+			parts = append(parts, fmt.Sprintf("%s%d", e.k, v))
+		case obj:
+			if e.k != "items" || len(v) != 0 {
+				return "", false
+			}
+			parts = append(parts, "anyItems")
+		default:
+			return "", false
+		}
+	}
+	return strings.Join(parts, "."), true
+}
+
 func openAPI(base string, cat *catalogue.Catalogue) []byte {
 	var paths, schemas strings.Builder
+	sh := shared{}
 	for _, r := range cat.Resources {
 		writePaths(&paths, r)
-		writeSchemas(&schemas, r)
+		writeSchemas(&schemas, r, sh)
+	}
+	names := make([]string, 0, len(sh))
+	for n := range sh {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(&schemas, "    %s: %s\n", n, js(sh[n]))
 	}
 	// Included resources: closed resource objects of any type. (Their
 	// attributes are checked where they are primary data; a per-type check
@@ -186,7 +249,7 @@ func writePaths(b *strings.Builder, r *catalogue.Resource) {
 	}
 }
 
-func writeSchemas(b *strings.Builder, r *catalogue.Resource) {
+func writeSchemas(b *strings.Builder, r *catalogue.Resource, sh shared) {
 	name := camel(r.Name)
 	// The resource object.
 	fmt.Fprintf(b, "    %s:\n      type: object\n      additionalProperties: false\n      required: [id, type, links, attributes, meta]\n      properties:\n", name)
@@ -195,7 +258,7 @@ func writeSchemas(b *strings.Builder, r *catalogue.Resource) {
 	b.WriteString("        attributes:\n          type: object\n          additionalProperties: false\n          properties:\n")
 	for _, a := range r.Attrs {
 		if a.Fetch {
-			fmt.Fprintf(b, "            %s: %s\n", a.Name, js(responseAttr(a)))
+			fmt.Fprintf(b, "            %s: %s\n", a.Name, js(sh.ref(responseAttr(a))))
 		}
 	}
 	if len(r.Rels) > 0 {
@@ -217,14 +280,14 @@ func writeSchemas(b *strings.Builder, r *catalogue.Resource) {
 		fmt.Fprintf(b, "        meta: %s\n        links: %s\n", js(ref("ListMeta")), js(ref("ListLinks")))
 	}
 	if r.Has("create") {
-		writeRequest(b, r, true)
+		writeRequest(b, r, true, sh)
 	}
 	if r.Has("update") {
-		writeRequest(b, r, false)
+		writeRequest(b, r, false, sh)
 	}
 }
 
-func writeRequest(b *strings.Builder, r *catalogue.Resource, create bool) {
+func writeRequest(b *strings.Builder, r *catalogue.Resource, create bool, sh shared) {
 	name, suffix := camel(r.Name), "Update"
 	if create {
 		suffix = "Create"
@@ -239,7 +302,7 @@ func writeRequest(b *strings.Builder, r *catalogue.Resource, create bool) {
 			if !writable(a.Create, a.Update) {
 				continue
 			}
-			attrs = append(attrs, kv{a.Name, requestAttr(r.Type, a, create)})
+			attrs = append(attrs, kv{a.Name, sh.ref(requestAttr(r.Type, a, create))})
 			if create && a.Required == catalogue.Required {
 				required = append(required, a.Name)
 			}

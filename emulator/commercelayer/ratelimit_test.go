@@ -1,0 +1,53 @@
+package commercelayer
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The limiter keeps at most a limit's worth of hits; what it reports must
+// be what counting every hit in the window reports.
+func TestRateLimiterMatchesCountingEveryHit(t *testing.T) {
+	lim := rateLimit{5, 10 * time.Second}
+	rl := newRateLimiter()
+	var all []time.Time
+	now := time.Unix(1_700_000_000, 0)
+	for i, step := range []time.Duration{0, 1, 1, 0, 2, 1, 1, 1, 3, 0, 0, 9, 11, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4} {
+		now = now.Add(step * time.Second)
+		all = append(all, now)
+		in := 0
+		for _, h := range all {
+			if h.After(now.Add(-lim.Interval)) {
+				in++
+			}
+		}
+		if got, want := rl.take("k", lim, now), max(lim.Limit-in, 0); got != want {
+			t.Fatalf("hit %d: %d remain, want %d", i, got, want)
+		}
+		if n := len(rl.hits["k"]); n > lim.Limit {
+			t.Fatalf("hit %d: %d hits kept", i, n)
+		}
+	}
+}
+
+func TestEndpointIsMethodAndTwoPathSegments(t *testing.T) {
+	for path, want := range map[string]string{
+		"/api/orders/abc": "GET /api/orders", "/api/orders": "GET /api/orders", "/api/orders/abc/line_items": "GET /api/orders",
+		"/oauth/token": "GET /oauth/token", "/": "GET /", "/api/": "GET /api/", "/api//x": "GET /api/",
+	} {
+		r := httptest.NewRequest("GET", "http://x"+path, nil)
+		if got := endpoint(r); got != want {
+			t.Errorf("%s: %q, want %q", path, got, want)
+		}
+		// As it was: the first two segments of SplitN(path, "/", 3).
+		parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 3)
+		if len(parts) > 2 {
+			parts = parts[:2]
+		}
+		if old := "GET /" + strings.Join(parts, "/"); old != want {
+			t.Errorf("%s: the old grouping says %q", path, old)
+		}
+	}
+}
