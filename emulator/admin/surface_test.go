@@ -139,7 +139,7 @@ func TestSandboxSchemasAreClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := set.Spec("sandbox").Doc()
+	doc, err := set.Spec("sandbox").Full()
 	if err != nil {
 		t.Fatal(err)
 	}
