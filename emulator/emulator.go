@@ -70,6 +70,9 @@ type Config struct {
 	// (--public-url); TrustedProxies may set X-Forwarded-* (nil: loopback).
 	PublicURL      string
 	TrustedProxies []netip.Prefix
+	// Pprof serves net/http/pprof under /_sandbox/debug/pprof/ (--pprof),
+	// behind the admin guard.
+	Pprof bool
 }
 
 // Emulator is a running emulator. Handler serves it; Close releases it.

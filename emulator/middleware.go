@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/journal"
@@ -27,7 +28,14 @@ func (e *Emulator) middleware(next http.Handler) http.Handler {
 		// Keep the head of the body for the journal; the handler still reads all of it.
 		var reqHead []byte
 		if r.Body != nil && r.Body != http.NoBody {
-			reqHead, _ = io.ReadAll(io.LimitReader(r.Body, journal.MaxBody))
+			if n := r.ContentLength; n > 0 && n <= journal.MaxBody {
+				// The usual body: its announced length, in one allocation.
+				buf := make([]byte, n)
+				m, _ := io.ReadFull(r.Body, buf)
+				reqHead = buf[:m]
+			} else {
+				reqHead, _ = io.ReadAll(io.LimitReader(r.Body, journal.MaxBody))
+			}
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(reqHead), r.Body), r.Body}
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
@@ -69,8 +77,8 @@ type recorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
-	body   bytes.Buffer
-	cut    bool // the body went past what the journal keeps
+	body   strings.Builder // String without a copy
+	cut    bool            // the body went past what the journal keeps
 }
 
 func (r *recorder) WriteHeader(code int) {
@@ -84,6 +92,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	room := journal.MaxBody - r.body.Len()
 	if room > 0 {
+		if r.body.Len() == 0 {
+			r.body.Grow(min(room, len(b))) // one write is the usual answer: no regrowth
+		}
 		r.body.Write(b[:min(room, len(b))])
 	}
 	r.cut = r.cut || len(b) > room

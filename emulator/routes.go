@@ -66,6 +66,9 @@ func (e *Emulator) routes() http.Handler {
 	r.SkipClean(true) // a vendor answers "//" paths with its own 404, not a redirect
 	e.apiRoutes(r)
 	e.dashboard.Routes(r)
+	if e.cfg.Pprof {
+		e.pprofRoutes(r)
+	}
 	r.PathPrefix("/_sandbox/").HandlerFunc(e.admin.NotFound)
 	// "/" sends a browser to the dashboard; API clients keep the JSON 404.
 	r.Path("/").Handler(dashboard.RedirectHTML(http.HandlerFunc(e.admin.NotFound)))

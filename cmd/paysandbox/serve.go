@@ -26,6 +26,7 @@ type options struct {
 	addr, httpsAddr, tlsCert, tlsKey string
 	data                             string
 	ephemeral, strictAuth, quiet     bool
+	pprof                            bool
 	seed                             int64
 	logFormat, logLevel              string
 	adminToken, adminOrigins         string
@@ -103,6 +104,11 @@ func flags(fs *flag.FlagSet, getenv func(string) string) (*options, error) {
 		return nil, err
 	}
 	fs.BoolVar(&o.quiet, "quiet", quiet, "no log line per request (webhook warnings and errors stay) (env PAYSANDBOX_QUIET)")
+	pprof, err := envBool("PPROF")
+	if err != nil {
+		return nil, err
+	}
+	fs.BoolVar(&o.pprof, "pprof", pprof, "serve Go's net/http/pprof profiles under /_sandbox/debug/pprof/, behind the admin token (env PAYSANDBOX_PPROF)")
 	fs.StringVar(&o.logFormat, "log-format", env("LOG_FORMAT", "text"), "log format: text or json (env PAYSANDBOX_LOG_FORMAT)")
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (env PAYSANDBOX_LOG_LEVEL)")
 	tokens := &listFlag{}
@@ -256,7 +262,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DataPath: dataPath, NoSync: o.ephemeral, Seed: o.seed, StrictAuth: o.strictAuth,
 		AdminToken: o.adminToken, AdminOrigins: origins, AdminHosts: hosts, Version: version, Logger: log,
 		Scenarios: o.scenarios, Quiet: o.quiet, WebhookAllow: allow, HTTPSPort: httpsPort,
-		PublicURL: o.publicURL, TrustedProxies: trusted,
+		PublicURL: o.publicURL, TrustedProxies: trusted, Pprof: o.pprof,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "paysandbox:", err)

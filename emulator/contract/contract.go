@@ -4,11 +4,9 @@
 package contract
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -65,6 +63,7 @@ type knownRoute struct {
 	route      *routers.Route
 	specNames  []string // the spec's path parameter names, in path order
 	callerVars []string // the caller's template variable names, same order
+	plan       *plan
 }
 
 // Doc parses the file (or waits for the parse under way) and returns the
@@ -354,19 +353,19 @@ func (sp *Spec) Validate(r *http.Request, body []byte) *Violation {
 	case err != nil:
 		return &Violation{Kind: NoOperation, Reason: "no such operation"}
 	}
-	return validateRoute(r, route, params, body)
+	return validateRoute(r, route, nil, params, body)
 }
 
-// validateRoute validates r against one operation, leaving r.Body readable.
-func validateRoute(r *http.Request, route *routers.Route, params map[string]string, body []byte) *Violation {
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	in := &openapi3filter.RequestValidationInput{Request: r, PathParams: params, Route: route, Options: reqOptions}
-	err := openapi3filter.ValidateRequest(r.Context(), in)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err == nil {
-		return nil
+// validateRoute validates r against one operation (checked as pl says; nil
+// works it out), leaving r.Body readable.
+func validateRoute(r *http.Request, route *routers.Route, pl *plan, params map[string]string, body []byte) *Violation {
+	if pl == nil {
+		pl = newPlan(route)
 	}
-	return toViolation(err)
+	if err := pl.check(r.Context(), r, route, params, body); err != nil {
+		return toViolation(err)
+	}
+	return nil
 }
 
 // ValidateAt is Validate for a request that the caller's router already
@@ -390,11 +389,27 @@ func (sp *Spec) ValidateAt(r *http.Request, template string, vars map[string]str
 	if known == nil {
 		return sp.Validate(r, body)
 	}
-	params := make(map[string]string, len(known.specNames))
-	for i, name := range known.specNames {
-		params[name] = vars[known.callerVars[i]]
+	if known.plan.none && allSet(vars, known.callerVars) {
+		return nil // a read by id: nothing kin-openapi would reject
 	}
-	return validateRoute(r, known.route, params, body)
+	var params map[string]string
+	if len(known.specNames) > 0 {
+		params = make(map[string]string, len(known.specNames))
+		for i, name := range known.specNames {
+			params[name] = vars[known.callerVars[i]]
+		}
+	}
+	return validateRoute(r, known.route, known.plan, params, body)
+}
+
+// allSet tells whether every one of names has a non-empty value in vars.
+func allSet(vars map[string]string, names []string) bool {
+	for _, n := range names {
+		if vars[n] == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // asGET is r as a GET when it is a HEAD: HEAD is answered as GET without
@@ -422,11 +437,8 @@ func (sp *Spec) resolve(method, template string) any {
 		if op == nil {
 			return (*knownRoute)(nil)
 		}
-		return &knownRoute{
-			route:      &routers.Route{Spec: sp.doc, Path: p, PathItem: item, Method: method, Operation: op},
-			specNames:  specVars,
-			callerVars: callerVars,
-		}
+		route := &routers.Route{Spec: sp.doc, Path: p, PathItem: item, Method: method, Operation: op}
+		return &knownRoute{route: route, specNames: specVars, callerVars: callerVars, plan: newPlan(route)}
 	}
 	return (*knownRoute)(nil)
 }

@@ -175,6 +175,10 @@ func Header(h http.Header) map[string]string {
 		if len(out) == MaxHeaders {
 			break
 		}
+		if len(v) == 1 && len(v[0]) <= MaxHeaderValue && len(k) <= 128 {
+			out[k] = v[0] // the usual header: kept as it is, nothing copied
+			continue
+		}
 		// Join only what will be kept: a 1 MB header is never copied.
 		var b strings.Builder
 		for i, s := range v {

@@ -28,7 +28,7 @@ func tenantOf(r *http.Request) string { return platform.Tenant(r.Context()) }
 
 // decode reads the (already validated) JSON body into v; an empty body leaves v as is.
 func decode(r *http.Request, v any) error {
-	if _, err := platform.DecodeJSON(r, v); err != nil {
+	if _, err := platform.DecodeBody(r, v); err != nil {
 		return decodeError(err)
 	}
 	return nil

@@ -236,7 +236,11 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: why})
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		if len(body) == 0 {
+			r.Body = http.NoBody
+		} else {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		ctx := context.WithValue(r.Context(), bodyKey{}, body)
 		switch {
 		case s.c.Principal != nil:
