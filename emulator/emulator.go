@@ -182,7 +182,7 @@ func build(cfg Config, set *contract.Set, scenarios *scenario.Set, src *ids.Sour
 		return nil, err
 	}
 	e.admin = admin.New(admin.Deps{
-		Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
+		Platform: p, Store: st, Clock: clk, Scheduler: sch, Journal: e.journal, Webhooks: p.Webhooks, Contract: set,
 		Version: cfg.Version, Ready: e.ready.Load, Tokens: tokens, Origins: cfg.AdminOrigins, Hosts: cfg.AdminHosts,
 		OnReset: []func(string){e.scenarios.Reset},
 	})

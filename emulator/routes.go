@@ -11,6 +11,7 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/scenario"
+	"github.com/paysandbox/paysandbox/emulator/snapshot"
 )
 
 // buildProviders builds every emulated vendor, each mounted at its own
@@ -51,8 +52,10 @@ func (e *Emulator) apiRoutes(r *mux.Router) {
 		p.Routes(r)
 	}
 	e.admin.Routes(r)
-	e.scenarios.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
-	e.snapshots.Routes(r, e.admin.Guard, e.admin.MethodNotAllowed)
+	e.scenarios.Routes(e.admin.Surface(r, platform.SurfaceConfig{}))
+	// A snapshot is a document of its own, up to MaxSize, whose records the
+	// loader keeps raw: the size bounds it, not the count of its values.
+	e.snapshots.Routes(e.admin.Surface(r, platform.SurfaceConfig{MaxBody: snapshot.MaxSize, MaxValues: snapshot.MaxSize}))
 }
 
 // routes is the whole surface: each provider at its vendor's own paths, then

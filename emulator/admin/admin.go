@@ -28,6 +28,8 @@ import (
 
 // Deps is what the admin API works on.
 type Deps struct {
+	// Platform carries the request chain the admin endpoints go through.
+	Platform  *platform.Platform
 	Store     *store.Store
 	Clock     *clock.Clock
 	Scheduler *clock.Scheduler
@@ -63,45 +65,66 @@ type API struct {
 // New returns the admin API.
 func New(d Deps) *API { return &API{d: d, tokens: d.Tokens, hosts: newHostList(d.Hosts)} }
 
-// Routes mounts the admin endpoints on r; the whole surface is here.
+// Routes mounts the admin endpoints on r; the whole surface is here. Every
+// endpoint goes through the platform's request chain against
+// openapi/sandbox.yaml; all but health and version behind the guard
+// (Surface).
 func (a *API) Routes(r *mux.Router) {
-	byPath := map[string]map[string]http.Handler{}
-	var order []string
-	add := func(path, method string, h http.Handler) {
-		if byPath[path] == nil {
-			byPath[path] = map[string]http.Handler{}
-			order = append(order, path)
-		}
-		byPath[path][method] = h
-	}
-	open := func(path, method string, h http.HandlerFunc) { add(path, method, a.guard(false, h)) }
-	guarded := func(path, method string, h http.HandlerFunc) { add(path, method, a.guard(true, h)) }
-	defer func() {
-		for _, path := range order {
-			r.Handle(path, platform.ByMethod(byPath[path], a.MethodNotAllowed))
-		}
-	}()
+	// Health and version take nothing and answer at once at start-up, before
+	// the OpenAPI files are parsed; the guard and the contract leave them be.
+	open := a.surface(r, platform.SurfaceConfig{NoContract: true}, false)
+	open.Handle(http.MethodGet, "/_sandbox/health", a.health)
+	open.Handle(http.MethodGet, "/_sandbox/version", a.version)
 
-	open("/_sandbox/health", http.MethodGet, a.health)
-	open("/_sandbox/version", http.MethodGet, a.version)
-	guarded("/_sandbox/reset", http.MethodPost, a.resetAll)
-	guarded("/_sandbox/tenants", http.MethodGet, a.tenants)
-	guarded("/_sandbox/tenants/{tenant}/reset", http.MethodPost, a.resetTenant)
-	guarded("/_sandbox/clock", http.MethodGet, a.getClock)
-	guarded("/_sandbox/clock/advance", http.MethodPost, a.advanceClock)
-	guarded("/_sandbox/requests", http.MethodGet, a.requests)
-	guarded("/_sandbox/webhooks", http.MethodGet, a.webhooks)
-	guarded("/_sandbox/openapi", http.MethodGet, a.openapiList)
-	guarded("/_sandbox/openapi/{name}", http.MethodGet, a.openapiFile)
+	s := a.Surface(r, platform.SurfaceConfig{})
+	s.Handle(http.MethodPost, "/_sandbox/reset", a.resetAll)
+	s.Handle(http.MethodGet, "/_sandbox/tenants", a.tenants)
+	s.Handle(http.MethodPost, "/_sandbox/tenants/{tenant}/reset", a.resetTenant)
+	s.Handle(http.MethodGet, "/_sandbox/clock", a.getClock)
+	s.Handle(http.MethodPost, "/_sandbox/clock/advance", a.advanceClock)
+	s.Handle(http.MethodGet, "/_sandbox/requests", a.requests)
+	s.Handle(http.MethodGet, "/_sandbox/webhooks", a.webhooks)
+	s.Handle(http.MethodGet, "/_sandbox/openapi", a.openapiList)
+	s.Handle(http.MethodGet, "/_sandbox/openapi/{name}", a.openapiFile)
+}
+
+// Surface starts a group of guarded admin endpoints on r, for this package
+// and the admin APIs other packages serve (scenarios, snapshots): the
+// request chain every provider endpoint has, against openapi/sandbox.yaml,
+// answering in the admin error format, with the guard (Host, token, Origin)
+// first, before the method and the body are looked at. Handlers then ask
+// RefuseTenant before they touch a tenant. c may set MaxBody (0: MaxBody)
+// and MaxValues; the rest is the admin API's.
+func (a *API) Surface(r *mux.Router, c platform.SurfaceConfig) *platform.Surface {
+	return a.surface(r, c, true)
+}
+
+func (a *API) surface(r *mux.Router, c platform.SurfaceConfig, guarded bool) *platform.Surface {
+	if c.MaxBody == 0 {
+		c.MaxBody = MaxBody
+	}
+	rd := &renderer{spec: a.d.Platform.Contract.Spec("sandbox"), maxBody: c.MaxBody}
+	c.Provider, c.Spec, c.Renderer, c.NoInterceptor = "sandbox", "sandbox", rd, true
+	s := a.d.Platform.Surface(r, c)
+	s.Use(rd.carry)
+	if guarded {
+		s.Use(func(next http.Handler) http.Handler { return a.guard(true, next.ServeHTTP) })
+	}
+	s.Use(jsonBody)
+	return s
 }
 
 // NotFound answers unknown /_sandbox paths in the admin error format.
-func (a *API) NotFound(w http.ResponseWriter, r *http.Request) {
+func (a *API) NotFound(w http.ResponseWriter, r *http.Request) { notFound(w, r) }
+
+// MethodNotAllowed answers a known path with the wrong method.
+func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) { methodNotAllowed(w, r) }
+
+func notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "not_found", "no admin endpoint "+r.Method+" "+r.URL.Path)
 }
 
-// MethodNotAllowed answers a known path with the wrong method.
-func (a *API) MethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" is not allowed on "+r.URL.Path)
 }
 
@@ -290,7 +313,7 @@ func (a *API) advanceClock(w http.ResponseWriter, r *http.Request) {
 		Duration string `json:"duration"`
 		Tenant   string `json:"tenant"`
 	}
-	if !DecodeJSON(w, r, &body, `{"duration":"49h","tenant":"..."}`) {
+	if !Decode(w, r, &body) {
 		return
 	}
 	d, err := ParseDuration(body.Duration)
@@ -360,26 +383,17 @@ func ParseDuration(s string) (time.Duration, error) {
 	return d, nil
 }
 
-func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
-	s := r.URL.Query().Get("limit")
-	if s == "" {
-		return 100, true
+// limitParam is ?limit=, which sandbox.yaml bounds to 1..1000 (default 100).
+func limitParam(r *http.Request) int {
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil {
+		return n
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 1000 {
-		writeError(w, http.StatusBadRequest, "bad_limit", "limit is a number from 1 to 1000")
-		return 0, false
-	}
-	return n, true
+	return 100
 }
 
 func (a *API) requests(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, ok := limitParam(w, r)
-	if !ok {
-		return
-	}
-	f := journal.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Method: q.Get("method"), PathPrefix: q.Get("path_prefix"), Limit: limit}
+	f := journal.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Method: q.Get("method"), PathPrefix: q.Get("path_prefix"), Limit: limitParam(r)}
 	acc := AccessOf(r)
 	if !acc.Global() {
 		if f.Tenant != "" && RefuseTenant(w, r, f.Tenant) {
@@ -387,14 +401,7 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Allow = acc.MayAct
 	}
-	if s := q.Get("status"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 100 || n > 599 {
-			writeError(w, http.StatusBadRequest, "bad_status", "status is an HTTP status code")
-			return
-		}
-		f.Status = n
-	}
+	f.Status, _ = strconv.Atoi(q.Get("status")) // 100..599 or none (sandbox.yaml)
 	writeJSON(w, http.StatusOK, map[string]any{"requests": a.d.Journal.List(f)})
 }
 
@@ -405,15 +412,7 @@ type deliveryView struct {
 
 func (a *API) webhooks(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, ok := limitParam(w, r)
-	if !ok {
-		return
-	}
-	if s := q.Get("status"); s != "" && s != webhook.Pending && s != webhook.Delivered && s != webhook.Failed {
-		writeError(w, http.StatusBadRequest, "bad_status", "status is pending, delivered or failed")
-		return
-	}
-	f := webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Limit: limit}
+	f := webhook.Filter{Provider: q.Get("provider"), Tenant: q.Get("tenant"), Status: q.Get("status"), Limit: limitParam(r)}
 	acc := AccessOf(r)
 	if !acc.Global() {
 		if f.Tenant != "" && RefuseTenant(w, r, f.Tenant) {
@@ -474,5 +473,5 @@ func (a *API) openapiFile(w http.ResponseWriter, r *http.Request) {
 func writeJSON(w http.ResponseWriter, status int, v any) { platform.WriteJSON(w, status, v) }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	WriteError(w, status, code, msg)
 }

@@ -3,8 +3,6 @@ package admin_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -217,18 +215,9 @@ func TestUnknownAdminPathsAndMethods(t *testing.T) {
 		method, path string
 		status       int
 	}{{"GET", "/_sandbox/nope", 404}, {"POST", "/_sandbox/health", 405}, {"GET", "/definitely/not/here", 404}} {
-		req, _ := http.NewRequest(c.method, sb.URL+c.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		var e struct {
-			Error struct{ Code, Message string }
-		}
-		if resp.StatusCode != c.status || json.Unmarshal(b, &e) != nil || e.Error.Code == "" {
-			t.Fatalf("%s %s: %d %s", c.method, c.path, resp.StatusCode, b)
+		status, _, b := plainDo(t, c.method, sb.URL+c.path, "")
+		if e := decodeError(t, status, b); status != c.status || e.Error.Code == "" {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, status, b)
 		}
 	}
 }

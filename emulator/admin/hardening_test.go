@@ -1,12 +1,9 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -20,39 +17,10 @@ import (
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
 
-// send is sb.Do with a Host header of our choosing (net/http takes it from
-// req.Host, not from the header map).
+// send is sb.Do under another Host.
 func send(t *testing.T, sb *sandboxtest.Sandbox, method, path, host string, body any, header ...string) *sandboxtest.Response {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, _ := json.Marshal(b)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, sb.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if host != "" {
-		req.Host = host
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := sb.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return &sandboxtest.Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return sb.Do(t, method, path, body, append([]string{"Host", host}, header...)...)
 }
 
 func putRecord(t *testing.T, sb *sandboxtest.Sandbox, tenant string) {

@@ -89,8 +89,6 @@ func (cl *CommerceLayer) scenarioRevokeToken(c *platform.ActionCall) error {
 	return errInvalidToken
 }
 
-// fromScenario turns a scenario's error into a JSON:API error; Field is a
-// JSON pointer (/data/attributes/quantity).
 // scenarioRateLimited: a scenario's 429 carries the X-Ratelimit-* headers
 // Commerce Layer sends when a limit is reached (the uncacheable endpoints'
 // window, nothing left).
@@ -105,28 +103,22 @@ func scenarioRateLimited(w http.ResponseWriter, err error) {
 	h.Set("X-Ratelimit-Remaining", "0")
 }
 
+// fromScenario turns a scenario's error into a JSON:API error; Field is a
+// JSON pointer (/data/attributes/quantity).
 func fromScenario(err error) error {
-	var se *platform.ScenarioError
-	if !errors.As(err, &se) {
+	se, ok := platform.AsScenarioError(err, scenarioCode, nil)
+	if !ok {
 		return err
 	}
-	code := se.Code
-	if code == "" {
-		code = scenarioCode(se.Status)
-	}
-	title := se.Message
-	if title == "" {
-		title = http.StatusText(se.Status)
-	}
-	e := &jsonapi.Error{Status: se.Status, Code: code, Title: title, Detail: title, Pointer: se.Field}
+	e := &jsonapi.Error{Status: se.Status, Code: se.Code, Title: se.Message, Detail: se.Message, Pointer: se.Field}
 	if se.Field != "" {
-		e.Detail = se.Field[strings.LastIndex(se.Field, "/")+1:] + " - " + title
+		e.Detail = se.Field[strings.LastIndex(se.Field, "/")+1:] + " - " + se.Message
 	}
 	return e
 }
 
 // scenarioCode is Commerce Layer's usual code for a status.
-func scenarioCode(status int) string {
+func scenarioCode(status int, _ string) string {
 	switch status {
 	case http.StatusBadRequest:
 		return "BAD_REQUEST"

@@ -211,24 +211,19 @@ func (k *Klarna) markReview(c *platform.ActionCall, tenant, tok string) error {
 
 // fromScenario turns a scenario's error into Klarna's; other errors pass.
 func fromScenario(err error) error {
-	var se *platform.ScenarioError
-	if !errors.As(err, &se) {
+	se, ok := platform.AsScenarioError(err, scenarioCode, scenarioMessage)
+	if !ok {
 		return err
 	}
-	code := se.Code
-	if code == "" {
-		code = scenarioCode(se.Status, se.Field)
+	return newError(se.Status, se.Code, se.Message)
+}
+
+// scenarioMessage is Klarna's usual message for a status (and field).
+func scenarioMessage(status int, field string) string {
+	if field != "" {
+		return "Bad value: " + field
 	}
-	var msg string
-	switch {
-	case se.Message != "":
-		msg = se.Message
-	case se.Field != "":
-		msg = "Bad value: " + se.Field
-	default:
-		msg = http.StatusText(se.Status)
-	}
-	return newError(se.Status, code, msg)
+	return http.StatusText(status)
 }
 
 // scenarioCode is Klarna's usual code for a status.

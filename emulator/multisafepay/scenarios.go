@@ -137,25 +137,26 @@ func (m *MultiSafepay) scenarioOutcome(c *platform.ActionCall, orderID, outcome 
 // fromScenario turns a scenario's error into MultiSafepay's; other errors
 // pass. Code is MultiSafepay's numeric error_code.
 func fromScenario(err error) error {
-	var se *platform.ScenarioError
-	if !errors.As(err, &se) {
+	se, ok := platform.AsScenarioError(err, nil, scenarioInfo)
+	if !ok {
 		return err
 	}
 	code, convErr := strconv.Atoi(se.Code)
-	if se.Code == "" || convErr != nil {
+	if convErr != nil { // none, or not a number
 		code = scenarioCode(se.Status)
 	}
-	info := se.Message
-	if info == "" {
-		info = http.StatusText(se.Status)
-		if se.Status >= 500 {
-			info = "Unknown error"
-		}
+	return &Error{Status: se.Status, Code: code, Info: se.Message}
+}
+
+// scenarioInfo is MultiSafepay's usual error_info for a status (and field).
+func scenarioInfo(status int, field string) string {
+	switch {
+	case field != "":
+		return "Invalid data: " + field
+	case status >= 500:
+		return "Unknown error"
 	}
-	if se.Field != "" && se.Message == "" {
-		info = "Invalid data: " + se.Field
-	}
-	return &Error{Status: se.Status, Code: code, Info: info}
+	return http.StatusText(status)
 }
 
 // scenarioCode is the code MultiSafepay uses with a status.
@@ -173,13 +174,9 @@ func scenarioCode(status int) int {
 
 // pageScenarioError is a scenario's error on the payment page, as HTML.
 func pageScenarioError(err error) error {
-	var se *platform.ScenarioError
-	if !errors.As(err, &se) {
+	se, ok := platform.AsScenarioError(err, nil, nil)
+	if !ok {
 		return err
 	}
-	msg := se.Message
-	if msg == "" {
-		msg = http.StatusText(se.Status)
-	}
-	return &pageError{status: se.Status, msg: msg}
+	return &pageError{status: se.Status, msg: se.Message}
 }

@@ -57,15 +57,3 @@ func DecodeBody(r *http.Request, v any) (present bool, err error) {
 func SkipAction(format string, args ...any) error {
 	return fmt.Errorf(format+": %w", append(args, ErrActionSkipped)...)
 }
-
-// ByMethod answers a request with the handler for its method, or with
-// otherwise (a known path asked with a method it lacks).
-func ByMethod(methods map[string]http.Handler, otherwise http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, ok := methods[r.Method]; ok {
-			h.ServeHTTP(w, r)
-			return
-		}
-		otherwise(w, r)
-	})
-}

@@ -46,6 +46,10 @@ type Platform struct {
 	// authentication and before validation (the scenario engine).
 	Interceptor Interceptor
 
+	// surfaces are every Surface started, for the route-table test
+	// (Operations, table.go).
+	surfaces []*Surface
+
 	// groups holds one subrouter per first path segment ("/payments/"), so
 	// that a request is matched against its group's routes only, not every
 	// route of every provider. Filled while routes are registered.
@@ -113,6 +117,16 @@ type SurfaceConfig struct {
 	Renderer  Renderer
 	// MaxBody is the largest accepted body; 0 means 1 MiB.
 	MaxBody int64
+	// MaxValues bounds the values of a JSON body (limits.go); 0 means
+	// MaxValues. A surface whose bodies are documents of its own that it
+	// keeps raw (snapshots) sets more.
+	MaxValues int
+	// NoInterceptor keeps the scenario engine off the surface: scenarios
+	// shape providers' answers, never the admin API's.
+	NoInterceptor bool
+	// NoContract skips the contract check, for endpoints that take no input
+	// and must answer before the OpenAPI files are parsed (health, version).
+	NoContract bool
 }
 
 // Surface registers endpoints with the shared chain.
@@ -130,11 +144,16 @@ func (p *Platform) Surface(r *mux.Router, c SurfaceConfig) *Surface {
 	if c.MaxBody == 0 {
 		c.MaxBody = 1 << 20
 	}
+	if c.MaxValues == 0 {
+		c.MaxValues = MaxValues
+	}
 	spec := p.Contract.Spec(c.Spec)
 	if spec == nil {
 		panic("platform: no OpenAPI file named " + c.Spec) // a wiring bug, found at start
 	}
-	return &Surface{p: p, r: r, c: c, spec: spec, routes: map[string]map[string]http.Handler{}}
+	s := &Surface{p: p, r: r, c: c, spec: spec, routes: map[string]map[string]http.Handler{}}
+	p.surfaces = append(p.surfaces, s)
+	return s
 }
 
 // Use adds middleware (outermost first) to every endpoint registered after it.
@@ -189,16 +208,18 @@ func (s *Surface) wrapOuter(h http.Handler) http.Handler {
 
 func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 	var next http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if v := s.spec.ValidateAt(r, path, mux.Vars(r), Body(r)); v != nil {
-			s.c.Renderer.RenderViolation(w, r, v)
-			return
+		if !s.c.NoContract {
+			if v := s.spec.ValidateAt(r, path, mux.Vars(r), Body(r)); v != nil {
+				s.c.Renderer.RenderViolation(w, r, v)
+				return
+			}
 		}
 		h(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			s.p.Scheduler.Kick() // send webhooks the request enqueued
 		}
 	})
-	if s.p.Interceptor != nil {
+	if s.p.Interceptor != nil && !s.c.NoInterceptor {
 		next = s.p.Interceptor.Wrap(&s.c, next)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +232,7 @@ func (s *Surface) chain(path string, h http.HandlerFunc) http.Handler {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.TooLarge, In: "body", Reason: "the body is too large"})
 			return
 		}
-		if why := shapeLimit(body, MaxDepth, MaxValues); why != "" {
+		if why := shapeLimit(body, MaxDepth, s.c.MaxValues); why != "" {
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.Malformed, In: "body", Reason: why})
 			return
 		}

@@ -27,6 +27,29 @@ func (e *ScenarioError) Error() string {
 	return fmt.Sprintf("scenario error %d %s %s: %s", e.Status, e.Code, e.Field, e.Message)
 }
 
+// AsScenarioError reports whether err is a ScenarioError and returns it with
+// what a scenario file may leave out filled in the provider's way: Code
+// with code(Status, Field) (nil: left as the file has it), Message with
+// text(Status, Field) (nil: the status's text). Renderers start from it.
+func AsScenarioError(err error, code, text func(status int, field string) string) (ScenarioError, bool) {
+	var se *ScenarioError
+	if !errors.As(err, &se) {
+		return ScenarioError{}, false
+	}
+	out := *se
+	if out.Code == "" && code != nil {
+		out.Code = code(out.Status, out.Field)
+	}
+	if out.Message == "" {
+		if text == nil {
+			out.Message = http.StatusText(out.Status)
+		} else {
+			out.Message = text(out.Status, out.Field)
+		}
+	}
+	return out, true
+}
+
 // ErrActionSkipped is returned (possibly wrapped) by a ScenarioAction that has
 // nothing to act on in this request (no such session, an order already
 // decided): the scenario step does not apply and the request goes on as if

@@ -167,11 +167,16 @@ func (s *Sandbox) Do(t testing.TB, method, path string, body any, header ...stri
 	return s.send(t, req, header)
 }
 
-// send sets the header pairs on req, sends it through the checking client
-// and reads the whole response.
+// send sets the header pairs on req (a "Host" pair is the request's Host,
+// which net/http takes from req.Host only), sends it through the checking
+// client and reads the whole response.
 func (s *Sandbox) send(t testing.TB, req *http.Request, header []string) *Response {
 	t.Helper()
 	for i := 0; i+1 < len(header); i += 2 {
+		if http.CanonicalHeaderKey(header[i]) == "Host" {
+			req.Host = header[i+1]
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := s.ClientFor(t).Do(req)

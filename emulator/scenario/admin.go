@@ -5,38 +5,20 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"github.com/paysandbox/paysandbox/emulator/admin"
 	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
-// Guard is the admin API's check (host, token, origin) around an endpoint;
-// handlers then ask admin.MayAct whether the token may act on a tenant.
-type Guard func(needToken bool, h http.HandlerFunc) http.Handler
-
-// Routes mounts /_sandbox/scenarios with the admin API's guard and its answer
-// to a wrong method.
-func (e *Engine) Routes(r *mux.Router, guard Guard, methodNotAllowed http.HandlerFunc) {
-	type route struct {
-		path    string
-		methods map[string]http.HandlerFunc
-	}
-	routes := []route{
-		{"/_sandbox/scenarios", map[string]http.HandlerFunc{http.MethodGet: e.handleList}},
-		{"/_sandbox/scenarios/armed", map[string]http.HandlerFunc{http.MethodGet: e.handleArmed}},
-		{"/_sandbox/scenarios/coverage", map[string]http.HandlerFunc{http.MethodGet: e.handleCoverage}},
-		{"/_sandbox/scenarios/{name}", map[string]http.HandlerFunc{http.MethodGet: e.handleGet}},
-		{"/_sandbox/scenarios/{name}/arm", map[string]http.HandlerFunc{http.MethodPost: e.handleArm}},
-		{"/_sandbox/scenarios/{name}/disarm", map[string]http.HandlerFunc{http.MethodPost: e.handleDisarm}},
-	}
-	for _, rt := range routes {
-		guarded := map[string]http.Handler{}
-		for m, h := range rt.methods {
-			guarded[m] = guard(true, h)
-		}
-		r.Handle(rt.path, platform.ByMethod(guarded, methodNotAllowed))
-	}
+// Routes mounts /_sandbox/scenarios on s, an admin surface (admin.API.Surface:
+// the guard, openapi/sandbox.yaml, the admin error format); the handlers ask
+// admin.RefuseTenant before they touch a tenant.
+func (e *Engine) Routes(s *platform.Surface) {
+	s.Handle(http.MethodGet, "/_sandbox/scenarios", e.handleList)
+	s.Handle(http.MethodGet, "/_sandbox/scenarios/armed", e.handleArmed)
+	s.Handle(http.MethodGet, "/_sandbox/scenarios/coverage", e.handleCoverage)
+	s.Handle(http.MethodGet, "/_sandbox/scenarios/{name}", e.handleGet)
+	s.Handle(http.MethodPost, "/_sandbox/scenarios/{name}/arm", e.handleArm)
+	s.Handle(http.MethodPost, "/_sandbox/scenarios/{name}/disarm", e.handleDisarm)
 }
 
 // ScenarioView is a scenario as the admin API lists it.
@@ -76,9 +58,10 @@ func (e *Engine) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (e *Engine) handleGet(w http.ResponseWriter, r *http.Request) {
-	sc := e.set.Get(mux.Vars(r)["name"])
+	name := platform.PathVar(r, "name")
+	sc := e.set.Get(name)
 	if sc == nil {
-		writeError(w, http.StatusNotFound, "not_found", "no scenario named "+mux.Vars(r)["name"]+" (GET /_sandbox/scenarios lists them)")
+		admin.WriteError(w, http.StatusNotFound, "not_found", "no scenario named "+name+" (GET /_sandbox/scenarios lists them)")
 		return
 	}
 	platform.WriteJSON(w, http.StatusOK, e.view(sc, true))
@@ -127,13 +110,13 @@ type armRequest struct {
 
 func (e *Engine) handleArm(w http.ResponseWriter, r *http.Request) {
 	var in armRequest
-	if !admin.DecodeJSON(w, r, &in, `{"tenant":"PK_TEST_x","times":1,"probability":1,"seed":7,"params":{}}`) {
+	if !admin.Decode(w, r, &in) {
 		return
 	}
 	if in.Tenant != "" && admin.RefuseTenant(w, r, in.Tenant) {
 		return
 	}
-	v, err := e.Arm(mux.Vars(r)["name"], in.Tenant, ArmOptions{Times: in.Times, Probability: in.Probability, Seed: in.Seed, Params: in.Params})
+	v, err := e.Arm(platform.PathVar(r, "name"), in.Tenant, ArmOptions{Times: in.Times, Probability: in.Probability, Seed: in.Seed, Params: in.Params})
 	if !armError(w, err) {
 		return
 	}
@@ -146,14 +129,14 @@ type disarmRequest struct {
 
 func (e *Engine) handleDisarm(w http.ResponseWriter, r *http.Request) {
 	var in disarmRequest
-	if r.ContentLength != 0 && !admin.DecodeJSON(w, r, &in, `{"tenant":"PK_TEST_x"}`) {
+	if !admin.Decode(w, r, &in) {
 		return
 	}
 	// No tenant disarms for every tenant: the global token's call.
 	if admin.RefuseTenant(w, r, in.Tenant) {
 		return
 	}
-	n, err := e.Disarm(mux.Vars(r)["name"], in.Tenant)
+	n, err := e.Disarm(platform.PathVar(r, "name"), in.Tenant)
 	if !armError(w, err) {
 		return
 	}
@@ -166,16 +149,11 @@ func armError(w http.ResponseWriter, err error) bool {
 	case err == nil:
 		return true
 	case errors.Is(err, ErrUnknownScenario):
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		admin.WriteError(w, http.StatusNotFound, "not_found", err.Error())
 	case errors.Is(err, ErrBadArm):
-		writeError(w, http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), ErrBadArm.Error()+": "))
+		admin.WriteError(w, http.StatusBadRequest, "bad_request", strings.TrimPrefix(err.Error(), ErrBadArm.Error()+": "))
 	default:
-		writeError(w, http.StatusInternalServerError, "internal", "saving the armed scenario failed")
+		admin.WriteError(w, http.StatusInternalServerError, "internal", "saving the armed scenario failed")
 	}
 	return false
-}
-
-// writeError has the admin API's error shape.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	admin.WriteError(w, status, code, msg)
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/clock"
@@ -173,10 +172,6 @@ type Loader struct {
 	// after a reset (the journal, providers' caches).
 	OnLoad  []func(tenant string)
 	Version string
-	// Refuse, when set, answers a request whose admin credential may not act
-	// on tenant ("*": every tenant at once) and reports that it answered;
-	// the HTTP endpoints ask it before reading or replacing any state.
-	Refuse func(w http.ResponseWriter, r *http.Request, tenant string) bool
 }
 
 // Take snapshots the running emulator.
