@@ -201,7 +201,7 @@ func toMap(v any) map[string]any {
 	if err != nil {
 		return out
 	}
-	_ = json.Unmarshal(raw, &out)
+	_ = json.Unmarshal(raw, &out) // what Marshal just wrote decodes
 	return out
 }
 
@@ -323,7 +323,7 @@ func (in *input) flag(name string) bool {
 func (in *input) str(name string) *string {
 	var s *string
 	if raw, ok := in.Attrs[name]; ok {
-		_ = json.Unmarshal(raw, &s)
+		_ = json.Unmarshal(raw, &s) // the contract let only a string or null through
 	}
 	return s
 }

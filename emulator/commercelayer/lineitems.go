@@ -229,6 +229,8 @@ func (cl *CommerceLayer) shipmentKind() *kind {
 			r := m.(*Shipment)
 			cost := int64(0)
 			var o Order
+			// Best effort: an object builder has no error to return, and a
+			// shipment whose order cannot be read shows no address or methods.
 			_ = c.tx.Get("orders", r.OrderID, &o)
 			if ls, err := lookup(c, "line_items", "item", r.ID, func(l *LineItem) bool { return l.A.ItemType == itemShipments && l.ItemID == r.ID }); err == nil && len(ls) > 0 {
 				cost = ls[0].TotalCents

@@ -474,7 +474,11 @@ func (c *call) runPaymentTriggers(id string, in *input) error {
 		if err := c.placeOrder(id, authAmount); err != nil {
 			return err
 		}
-		if c.asyncPlace(id) {
+		async, err := c.asyncPlace(id)
+		if err != nil {
+			return err
+		}
+		if async {
 			c.placing = id // the answer shows it placing, as an asynchronous place does
 		}
 	case in.flag("_cancel"):
@@ -550,9 +554,9 @@ func (c *call) refreshPrices(o *Order) error {
 }
 
 // asyncPlace tells whether the order asked to be placed asynchronously.
-func (c *call) asyncPlace(id string) bool {
+func (c *call) asyncPlace(id string) (bool, error) {
 	async := false
-	_ = c.view(func() error {
+	err := c.view(func() error {
 		var o Order
 		if err := c.get("orders", id, &o); err != nil {
 			return err
@@ -560,7 +564,7 @@ func (c *call) asyncPlace(id string) bool {
 		async, _ = o.Extra["place_async"].(bool)
 		return nil
 	})
-	return async
+	return async, err
 }
 
 // refundAll is the order's _refund: every capture's balance is refunded.

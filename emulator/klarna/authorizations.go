@@ -267,6 +267,8 @@ func addressDiff(prefix string, auth, req *Address) []string {
 		auth = &Address{}
 	}
 	var a, r map[string]string
+	// An Address is strings only: marshalling it and decoding that into a
+	// map of strings cannot fail.
 	ra, _ := json.Marshal(auth)
 	rr, _ := json.Marshal(req)
 	_ = json.Unmarshal(ra, &a)
