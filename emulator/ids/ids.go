@@ -91,8 +91,8 @@ func (g Gen) fill(b []byte, alphabet string) string {
 	return string(b)
 }
 
-// UUID returns a random (version 4) UUID string.
-func (g Gen) UUID() string {
+// uuidBytes draws the 16 bytes of a version 4 UUID.
+func (g Gen) uuidBytes() [16]byte {
 	var b [16]byte
 	g.lock()
 	for i := 0; i < 16; i += 8 {
@@ -104,6 +104,12 @@ func (g Gen) UUID() string {
 	g.unlock()
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
+	return b
+}
+
+// UUID returns a random (version 4) UUID string.
+func (g Gen) UUID() string {
+	b := g.uuidBytes()
 	// 8-4-4-4-12 hex digits (fmt.Sprintf cost five allocations per id).
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])

@@ -17,18 +17,7 @@ func TestUUIDForm(t *testing.T) {
 			t.Fatalf("%q", u)
 		}
 		// the same draw, formatted the old way
-		g := b.Shared()
-		var raw [16]byte
-		g.lock()
-		for i := 0; i < 16; i += 8 {
-			v := g.rng.Uint64()
-			for j := 0; j < 8; j++ {
-				raw[i+j] = byte(v >> (8 * j))
-			}
-		}
-		g.unlock()
-		raw[6] = raw[6]&0x0f | 0x40
-		raw[8] = raw[8]&0x3f | 0x80
+		raw := b.Shared().uuidBytes()
 		if old := fmt.Sprintf("%x-%x-%x-%x-%x", raw[0:4], raw[4:6], raw[6:8], raw[8:10], raw[10:16]); old != u {
 			t.Fatalf("%q, was %q", u, old)
 		}

@@ -20,6 +20,12 @@ import (
 const benchOrder = `{"type":"redirect","currency":"EUR","amount":1000,"description":"bench","gateway":"IDEAL","payment_options":{"redirect_url":"http://localhost:3000/paid","cancel_url":"http://localhost:3000/cancelled"}`
 
 func benchHandler(b *testing.B, durable bool) http.Handler {
+	return benchEmulator(b, durable).Handler()
+}
+
+// benchEmulator is an emulator on a fresh data file, every OpenAPI file
+// parsed, closed when the benchmark ends.
+func benchEmulator(b *testing.B, durable bool) *emulator.Emulator {
 	b.Helper()
 	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: !durable, Seed: 1})
 	if err != nil {
@@ -29,7 +35,7 @@ func benchHandler(b *testing.B, durable bool) http.Handler {
 	if err := e.Platform().Contract.Wait(); err != nil {
 		b.Fatal(err)
 	}
-	return e.Handler()
+	return e
 }
 
 func benchSend(b *testing.B, h http.Handler, method, path, body string) {

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/multisafepay"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -24,14 +22,7 @@ import (
 func BenchmarkGrowthTransactions(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { e.Close() })
-			if err := e.Platform().Contract.Wait(); err != nil {
-				b.Fatal(err)
-			}
+			e := benchEmulator(b, false)
 			h := e.Handler()
 			send := func(method, path, body string) *httptest.ResponseRecorder {
 				req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -89,14 +80,7 @@ func BenchmarkGrowthTransactions(b *testing.B) {
 func BenchmarkGrowthRecurringTokens(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		b.Run(fmt.Sprintf("tokens=%d", n), func(b *testing.B) {
-			e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { e.Close() })
-			if err := e.Platform().Contract.Wait(); err != nil {
-				b.Fatal(err)
-			}
+			e := benchEmulator(b, false)
 			st := e.Platform().Store
 			created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 			for done := 0; done < n+3; done += 5_000 {
