@@ -46,24 +46,23 @@ func seedCopies[T any](b *testing.B, e *emulator.Emulator, coll, id string, n in
 	}
 }
 
-func growthAPI(b *testing.B) (*benchAPI, *emulator.Emulator) {
-	b.Helper()
-	a := newBenchAPI(b)
-	return a, a.e
+// seedOtherLines stores n other carts' lines, 100 per order on orders that
+// do not exist: copies of one line item created on orderID.
+func seedOtherLines(a *benchAPI, orderID string, n int) {
+	rec := a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+orderID+`"}}}}}`, "application/vnd.api+json")
+	lid := rec["data"].(map[string]any)["id"].(string)
+	seedCopies(a.b, a.e, "line_items", lid, n, func(l *commercelayer.LineItem, i int) *commercelayer.Base {
+		l.OrderID = fmt.Sprintf("seedorder%05d", i/100)
+		return &l.Base
+	})
 }
 
 func BenchmarkGrowthCreateLineItem(b *testing.B) {
 	for _, n := range growthSizes {
 		b.Run(fmt.Sprintf("lineitems=%d", n), func(b *testing.B) {
-			a, e := growthAPI(b)
+			a := newBenchAPI(b)
 			other := a.order()
-			rec := a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+other+`"}}}}}`, "application/vnd.api+json")
-			lid := rec["data"].(map[string]any)["id"].(string)
-			// Other carts' lines: 100 per order, on orders that do not exist.
-			seedCopies(b, e, "line_items", lid, n, func(l *commercelayer.LineItem, i int) *commercelayer.Base {
-				l.OrderID = fmt.Sprintf("seedorder%05d", i/100)
-				return &l.Base
-			})
+			seedOtherLines(a, other, n)
 			id := a.order()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -82,15 +81,10 @@ func BenchmarkGrowthCreateLineItem(b *testing.B) {
 func BenchmarkGrowthGetOrderWithLineItems(b *testing.B) {
 	for _, n := range growthSizes {
 		b.Run(fmt.Sprintf("lineitems=%d", n), func(b *testing.B) {
-			a, e := growthAPI(b)
+			a := newBenchAPI(b)
 			id := a.order()
 			a.addLine(id)
-			rec := a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+id+`"}}}}}`, "application/vnd.api+json")
-			lid := rec["data"].(map[string]any)["id"].(string)
-			seedCopies(b, e, "line_items", lid, n, func(l *commercelayer.LineItem, i int) *commercelayer.Base {
-				l.OrderID = fmt.Sprintf("seedorder%05d", i/100)
-				return &l.Base
-			})
+			seedOtherLines(a, id, n)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -103,12 +97,11 @@ func BenchmarkGrowthGetOrderWithLineItems(b *testing.B) {
 func BenchmarkGrowthListOrders(b *testing.B) {
 	for _, n := range growthSizes {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			a, e := growthAPI(b)
+			a := newBenchAPI(b)
+			e := a.e
 			id := a.order()
 			seedCopies(b, e, "orders", id, n, func(o *commercelayer.Order, i int) *commercelayer.Base { return &o.Base })
-			a.token = ""
-			res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+integrationID+`","client_secret":"`+integrationKey+`"}`, "application/json")
-			a.token = res["access_token"].(string)
+			a.asIntegration()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -121,18 +114,11 @@ func BenchmarkGrowthListOrders(b *testing.B) {
 func BenchmarkGrowthListLineItemsOfOrder(b *testing.B) {
 	for _, n := range growthSizes {
 		b.Run(fmt.Sprintf("lineitems=%d", n), func(b *testing.B) {
-			a, e := growthAPI(b)
+			a := newBenchAPI(b)
 			id := a.order()
 			a.addLine(id)
-			rec := a.do("POST", "/api/line_items", `{"data":{"type":"line_items","attributes":{"sku_code":"`+tshirt+`","quantity":1},"relationships":{"order":{"data":{"type":"orders","id":"`+id+`"}}}}}`, "application/vnd.api+json")
-			lid := rec["data"].(map[string]any)["id"].(string)
-			seedCopies(b, e, "line_items", lid, n, func(l *commercelayer.LineItem, i int) *commercelayer.Base {
-				l.OrderID = fmt.Sprintf("seedorder%05d", i/100)
-				return &l.Base
-			})
-			a.token = ""
-			res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+integrationID+`","client_secret":"`+integrationKey+`"}`, "application/json")
-			a.token = res["access_token"].(string)
+			seedOtherLines(a, id, n)
+			a.asIntegration()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -176,10 +162,10 @@ func seedRecords(b *testing.B, e *emulator.Emulator, coll, id string, n int, edi
 func BenchmarkGrowthCreateLineItemWithPromotions(b *testing.B) {
 	for _, n := range growthSizes {
 		b.Run(fmt.Sprintf("promotions+coupons=%d", n), func(b *testing.B) {
-			a, e := growthAPI(b)
+			a := newBenchAPI(b)
+			e := a.e
 			sales := a.token
-			res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+integrationID+`","client_secret":"`+integrationKey+`"}`, "application/json")
-			a.token = res["access_token"].(string)
+			a.asIntegration()
 			const window = `"starts_at":"2020-01-01T00:00:00Z","expires_at":"2099-01-01T00:00:00Z"`
 			create := func(typ, attrs, rels string) string {
 				d := a.do("POST", "/api/"+typ, `{"data":{"type":"`+typ+`","attributes":{`+attrs+`},"relationships":{`+rels+`}}}`, "application/vnd.api+json")
