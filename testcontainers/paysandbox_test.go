@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,33 +28,14 @@ import (
 // are ours - the wait strategy and the URLs - run against the built binary
 // through a stand-in for the container (a process and its port).
 
-var (
-	buildOnce sync.Once
-	bin       string
-	buildErr  error
-)
-
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "paysandbox-tc-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		bin = filepath.Join(dir, "paysandbox")
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/paysandbox")
-		cmd.Dir = ".." // the clone's root, which the replace line points at
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return bin
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sandboxtest.RemoveBinary()
+	os.Exit(code)
 }
+
+// binary is the clone's paysandbox, which the replace line points at.
+func binary(t *testing.T) string { return sandboxtest.Binary(t, "../cmd/paysandbox") }
 
 // process is a StrategyTarget for a local process listening on port: what
 // a container with 8910/tcp mapped to port looks like to a wait strategy.

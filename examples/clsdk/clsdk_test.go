@@ -54,10 +54,7 @@ const (
 )
 
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	tmpRoot   string
+	tmpRoot string // the tests' data directories and browser homes
 
 	trustOnce   sync.Once
 	trustErr    error
@@ -65,11 +62,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	var err error
+	if tmpRoot, err = os.MkdirTemp("", "paysandbox-clsdk-"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	browsertest.Close() // before its HOME in tmpRoot goes
-	if tmpRoot != "" {
-		_ = os.RemoveAll(tmpRoot)
-	}
+	_ = os.RemoveAll(tmpRoot)
+	sandboxtest.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -97,24 +98,7 @@ func requireNode(t *testing.T) string {
 	return node
 }
 
-func binary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		if tmpRoot, buildErr = os.MkdirTemp("", "paysandbox-clsdk-"); buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(tmpRoot, "paysandbox")
-		cmd := exec.Command("go", "build", "-o", binPath, "../../cmd/paysandbox")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func binary(t *testing.T) string { return sandboxtest.Binary(t, "../../cmd/paysandbox") }
 
 func freePort(t *testing.T) int {
 	t.Helper()
