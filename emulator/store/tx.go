@@ -185,6 +185,25 @@ func (tx *Tx) List(collection string, fn func(id string, raw []byte) error) erro
 	})
 }
 
+// ListBack calls fn for the records of collection in reverse key order
+// until fn says no more: the newest first in an ordered collection.
+func (tx *Tx) ListBack(collection string, fn func(id string, raw []byte) (more bool, err error)) error {
+	b, _ := tx.collection(collection, false)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		if v == nil {
+			continue
+		}
+		if more, err := fn(tx.idOf(collection, k), v); err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
 // Count is the number of records in collection.
 func (tx *Tx) Count(collection string) int {
 	b, _ := tx.collection(collection, false)
