@@ -18,8 +18,9 @@ import (
 // check by its template, the scenario interceptor, 405 and HEAD): only how
 // the router finds it changes, and it finds the same paths with the same
 // variables as a route per path at the family's place would. A family's
-// route has no gorilla template (mux.CurrentRoute's GetPathTemplate fails);
-// nothing downstream of a Surface needs it, the chain carries the template.
+// route has no gorilla template (mux.CurrentRoute's GetPathTemplate fails):
+// the chain carries the template itself, and providers never ask the route
+// (the admin renderer does, for its examples: admin paths stay routes).
 type Family struct {
 	s       *Surface
 	prefix  string // the shape up to the member: "/api/"
