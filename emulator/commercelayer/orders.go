@@ -650,8 +650,19 @@ func onlyCommon(in *input) bool {
 // refresh recomputes an editable order: shipments, the shipping and payment
 // method line items, taxes, totals and the draft/pending status; then saves
 // it and its line items.
-func (c *call) refresh(o *Order) error {
+func (c *call) refresh(o *Order) error { return c.refreshWith(o, nil) }
+
+// refreshWith is refresh with a line item of o changed (or new) in this call
+// and not saved yet: it stands in for the stored one, or comes last when new
+// (its sequence is the newest), and is saved once, with its totals, instead
+// of saved, read back and saved again.
+func (c *call) refreshWith(o *Order, changed *LineItem) error {
 	if !o.state().Editable() {
+		if changed != nil {
+			if err := c.put("line_items", changed); err != nil {
+				return err
+			}
+		}
 		return c.put("orders", o)
 	}
 	var market Market
@@ -662,9 +673,14 @@ func (c *call) refresh(o *Order) error {
 	if err != nil {
 		return err
 	}
+	if changed != nil {
+		lines = withLine(lines, changed)
+	}
 	loaded := make(map[*LineItem]lineState, len(lines))
 	for _, l := range lines {
-		loaded[l] = stateOf(l)
+		if l != changed { // not loaded: saved whatever its state
+			loaded[l] = stateOf(l)
+		}
 	}
 	skuLines, shippable, subtotal := c.tallySkus(lines)
 	shipments, err := c.syncShipments(o, shippable)
@@ -689,6 +705,18 @@ func (c *call) refresh(o *Order) error {
 		c.emit("orders.pending", "orders", o.ID)
 	}
 	return c.put("orders", o)
+}
+
+// withLine is lines (an order's, in creation order) with l in place of
+// the stored line of its id, or after them when none has it.
+func withLine(lines []*LineItem, l *LineItem) []*LineItem {
+	for i, stored := range lines {
+		if stored.ID == l.ID {
+			lines[i] = l
+			return lines
+		}
+	}
+	return append(lines, l)
 }
 
 // tallySkus picks the SKU lines, with how many units ship and their subtotal.
