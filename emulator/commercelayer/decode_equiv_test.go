@@ -75,6 +75,17 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 				t.Fatalf("%T %q:\nencoding/json %#v\ngoccy         %#v", std, body, std, fast)
 			}
 		}
+		// A refresh reads lines as lineCore: what it reads is the line's.
+		var full LineItem
+		var core lineCore
+		if json.Unmarshal(body, &full) == nil {
+			if err := gojson.Unmarshal(body, &core); err != nil {
+				t.Fatalf("lineCore %q: %v", body, err)
+			}
+			if got, want := core.lineItem(), projected(&full); !reflect.DeepEqual(got, want) {
+				t.Fatalf("lineCore %q:\n%#v\nwant %#v", body, got, want)
+			}
+		}
 		// overlay, with the body's attributes (its data's, else the body
 		// itself as the attributes object) written onto a record stored
 		// as the body says (when it is one) and onto each attributes
@@ -122,4 +133,12 @@ func attrsOf(m model) any {
 		return a.Addr().Interface()
 	}
 	return nil
+}
+
+// projected is what lineCore keeps of l.
+func projected(l *LineItem) *LineItem {
+	p := &LineItem{TotalCents: l.TotalCents, TaxCents: l.TaxCents, OrderID: l.OrderID, ItemID: l.ItemID}
+	p.ID, p.Seq, p.UpdatedAt = l.ID, l.Seq, l.UpdatedAt
+	p.A.Quantity, p.A.UnitAmountCents, p.A.Name, p.A.ItemType, p.A.TaxRate = l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate
+	return p
 }
