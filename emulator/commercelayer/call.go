@@ -330,8 +330,9 @@ func (in *input) has(name string) bool { _, ok := in.Attrs[name]; return ok }
 
 // flag is a boolean trigger: present and true.
 func (in *input) flag(name string) bool {
+	raw, ok := in.Attrs[name]
 	var b bool
-	return unmarshal(in.Attrs[name], &b) == nil && b
+	return ok && unmarshal(raw, &b) == nil && b
 }
 
 // str is a string attribute (nil when absent or null).
