@@ -62,12 +62,15 @@ func (s *Source) At(name string, n uint64) Gen {
 	return Gen{rng: rand.New(rand.NewPCG(s.seed^h, n*0x9e3779b97f4a7c15+h))}
 }
 
+const fnvOffset = 14695981039346656037
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * 1099511628211 }
+
 // fnv64 is FNV-1a: stable across processes (hash/maphash is not).
 func fnv64(s string) uint64 {
-	h := uint64(14695981039346656037)
+	h := uint64(fnvOffset)
 	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
+		h = fnvByte(h, s[i])
 	}
 	return h
 }

@@ -24,12 +24,21 @@ const (
 // round function. It hides the order, it does not keep a secret.
 type Perm struct{ k [4]uint64 }
 
-// NewPerm is the permutation named name. It depends on the name alone, not
-// on the seed: records written by one process are found by every later one
-// (a random seed is drawn at each start) and by a snapshot's restore.
-func NewPerm(name string) Perm {
+// NewPerm is the permutation named by the parts of its name (joined by
+// "/"). It depends on the name alone, not on the seed: records written by
+// one process are found by every later one (a random seed is drawn at each
+// start) and by a snapshot's restore.
+func NewPerm(name ...string) Perm {
 	var p Perm
-	x := fnv64(name)
+	x := uint64(fnvOffset) // FNV-1a of the joined name, without joining it
+	for i, part := range name {
+		if i > 0 {
+			x = fnvByte(x, '/')
+		}
+		for j := 0; j < len(part); j++ {
+			x = fnvByte(x, part[j])
+		}
+	}
 	for i := range p.k {
 		x = splitmix64(x)
 		p.k[i] = x

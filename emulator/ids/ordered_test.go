@@ -39,6 +39,9 @@ func TestPermDependsOnTheNameOnly(t *testing.T) {
 	if NewPerm("x").Forward(42) != a.Forward(42) {
 		t.Fatal("the same name gives another permutation")
 	}
+	if NewPerm("a", "b").Forward(42) != NewPerm("a/b").Forward(42) || NewPerm("a", "b").Forward(42) == NewPerm("ab").Forward(42) {
+		t.Fatal("a name's parts are not joined by a slash")
+	}
 }
 
 func TestOrderedUUIDRoundTrips(t *testing.T) {

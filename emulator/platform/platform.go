@@ -285,10 +285,29 @@ func readBody(r *http.Request, max int64) ([]byte, error) {
 			return buf[:m], err
 		}
 		// The server stops at Content-Length; a body that lies goes on.
-		rest, err := io.ReadAll(io.LimitReader(r.Body, max+1-n))
+		rest, err := readRest(io.LimitReader(r.Body, max+1-n))
 		return append(buf, rest...), err
 	}
-	return io.ReadAll(io.LimitReader(r.Body, max+1))
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	return readRest(io.LimitReader(r.Body, max+1))
+}
+
+// readRest reads what is left of body; io.ReadAll's 512-byte buffer is
+// drawn only when something is (almost never: a GET, a body as long as it
+// announced).
+func readRest(body io.Reader) ([]byte, error) {
+	var probe [1]byte
+	n, err := io.ReadFull(body, probe[:])
+	if n == 0 {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+		return nil, err
+	}
+	rest, err := io.ReadAll(body)
+	return append(probe[:1:1], rest...), err
 }
 
 type (

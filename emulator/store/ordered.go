@@ -56,7 +56,7 @@ func (tx *Tx) isOrdered(collection string) bool { return tx.ordered[tx.provider+
 
 // perm hides the order of collection's ids in this tenant.
 func (tx *Tx) perm(collection string) ids.Perm {
-	return ids.NewPerm(tx.provider + "/" + tx.tenant + "/" + collection)
+	return ids.NewPerm(tx.provider, tx.tenant, collection)
 }
 
 // OrderedUUID draws the id of a new record of an ordered collection: a
