@@ -31,8 +31,12 @@ import (
 // until then its lists are scanned.
 const listKeysVersion = 2
 
-// scanLists makes every list scan (tests compare the two answers).
-var scanLists atomic.Bool
+// scanLists makes every list scan (tests compare the two answers);
+// indexedLists counts the lists an index answered (tests see which path ran).
+var (
+	scanLists    atomic.Bool
+	indexedLists atomic.Int64
+)
 
 // listFilter is a filter[q][<field>_eq] an index answers; sorted adds the
 // keys for that filter with sort=created_at or sort=-created_at.
@@ -204,6 +208,9 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 	}
 	if total, err = c.tx.IndexedCount(coll); err != nil || total == 0 {
 		// No index (ErrNoIndex: scan), or no records: nothing to find.
+		if err == nil {
+			indexedLists.Add(1)
+		}
 		return nil, 0, err == nil, ignoreNoIndex(err)
 	}
 	if !c.listIndexed(coll) {
@@ -216,6 +223,7 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 	}
 	start, end, _ := q.Page.Window(total)
 	if start == end {
+		indexedLists.Add(1)
 		return nil, total, true, nil
 	}
 	var ms []model
@@ -234,6 +242,7 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 	for _, m := range ms {
 		page = append(page, k.object(c, m))
 	}
+	indexedLists.Add(1)
 	return page, total, true, nil
 }
 
