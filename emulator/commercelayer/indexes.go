@@ -196,7 +196,7 @@ func (c *call) candidates(k *kind, q *jsonapi.Query) (ms []model, ok bool, err e
 	}
 	for _, f := range q.Filters {
 		// An indexed equality filter narrows too (the other conditions run on its matches).
-		if _, found := filterOf(k.res.Type, first(f.Fields)); name == "" && found && f.Predicate == "eq" && len(f.Fields) == 1 &&
+		if _, found := filterOf(k.res.Type, first(f.Fields)); name == "" && !scanLists.Load() && found && f.Predicate == "eq" && len(f.Fields) == 1 &&
 			len(f.Values) == 1 && indexable(f.Values[0]) && len(k.collections()) == 1 && c.listIndexed(k.collections()[0]) {
 			name, value = eqName(first(f.Fields)), f.Values[0]
 		}
