@@ -212,8 +212,8 @@ func BenchmarkGrowthCreateLineItemWithPromotions(b *testing.B) {
 // one before), answered from the list indexes ("index") and, for the
 // numbers from before them, by the scan every list made ("scan"):
 //
-//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/index' -benchtime 200x ./emulator/commercelayer
-//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/scan' -benchtime 3x ./emulator/commercelayer
+//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/.*/index' -benchtime 200x ./emulator/commercelayer
+//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/.*/scan' -benchtime 2x ./emulator/commercelayer
 func BenchmarkGrowthListOrdersIndexed(b *testing.B) {
 	lists := []struct{ name, query string }{
 		{"sort=-created_at", "sort=-created_at"},

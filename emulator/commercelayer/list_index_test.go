@@ -103,7 +103,7 @@ func TestListIndexesAnswerAsTheScan(t *testing.T) {
 	})
 	queries := func() {
 		t.Helper()
-		for _, sort := range []string{"created_at", "-created_at", "updated_at", "-updated_at"} {
+		for _, sort := range []string{"created_at", "-created_at", "updated_at", "-updated_at", "id", "-id"} {
 			for _, page := range []string{"", "&page[size]=5", "&page[size]=5&page[number]=3", "&page[size]=7&page[number]=4", "&page[size]=25&page[number]=9"} {
 				listBoth(t, in, "/api/orders?sort="+sort+page, true)
 			}
@@ -128,6 +128,8 @@ func TestListIndexesAnswerAsTheScan(t *testing.T) {
 		}
 		listBoth(t, in, "/api/skus?filter[q][code_eq]="+tshirt, true)
 		listBoth(t, in, "/api/skus?sort=-created_at&page[size]=2", true)
+		listBoth(t, in, "/api/skus?sort=-id&page[size]=2&page[number]=2", true)
+		listBoth(t, in, "/api/orders?filter[q][status_eq]=placed&sort=id", false)
 		listBoth(t, in, "/api/customers?filter[q][email_eq]=jane@example.com", true)
 		listBoth(t, in, "/api/customers?filter[q][status_eq]=prospect&sort=-created_at", true)
 		listBoth(t, in, "/api/line_items?sort=-created_at&page[size]=3", true)

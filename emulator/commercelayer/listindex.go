@@ -15,8 +15,8 @@ import (
 // index keys written with the record, in the order and with the counts the
 // scan would give, so their cost follows the page and not the collection.
 //
-// Every record is indexed by created_at and updated_at, ascending and
-// descending (sortKeys); the types in listFilters also by the value of each
+// Every record is indexed by id, and by created_at and updated_at ascending
+// and descending; the types in listFilters also by the value of each
 // of those fields (one equality filter, alone or with a created_at sort),
 // with a count per value for record_count. Keys end with the creation
 // sequence and the store adds the id: ties come out as the scan breaks them
@@ -67,7 +67,10 @@ var listFilters = map[string][]listFilter{
 
 var referenceFilter = listFilter{"reference", false, func(m model) *string { return m.base().Reference }}
 
-// sortFields are the sorts every type's index answers.
+// idPrefix starts the keys of sort=id.
+const idPrefix = "by\x00id\x00"
+
+// sortFields are the sorts (besides id) every type's index answers.
 var sortFields = []string{"created_at", "updated_at"}
 
 func sortValue(b *Base, field string) string {
@@ -133,6 +136,7 @@ func indexable(v string) bool {
 // listKeys are m's list index keys and counted groups as a record of typ.
 func listKeys(typ string, m model) (keys, counts []string) {
 	b := m.base()
+	keys = append(keys, idPrefix+b.ID) // ids are unique: walked backwards for sort=-id
 	for _, f := range sortFields {
 		v := sortValue(b, f)
 		keys = append(keys, sortEntry(sortPrefix(f, false, "", ""), v, false, b.Seq), sortEntry(sortPrefix(f, true, "", ""), v, true, b.Seq))
@@ -194,7 +198,10 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 		eq, value = lf.field, f.Values[0]
 	}
 	var prefix string
+	reverse := false
 	switch {
+	case len(q.Sort) == 1 && q.Sort[0].Field == "id" && eq == "":
+		prefix, reverse = idPrefix, q.Sort[0].Desc
 	case len(q.Sort) == 1:
 		s := q.Sort[0]
 		if s.Field != "created_at" && s.Field != "updated_at" {
@@ -227,7 +234,7 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 		return nil, total, true, nil
 	}
 	var ms []model
-	err = c.tx.LookupFrom(coll, prefix, false, start, func(_ string, raw []byte) (bool, error) {
+	err = c.tx.LookupFrom(coll, prefix, reverse, start, func(_ string, raw []byte) (bool, error) {
 		m := k.newRec()
 		if err := jsonUnmarshal(raw, m); err != nil {
 			return false, err
