@@ -2,7 +2,6 @@ package commercelayer
 
 import (
 	"errors"
-	"fmt"
 
 	gojson "github.com/goccy/go-json"
 
@@ -19,7 +18,7 @@ import (
 func ixKey(name, value string) string { return name + "\x00" + value + "\x00" }
 
 func ixEntry(name, value string, seq uint64) string {
-	return ixKey(name, value) + fmt.Sprintf("%016x", seq)
+	return ixKey(name, value) + seqHex(seq)
 }
 
 // seqPrefix walks a collection in creation order (the lists' default sort).

@@ -2,7 +2,6 @@ package commercelayer
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"sync/atomic"
 
@@ -15,8 +14,8 @@ import (
 // index keys written with the record, in the order and with the counts the
 // scan would give, so their cost follows the page and not the collection.
 //
-// Every record is indexed by id, and by created_at and updated_at ascending
-// and descending; the types in listFilters also by the value of each
+// The records of sortedTypes are indexed by id, and by created_at and
+// updated_at ascending and descending; the types in listFilters also by the value of each
 // of those fields (one equality filter, alone or with a created_at sort),
 // with a count per value for record_count. Keys end with the creation
 // sequence and the store adds the id: ties come out as the scan breaks them
@@ -67,6 +66,13 @@ var listFilters = map[string][]listFilter{
 
 var referenceFilter = listFilter{"reference", false, func(m model) *string { return m.base().Reference }}
 
+// sortedTypes are the types whose index answers sort=id, created_at and
+// updated_at: the ones clients list newest first (each key is one more
+// index entry on every write of the type, and an update moves two, so the
+// types written on the hot paths without such lists, line items first,
+// have none).
+var sortedTypes = map[string]bool{"orders": true, "customers": true, "skus": true}
+
 // idPrefix starts the keys of sort=id.
 const idPrefix = "by\x00id\x00"
 
@@ -98,7 +104,16 @@ func descending(ts string) string {
 	return string(b)
 }
 
-func seqHex(seq uint64) string { return fmt.Sprintf("%016x", seq) }
+// seqHex is seq as 16 hex digits (byte order is number order).
+func seqHex(seq uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[seq&15]
+		seq >>= 4
+	}
+	return string(b[:])
+}
 
 // sortPrefix is where the keys of a sort (under an equality filter, when
 // eq is not "") start.
@@ -136,10 +151,12 @@ func indexable(v string) bool {
 // listKeys are m's list index keys and counted groups as a record of typ.
 func listKeys(typ string, m model) (keys, counts []string) {
 	b := m.base()
-	keys = append(keys, idPrefix+b.ID) // ids are unique: walked backwards for sort=-id
-	for _, f := range sortFields {
-		v := sortValue(b, f)
-		keys = append(keys, sortEntry(sortPrefix(f, false, "", ""), v, false, b.Seq), sortEntry(sortPrefix(f, true, "", ""), v, true, b.Seq))
+	if sortedTypes[typ] {
+		keys = append(keys, idPrefix+b.ID) // ids are unique: walked backwards for sort=-id
+		for _, f := range sortFields {
+			v := sortValue(b, f)
+			keys = append(keys, sortEntry(sortPrefix(f, false, "", ""), v, false, b.Seq), sortEntry(sortPrefix(f, true, "", ""), v, true, b.Seq))
+		}
 	}
 	for _, f := range append([]listFilter{referenceFilter}, listFilters[typ]...) {
 		p := f.value(m)
@@ -186,6 +203,9 @@ func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object,
 	}
 	coll := k.collections()[0]
 	var eq, value string
+	if len(q.Sort) == 1 && !sortedTypes[k.res.Type] {
+		return nil, 0, false, nil
+	}
 	if len(q.Filters) == 1 {
 		f := q.Filters[0]
 		lf, found := filterOf(k.res.Type, first(f.Fields))
