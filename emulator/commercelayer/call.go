@@ -262,20 +262,35 @@ type relInput struct {
 	Many bool
 }
 
+// inputDoc is a JSON:API request document as decoded.
+type inputDoc struct {
+	Data struct {
+		Type          string                     `json:"type"`
+		ID            string                     `json:"id"`
+		Attributes    map[string]json.RawMessage `json:"attributes"`
+		Relationships map[string]struct {
+			Data json.RawMessage `json:"data"`
+		} `json:"relationships"`
+	} `json:"data"`
+}
+
+// unmarshal is json.Unmarshal through goccy/go-json, several times faster:
+// for the types decoded here (request documents, their attributes, stored
+// records) both libraries fill v alike and fail alike
+// (FuzzDecodeMatchesEncodingJSON); when goccy fails, encoding/json decodes
+// again, so the error is encoding/json's.
+func unmarshal(raw []byte, v any) error {
+	if gojson.Unmarshal(raw, v) == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}
+
 // decodeInput reads the request document (already checked against the
 // OpenAPI file) and checks type and id against the URL.
 func decodeInput(r *http.Request, typ, id string) (*input, error) {
-	var doc struct {
-		Data struct {
-			Type          string                     `json:"type"`
-			ID            string                     `json:"id"`
-			Attributes    map[string]json.RawMessage `json:"attributes"`
-			Relationships map[string]struct {
-				Data json.RawMessage `json:"data"`
-			} `json:"relationships"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(platform.Body(r), &doc); err != nil {
+	var doc inputDoc
+	if err := unmarshal(platform.Body(r), &doc); err != nil {
 		return nil, invalidDataFormat("The request body is not valid JSON.")
 	}
 	in := &input{Type: doc.Data.Type, ID: doc.Data.ID, Attrs: doc.Data.Attributes, Rels: map[string]relInput{}}
@@ -296,13 +311,13 @@ func decodeInput(r *http.Request, typ, id string) (*input, error) {
 			in.Rels[name] = relInput{Null: true}
 		case strings.HasPrefix(raw, "["):
 			var rs []jsonapi.Ref
-			if err := json.Unmarshal(rel.Data, &rs); err != nil {
+			if err := unmarshal(rel.Data, &rs); err != nil {
 				return nil, invalidDataFormat("relationships." + name + ".data is not a list of resource identifiers.")
 			}
 			in.Rels[name] = relInput{Refs: rs, Many: true}
 		default:
 			var ref jsonapi.Ref
-			if err := json.Unmarshal(rel.Data, &ref); err != nil {
+			if err := unmarshal(rel.Data, &ref); err != nil {
 				return nil, invalidDataFormat("relationships." + name + ".data is not a resource identifier.")
 			}
 			in.Rels[name] = relInput{Refs: []jsonapi.Ref{ref}}
@@ -315,15 +330,18 @@ func (in *input) has(name string) bool { _, ok := in.Attrs[name]; return ok }
 
 // flag is a boolean trigger: present and true.
 func (in *input) flag(name string) bool {
+	raw, ok := in.Attrs[name]
 	var b bool
-	return json.Unmarshal(in.Attrs[name], &b) == nil && b
+	return ok && unmarshal(raw, &b) == nil && b
 }
 
 // str is a string attribute (nil when absent or null).
-func (in *input) str(name string) *string {
+func (in *input) str(name string) *string { return in.strWith(fastJSON, name) }
+
+func (in *input) strWith(js codec, name string) *string {
 	var s *string
 	if raw, ok := in.Attrs[name]; ok {
-		_ = json.Unmarshal(raw, &s) // the contract let only a string or null through
+		_ = js.unmarshal(raw, &s) // the contract let only a string or null through
 	}
 	return s
 }
@@ -335,7 +353,7 @@ func (in *input) int(name string) (int64, bool) {
 		return 0, false
 	}
 	var n *int64
-	if json.Unmarshal(raw, &n) != nil || n == nil {
+	if unmarshal(raw, &n) != nil || n == nil {
 		return 0, false
 	}
 	return *n, true
@@ -347,13 +365,29 @@ func (in *input) int(name string) (int64, bool) {
 // sent (the OpenAPI file has checked it is writable) that dst has no field
 // for is kept in b.Extra; relationships go to b.Rels.
 func overlay(b *Base, dst any, in *input, allowed ...string) error {
+	return overlayWith(fastJSON, b, dst, in, allowed...)
+}
+
+// codec is a JSON library: overlay's is goccy (fastJSON); its tests hold it
+// to encoding/json's (stdJSON).
+type codec struct {
+	marshal   func(any) ([]byte, error)
+	unmarshal func([]byte, any) error
+}
+
+var (
+	fastJSON = codec{gojson.Marshal, unmarshal}
+	stdJSON  = codec{json.Marshal, json.Unmarshal}
+)
+
+func overlayWith(js codec, b *Base, dst any, in *input, allowed ...string) error {
 	fields := map[string]json.RawMessage{}
 	if dst != nil {
-		raw, err := json.Marshal(dst)
+		raw, err := js.marshal(dst)
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(raw, &fields); err != nil {
+		if err := js.unmarshal(raw, &fields); err != nil {
 			return err
 		}
 	}
@@ -367,22 +401,22 @@ func overlay(b *Base, dst any, in *input, allowed ...string) error {
 		}
 	}
 	if dst != nil {
-		raw, err := json.Marshal(fields)
+		raw, err := js.marshal(fields)
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(raw, dst); err != nil {
+		if err := js.unmarshal(raw, dst); err != nil {
 			return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
 		}
 	}
 	for name, ptr := range map[string]**string{"reference": &b.Reference, "reference_origin": &b.ReferenceOrigin} {
 		if in.has(name) {
-			*ptr = in.str(name)
+			*ptr = in.strWith(js, name)
 		}
 	}
 	if raw, ok := in.Attrs["metadata"]; ok {
 		var md map[string]any
-		if json.Unmarshal(raw, &md) == nil {
+		if js.unmarshal(raw, &md) == nil {
 			if md == nil {
 				md = map[string]any{}
 			}
@@ -401,7 +435,7 @@ func overlay(b *Base, dst any, in *input, allowed ...string) error {
 			continue // write-only (a password, a key): behaviour reads it or nobody does
 		}
 		var v any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		if err := js.unmarshal(raw, &v); err != nil {
 			return jsonapi.Validation(jsonapi.AttributePointer(name), name, "is invalid", "invalid")
 		}
 		if b.Extra == nil {

@@ -1,7 +1,6 @@
 package commercelayer
 
 import (
-	"encoding/json"
 	"sort"
 	"sync"
 
@@ -110,7 +109,8 @@ func newRegistry(kinds map[string]*kind) *jsonapi.Registry {
 
 func (cl *CommerceLayer) registry() *jsonapi.Registry { return cl.reg }
 
-func jsonUnmarshal(raw []byte, v any) error { return json.Unmarshal(raw, v) }
+// jsonUnmarshal decodes a stored record (goccy, as store.Tx.Get does).
+func jsonUnmarshal(raw []byte, v any) error { return unmarshal(raw, v) }
 
 func sortModels(ms []model) {
 	sort.SliceStable(ms, func(i, j int) bool { return ms[i].base().Seq < ms[j].base().Seq })

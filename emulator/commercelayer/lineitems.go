@@ -159,17 +159,13 @@ func (c *call) lineItemSku(in *input) (*Sku, error) {
 	return nil, jsonapi.Validation(jsonapi.AttributePointer("sku_code"), "item", "can't be blank", "blank")
 }
 
-// afterCartChange saves a changed line item and refreshes its order; a new
-// cart needs a new payment source.
+// afterCartChange refreshes the order of a changed line item (nil: one was
+// removed), which saves the line once, with its new totals; a new cart needs
+// a new payment source.
 func (c *call) afterCartChange(o *Order, l *LineItem) error {
-	if l != nil {
-		if err := c.put("line_items", l); err != nil {
-			return err
-		}
-	}
 	c.nullifyPaymentSource(o)
 	c.touch(o)
-	return c.refresh(o)
+	return c.refreshWith(o, l)
 }
 
 // updateLineItem changes (or removes) a SKU line item.

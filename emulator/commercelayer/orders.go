@@ -6,7 +6,10 @@ import (
 	"strconv"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/store"
 )
 
 // orderWritable are the order attributes a client may set.
@@ -650,21 +653,37 @@ func onlyCommon(in *input) bool {
 // refresh recomputes an editable order: shipments, the shipping and payment
 // method line items, taxes, totals and the draft/pending status; then saves
 // it and its line items.
-func (c *call) refresh(o *Order) error {
+func (c *call) refresh(o *Order) error { return c.refreshWith(o, nil) }
+
+// refreshWith is refresh with a line item of o changed (or new) in this call
+// and not saved yet: it stands in for the stored one, or comes last when new
+// (its sequence is the newest), and is saved once, with its totals, instead
+// of saved, read back and saved again.
+func (c *call) refreshWith(o *Order, changed *LineItem) error {
 	if !o.state().Editable() {
+		if changed != nil {
+			if err := c.put("line_items", changed); err != nil {
+				return err
+			}
+		}
 		return c.put("orders", o)
 	}
 	var market Market
 	if err := c.get("markets", o.MarketID, &market); err != nil {
 		return err
 	}
-	lines, err := c.lineItems(o.ID)
+	lines, err := c.refreshLines(o.ID)
 	if err != nil {
 		return err
 	}
+	if changed != nil {
+		lines = withLine(lines, changed)
+	}
 	loaded := make(map[*LineItem]lineState, len(lines))
 	for _, l := range lines {
-		loaded[l] = stateOf(l)
+		if l != changed { // not loaded: saved whatever its state
+			loaded[l] = stateOf(l)
+		}
 	}
 	skuLines, shippable, subtotal := c.tallySkus(lines)
 	shipments, err := c.syncShipments(o, shippable)
@@ -689,6 +708,79 @@ func (c *call) refresh(o *Order) error {
 		c.emit("orders.pending", "orders", o.ID)
 	}
 	return c.put("orders", o)
+}
+
+// lineCore is what a refresh reads of a stored line item and may change:
+// an order's lines are most of what a cart change decodes, and their
+// metadata, extras and relationships are of no use to it (total reads the
+// whole record again for a line it saves).
+type lineCore struct {
+	ID        string `json:"id"`
+	Seq       uint64 `json:"seq"`
+	UpdatedAt string `json:"updated_at"`
+	A         struct {
+		Quantity        int64    `json:"quantity"`
+		UnitAmountCents int64    `json:"unit_amount_cents"`
+		Name            *string  `json:"name"`
+		ItemType        string   `json:"item_type"`
+		TaxRate         *float64 `json:"tax_rate"`
+	} `json:"attributes"`
+	TotalCents int64  `json:"total_cents"`
+	TaxCents   int64  `json:"tax_cents"`
+	OrderID    string `json:"order_id"`
+	ItemID     string `json:"item_id"`
+}
+
+func (v *lineCore) lineItem() *LineItem {
+	l := &LineItem{TotalCents: v.TotalCents, TaxCents: v.TaxCents, OrderID: v.OrderID, ItemID: v.ItemID}
+	l.ID, l.Seq, l.UpdatedAt = v.ID, v.Seq, v.UpdatedAt
+	l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate = v.A.Quantity, v.A.UnitAmountCents, v.A.Name, v.A.ItemType, v.A.TaxRate
+	return l
+}
+
+// refreshLines are an order's lines, in creation order, as lineCore reads
+// them (every field when the collection is not indexed yet).
+func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
+	var out []*LineItem
+	err := c.tx.Lookup("line_items", ixKey("order", orderID), false, func(_ string, raw []byte) (bool, error) {
+		var v lineCore
+		if err := gojson.Unmarshal(raw, &v); err != nil {
+			return false, err
+		}
+		if v.OrderID == orderID {
+			out = append(out, v.lineItem())
+		}
+		return true, nil
+	})
+	if errors.Is(err, store.ErrNoIndex) {
+		return c.lineItems(orderID)
+	}
+	return out, err
+}
+
+// saveRefreshed saves a line refresh read (lineCore) and changed: the
+// stored record with what a refresh changes.
+func (c *call) saveRefreshed(l *LineItem) error {
+	full := &LineItem{}
+	if err := c.get("line_items", l.ID, full); err != nil {
+		return err
+	}
+	full.UpdatedAt = l.UpdatedAt
+	full.A.Quantity, full.A.UnitAmountCents, full.A.Name, full.A.TaxRate = l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.TaxRate
+	full.TotalCents, full.TaxCents = l.TotalCents, l.TaxCents
+	return c.put("line_items", full)
+}
+
+// withLine is lines (an order's, in creation order) with l in place of
+// the stored line of its id, or after them when none has it.
+func withLine(lines []*LineItem, l *LineItem) []*LineItem {
+	for i, stored := range lines {
+		if stored.ID == l.ID {
+			lines[i] = l
+			return lines
+		}
+	}
+	return append(lines, l)
 }
 
 // tallySkus picks the SKU lines, with how many units ship and their subtotal.
@@ -871,7 +963,8 @@ func (c *call) taxPolicy(o *Order, market *Market) TaxPolicy {
 
 // total computes the order's totals over all its lines (the gift card
 // paying what it can of the rest) and saves each line with its share (a
-// line read as loaded holds that is unchanged is not saved again).
+// line read as loaded holds that is unchanged is not saved again; one read
+// is saved through saveRefreshed).
 func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, policy TaxPolicy, gift *Record) error {
 	amounts := make([]AmountLine, len(all))
 	for i, l := range all {
@@ -894,10 +987,17 @@ func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, 
 			rate := float64(policy.RateBP) / 10000
 			l.A.TaxRate = &rate
 		}
-		if was, ok := loaded[l]; ok && was == stateOf(l) {
+		was, ok := loaded[l]
+		if ok && was == stateOf(l) {
 			continue
 		}
-		if err := c.put("line_items", l); err != nil {
+		var err error
+		if ok {
+			err = c.saveRefreshed(l) // read as lineCore
+		} else {
+			err = c.put("line_items", l)
+		}
+		if err != nil {
 			return err
 		}
 	}

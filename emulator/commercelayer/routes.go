@@ -162,26 +162,31 @@ func (cl *CommerceLayer) Routes(r *mux.Router) {
 	// /api/webhooks                              list retrieve create update delete
 	// /api/wire_transfers                        list retrieve create update delete
 	// @@END SURFACE@@
+	//
+	// Each type's paths are members of two families, /api/* and /api/*/{id}
+	// (platform.Family): two routes that find the type by a map lookup,
+	// where a route per path would be 270 regexps tried in order.
+	list, item := api.Family("/api/*"), api.Family("/api/*/{id}")
 	for _, res := range clModel.Resources {
 		typ := res.Type
 		if res.Singleton {
-			api.Handle(http.MethodGet, "/api/"+res.Name, cl.serveSingleton(typ))
+			list.Handle(http.MethodGet, "/api/"+res.Name, cl.serveSingleton(typ))
 			continue
 		}
 		if res.Has("list") {
-			api.Handle(http.MethodGet, "/api/"+typ, cl.serveList(typ))
+			list.Handle(http.MethodGet, "/api/"+typ, cl.serveList(typ))
 		}
 		if res.Has("create") {
-			api.Handle(http.MethodPost, "/api/"+typ, cl.serveCreate(typ))
+			list.Handle(http.MethodPost, "/api/"+typ, cl.serveCreate(typ))
 		}
 		if res.Has("retrieve") {
-			api.Handle(http.MethodGet, "/api/"+typ+"/{id}", cl.serveGet(typ))
+			item.Handle(http.MethodGet, "/api/"+typ+"/{id}", cl.serveGet(typ))
 		}
 		if res.Has("update") {
-			api.Handle(http.MethodPatch, "/api/"+typ+"/{id}", cl.serveUpdate(typ))
+			item.Handle(http.MethodPatch, "/api/"+typ+"/{id}", cl.serveUpdate(typ))
 		}
 		if res.Has("delete") {
-			api.Handle(http.MethodDelete, "/api/"+typ+"/{id}", cl.serveDelete(typ))
+			item.Handle(http.MethodDelete, "/api/"+typ+"/{id}", cl.serveDelete(typ))
 		}
 	}
 	api.Handle(http.MethodGet, "/api/{type}/{id}/{rel}", cl.serveRelated)

@@ -431,3 +431,35 @@ func TestMultiSafepayOutcomeWithoutAShop(t *testing.T) {
 		t.Errorf("second outcome: %d", status)
 	}
 }
+
+// A collection with more records than a page shows its newest: Klarna's
+// sessions are kept in creation order, and the page reads from the end.
+func TestVendorPageShowsTheNewestSessions(t *testing.T) {
+	sb := sandboxtest.Start(t)
+	body := dashboardtest.Obj{"purchase_country": "SE", "purchase_currency": "SEK", "locale": "sv-SE", "order_amount": 100, "order_tax_amount": 0,
+		"order_lines": []dashboardtest.Obj{{"name": "x", "quantity": 1, "unit_price": 100, "total_amount": 100, "tax_rate": 0, "total_tax_amount": 0}}}
+	var ids []string
+	for i := 0; i < 55; i++ {
+		r := sb.Do(t, http.MethodPost, "/payments/v1/sessions", body, "Authorization", dashboardtest.KAuth())
+		if r.Status != http.StatusOK {
+			t.Fatalf("create session: %d %s", r.Status, r.Body)
+		}
+		ids = append(ids, r.JSON(t)["session_id"].(string))
+	}
+	c := dashboardtest.NewClient(t, sb.URL)
+	status, page, _ := c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna")
+	if status != http.StatusOK {
+		t.Fatalf("klarna page: %d", status)
+	}
+	for _, id := range ids[len(ids)-5:] {
+		mustContain(t, page, "the newest sessions", "/klarna/sessions/"+id)
+	}
+	if strings.Contains(page, "/klarna/sessions/"+ids[0]) {
+		t.Error("the page shows the oldest session and not the newest 50")
+	}
+	status, page, _ = c.Get(ui + "/t/" + dashboardtest.KTenant + "/klarna/sessions/" + ids[54])
+	if status != http.StatusOK {
+		t.Fatalf("session page: %d", status)
+	}
+	mustContain(t, page, "the session page", ids[54], "/payments/v1/sessions")
+}

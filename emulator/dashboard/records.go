@@ -151,12 +151,14 @@ func (u *UI) list(ctx context.Context, tenant, provider, col string, limit int) 
 	var out []record
 	total := 0
 	err := u.d.Store.View(ctx, provider, tenant, func(tx *store.Tx) error {
-		return tx.List(col, func(id string, raw []byte) error {
-			total++
-			if len(out) < limit {
-				out = append(out, decode(provider, tenant, col, id, raw))
-			}
-			return nil
+		if err := tx.List(col, func(string, []byte) error { total++; return nil }); err != nil {
+			return err
+		}
+		// From the end: the newest records of a collection kept in creation
+		// order (Klarna's sessions), whatever the others' key order.
+		return tx.ListBack(col, func(id string, raw []byte) (bool, error) {
+			out = append(out, decode(provider, tenant, col, id, raw))
+			return len(out) < limit, nil
 		})
 	})
 	// Newest first where records say when they were made.

@@ -108,8 +108,9 @@ func (g Gen) uuidBytes() [16]byte {
 }
 
 // UUID returns a random (version 4) UUID string.
-func (g Gen) UUID() string {
-	b := g.uuidBytes()
+func (g Gen) UUID() string { return formatUUID(g.uuidBytes()) }
+
+func formatUUID(b [16]byte) string {
 	// 8-4-4-4-12 hex digits (fmt.Sprintf cost five allocations per id).
 	var out [36]byte
 	hex.Encode(out[0:8], b[0:4])

@@ -38,13 +38,13 @@ type signingKey struct {
 	Secret string `json:"secret"`
 }
 
-// tenantKey returns the tenant's signing key, storing candidate as the key
-// when the tenant has none yet.
-func tenantKey(tx *store.Tx, candidate string) ([]byte, error) {
+// tenantKey returns the tenant's signing key, drawing and storing one when
+// the tenant has none yet.
+func tenantKey(tx *store.Tx) ([]byte, error) {
 	var key signingKey
 	err := tx.Get(colKeys, clientTokenKey, &key)
 	if errors.Is(err, store.ErrNotFound) {
-		key.Secret = candidate
+		key.Secret = tx.IDs().Hex(64) // drawn once per tenant, not on every create
 		err = tx.Put(colKeys, clientTokenKey, key)
 	}
 	return []byte(key.Secret), err

@@ -59,6 +59,9 @@ func New(p *platform.Platform) (*Klarna, error) {
 		return nil, err
 	}
 	k := &Klarna{p: p, markets: markets, creds: creds}
+	// Sessions are the hot create: kept in creation order, each durable
+	// create appends to the last page of the data file (store/ordered.go).
+	p.Store.OrderByCreation(provider, colSessions)
 	p.Webhooks.Register(provider, webhook.Policy{Retries: notificationRetries()})
 	p.Scheduler.Handle(jobFraudDecision, k.runFraudDecision)
 	return k, nil

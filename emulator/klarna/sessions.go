@@ -56,9 +56,12 @@ func (k *Klarna) OpenSession(ctx context.Context, tenant string, p Purchase) (Cr
 	}
 	err := k.update(ctx, tenant, func(tx *store.Tx) error {
 		// Drawn in the transaction: replay-safe, repeatable per --seed.
-		rec.SessionID = tx.IDs().UUID()
+		var err error
+		if rec.SessionID, err = tx.IDs().OrderedUUID(colSessions); err != nil {
+			return err
+		}
 		claims.SessionID = rec.SessionID
-		key, err := tenantKey(tx, tx.IDs().Hex(64))
+		key, err := tenantKey(tx)
 		if err != nil {
 			return err
 		}

@@ -853,9 +853,11 @@ func (o *Order) pspIDs() []int64 {
 	return ids
 }
 
-// decode reads the JSON body (already checked against the OpenAPI file).
+// decode reads the JSON body (already checked against the OpenAPI file),
+// once, through goccy (platform.DecodeBody; FuzzDecodeMatchesEncodingJSON
+// holds it to encoding/json's result for every request type).
 func decode(r *http.Request, v any) *Error {
-	present, err := platform.DecodeJSON(r, v)
+	present, err := platform.DecodeBody(r, v)
 	switch {
 	case !present:
 		return errMissing("request body")

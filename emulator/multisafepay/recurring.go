@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -249,7 +251,7 @@ func customerTokens(tx *store.Tx, reference string, offset, limit int) ([]Token,
 			return false, nil
 		}
 		var t Token
-		if err := json.Unmarshal(raw, &t); err != nil {
+		if err := gojson.Unmarshal(raw, &t); err != nil {
 			return false, err
 		}
 		out = append(out, t)
@@ -261,7 +263,7 @@ func customerTokens(tx *store.Tx, reference string, offset, limit int) ([]Token,
 	out = nil
 	err = tx.List(colTokens, func(_ string, raw []byte) error {
 		var t Token
-		if err := json.Unmarshal(raw, &t); err != nil {
+		if err := gojson.Unmarshal(raw, &t); err != nil {
 			return err
 		}
 		if t.Reference == reference {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // text holds any JSON value as text. MultiSafepay's clients send numbers as
@@ -17,6 +18,8 @@ func (t *text) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0 || string(b) == "null":
 		*t = ""
+	case b[0] == '"' && plainString(b):
+		*t = text(b[1 : len(b)-1]) // nothing to unescape: the text is the bytes
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -27,6 +30,22 @@ func (t *text) UnmarshalJSON(b []byte) error {
 		*t = text(b)
 	}
 	return nil
+}
+
+// plainString tells whether the JSON string b needs no unescaping: no
+// backslash, no control byte, valid UTF-8 (encoding/json would give the
+// bytes between the quotes as they are).
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[len(b)-1] != '"' {
+		return false
+	}
+	inner := b[1 : len(b)-1]
+	for _, c := range inner {
+		if c == '\\' || c == '"' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(inner)
 }
 
 func (t text) String() string { return strings.TrimSpace(string(t)) }

@@ -2,7 +2,6 @@ package multisafepay
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -278,7 +279,7 @@ func (m *MultiSafepay) listTransactions(w http.ResponseWriter, r *http.Request) 
 		}
 		return tx.List(colOrders, func(_ string, raw []byte) error {
 			var o Order
-			if err := json.Unmarshal(raw, &o); err != nil {
+			if err := gojson.Unmarshal(raw, &o); err != nil {
 				return err
 			}
 			o.settle(now, nil)

@@ -1,11 +1,12 @@
 package multisafepay
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -45,7 +46,7 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 		ts, seen := cache[orderID]
 		if !seen {
 			var o Order
-			if err := json.Unmarshal(raw, &o); err != nil {
+			if err := gojson.Unmarshal(raw, &o); err != nil {
 				return nil, err
 			}
 			o.settle(now, nil)

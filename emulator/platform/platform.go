@@ -162,6 +162,17 @@ func (s *Surface) Use(mw ...mux.MiddlewareFunc) { s.mws = append(s.mws, mw...) }
 // Handle registers h for method and path (gorilla/mux path syntax). A method
 // that the path lacks is answered by the provider's renderer.
 func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
+	s.handle(method, path, h, func(d http.Handler) {
+		g, rel := s.p.group(s.r, path)
+		g.Handle(rel, d)
+	})
+}
+
+// handle registers h for method at path through the chain; the first
+// method of a path makes its dispatch (by method, HEAD answered as GET,
+// any other method the provider's 405) and hands it to mount, which routes
+// the path to it.
+func (s *Surface) handle(method, path string, h http.HandlerFunc, mount func(http.Handler)) {
 	methods, ok := s.routes[path]
 	if !ok {
 		methods = map[string]http.Handler{}
@@ -179,8 +190,7 @@ func (s *Surface) Handle(method, path string, h http.HandlerFunc) {
 			}
 			s.c.Renderer.RenderViolation(w, r, &contract.Violation{Kind: contract.MethodNotAllowed, Reason: r.Method + " is not allowed here"})
 		})
-		g, rel := s.p.group(s.r, path)
-		g.Handle(rel, s.wrapOuter(dispatch))
+		mount(s.wrapOuter(dispatch))
 	}
 	methods[method] = s.chain(path, h)
 }

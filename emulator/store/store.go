@@ -57,10 +57,11 @@ type Options struct {
 
 // Store is the bbolt-backed record store.
 type Store struct {
-	db   *bolt.DB
-	w    *committer
-	path string
-	ids  *ids.Source
+	db      *bolt.DB
+	w       *committer
+	path    string
+	ids     *ids.Source
+	ordered orderedSet
 }
 
 type tagKey struct{}
@@ -159,7 +160,7 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids, ordered: s.ordered.load()})
 	})
 }
 
@@ -172,7 +173,7 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 func (s *Store) Update(ctx context.Context, provider, tenant string, fn func(tx *Tx) error) error {
 	tag := tagOf(ctx)
 	return s.w.do(ctx, func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load()})
 	})
 }
 

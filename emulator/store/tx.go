@@ -20,6 +20,7 @@ type Tx struct {
 	write    bool
 	ids      *ids.Source
 	tag      string
+	ordered  ordered // the store's ordered collections (ordered.go)
 }
 
 // Tag is the tag that the write's context carries (WithTag; "" if none).
@@ -108,13 +109,17 @@ func (tx *Tx) collection(name string, create bool) (*bolt.Bucket, error) {
 // Get decodes the record collection/id into v.
 func (tx *Tx) Get(collection, id string, v any) error {
 	b, _ := tx.collection(collection, false)
-	return getJSON(b, id, v)
+	if _, raw := tx.locate(b, collection, id); raw != nil {
+		return decodeJSON(raw, v)
+	}
+	return ErrNotFound
 }
 
 // Exists tells whether collection/id exists.
 func (tx *Tx) Exists(collection, id string) bool {
 	b, _ := tx.collection(collection, false)
-	return b != nil && b.Get([]byte(id)) != nil
+	_, raw := tx.locate(b, collection, id)
+	return raw != nil
 }
 
 // Put stores v as collection/id.
@@ -128,10 +133,10 @@ func (tx *Tx) Put(collection, id string, v any) error {
 			return err
 		}
 	}
-	var old []byte
-	if !fresh {
-		old = b.Get([]byte(id))
+	if _, indexed := v.(Indexed); indexed && tx.isOrdered(collection) {
+		return fmt.Errorf("store: %s/%s is ordered: its records cannot be Indexed", tx.provider, collection)
 	}
+	key, old := tx.locate(b, collection, id)
 	raw, err := gojson.Marshal(v)
 	if err != nil {
 		return err
@@ -141,7 +146,7 @@ func (tx *Tx) Put(collection, id string, v any) error {
 		// would still dirty the page and its index entries.
 		return nil
 	}
-	if err := b.Put([]byte(id), raw); err != nil {
+	if err := b.Put(key, raw); err != nil {
 		return err
 	}
 	return tx.putIndexed(b, collection, id, v, fresh, old != nil)
@@ -150,10 +155,11 @@ func (tx *Tx) Put(collection, id string, v any) error {
 // Delete removes collection/id (no error if absent).
 func (tx *Tx) Delete(collection, id string) error {
 	b, _ := tx.collection(collection, false)
-	if b == nil || b.Get([]byte(id)) == nil {
+	key, raw := tx.locate(b, collection, id)
+	if raw == nil {
 		return nil
 	}
-	if err := b.Delete([]byte(id)); err != nil {
+	if err := b.Delete(key); err != nil {
 		return err
 	}
 	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
@@ -175,8 +181,27 @@ func (tx *Tx) List(collection string, fn func(id string, raw []byte) error) erro
 		if v == nil {
 			return nil
 		}
-		return fn(string(k), v)
+		return fn(tx.idOf(collection, k), v)
 	})
+}
+
+// ListBack calls fn for the records of collection in reverse key order
+// until fn says no more: the newest first in an ordered collection.
+func (tx *Tx) ListBack(collection string, fn func(id string, raw []byte) (more bool, err error)) error {
+	b, _ := tx.collection(collection, false)
+	if b == nil {
+		return nil
+	}
+	c := b.Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		if v == nil {
+			continue
+		}
+		if more, err := fn(tx.idOf(collection, k), v); err != nil || !more {
+			return err
+		}
+	}
+	return nil
 }
 
 // Count is the number of records in collection.
@@ -307,7 +332,9 @@ func getJSON(b *bolt.Bucket, key string, v any) error {
 	if raw == nil {
 		return ErrNotFound
 	}
-	// goccy/go-json reads the same encoding five times faster than
-	// encoding/json, and reads dominate a read-heavy API.
-	return gojson.Unmarshal(raw, v)
+	return decodeJSON(raw, v)
 }
+
+// decodeJSON reads a record. goccy/go-json reads the same encoding five
+// times faster than encoding/json, and reads dominate a read-heavy API.
+func decodeJSON(raw []byte, v any) error { return gojson.Unmarshal(raw, v) }

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/paysandbox/paysandbox/emulator/ids"
+)
+
+// Ordered collections. bbolt keeps a bucket's records in key order, so a
+// record created under a random UUID goes to a random leaf page: each
+// durable create rewrites and syncs a page (and its branch) of its own,
+// about three pages per create where one commit holds fifteen. A collection
+// made ordered (OrderByCreation) draws its ids with TxIDs.OrderedUUID and
+// keeps each record under the sequence that its id carries, so creates
+// append to the last page. Ids look as before (version 4 UUIDs, the order
+// hidden by ids.Perm); Get, Put, Exists, Delete and List take and give ids,
+// and work out the key themselves.
+
+// ordered is the set of ordered collections, "provider/collection"; it is
+// replaced, never changed, so a transaction reads it without a lock.
+type ordered = map[string]bool
+
+type orderedSet struct {
+	mu  sync.Mutex
+	set atomic.Pointer[ordered]
+}
+
+func (o *orderedSet) load() ordered {
+	if m := o.set.Load(); m != nil {
+		return *m
+	}
+	return nil
+}
+
+// OrderByCreation makes collection of provider an ordered collection. Call
+// it when the provider starts, before its first request. A collection with
+// records from before keeps finding them under their ids. Its records cannot
+// be Indexed (their index would name keys, not ids).
+func (s *Store) OrderByCreation(provider, collection string) {
+	s.ordered.mu.Lock()
+	defer s.ordered.mu.Unlock()
+	next := ordered{provider + "/" + collection: true}
+	for k := range s.ordered.load() {
+		next[k] = true
+	}
+	s.ordered.set.Store(&next)
+}
+
+func (tx *Tx) isOrdered(collection string) bool { return tx.ordered[tx.provider+"/"+collection] }
+
+// perm hides the order of collection's ids in this tenant.
+func (tx *Tx) perm(collection string) ids.Perm {
+	return ids.NewPerm(tx.provider + "/" + tx.tenant + "/" + collection)
+}
+
+// OrderedUUID draws the id of a new record of an ordered collection: a
+// version 4 UUID whose record is kept after every earlier one.
+func (t TxIDs) OrderedUUID(collection string) (string, error) {
+	tx := t.tx
+	if !tx.isOrdered(collection) {
+		return "", fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
+	}
+	seq, err := tx.NextSequence(collection)
+	if err != nil {
+		return "", err
+	}
+	if seq > ids.MaxOrdered {
+		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", tx.provider, collection)
+	}
+	return ids.OrderedUUID(tx.perm(collection), seq, t.gen().Uint64()), nil
+}
+
+// orderedKeyLen is 16 hex digits of the sequence, then 16 of the other bits.
+const orderedKeyLen = 32
+
+// keyOf is the key collection/id is kept under when it is new: for an id
+// of an ordered collection, its sequence and other bits; else the id.
+func (tx *Tx) keyOf(collection, id string) (key []byte, ordered bool) {
+	if !tx.isOrdered(collection) {
+		return []byte(id), false
+	}
+	seq, rest, ok := ids.ParseOrderedUUID(tx.perm(collection), id)
+	if !ok {
+		return []byte(id), false
+	}
+	key = make([]byte, 0, orderedKeyLen)
+	key = appendHex16(key, seq)
+	return appendHex16(key, rest), true
+}
+
+func appendHex16(b []byte, v uint64) []byte {
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], v)
+	return hex.AppendEncode(b, raw[:])
+}
+
+// idOf is the id of the record kept under key (List's inverse of keyOf).
+func (tx *Tx) idOf(collection string, key []byte) string {
+	if len(key) != orderedKeyLen || !tx.isOrdered(collection) {
+		return string(key)
+	}
+	var raw [16]byte
+	if _, err := hex.Decode(raw[:], key); err != nil {
+		return string(key)
+	}
+	seq, rest := binary.BigEndian.Uint64(raw[:8]), binary.BigEndian.Uint64(raw[8:])
+	return ids.OrderedUUID(tx.perm(collection), seq, rest)
+}
+
+// locate finds collection/id in b: its key and record (nil when absent; the
+// key is then where a new record goes). A record written before its
+// collection was ordered is kept under its id.
+func (tx *Tx) locate(b *bolt.Bucket, collection, id string) (key, raw []byte) {
+	key, ordered := tx.keyOf(collection, id)
+	if b == nil {
+		return key, nil
+	}
+	if raw = b.Get(key); raw != nil || !ordered {
+		return key, raw
+	}
+	if old := b.Get([]byte(id)); old != nil {
+		return []byte(id), old
+	}
+	return key, nil
+}
