@@ -127,6 +127,8 @@ func TestListIndexesAnswerAsTheScan(t *testing.T) {
 			listBoth(t, in, "/api/orders?"+q, false)
 		}
 		listBoth(t, in, "/api/skus?filter[q][code_eq]="+tshirt, true)
+		listBoth(t, sc, "/api/skus?filter[q][code_eq]="+tshirt, true) // a sales channel sees every SKU
+		listBoth(t, sc, "/api/skus?sort=-updated_at&page[size]=3", true)
 		listBoth(t, in, "/api/skus?sort=-created_at&page[size]=2", true)
 		listBoth(t, in, "/api/skus?sort=-id&page[size]=2&page[number]=2", true)
 		listBoth(t, in, "/api/orders?filter[q][status_eq]=placed&sort=id", false)
