@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/paysandbox/paysandbox/emulator"
 	"github.com/paysandbox/paysandbox/emulator/commercelayer"
@@ -201,6 +202,55 @@ func BenchmarkGrowthCreateLineItemWithPromotions(b *testing.B) {
 					b.StartTimer()
 				}
 				a.addLine(id)
+			}
+		})
+	}
+}
+
+// BenchmarkGrowthListOrdersIndexed: the order lists clients send most, with
+// n orders stored (a fifth of them placed, each created a second after the
+// one before), answered from the list indexes ("index") and, for the
+// numbers from before them, by the scan every list made ("scan"):
+//
+//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/.*/index' -benchtime 200x ./emulator/commercelayer
+//	go test -run '^$' -bench 'GrowthListOrdersIndexed/.*/.*/scan' -benchtime 2x ./emulator/commercelayer
+func BenchmarkGrowthListOrdersIndexed(b *testing.B) {
+	lists := []struct{ name, query string }{
+		{"sort=-created_at", "sort=-created_at"},
+		{"sort=-updated_at&page[size]=5", "sort=-updated_at&page[size]=5"},
+		{"status_eq=placed", "filter[q][status_eq]=placed"},
+		{"status_eq=placed&sort=-created_at", "filter[q][status_eq]=placed&sort=-created_at&page[size]=25&page[number]=3"},
+		{"number_eq", "filter[q][number_eq]=500042"},
+	}
+	statuses := []string{"draft", "pending", "placed", "approved", "cancelled"}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, n := range growthSizes {
+		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
+			a := newBenchAPI(b)
+			id := a.order()
+			seedCopies(b, a.e, "orders", id, n, func(o *commercelayer.Order, i int) *commercelayer.Base {
+				o.A.Status = statuses[i%len(statuses)]
+				o.A.Number = fmt.Sprint(500000 + i)
+				o.CreatedAt = start.Add(time.Duration(i) * time.Second).Format("2006-01-02T15:04:05.000Z")
+				o.UpdatedAt = o.CreatedAt
+				return &o.Base
+			})
+			a.asIntegration()
+			for _, l := range lists {
+				for _, mode := range []string{"index", "scan"} {
+					b.Run(l.name+"/"+mode, func(b *testing.B) {
+						commercelayer.ScanLists(mode == "scan")
+						defer commercelayer.ScanLists(false)
+						if rec := a.send("GET", "/api/orders?"+l.query, "", ""); rec.Code != 200 {
+							b.Fatalf("%s: %d %s", l.query, rec.Code, rec.Body)
+						}
+						b.ReportAllocs()
+						b.ResetTimer()
+						for i := 0; i < b.N; i++ {
+							a.send("GET", "/api/orders?"+l.query, "", "")
+						}
+					})
+				}
 			}
 		})
 	}

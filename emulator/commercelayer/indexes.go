@@ -2,7 +2,6 @@ package commercelayer
 
 import (
 	"errors"
-	"fmt"
 
 	gojson "github.com/goccy/go-json"
 
@@ -19,15 +18,27 @@ import (
 func ixKey(name, value string) string { return name + "\x00" + value + "\x00" }
 
 func ixEntry(name, value string, seq uint64) string {
-	return ixKey(name, value) + fmt.Sprintf("%016x", seq)
+	return ixKey(name, value) + seqHex(seq)
 }
 
 // seqPrefix walks a collection in creation order (the lists' default sort).
 const seqPrefix = "seq\x00"
 
-// IndexKeys: every record by its creation sequence. Types with keys of
-// their own add these.
-func (b *Base) IndexKeys() []string { return []string{seqPrefix + fmt.Sprintf("%016x", b.Seq)} }
+// IndexKeys: every record by its creation sequence, and its list keys
+// (listindex.go). Types with keys of their own add these.
+func (b *Base) IndexKeys() []string { return indexKeysAs("", b) }
+
+// CountKeys: the list filters' counts.
+func (b *Base) CountKeys() []string { _, counts := listKeys("", b); return counts }
+
+// IndexVersion: the version of the keys (listKeysVersion).
+func (b *Base) IndexVersion() uint64 { return listKeysVersion }
+
+// indexKeysAs are the keys every record of typ has.
+func indexKeysAs(typ string, m model) []string {
+	keys, _ := listKeys(typ, m)
+	return append([]string{seqPrefix + seqHex(m.base().Seq)}, keys...)
+}
 
 // IndexKeys: a line item by its order.
 // A shipping line item also by its shipment.
@@ -55,7 +66,7 @@ func (t *Transaction) IndexKeys() []string {
 
 // IndexKeys: an order by its customer and by the addresses it uses.
 func (o *Order) IndexKeys() []string {
-	keys := o.Base.IndexKeys()
+	keys := indexKeysAs("orders", o)
 	if o.CustomerID != "" {
 		keys = append(keys, ixEntry("customer", o.CustomerID, o.Seq))
 	}
@@ -73,10 +84,22 @@ func (p *Price) IndexKeys() []string {
 	return append(p.Base.IndexKeys(), ixEntry("sku", p.SkuID, p.Seq))
 }
 
+// CountKeys: an order's list filters' counts.
+func (o *Order) CountKeys() []string { _, counts := listKeys("orders", o); return counts }
+
 // IndexKeys: a SKU by its code.
 func (s *Sku) IndexKeys() []string {
-	return append(s.Base.IndexKeys(), ixEntry("code", s.A.Code, s.Seq))
+	return append(indexKeysAs("skus", s), ixEntry("code", s.A.Code, s.Seq))
 }
+
+// CountKeys: a SKU's list filters' counts.
+func (s *Sku) CountKeys() []string { _, counts := listKeys("skus", s); return counts }
+
+// IndexKeys: a customer's list keys.
+func (cu *Customer) IndexKeys() []string { return indexKeysAs("customers", cu) }
+
+// CountKeys: a customer's list filters' counts.
+func (cu *Customer) CountKeys() []string { _, counts := listKeys("customers", cu); return counts }
 
 // lookup is scan restricted to the records indexed under name=value: its
 // cost follows the matches, not the collection. keep must hold the whole
@@ -108,7 +131,10 @@ func lookup[T any, PT interface {
 // the count and the creation-order index answer it without building the
 // other records. ok false: the caller selects from every record.
 func (c *call) window(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total int, ok bool, err error) {
-	if len(q.Filters) > 0 || len(q.Sort) > 0 || len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) {
+	if len(q.Filters) > 0 || len(q.Sort) > 0 {
+		return c.indexedWindow(k, q)
+	}
+	if len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) {
 		return nil, 0, false, nil
 	}
 	coll := k.collections()[0]
@@ -159,9 +185,19 @@ var narrowing = map[string]map[string]string{
 func (c *call) candidates(k *kind, q *jsonapi.Query) (ms []model, ok bool, err error) {
 	name, value := "", ""
 	for _, f := range q.Filters {
-		if ix, found := narrowing[k.res.Type][first(f.Fields)]; found && f.Predicate == "eq" && len(f.Fields) == 1 && len(f.Values) == 1 {
+		if f.Predicate != "eq" || len(f.Fields) != 1 || len(f.Values) != 1 {
+			continue
+		}
+		if ix, found := narrowing[k.res.Type][first(f.Fields)]; found {
 			name, value = ix, f.Values[0]
 			break
+		}
+	}
+	for _, f := range q.Filters {
+		// An indexed equality filter narrows too (the other conditions run on its matches).
+		if _, found := filterOf(k.res.Type, first(f.Fields)); name == "" && !scanLists.Load() && found && f.Predicate == "eq" && len(f.Fields) == 1 &&
+			len(f.Values) == 1 && indexable(f.Values[0]) && len(k.collections()) == 1 && c.listIndexed(k.collections()[0]) {
+			name, value = eqName(first(f.Fields)), f.Values[0]
 		}
 	}
 	if name == "" && k.res.Type == "orders" && c.tok.isSalesChannel() && c.tok.customerID() != "" {
@@ -206,6 +242,8 @@ func first(s []string) string {
 // coupon. The JSON is the Record's. The keys came after data files held
 // these collections indexed by sequence only: store.IndexVersioned
 // rebuilds such an index at its next write, and lookupAt scans until then.
+// recordKeysVersion is the first version with these keys (the index's
+// version is Base's, listKeysVersion, now).
 const recordKeysVersion = 1
 
 // codedRecord is a coupon or gift card, by its code.
@@ -219,16 +257,12 @@ func (r *codedRecord) IndexKeys() []string {
 	return keys
 }
 
-func (r *codedRecord) IndexVersion() uint64 { return recordKeysVersion }
-
 // promotionRecord is a promotion, by its market ("" for every market).
 type promotionRecord struct{ *Record }
 
 func (r *promotionRecord) IndexKeys() []string {
 	return append(r.Base.IndexKeys(), ixEntry("market", relID(&r.Base, "market"), r.Seq))
 }
-
-func (r *promotionRecord) IndexVersion() uint64 { return recordKeysVersion }
 
 // ruleRecord is a coupon codes promotion rule, by its promotion.
 type ruleRecord struct{ *Record }
@@ -240,8 +274,6 @@ func (r *ruleRecord) IndexKeys() []string {
 	}
 	return keys
 }
-
-func (r *ruleRecord) IndexVersion() uint64 { return recordKeysVersion }
 
 // storedAs is what a Put of m into coll stores: m, or for the collections
 // above m in its wrapper. Every write of a record goes through it (call.put

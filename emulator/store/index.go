@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"reflect"
+	"slices"
 
 	gojson "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
@@ -20,7 +21,9 @@ import (
 // Layout, in the tenant's provider bucket:
 //
 //	~idx:<collection>  <key>\x00<id> -> ""       (what Lookup walks)
-//	~rev:<collection>  <id> -> its keys, each after its uvarint length (what a Put or Delete removes)
+//	~rev:<collection>  <id> -> its keys, each after its uvarint length (what a Put or Delete removes),
+//	                   then (Counted) an empty entry and its counted groups
+//	~cnt:<collection>  <group> -> how many records count in it (uint64, big-endian; see Counted)
 //
 // A collection written before it had an index (an older data file) has no
 // index bucket: Lookup says ErrNoIndex and the caller scans, and the first
@@ -40,6 +43,7 @@ var ErrNoIndex = errors.New("store: collection not indexed")
 const (
 	idxPrefix = "~idx:"
 	revPrefix = "~rev:"
+	cntPrefix = "~cnt:"
 )
 
 // IsIndexBucket tells whether a collection name is an index's bucket
@@ -71,7 +75,7 @@ func (tx *Tx) dropIndex(coll string) error {
 	if pb == nil {
 		return nil
 	}
-	for _, n := range []string{idxPrefix + coll, revPrefix + coll} {
+	for _, n := range []string{idxPrefix + coll, revPrefix + coll, cntPrefix + coll} {
 		if err := pb.DeleteBucket([]byte(n)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
@@ -79,47 +83,113 @@ func (tx *Tx) dropIndex(coll string) error {
 	return nil
 }
 
-// reindex writes id's keys, replacing the ones it had (most writes change
-// no key: then nothing is written).
-func reindex(idx, rev *bolt.Bucket, id string, keys []string) error {
-	var joined []byte // each key after its length (keys hold \x00)
-	for _, k := range keys {
-		joined = binary.AppendUvarint(joined, uint64(len(k)))
-		joined = append(joined, k...)
-	}
-	if old := rev.Get([]byte(id)); old != nil && bytes.Equal(old, joined) {
+// reindex writes id's keys and counted groups, replacing the ones it had:
+// only the entries that changed are written (most writes change none; an
+// update that moves updated_at moves just its keys).
+func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, keys, counts []string) error {
+	joined := joinKeys(keys, counts)
+	old := rev.Get([]byte(id))
+	if old != nil && bytes.Equal(old, joined) {
 		return nil
 	}
-	if err := unindex(idx, rev, id); err != nil {
+	oldKeys, oldCounts := splitKeys(bytes.Clone(old))
+	if err := tx.moveEntries(coll, idx, id, oldKeys, keys, oldCounts, counts); err != nil {
 		return err
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	for _, k := range keys {
-		if err := idx.Put(indexEntry(k, id), nil); err != nil {
-			return err
+	if len(keys) == 0 && len(counts) == 0 {
+		if old == nil {
+			return nil
 		}
+		return rev.Delete([]byte(id))
 	}
 	return rev.Put([]byte(id), joined)
 }
 
-func unindex(idx, rev *bolt.Bucket, id string) error {
+func (tx *Tx) unindex(coll string, idx, rev *bolt.Bucket, id string) error {
 	old := rev.Get([]byte(id))
 	if old == nil {
 		return nil
 	}
+	oldKeys, oldCounts := splitKeys(bytes.Clone(old))
+	if err := tx.moveEntries(coll, idx, id, oldKeys, nil, oldCounts, nil); err != nil {
+		return err
+	}
+	return rev.Delete([]byte(id))
+}
+
+// moveEntries removes id's index entries and counts that are in old but
+// not in new and adds those in new but not in old.
+func (tx *Tx) moveEntries(coll string, idx *bolt.Bucket, id string, oldKeys, newKeys, oldCounts, newCounts []string) error {
+	for _, k := range oldKeys {
+		if !slices.Contains(newKeys, k) {
+			if err := idx.Delete(indexEntry(k, id)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range newKeys {
+		if !slices.Contains(oldKeys, k) {
+			if err := idx.Put(indexEntry(k, id), nil); err != nil {
+				return err
+			}
+		}
+	}
+	for _, g := range oldCounts {
+		if !slices.Contains(newCounts, g) {
+			if err := tx.addCount(coll, g, -1); err != nil {
+				return err
+			}
+		}
+	}
+	for i, g := range newCounts {
+		if !slices.Contains(oldCounts, g) && !slices.Contains(newCounts[:i], g) {
+			if err := tx.addCount(coll, g, 1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// joinKeys is a record's rev entry: each key after its length (keys hold
+// \x00), then, when it has counted groups, an empty entry and each group.
+func joinKeys(keys, counts []string) []byte {
+	var joined []byte
+	for _, k := range keys {
+		joined = binary.AppendUvarint(joined, uint64(len(k)))
+		joined = append(joined, k...)
+	}
+	if len(counts) > 0 {
+		joined = binary.AppendUvarint(joined, 0)
+		for _, g := range counts {
+			joined = binary.AppendUvarint(joined, uint64(len(g)))
+			joined = append(joined, g...)
+		}
+	}
+	return joined
+}
+
+// splitKeys reads a rev entry back (what it cannot read is not ours: the
+// entries it named stay, Lookup skips ids that are gone).
+func splitKeys(old []byte) (keys, counts []string) {
+	inCounts := false
 	for len(old) > 0 {
 		n, w := binary.Uvarint(old)
 		if w <= 0 || uint64(len(old)-w) < n {
-			break // not ours; the entries it named stay, Lookup skips ids that are gone
+			break
 		}
-		if err := idx.Delete(indexEntry(string(old[w:w+int(n)]), id)); err != nil {
-			return err
-		}
+		k := string(old[w : w+int(n)])
 		old = old[w+int(n):]
+		switch {
+		case n == 0 && !inCounts:
+			inCounts = true
+		case inCounts:
+			counts = append(counts, k)
+		default:
+			keys = append(keys, k)
+		}
 	}
-	return rev.Delete([]byte(id))
+	return keys, counts
 }
 
 func indexEntry(key, id string) []byte {
@@ -152,7 +222,7 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 		}
 		if !fresh {
 			// Records from before the index: index them once, now.
-			if err := buildIndex(b, idx, rev, reflect.TypeOf(v), id); err != nil {
+			if err := tx.buildIndex(coll, b, idx, rev, reflect.TypeOf(v), id); err != nil {
 				return err
 			}
 		}
@@ -167,10 +237,10 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 			return err
 		}
 	}
-	if err := tx.upgradeIndex(b, idx, rev, id, v, built); err != nil {
+	if err := tx.upgradeIndex(coll, b, idx, rev, id, v, built); err != nil {
 		return err
 	}
-	return reindex(idx, rev, id, ix.IndexKeys())
+	return tx.reindex(coll, idx, rev, id, ix.IndexKeys(), countKeys(v))
 }
 
 // IndexVersioned is an Indexed type whose keys changed after data files
@@ -186,13 +256,13 @@ type IndexVersioned interface {
 // upgradeIndex rebuilds coll's index when v's type has a newer version
 // than the index's (kept as the rev bucket's sequence, which nothing else
 // uses and snapshots carry).
-func (tx *Tx) upgradeIndex(b, idx, rev *bolt.Bucket, id string, v any, built bool) error {
+func (tx *Tx) upgradeIndex(coll string, b, idx, rev *bolt.Bucket, id string, v any, built bool) error {
 	iv, ok := v.(IndexVersioned)
 	if !ok || rev.Sequence() >= iv.IndexVersion() {
 		return nil
 	}
 	if !built {
-		if err := buildIndex(b, idx, rev, reflect.TypeOf(v), id); err != nil {
+		if err := tx.buildIndex(coll, b, idx, rev, reflect.TypeOf(v), id); err != nil {
 			return err
 		}
 	}
@@ -213,13 +283,13 @@ func (tx *Tx) IndexVersion(coll string) (uint64, error) {
 
 // buildIndex indexes every record of b but skip, decoding each into a new
 // value of t (the pointer type of the record being stored).
-func buildIndex(b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
+func (tx *Tx) buildIndex(coll string, b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
 	if t.Kind() != reflect.Pointer {
 		return nil
 	}
 	type entry struct {
-		id   string
-		keys []string
+		id           string
+		keys, counts []string
 	}
 	var all []entry
 	err := b.ForEach(func(k, raw []byte) error {
@@ -231,7 +301,7 @@ func buildIndex(b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
 			return err
 		}
 		if ix, ok := p.(Indexed); ok {
-			all = append(all, entry{string(k), ix.IndexKeys()})
+			all = append(all, entry{string(k), ix.IndexKeys(), countKeys(p)})
 		}
 		return nil
 	})
@@ -239,7 +309,7 @@ func buildIndex(b, idx, rev *bolt.Bucket, t reflect.Type, skip string) error {
 		return err
 	}
 	for _, e := range all {
-		if err := reindex(idx, rev, e.id, e.keys); err != nil {
+		if err := tx.reindex(coll, idx, rev, e.id, e.keys, e.counts); err != nil {
 			return err
 		}
 	}

@@ -166,7 +166,7 @@ func (tx *Tx) Delete(collection, id string) error {
 		if err := idx.SetSequence(idx.Sequence() - 1); err != nil {
 			return err
 		}
-		return unindex(idx, rev, id)
+		return tx.unindex(collection, idx, rev, id)
 	}
 	return nil
 }

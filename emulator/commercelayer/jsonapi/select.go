@@ -13,6 +13,12 @@ func Values(reg *Registry, src Source, obj *Object, field string) []any {
 		return []any{obj.ID}
 	}
 	if v, ok := obj.Attributes[field]; ok {
+		if p, isPtr := v.(*string); isPtr { // reference, reference_origin: kept as pointers
+			if p == nil {
+				return nil
+			}
+			v = *p
+		}
 		if v == nil {
 			return nil
 		}

@@ -1,0 +1,281 @@
+package commercelayer
+
+import (
+	"errors"
+	"strings"
+	"sync/atomic"
+
+	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/store"
+)
+
+// List indexes: the lists clients send most (newest orders first, the
+// placed orders, a customer by email, a SKU by code) are answered from
+// index keys written with the record, in the order and with the counts the
+// scan would give, so their cost follows the page and not the collection.
+//
+// The records of sortedTypes are indexed by id, and by created_at and
+// updated_at ascending and descending; the types in listFilters also by the value of each
+// of those fields (one equality filter, alone or with a created_at sort),
+// with a count per value for record_count. Keys end with the creation
+// sequence and the store adds the id: ties come out as the scan breaks them
+// (its sort is stable over creation order). created_at is not the creation
+// order (a tenant's clock can be reset back while its records stay, seeds
+// share one instant), so the sorts read the timestamps, never the sequence.
+// Any other list (several filters, other predicates or sorts, a sales
+// channel token on a type it sees only part of) is scanned as before.
+
+// listKeysVersion is the version of the keys below: an index built before
+// them (an older data file) is rebuilt at its collection's next write, and
+// until then its lists are scanned.
+const listKeysVersion = 2
+
+// scanLists makes every list scan (tests compare the two answers);
+// indexedLists counts the lists an index answered (tests see which path ran).
+var (
+	scanLists    atomic.Bool
+	indexedLists atomic.Int64
+)
+
+// listFilter is a filter[q][<field>_eq] an index answers; sorted adds the
+// keys for that filter with sort=created_at or sort=-created_at.
+type listFilter struct {
+	field  string
+	sorted bool
+	value  func(m model) *string
+}
+
+// listFilters are, per resource type, the equality filters that are indexed
+// (reference, on every type, is in Base's keys).
+var listFilters = map[string][]listFilter{
+	"orders": {
+		{"status", true, func(m model) *string { return &m.(*Order).A.Status }},
+		{"payment_status", true, func(m model) *string { return &m.(*Order).A.PaymentStatus }},
+		{"fulfillment_status", true, func(m model) *string { return &m.(*Order).A.FulfillmentStatus }},
+		{"number", false, func(m model) *string { return &m.(*Order).A.Number }},
+		{"customer_email", true, func(m model) *string { return m.(*Order).A.CustomerEmail }},
+	},
+	"customers": {
+		{"email", false, func(m model) *string { return &m.(*Customer).A.Email }},
+		{"status", true, func(m model) *string { return &m.(*Customer).A.Status }},
+	},
+	"skus": {
+		{"code", false, func(m model) *string { return &m.(*Sku).A.Code }},
+	},
+}
+
+var referenceFilter = listFilter{"reference", false, func(m model) *string { return m.base().Reference }}
+
+// sortedTypes are the types whose index answers sort=id, created_at and
+// updated_at: the ones clients list newest first (each key is one more
+// index entry on every write of the type, and an update moves two, so the
+// types written on the hot paths without such lists, line items first,
+// have none).
+var sortedTypes = map[string]bool{"orders": true, "customers": true, "skus": true}
+
+// idPrefix starts the keys of sort=id.
+const idPrefix = "by\x00id\x00"
+
+// sortFields are the sorts (besides id) every type's index answers.
+var sortFields = []string{"created_at", "updated_at"}
+
+func sortValue(b *Base, field string) string {
+	if field == "created_at" {
+		return b.CreatedAt
+	}
+	return b.UpdatedAt
+}
+
+// tsWidth is a timestamp's length (2006-01-02T15:04:05.000Z).
+const tsWidth = 24
+
+// descending is ts in a form whose byte order is ts's reversed: walked
+// forward, newest first and ties still in creation order (as the scan's
+// stable sort leaves them). Shorter values (none) are padded to sort last.
+func descending(ts string) string {
+	b := make([]byte, max(len(ts), tsWidth))
+	for i := range b {
+		c := byte(0)
+		if i < len(ts) {
+			c = ts[i]
+		}
+		b[i] = 0xff - c
+	}
+	return string(b)
+}
+
+// seqHex is seq as 16 hex digits (byte order is number order).
+func seqHex(seq uint64) string {
+	const digits = "0123456789abcdef"
+	var b [16]byte
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = digits[seq&15]
+		seq >>= 4
+	}
+	return string(b[:])
+}
+
+// sortPrefix is where the keys of a sort (under an equality filter, when
+// eq is not "") start.
+func sortPrefix(field string, desc bool, eq, value string) string {
+	name := "by"
+	if eq != "" {
+		name = "eqby" // not under by\x00<field>: that walk would meet these keys
+	}
+	if desc {
+		name += "-"
+	}
+	if eq != "" {
+		return name + "\x00" + field + "\x00" + eq + "\x00" + value + "\x00"
+	}
+	return name + "\x00" + field + "\x00"
+}
+
+func sortEntry(prefix, ts string, desc bool, seq uint64) string {
+	if desc {
+		ts = descending(ts)
+	}
+	return prefix + ts + "\x00" + seqHex(seq)
+}
+
+// eqName is the index name of an equality filter (its keys: ixEntry).
+func eqName(field string) string { return "eq\x00" + field }
+
+// indexable tells whether a filter value can be an index key: one holding
+// \x00 could not be told from a longer one, and one that reads as a time
+// matches other spellings of that time (the scan compares times as times).
+func indexable(v string) bool {
+	return !strings.ContainsRune(v, 0) && !(len(v) >= 10 && v[4] == '-')
+}
+
+// listKeys are m's list index keys and counted groups as a record of typ.
+func listKeys(typ string, m model) (keys, counts []string) {
+	b := m.base()
+	if sortedTypes[typ] {
+		keys = append(keys, idPrefix+b.ID) // ids are unique: walked backwards for sort=-id
+		for _, f := range sortFields {
+			v := sortValue(b, f)
+			keys = append(keys, sortEntry(sortPrefix(f, false, "", ""), v, false, b.Seq), sortEntry(sortPrefix(f, true, "", ""), v, true, b.Seq))
+		}
+	}
+	for _, f := range append([]listFilter{referenceFilter}, listFilters[typ]...) {
+		p := f.value(m)
+		if p == nil || !indexable(*p) {
+			continue
+		}
+		keys = append(keys, ixEntry(eqName(f.field), *p, b.Seq))
+		counts = append(counts, ixKey(eqName(f.field), *p))
+		if f.sorted {
+			for _, desc := range []bool{false, true} {
+				keys = append(keys, sortEntry(sortPrefix("created_at", desc, f.field, *p), b.CreatedAt, desc, b.Seq))
+			}
+		}
+	}
+	return keys, counts
+}
+
+// filterOf is the indexed filter typ's index has for field.
+func filterOf(typ, field string) (listFilter, bool) {
+	if field == referenceFilter.field {
+		return referenceFilter, true
+	}
+	for _, f := range listFilters[typ] {
+		if f.field == field {
+			return f, true
+		}
+	}
+	return listFilter{}, false
+}
+
+// listIndexed tells whether coll's index holds the keys above.
+func (c *call) listIndexed(coll string) bool {
+	v, err := c.tx.IndexVersion(coll)
+	return err == nil && v >= listKeysVersion
+}
+
+// indexedWindow is window for a filtered or sorted list: the page of q an
+// index answers, its total from the index's counts; ok false when no index
+// answers q (the caller scans).
+func (c *call) indexedWindow(k *kind, q *jsonapi.Query) (page []*jsonapi.Object, total int, ok bool, err error) {
+	if scanLists.Load() || len(k.collections()) != 1 || (k.owned != nil && c.tok.isSalesChannel()) ||
+		len(q.Filters) > 1 || len(q.Sort) > 1 {
+		return nil, 0, false, nil
+	}
+	coll := k.collections()[0]
+	var eq, value string
+	if len(q.Sort) == 1 && !sortedTypes[k.res.Type] {
+		return nil, 0, false, nil
+	}
+	if len(q.Filters) == 1 {
+		f := q.Filters[0]
+		lf, found := filterOf(k.res.Type, first(f.Fields))
+		if !found || f.Predicate != "eq" || len(f.Fields) != 1 || len(f.Values) != 1 || !indexable(f.Values[0]) {
+			return nil, 0, false, nil
+		}
+		if len(q.Sort) == 1 && (!lf.sorted || q.Sort[0].Field != "created_at") {
+			return nil, 0, false, nil
+		}
+		eq, value = lf.field, f.Values[0]
+	}
+	var prefix string
+	reverse := false
+	switch {
+	case len(q.Sort) == 1 && q.Sort[0].Field == "id" && eq == "":
+		prefix, reverse = idPrefix, q.Sort[0].Desc
+	case len(q.Sort) == 1:
+		s := q.Sort[0]
+		if s.Field != "created_at" && s.Field != "updated_at" {
+			return nil, 0, false, nil
+		}
+		prefix = sortPrefix(s.Field, s.Desc, eq, value)
+	case eq != "":
+		prefix = ixKey(eqName(eq), value)
+	default:
+		return nil, 0, false, nil
+	}
+	if total, err = c.tx.IndexedCount(coll); err != nil || total == 0 {
+		// No index (ErrNoIndex: scan), or no records: nothing to find.
+		if err == nil {
+			indexedLists.Add(1)
+		}
+		return nil, 0, err == nil, ignoreNoIndex(err)
+	}
+	if !c.listIndexed(coll) {
+		return nil, 0, false, nil
+	}
+	if eq != "" {
+		if total, err = c.tx.IndexCount(coll, ixKey(eqName(eq), value)); err != nil {
+			return nil, 0, false, ignoreNoIndex(err)
+		}
+	}
+	start, end, _ := q.Page.Window(total)
+	if start == end {
+		indexedLists.Add(1)
+		return nil, total, true, nil
+	}
+	var ms []model
+	err = c.tx.LookupFrom(coll, prefix, reverse, start, func(_ string, raw []byte) (bool, error) {
+		m := k.newRec()
+		if err := jsonUnmarshal(raw, m); err != nil {
+			return false, err
+		}
+		ms = append(ms, m)
+		return len(ms) < end-start, nil
+	})
+	if err != nil || len(ms) != end-start {
+		// An index that disagrees with its count: answer from the records.
+		return nil, 0, false, ignoreNoIndex(err)
+	}
+	for _, m := range ms {
+		page = append(page, k.object(c, m))
+	}
+	indexedLists.Add(1)
+	return page, total, true, nil
+}
+
+func ignoreNoIndex(err error) error {
+	if errors.Is(err, store.ErrNoIndex) {
+		return nil
+	}
+	return err
+}
