@@ -152,6 +152,7 @@ func TestListIndexesAnswerAsTheScan(t *testing.T) {
 	advance(t, sb, "1h")
 	in, sc = integration(t, sb), salesChannel(t, sb, "market:code:EU")
 	in.must(200, "PATCH", "/api/orders/"+api[1], update("orders", api[1], attrs("reference", "REF-1", "customer_email", "same@example.com"), nil))
+	advance(t, sb, "1s") // two PATCHes in one millisecond tie, and ties are in id order
 	in.must(200, "PATCH", "/api/orders/SeedOrd004", update("orders", "SeedOrd004", attrs("reference", "REF-1"), nil))
 	in.must(204, "DELETE", "/api/orders/"+api[2], nil)
 	in.must(204, "DELETE", "/api/orders/SeedOrd000", nil)
