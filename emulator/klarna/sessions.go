@@ -3,8 +3,11 @@ package klarna
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -54,21 +57,33 @@ func (k *Klarna) OpenSession(ctx context.Context, tenant string, p Purchase) (Cr
 		Language: strings.ToLower(strings.SplitN(p.Locale, "-", 2)[0]), Environment: "playground",
 		SessionType: "PAYMENTS", Design: "klarna",
 	}
-	err := k.update(ctx, tenant, func(tx *store.Tx) error {
-		// Drawn in the transaction: replay-safe, repeatable per --seed.
-		var err error
-		if rec.SessionID, err = tx.IDs().OrderedUUID(colSessions); err != nil {
-			return err
-		}
-		claims.SessionID = rec.SessionID
+	// The id, the client token and the record's bytes are made here, in
+	// parallel with other requests; the write, which runs one at a time
+	// with every other write (store/commit.go), only stores them.
+	id, err := k.p.Store.ReserveOrderedID(ctx, provider, tenant, colSessions)
+	if err != nil {
+		return CreatedSession{}, err
+	}
+	rec.SessionID, claims.SessionID = id, id
+	var known signingKey // none yet for a tenant's first session: made in the write
+	if err := k.view(ctx, tenant, func(tx *store.Tx) error { return tx.Get(colKeys, clientTokenKey, &known) }); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return CreatedSession{}, err
+	}
+	raw, err := sessionBytes(&rec, []byte(known.Secret), claims)
+	if err != nil {
+		return CreatedSession{}, err
+	}
+	err = k.update(ctx, tenant, func(tx *store.Tx) error {
 		key, err := tenantKey(tx)
 		if err != nil {
 			return err
 		}
-		if rec.ClientToken, err = signClientToken(key, claims); err != nil {
-			return err
+		if string(key) != known.Secret { // the first session, or a reset since the read
+			if raw, err = sessionBytes(&rec, key, claims); err != nil {
+				return err
+			}
 		}
-		return tx.Put(colSessions, rec.SessionID, rec)
+		return tx.InsertOrdered(colSessions, id, raw)
 	})
 	if err != nil {
 		return CreatedSession{}, err
@@ -83,6 +98,19 @@ func (k *Klarna) ReadSession(ctx context.Context, tenant, sessionID string) (Ses
 	var rec sessionRecord
 	err := k.view(ctx, tenant, func(tx *store.Tx) error { return loadSession(tx, sessionID, now, &rec) })
 	return rec.Session, err
+}
+
+// sessionBytes signs rec's client token with key and encodes rec as the
+// store keeps it (nil bytes for no key yet).
+func sessionBytes(rec *sessionRecord, key []byte, claims clientClaims) ([]byte, error) {
+	if len(key) == 0 {
+		return nil, nil
+	}
+	var err error
+	if rec.ClientToken, err = signClientToken(key, claims); err != nil {
+		return nil, err
+	}
+	return gojson.Marshal(rec)
 }
 
 // loadSession reads a session that has not expired.

@@ -1,9 +1,11 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -16,7 +18,7 @@ import (
 // record created under a random UUID goes to a random leaf page: each
 // durable create rewrites and syncs a page (and its branch) of its own,
 // about three pages per create where one commit holds fifteen. A collection
-// made ordered (OrderByCreation) draws its ids with TxIDs.OrderedUUID and
+// made ordered (OrderByCreation) draws its ids with ReserveOrderedID and
 // keeps each record under the sequence that its id carries, so creates
 // append to the last page. Ids look as before (version 4 UUIDs, the order
 // hidden by ids.Perm); Get, Put, Exists, Delete and List take and give ids,
@@ -59,21 +61,86 @@ func (tx *Tx) perm(collection string) ids.Perm {
 	return ids.NewPerm(tx.provider, tx.tenant, collection)
 }
 
-// OrderedUUID draws the id of a new record of an ordered collection: a
-// version 4 UUID whose record is kept after every earlier one.
-func (t TxIDs) OrderedUUID(collection string) (string, error) {
-	tx := t.tx
-	if !tx.isOrdered(collection) {
-		return "", fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
-	}
-	seq, err := tx.NextSequence(collection)
+// ReserveOrderedID draws the id of a new record of an ordered collection
+// outside any write, so that what is made from the id (a signature, the
+// record's bytes) is made in the request's goroutine, in parallel with other
+// requests, and not in the serial write function. The write stores the
+// record with Tx.InsertOrdered, which raises the collection's sequence to
+// the id's; a reservation never written leaves a gap in the sequence and
+// nothing else. The n-th id of a collection is a pure function of the seed
+// and n (repeatable per --seed, like every draw).
+func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collection string) (string, error) {
+	var written uint64 // the highest sequence committed
+	err := s.View(ctx, provider, tenant, func(tx *Tx) error {
+		if !tx.isOrdered(collection) {
+			return fmt.Errorf("store: %s/%s is not an ordered collection", provider, collection)
+		}
+		if b, _ := tx.collection(collection, false); b != nil {
+			written = b.Sequence()
+		}
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
-	if seq > ids.MaxOrdered {
-		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", tx.provider, collection)
+	name := provider + "/" + tenant + "/" + collection
+	c, _ := s.reserved.LoadOrStore(name, new(atomic.Uint64))
+	counter := c.(*atomic.Uint64)
+	var n uint64
+	for {
+		last := counter.Load()
+		n = max(last, written) + 1
+		if counter.CompareAndSwap(last, n) {
+			break
+		}
 	}
-	return ids.OrderedUUID(tx.perm(collection), seq, t.gen().Uint64()), nil
+	if n > ids.MaxOrdered {
+		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", provider, collection)
+	}
+	return ids.OrderedUUID(ids.NewPerm(provider, tenant, collection), n, s.ids.At(name, n).Uint64()), nil
+}
+
+// forgetReserved drops the reservation counters of tenant ("" for every
+// tenant) after a reset or a restore, so that its sequences start again
+// from what the data file holds.
+func (s *Store) forgetReserved(tenant string) {
+	s.reserved.Range(func(k, _ any) bool {
+		if parts := strings.SplitN(k.(string), "/", 3); tenant == "" || (len(parts) == 3 && parts[1] == tenant) {
+			s.reserved.Delete(k)
+		}
+		return true
+	})
+}
+
+// InsertOrdered stores raw, a JSON record, as the new record id (from
+// ReserveOrderedID) of an ordered collection. An id already there is
+// ErrExists: two writes can share a reservation only if a tenant reset
+// raced a create, and then one of them fails rather than overwriting.
+func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
+	if !tx.isOrdered(collection) {
+		return fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
+	}
+	seq, _, ok := ids.ParseOrderedUUID(tx.perm(collection), id)
+	if !ok {
+		return fmt.Errorf("store: %q is not an ordered id of %s/%s", id, tx.provider, collection)
+	}
+	key, _ := tx.keyOf(collection, id)
+	b, err := tx.collection(collection, true)
+	if err != nil {
+		return err
+	}
+	if b.Get(key) != nil {
+		return ErrExists
+	}
+	// Records arrive in key order: full pages, not bbolt's half-full splits.
+	b.FillPercent = 0.9
+	if err := b.Put(key, raw); err != nil {
+		return err
+	}
+	if seq > b.Sequence() {
+		return b.SetSequence(seq)
+	}
+	return nil
 }
 
 // orderedKeyLen is 16 hex digits of the sequence, then 16 of the other bits.

@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,18 +37,17 @@ func openOrdered(t *testing.T, path string, seed int64) *store.Store {
 func createOrdered(t *testing.T, st *store.Store, tenant string, n int) []string {
 	t.Helper()
 	var out []string
+	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		err := st.Update(context.Background(), "p", tenant, func(tx *store.Tx) error {
-			id, err := tx.IDs().OrderedUUID("c")
-			if err != nil {
-				return err
-			}
-			out = append(out, id)
-			return tx.Put("c", id, ordRec{N: i})
-		})
+		id, err := st.ReserveOrderedID(ctx, "p", tenant, "c")
 		if err != nil {
 			t.Fatal(err)
 		}
+		raw, _ := json.Marshal(ordRec{N: i})
+		if err := st.Update(ctx, "p", tenant, func(tx *store.Tx) error { return tx.InsertOrdered("c", id, raw) }); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
 	}
 	return out
 }
@@ -226,14 +228,7 @@ func TestOrderedCollectionRefusals(t *testing.T) {
 		}
 		return nil
 	})
-	err := st.Update(ctx, "p", "t", func(tx *store.Tx) error {
-		_, err := tx.IDs().OrderedUUID("not-ordered")
-		return err
-	})
-	if err == nil {
-		t.Error("OrderedUUID of a collection that is not ordered gave an id")
-	}
-	err = st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.Put("c", id, indexedRec{}) })
+	err := st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.Put("c", id, indexedRec{}) })
 	if err == nil {
 		t.Error("an Indexed record was put in an ordered collection")
 	}
@@ -243,19 +238,79 @@ type indexedRec struct{}
 
 func (indexedRec) IndexKeys() []string { return []string{"k"} }
 
-// Like every draw in a transaction, an ordered id of a write that rolls
-// back is drawn again by the next one.
-func TestOrderedUUIDIsReplaySafe(t *testing.T) {
-	st := openOrdered(t, filepath.Join(t.TempDir(), "o.db"), 5)
-	defer st.Close()
+// Reservations: distinct under concurrency, a pure function of the seed and
+// the sequence (so repeatable per --seed), a gap when never written, a fresh
+// start after a tenant reset, and past whatever a restore brings back.
+func TestReserveOrderedID(t *testing.T) {
 	ctx := context.Background()
-	var first string
-	_ = st.Update(ctx, "p", "t", func(tx *store.Tx) error {
-		first, _ = tx.IDs().OrderedUUID("c")
-		return errors.New("rolled back")
-	})
-	again := createOrdered(t, st, "t", 1)[0]
-	if first == "" || first != again {
-		t.Fatalf("the rolled-back draw %q, the next %q", first, again)
+	st := openOrdered(t, filepath.Join(t.TempDir(), "a.db"), 5)
+	defer st.Close()
+	again := openOrdered(t, filepath.Join(t.TempDir(), "b.db"), 5)
+	defer again.Close()
+	first := createOrdered(t, st, "t", 3)
+	if same := createOrdered(t, again, "t", 3); strings.Join(same, ",") != strings.Join(first, ",") {
+		t.Fatalf("the same seed drew %v, then %v", first, same)
+	}
+
+	// Concurrent reservations are distinct.
+	seen := make(chan string, 200)
+	var wg sync.WaitGroup
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+			if err != nil {
+				t.Error(err)
+			}
+			seen <- id
+		}()
+	}
+	wg.Wait()
+	close(seen)
+	distinct := map[string]bool{}
+	for id := range seen {
+		distinct[id] = true
+	}
+	if len(distinct) != 200 {
+		t.Fatalf("%d distinct ids of 200 reservations", len(distinct))
+	}
+	// None of them written: the next is after them all (a gap), and
+	// inserting an id twice fails.
+	next := createOrdered(t, st, "t", 1)[0]
+	if distinct[next] {
+		t.Fatal("a reservation was handed out twice")
+	}
+	err := st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.InsertOrdered("c", next, []byte(`{}`)) })
+	if !errors.Is(err, store.ErrExists) {
+		t.Fatalf("a second insert of %s: %v", next, err)
+	}
+
+	// A snapshot of three records, then more; restoring it must not hand out
+	// the ids of the records it brings back.
+	dump, err := st.Dump("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.ResetTenant("t"); err != nil {
+		t.Fatal(err)
+	}
+	if after := createOrdered(t, st, "t", 1)[0]; after != first[0] {
+		t.Fatalf("after a reset the first id is %s, not %s again", after, first[0])
+	}
+	if err := st.Restore(dump, nil); err != nil {
+		t.Fatal(err)
+	}
+	restored := createOrdered(t, st, "t", 1)[0]
+	if restored == next || slices.Contains(first, restored) || distinct[restored] {
+		t.Fatalf("after the restore, %s is an id the snapshot holds", restored)
+	}
+
+	// The wiring mistakes are errors.
+	if _, err := st.ReserveOrderedID(ctx, "p", "t", "not-ordered"); err == nil {
+		t.Error("a reservation in a collection that is not ordered")
+	}
+	if err := st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.InsertOrdered("c", "not-an-id", []byte(`{}`)) }); err == nil {
+		t.Error("InsertOrdered took an id it never handed out")
 	}
 }

@@ -85,6 +85,7 @@ func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error
 	if s.w.inLoop() {
 		return ErrNested
 	}
+	defer s.forgetReserved(d.Tenant)
 	if d.Format != Format {
 		return fmt.Errorf("records in data format %q, this build reads %q", d.Format, Format)
 	}

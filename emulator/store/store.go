@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,6 +32,8 @@ const Format = "paysandbox/1"
 var (
 	// ErrNotFound is returned when a record does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrExists is InsertOrdered's answer for an id already stored.
+	ErrExists = errors.New("already exists")
 	// ErrLocked means another process holds the data file.
 	ErrLocked = errors.New("in use by another paysandbox instance")
 	// ErrNotOurs means the file is not a paysandbox data file.
@@ -62,6 +65,9 @@ type Store struct {
 	path    string
 	ids     *ids.Source
 	ordered orderedSet
+	// reserved is the highest ordered id reserved per provider/tenant/
+	// collection (ReserveOrderedID), committed or not.
+	reserved sync.Map
 }
 
 type tagKey struct{}
@@ -232,6 +238,7 @@ func (s *Store) ResetAll() error {
 	if s.w.inLoop() {
 		return ErrNested
 	}
+	defer s.forgetReserved("")
 	return s.db.Update(func(btx *bolt.Tx) error {
 		for _, b := range [][]byte{bTenants, bRefs, bSys, bOwned} {
 			if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
@@ -251,6 +258,7 @@ func (s *Store) ResetTenant(tenant string) error {
 	if s.w.inLoop() {
 		return ErrNested
 	}
+	defer s.forgetReserved(tenant)
 	return s.db.Update(func(btx *bolt.Tx) error { return resetTenantTx(btx, tenant) })
 }
 
