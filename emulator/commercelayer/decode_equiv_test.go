@@ -7,6 +7,8 @@ import (
 
 	gojson "github.com/goccy/go-json"
 
+	"github.com/paysandbox/paysandbox/emulator/platform/decodetest"
+
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 )
 
@@ -65,16 +67,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		types = append(types, func() any { return mk() })
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, mk := range types {
-			std, fast := mk(), mk()
-			errStd, errFast := json.Unmarshal(body, std), unmarshal(body, fast)
-			if (errStd == nil) != (errFast == nil) {
-				t.Fatalf("%T %q: encoding/json %v, goccy %v", std, body, errStd, errFast)
-			}
-			if errStd == nil && !reflect.DeepEqual(std, fast) {
-				t.Fatalf("%T %q:\nencoding/json %#v\ngoccy         %#v", std, body, std, fast)
-			}
-		}
+		decodetest.LikeEncodingJSON(t, body, unmarshal, types...)
 		// A refresh reads lines as lineCore: what it reads is the line's.
 		var full LineItem
 		var core lineCore

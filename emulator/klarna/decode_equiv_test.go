@@ -2,11 +2,12 @@ package klarna
 
 import (
 	"encoding/json"
-	"reflect"
 	"strings"
 	"testing"
 
 	gojson "github.com/goccy/go-json"
+
+	"github.com/paysandbox/paysandbox/emulator/platform/decodetest"
 )
 
 // The handlers decode bodies with goccy/go-json (platform.DecodeBody); for
@@ -42,16 +43,7 @@ func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
 		func() any { return new(CaptureRequest) }, func() any { return new(RefundRequest) },
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		for _, mk := range types {
-			std, fast := mk(), mk()
-			errStd, errFast := json.Unmarshal(body, std), gojson.Unmarshal(body, fast)
-			if (errStd == nil) != (errFast == nil) {
-				t.Fatalf("%T %q: encoding/json %v, goccy %v", std, body, errStd, errFast)
-			}
-			if errStd == nil && !reflect.DeepEqual(std, fast) {
-				t.Fatalf("%T %q:\nencoding/json %#v\ngoccy         %#v", std, body, std, fast)
-			}
-		}
+		decodetest.LikeEncodingJSON(t, body, gojson.Unmarshal, types...)
 	})
 }
 
