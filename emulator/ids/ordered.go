@@ -82,10 +82,26 @@ func (g Gen) Uint64() uint64 {
 	return g.rng.Uint64()
 }
 
+// withRest is p keyed also by an id's other bits, so that ids of the same
+// sequence differ everywhere (the first record of a tenant after a reset,
+// or in another instance, shares nothing with an earlier one) and each
+// stays a bijection of the sequence once its rest is read.
+func (p Perm) withRest(rest uint64) Perm {
+	for i := range p.k {
+		p.k[i] = splitmix64(p.k[i] ^ rest)
+	}
+	return p
+}
+
+// variantRest is rest as a UUID keeps it: its top two bits are the variant.
+func variantRest(rest uint64) uint64 { return rest&^(3<<62) | 2<<62 }
+
 // OrderedUUID is the version 4 UUID that carries seq (at most MaxOrdered)
-// through p in its first 60 free bits and rest in its last 62.
+// in its first 60 free bits, through p keyed by rest, and rest in its last
+// 62.
 func OrderedUUID(p Perm, seq, rest uint64) string {
-	x := p.Forward(seq)
+	rest = variantRest(rest)
+	x := p.withRest(rest).Forward(seq)
 	var b [16]byte
 	for i := 0; i < 6; i++ {
 		b[i] = byte(x >> (52 - 8*i))
@@ -95,7 +111,6 @@ func OrderedUUID(p Perm, seq, rest uint64) string {
 	for i := 0; i < 8; i++ {
 		b[8+i] = byte(rest >> (56 - 8*i))
 	}
-	b[8] = b[8]&0x3f | 0x80
 	return formatUUID(b)
 }
 
@@ -132,7 +147,7 @@ func ParseOrderedUUID(p Perm, id string) (seq, rest uint64, ok bool) {
 	for i := 0; i < 8; i++ {
 		rest = rest<<8 | uint64(b[8+i])
 	}
-	return p.Back(x), rest, true
+	return p.withRest(rest).Back(x), rest, true
 }
 
 func hexInto(dst []byte, s string) { _, _ = hex.Decode(dst, []byte(s)) } // digits checked by the caller

@@ -67,6 +67,12 @@ func TestOrderedUUIDRoundTrips(t *testing.T) {
 	if sort.StringsAreSorted(got[:20]) {
 		t.Fatalf("the first ids are in order: %v", got[:20])
 	}
+	// The same sequence with other bits (a tenant's first record after a
+	// reset, or in another instance) shares no prefix.
+	a, b := OrderedUUID(p, 1, 0x1234), OrderedUUID(p, 1, 0x5678)
+	if a[:8] == b[:8] {
+		t.Fatalf("the first records %s and %s share their first digits", a, b)
+	}
 }
 
 func TestParseOrderedUUIDRefusesOtherShapes(t *testing.T) {
