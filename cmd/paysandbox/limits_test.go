@@ -165,7 +165,11 @@ func TestAdminFlagsReachTheBinary(t *testing.T) {
 	_, base, _ := startBinary(t, "--ephemeral", "--admin-token", "root-tok", "--admin-token", "team-a-*=tokA", "--admin-hosts", "paysandbox")
 	do := func(method, path, host, token string) int {
 		t.Helper()
-		req, _ := http.NewRequest(method, base+path, strings.NewReader(`{"duration":"1h","tenant":"team-a-1"}`))
+		body := ""
+		if path == "/_sandbox/clock/advance" {
+			body = `{"duration":"1h","tenant":"team-a-1"}`
+		}
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
 		req.Host = host
 		req.Header.Set("Content-Type", "application/json")
 		if token != "" {

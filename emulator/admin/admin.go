@@ -5,6 +5,7 @@
 package admin
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"net/http"
@@ -219,6 +220,12 @@ func (a *API) version(w http.ResponseWriter, r *http.Request) {
 
 func (a *API) resetAll(w http.ResponseWriter, r *http.Request) {
 	if RefuseTenant(w, r, "") {
+		return
+	}
+	// A body here is someone naming what to reset ({"tenant": ...}):
+	// answering by resetting every tenant would do what they did not ask.
+	if len(bytes.TrimSpace(platform.Body(r))) > 0 {
+		writeError(w, http.StatusBadRequest, "bad_request", "POST /_sandbox/reset takes no body and resets every tenant; POST /_sandbox/tenants/{tenant}/reset resets one")
 		return
 	}
 	a.reset(w, "", "all")

@@ -115,6 +115,14 @@ func TestResetTenantAndAll(t *testing.T) {
 	if exists("a") || !exists("b") {
 		t.Fatalf("after tenant reset: a=%v b=%v", exists("a"), exists("b"))
 	}
+	// Naming a tenant in a body is not how one tenant is reset: refused,
+	// nothing dropped (it used to reset every tenant).
+	if r := sb.Do(t, "POST", "/_sandbox/reset", map[string]any{"tenant": "a"}); r.Status != 400 || !strings.Contains(string(r.Body), "/_sandbox/tenants/{tenant}/reset") {
+		t.Fatalf("reset with a body: %d %s", r.Status, r.Body)
+	}
+	if !exists("b") {
+		t.Fatal("a refused reset dropped data")
+	}
 	if r := sb.Do(t, "POST", "/_sandbox/reset", nil); r.Status != 200 || r.JSON(t)["reset"] != "all" {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
