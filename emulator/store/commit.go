@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -126,6 +127,11 @@ func (c *committer) loop() {
 	c.loopID.Store(goid())
 	group := make([]*write, 0, maxGroup)
 	for w := range c.queue {
+		// Let the requests that are ready to run reach their writes first:
+		// with one P (GOMAXPROCS=1, a one-CPU container) the committer,
+		// woken by the first write, would otherwise run at once and commit
+		// groups of one, a sync per write.
+		runtime.Gosched()
 		group = append(group[:0], w)
 	drain:
 		for len(group) < maxGroup {
