@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -24,9 +23,14 @@ import (
 // hidden by ids.Perm); Get, Put, Exists, Delete and List take and give ids,
 // and work out the key themselves.
 
-// ordered is the set of ordered collections, "provider/collection"; it is
-// replaced, never changed, so a transaction reads it without a lock.
-type ordered = map[string]bool
+// ordered is the set of ordered collections; it is replaced, never
+// changed, so a transaction reads it without a lock.
+type ordered = map[collectionName]bool
+
+type collectionName struct{ provider, collection string }
+
+// reservedName is whose reservation counter a Store.reserved entry is.
+type reservedName struct{ provider, tenant, collection string }
 
 type orderedSet struct {
 	mu  sync.Mutex
@@ -47,14 +51,16 @@ func (o *orderedSet) load() ordered {
 func (s *Store) OrderByCreation(provider, collection string) {
 	s.ordered.mu.Lock()
 	defer s.ordered.mu.Unlock()
-	next := ordered{provider + "/" + collection: true}
+	next := ordered{{provider, collection}: true}
 	for k := range s.ordered.load() {
 		next[k] = true
 	}
 	s.ordered.set.Store(&next)
 }
 
-func (tx *Tx) isOrdered(collection string) bool { return tx.ordered[tx.provider+"/"+collection] }
+func (tx *Tx) isOrdered(collection string) bool {
+	return tx.ordered[collectionName{tx.provider, collection}]
+}
 
 // perm hides the order of collection's ids in this tenant.
 func (tx *Tx) perm(collection string) ids.Perm {
@@ -83,8 +89,7 @@ func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collecti
 	if err != nil {
 		return "", err
 	}
-	name := provider + "/" + tenant + "/" + collection
-	c, _ := s.reserved.LoadOrStore(name, new(atomic.Uint64))
+	c, _ := s.reserved.LoadOrStore(reservedName{provider, tenant, collection}, new(atomic.Uint64))
 	counter := c.(*atomic.Uint64)
 	var n uint64
 	for {
@@ -97,7 +102,8 @@ func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collecti
 	if n > ids.MaxOrdered {
 		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", provider, collection)
 	}
-	return ids.OrderedUUID(ids.NewPerm(provider, tenant, collection), n, s.ids.At(name, n).Uint64()), nil
+	rest := s.ids.At(provider+"/"+tenant+"/"+collection, n).Uint64()
+	return ids.OrderedUUID(ids.NewPerm(provider, tenant, collection), n, rest), nil
 }
 
 // forgetReserved drops the reservation counters of tenant ("" for every
@@ -105,7 +111,7 @@ func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collecti
 // from what the data file holds.
 func (s *Store) forgetReserved(tenant string) {
 	s.reserved.Range(func(k, _ any) bool {
-		if parts := strings.SplitN(k.(string), "/", 3); tenant == "" || (len(parts) == 3 && parts[1] == tenant) {
+		if tenant == "" || k.(reservedName).tenant == tenant {
 			s.reserved.Delete(k)
 		}
 		return true
@@ -137,6 +143,21 @@ func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
 	if err := b.Put(key, raw); err != nil {
 		return err
 	}
+	return raiseTo(b, seq)
+}
+
+// raiseSequence keeps b's sequence at or past the one that id, a new record
+// of an ordered collection, carries, so that no later reservation hands it
+// out again (a Put of a new record, which Klarna does not make, but which
+// must not break the collection).
+func (tx *Tx) raiseSequence(b *bolt.Bucket, collection, id string) error {
+	if seq, _, ok := ids.ParseOrderedUUID(tx.perm(collection), id); ok {
+		return raiseTo(b, seq)
+	}
+	return nil
+}
+
+func raiseTo(b *bolt.Bucket, seq uint64) error {
 	if seq > b.Sequence() {
 		return b.SetSequence(seq)
 	}

@@ -314,3 +314,28 @@ func TestReserveOrderedID(t *testing.T) {
 		t.Error("InsertOrdered took an id it never handed out")
 	}
 }
+
+// A new record put (not inserted) under a reserved id still moves the
+// sequence on: the next reservation is past it after a restart.
+func TestPutOfANewOrderedRecordRaisesTheSequence(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	ctx := context.Background()
+	st := openOrdered(t, path, 1)
+	id, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.Put("c", id, ordRec{N: 1}) }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st = openOrdered(t, path, 1) // the same seed: the same id would come again at the same sequence
+	defer st.Close()
+	next, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next == id {
+		t.Fatalf("after a restart the reservation %s was handed out again", id)
+	}
+}

@@ -149,6 +149,11 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if err := b.Put(key, raw); err != nil {
 		return err
 	}
+	if old == nil && tx.isOrdered(collection) {
+		if err := tx.raiseSequence(b, collection, id); err != nil {
+			return err
+		}
+	}
 	return tx.putIndexed(b, collection, id, v, fresh, old != nil)
 }
 
