@@ -60,15 +60,22 @@ func (k *Klarna) OpenSession(ctx context.Context, tenant string, p Purchase) (Cr
 	// The id, the client token and the record's bytes are made here, in
 	// parallel with other requests; the write, which runs one at a time
 	// with every other write (store/commit.go), only stores them.
-	id, err := k.p.Store.ReserveOrderedID(ctx, provider, tenant, colSessions)
+	var id string
+	var known signingKey // none yet for a tenant's first session: made in the write
+	err := k.view(ctx, tenant, func(tx *store.Tx) error {
+		var err error
+		if id, err = tx.ReserveOrderedID(colSessions); err != nil {
+			return err
+		}
+		if err := tx.Get(colKeys, clientTokenKey, &known); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return CreatedSession{}, err
 	}
 	rec.SessionID, claims.SessionID = id, id
-	var known signingKey // none yet for a tenant's first session: made in the write
-	if err := k.view(ctx, tenant, func(tx *store.Tx) error { return tx.Get(colKeys, clientTokenKey, &known) }); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return CreatedSession{}, err
-	}
 	raw, err := sessionBytes(&rec, []byte(known.Secret), claims)
 	if err != nil {
 		return CreatedSession{}, err

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -67,29 +66,23 @@ func (tx *Tx) perm(collection string) ids.Perm {
 	return ids.NewPerm(tx.provider, tx.tenant, collection)
 }
 
-// ReserveOrderedID draws the id of a new record of an ordered collection
-// outside any write, so that what is made from the id (a signature, the
-// record's bytes) is made in the request's goroutine, in parallel with other
-// requests, and not in the serial write function. The write stores the
-// record with Tx.InsertOrdered, which raises the collection's sequence to
-// the id's; a reservation never written leaves a gap in the sequence and
-// nothing else. The n-th id of a collection is a pure function of the seed
-// and n (repeatable per --seed, like every draw).
-func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collection string) (string, error) {
-	var written uint64 // the highest sequence committed
-	err := s.View(ctx, provider, tenant, func(tx *Tx) error {
-		if !tx.isOrdered(collection) {
-			return fmt.Errorf("store: %s/%s is not an ordered collection", provider, collection)
-		}
-		if b, _ := tx.collection(collection, false); b != nil {
-			written = b.Sequence()
-		}
-		return nil
-	})
-	if err != nil {
-		return "", err
+// ReserveOrderedID draws the id of a new record of an ordered collection in
+// any transaction, a read one included, so that what is made from the id (a
+// signature, the record's bytes) is made in the request's goroutine, in
+// parallel with other requests, and not in the serial write function. The
+// write stores the record with InsertOrdered, which raises the collection's
+// sequence to the id's; a reservation never written leaves a gap in the
+// sequence and nothing else. The n-th id of a collection is a pure function
+// of the seed and n (repeatable per --seed, like every draw).
+func (tx *Tx) ReserveOrderedID(collection string) (string, error) {
+	if !tx.isOrdered(collection) || tx.reserved == nil {
+		return "", fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
 	}
-	c, _ := s.reserved.LoadOrStore(reservedName{provider, tenant, collection}, new(atomic.Uint64))
+	var written uint64 // the highest sequence committed
+	if b, _ := tx.collection(collection, false); b != nil {
+		written = b.Sequence()
+	}
+	c, _ := tx.reserved.LoadOrStore(reservedName{tx.provider, tx.tenant, collection}, new(atomic.Uint64))
 	counter := c.(*atomic.Uint64)
 	var n uint64
 	for {
@@ -100,10 +93,10 @@ func (s *Store) ReserveOrderedID(ctx context.Context, provider, tenant, collecti
 		}
 	}
 	if n > ids.MaxOrdered {
-		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", provider, collection)
+		return "", fmt.Errorf("store: %s/%s has run out of ordered ids", tx.provider, collection)
 	}
-	rest := s.ids.At(provider+"/"+tenant+"/"+collection, n).Uint64()
-	return ids.OrderedUUID(ids.NewPerm(provider, tenant, collection), n, rest), nil
+	rest := tx.source().At(tx.provider+"/"+tx.tenant+"/"+collection, n).Uint64()
+	return ids.OrderedUUID(tx.perm(collection), n, rest), nil
 }
 
 // forgetReserved drops the reservation counters of tenant ("" for every
@@ -123,14 +116,10 @@ func (s *Store) forgetReserved(tenant string) {
 // ErrExists: two writes can share a reservation only if a tenant reset
 // raced a create, and then one of them fails rather than overwriting.
 func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
-	if !tx.isOrdered(collection) {
-		return fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
-	}
-	seq, _, ok := ids.ParseOrderedUUID(tx.perm(collection), id)
+	key, seq, ok := tx.orderedKey(collection, id)
 	if !ok {
 		return fmt.Errorf("store: %q is not an ordered id of %s/%s", id, tx.provider, collection)
 	}
-	key, _ := tx.keyOf(collection, id)
 	b, err := tx.collection(collection, true)
 	if err != nil {
 		return err
@@ -146,17 +135,8 @@ func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
 	return raiseTo(b, seq)
 }
 
-// raiseSequence keeps b's sequence at or past the one that id, a new record
-// of an ordered collection, carries, so that no later reservation hands it
-// out again (a Put of a new record, which Klarna does not make, but which
-// must not break the collection).
-func (tx *Tx) raiseSequence(b *bolt.Bucket, collection, id string) error {
-	if seq, _, ok := ids.ParseOrderedUUID(tx.perm(collection), id); ok {
-		return raiseTo(b, seq)
-	}
-	return nil
-}
-
+// raiseTo keeps b's sequence at or past seq, the sequence of a new record
+// of an ordered collection, so that no later reservation hands it out again.
 func raiseTo(b *bolt.Bucket, seq uint64) error {
 	if seq > b.Sequence() {
 		return b.SetSequence(seq)
@@ -167,28 +147,30 @@ func raiseTo(b *bolt.Bucket, seq uint64) error {
 // orderedKeyLen is 16 hex digits of the sequence, then 16 of the other bits.
 const orderedKeyLen = 32
 
-// keyOf is the key collection/id is kept under when it is new: for an id
-// of an ordered collection, its sequence and other bits; else the id.
-func (tx *Tx) keyOf(collection, id string) (key []byte, ordered bool) {
-	if !tx.isOrdered(collection) {
-		return []byte(id), false
-	}
-	seq, rest, ok := ids.ParseOrderedUUID(tx.perm(collection), id)
-	if !ok {
-		return []byte(id), false
-	}
-	key = make([]byte, 0, orderedKeyLen)
-	key = appendHex16(key, seq)
-	return appendHex16(key, rest), true
-}
-
 func appendHex16(b []byte, v uint64) []byte {
 	var raw [8]byte
 	binary.BigEndian.PutUint64(raw[:], v)
 	return hex.AppendEncode(b, raw[:])
 }
 
-// idOf is the id of the record kept under key (List's inverse of keyOf).
+// orderedKey is where id, an id of the ordered collection, is kept: its
+// sequence and other bits (16 hex digits each), and that sequence; ok is
+// false for a collection that is not ordered or an id it never hands out.
+func (tx *Tx) orderedKey(collection, id string) (key []byte, seq uint64, ok bool) {
+	if !tx.isOrdered(collection) {
+		return nil, 0, false
+	}
+	seq, rest, ok := ids.ParseOrderedUUID(tx.perm(collection), id)
+	if !ok {
+		return nil, 0, false
+	}
+	key = make([]byte, 0, orderedKeyLen)
+	key = appendHex16(key, seq)
+	return appendHex16(key, rest), seq, true
+}
+
+// idOf is the id of the record kept under key (orderedKey's inverse, for
+// List).
 func (tx *Tx) idOf(collection string, key []byte) string {
 	if len(key) != orderedKeyLen || !tx.isOrdered(collection) {
 		return string(key)
@@ -202,18 +184,22 @@ func (tx *Tx) idOf(collection string, key []byte) string {
 }
 
 // locate finds collection/id in b: its key and record (nil when absent; the
-// key is then where a new record goes). A record written before its
-// collection was ordered is kept under its id.
-func (tx *Tx) locate(b *bolt.Bucket, collection, id string) (key, raw []byte) {
-	key, ordered := tx.keyOf(collection, id)
+// key is then where a new record goes), and the sequence a new record there
+// carries (0 when not ordered). A record written before its collection was
+// ordered is kept under its id.
+func (tx *Tx) locate(b *bolt.Bucket, collection, id string) (key, raw []byte, seq uint64) {
+	key, seq, ordered := tx.orderedKey(collection, id)
+	if !ordered {
+		key = []byte(id)
+	}
 	if b == nil {
-		return key, nil
+		return key, nil, seq
 	}
 	if raw = b.Get(key); raw != nil || !ordered {
-		return key, raw
+		return key, raw, seq
 	}
 	if old := b.Get([]byte(id)); old != nil {
-		return []byte(id), old
+		return []byte(id), old, 0
 	}
-	return key, nil
+	return key, nil, seq
 }

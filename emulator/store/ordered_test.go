@@ -34,12 +34,22 @@ func openOrdered(t *testing.T, path string, seed int64) *store.Store {
 	return st
 }
 
+// reserve draws the next ordered id of tenant's collection c, as a request
+// does before its write.
+func reserve(st *store.Store, tenant, collection string) (id string, err error) {
+	err = st.View(context.Background(), "p", tenant, func(tx *store.Tx) error {
+		id, err = tx.ReserveOrderedID(collection)
+		return err
+	})
+	return id, err
+}
+
 func createOrdered(t *testing.T, st *store.Store, tenant string, n int) []string {
 	t.Helper()
 	var out []string
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		id, err := st.ReserveOrderedID(ctx, "p", tenant, "c")
+		id, err := reserve(st, tenant, "c")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +269,7 @@ func TestReserveOrderedID(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			id, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+			id, err := reserve(st, "t", "c")
 			if err != nil {
 				t.Error(err)
 			}
@@ -307,7 +317,7 @@ func TestReserveOrderedID(t *testing.T) {
 	}
 
 	// The wiring mistakes are errors.
-	if _, err := st.ReserveOrderedID(ctx, "p", "t", "not-ordered"); err == nil {
+	if _, err := reserve(st, "t", "not-ordered"); err == nil {
 		t.Error("a reservation in a collection that is not ordered")
 	}
 	if err := st.Update(ctx, "p", "t", func(tx *store.Tx) error { return tx.InsertOrdered("c", "not-an-id", []byte(`{}`)) }); err == nil {
@@ -321,7 +331,7 @@ func TestPutOfANewOrderedRecordRaisesTheSequence(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "o.db")
 	ctx := context.Background()
 	st := openOrdered(t, path, 1)
-	id, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+	id, err := reserve(st, "t", "c")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +341,7 @@ func TestPutOfANewOrderedRecordRaisesTheSequence(t *testing.T) {
 	st.Close()
 	st = openOrdered(t, path, 1) // the same seed: the same id would come again at the same sequence
 	defer st.Close()
-	next, err := st.ReserveOrderedID(ctx, "p", "t", "c")
+	next, err := reserve(st, "t", "c")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -166,7 +166,7 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids, ordered: s.ordered.load()})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids, ordered: s.ordered.load(), reserved: &s.reserved})
 	})
 }
 
@@ -179,7 +179,7 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 func (s *Store) Update(ctx context.Context, provider, tenant string, fn func(tx *Tx) error) error {
 	tag := tagOf(ctx)
 	return s.w.do(ctx, func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load()})
+		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved})
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"sync"
 
 	gojson "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
@@ -20,7 +21,8 @@ type Tx struct {
 	write    bool
 	ids      *ids.Source
 	tag      string
-	ordered  ordered // the store's ordered collections (ordered.go)
+	ordered  ordered   // the store's ordered collections (ordered.go)
+	reserved *sync.Map // the store's reservations of ordered ids (nil outside a tenant's transactions)
 }
 
 // Tag is the tag that the write's context carries (WithTag; "" if none).
@@ -38,12 +40,17 @@ func (tx *Tx) IDs() TxIDs { return TxIDs{tx} }
 // TxIDs is the transaction's id generator.
 type TxIDs struct{ tx *Tx }
 
+// source is the store's id source (a fixed one for a bare Tx).
+func (tx *Tx) source() *ids.Source {
+	if tx.ids == nil {
+		return fallbackIDs
+	}
+	return tx.ids
+}
+
 func (t TxIDs) gen() ids.Gen {
 	tx := t.tx
-	src := tx.ids
-	if src == nil {
-		src = fallbackIDs
-	}
+	src := tx.source()
 	if !tx.write || tx.tenant == "" || tx.provider == "" {
 		return src.Shared()
 	}
@@ -109,7 +116,7 @@ func (tx *Tx) collection(name string, create bool) (*bolt.Bucket, error) {
 // Get decodes the record collection/id into v.
 func (tx *Tx) Get(collection, id string, v any) error {
 	b, _ := tx.collection(collection, false)
-	if _, raw := tx.locate(b, collection, id); raw != nil {
+	if _, raw, _ := tx.locate(b, collection, id); raw != nil {
 		return decodeJSON(raw, v)
 	}
 	return ErrNotFound
@@ -118,7 +125,7 @@ func (tx *Tx) Get(collection, id string, v any) error {
 // Exists tells whether collection/id exists.
 func (tx *Tx) Exists(collection, id string) bool {
 	b, _ := tx.collection(collection, false)
-	_, raw := tx.locate(b, collection, id)
+	_, raw, _ := tx.locate(b, collection, id)
 	return raw != nil
 }
 
@@ -136,7 +143,7 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if _, indexed := v.(Indexed); indexed && tx.isOrdered(collection) {
 		return fmt.Errorf("store: %s/%s is ordered: its records cannot be Indexed", tx.provider, collection)
 	}
-	key, old := tx.locate(b, collection, id)
+	key, old, seq := tx.locate(b, collection, id)
 	raw, err := gojson.Marshal(v)
 	if err != nil {
 		return err
@@ -149,8 +156,8 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if err := b.Put(key, raw); err != nil {
 		return err
 	}
-	if old == nil && tx.isOrdered(collection) {
-		if err := tx.raiseSequence(b, collection, id); err != nil {
+	if old == nil && seq > 0 {
+		if err := raiseTo(b, seq); err != nil {
 			return err
 		}
 	}
@@ -160,7 +167,7 @@ func (tx *Tx) Put(collection, id string, v any) error {
 // Delete removes collection/id (no error if absent).
 func (tx *Tx) Delete(collection, id string) error {
 	b, _ := tx.collection(collection, false)
-	key, raw := tx.locate(b, collection, id)
+	key, raw, _ := tx.locate(b, collection, id)
 	if raw == nil {
 		return nil
 	}
