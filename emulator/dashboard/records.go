@@ -151,9 +151,7 @@ func (u *UI) list(ctx context.Context, tenant, provider, col string, limit int) 
 	var out []record
 	total := 0
 	err := u.d.Store.View(ctx, provider, tenant, func(tx *store.Tx) error {
-		if err := tx.List(col, func(string, []byte) error { total++; return nil }); err != nil {
-			return err
-		}
+		total = tx.Count(col)
 		// From the end: the newest records of a collection kept in creation
 		// order (Klarna's sessions), whatever the others' key order.
 		return tx.ListBack(col, func(id string, raw []byte) (bool, error) {

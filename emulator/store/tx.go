@@ -222,7 +222,14 @@ func (tx *Tx) Count(collection string) int {
 	if b == nil {
 		return 0
 	}
-	return b.Stats().KeyN
+	n := 0
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v != nil { // a nested bucket is not a record
+			n++
+		}
+	}
+	return n
 }
 
 // NextSequence returns a number that grows with every call for this
