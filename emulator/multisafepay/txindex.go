@@ -60,8 +60,19 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 		}
 		return nil, nil
 	}
+	// walk visits, from from, the transactions that match f, until visit
+	// says no more.
+	walk := func(from string, reverse bool, visit func(t *transactionJSON) (more bool)) error {
+		return tx.Walk(colOrders, txPrefix, from, reverse, func(key, orderID string, raw []byte) (bool, error) {
+			t, err := find(key, orderID, raw)
+			if err != nil || t == nil || !f.match(t) {
+				return err == nil, err
+			}
+			return visit(t), nil
+		})
+	}
 	if f.before != nil {
-		items, older, newer, err = txPageBefore(tx, f, find)
+		items, older, newer, err = txPageBefore(f, walk)
 		if errors.Is(err, store.ErrNoIndex) {
 			return nil, false, false, false, nil
 		}
@@ -71,17 +82,13 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 	if f.after != nil {
 		from = txKey(f.after.created, f.after.id)
 	}
-	err = tx.Walk(colOrders, txPrefix, from, true, func(key, orderID string, raw []byte) (bool, error) {
-		t, err := find(key, orderID, raw)
-		if err != nil || t == nil || !f.match(t) {
-			return err == nil, err
-		}
+	err = walk(from, true, func(t *transactionJSON) bool {
 		if len(items) == f.limit {
 			older = true
-			return false, nil
+			return false
 		}
 		items = append(items, *t)
-		return true, nil
+		return true
 	})
 	if errors.Is(err, store.ErrNoIndex) {
 		return nil, false, false, false, nil
@@ -91,13 +98,9 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 	}
 	// After a cursor, the page has newer neighbours when any matching
 	// transaction is not older than the cursor.
-	err = tx.Walk(colOrders, txPrefix, from, false, func(key, orderID string, raw []byte) (bool, error) {
-		t, err := find(key, orderID, raw)
-		if err != nil || t == nil || !f.match(t) {
-			return err == nil, err
-		}
+	err = walk(from, false, func(*transactionJSON) bool {
 		newer = true
-		return false, nil
+		return false
 	})
 	return items, older, newer, err == nil, err
 }
@@ -106,33 +109,25 @@ func txPage(tx *store.Tx, f *txFilter, now time.Time) (items []transactionJSON, 
 // before cursor: walked oldest first from the cursor, then turned round.
 // older: a matching transaction at or past the cursor; newer: more matching
 // transactions beyond the page.
-func txPageBefore(tx *store.Tx, f *txFilter, find func(key, orderID string, raw []byte) (*transactionJSON, error)) (items []transactionJSON, older, newer bool, err error) {
+func txPageBefore(f *txFilter, walk func(from string, reverse bool, visit func(t *transactionJSON) bool) error) (items []transactionJSON, older, newer bool, err error) {
 	// Index keys are txKey then \x00 and the order id: from + \x01 is past
 	// every entry of the cursor's own transaction and before the next key's.
 	from := txKey(f.before.created, f.before.id) + "\x01"
-	err = tx.Walk(colOrders, txPrefix, from, false, func(key, orderID string, raw []byte) (bool, error) {
-		t, err := find(key, orderID, raw)
-		if err != nil || t == nil || !f.match(t) {
-			return err == nil, err
-		}
+	err = walk(from, false, func(t *transactionJSON) bool {
 		if len(items) == f.limit {
 			newer = true
-			return false, nil
+			return false
 		}
 		items = append(items, *t)
-		return true, nil
+		return true
 	})
 	if err != nil {
 		return nil, false, false, err
 	}
 	slices.Reverse(items)
-	err = tx.Walk(colOrders, txPrefix, from, true, func(key, orderID string, raw []byte) (bool, error) {
-		t, err := find(key, orderID, raw)
-		if err != nil || t == nil || !f.match(t) {
-			return err == nil, err
-		}
+	err = walk(from, true, func(*transactionJSON) bool {
 		older = true
-		return false, nil
+		return false
 	})
 	return items, older, newer, err
 }
