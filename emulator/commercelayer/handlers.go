@@ -162,6 +162,10 @@ func (cl *CommerceLayer) fail(w http.ResponseWriter, r *http.Request, err error)
 
 func writeDoc(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", jsonAPIMediaType)
+	if doc, ok := v.(*jsonapi.Document); ok {
+		writeDocument(w, status, doc)
+		return
+	}
 	platform.WriteJSON(w, status, v)
 }
 

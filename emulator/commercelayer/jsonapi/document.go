@@ -15,6 +15,10 @@ type ResourceObject struct {
 	Attributes    map[string]any           `json:"attributes"`
 	Relationships map[string]*Relationship `json:"relationships,omitempty"`
 	Meta          map[string]any           `json:"meta"`
+
+	// res is the object's type, when the Renderer made it: AppendDocument
+	// writes its maps in the sorted orders res holds.
+	res *Resource
 }
 
 // Relationship is a relationship object: links always, data when the
@@ -119,7 +123,8 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 		fields = q.Fields[o.Type]
 	}
 	self := r.selfLink(o)
-	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: SelfLink{Self: self}, Attributes: o.Attributes, Meta: r.Meta}
+	res := r.Reg.Get(o.Type)
+	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: SelfLink{Self: self}, Attributes: o.Attributes, Meta: r.Meta, res: res}
 	if fields != nil { // a sparse fieldset: a copy with the fields asked for
 		ro.Attributes = make(map[string]any, len(fields))
 		for k, v := range o.Attributes {
@@ -131,7 +136,7 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 	if ro.Attributes == nil {
 		ro.Attributes = map[string]any{}
 	}
-	if res := r.Reg.Get(o.Type); res != nil && len(res.Rels) > 0 {
+	if res != nil && len(res.Rels) > 0 {
 		ro.Relationships = make(map[string]*Relationship, len(res.Rels))
 		rels := make([]Relationship, len(res.Rels)) // one allocation for all
 		links := relLinks(self, res.Rels)

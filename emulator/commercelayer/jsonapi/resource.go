@@ -10,6 +10,7 @@ package jsonapi
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -40,6 +41,9 @@ type Resource struct {
 
 	attrSet, filterSet, sortSet map[string]bool
 	relIndex                    map[string]int
+	// attrOrder and relOrder are the attribute and relationship names,
+	// sorted: the order AppendDocument writes an object's maps in.
+	attrOrder, relOrder []string
 }
 
 // Rel returns the named relationship, or nil.
@@ -137,9 +141,16 @@ func NewRegistry(rs ...*Resource) *Registry {
 		g.byType[r.Type] = r
 		r.index()
 		r.relIndex = map[string]int{}
+		r.relOrder = make([]string, 0, len(r.Rels))
 		for i, rel := range r.Rels {
 			r.relIndex[rel.Name] = i
+			r.relOrder = append(r.relOrder, rel.Name)
 		}
+		r.attrOrder = slices.Clone(r.Attributes)
+		slices.Sort(r.attrOrder)
+		r.attrOrder = slices.Compact(r.attrOrder)
+		slices.Sort(r.relOrder)
+		r.relOrder = slices.Compact(r.relOrder)
 	}
 	return g
 }

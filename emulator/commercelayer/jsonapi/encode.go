@@ -1,0 +1,302 @@
+package jsonapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// AppendDocument appends d as JSON to dst: byte for byte what goccy/go-json's
+// Encoder with SetEscapeHTML(false) writes for it (platform.WriteJSON's
+// encoding), without the trailing newline.
+//
+// It is written out by hand because that encoder sorts the keys of every
+// map it meets on every call, and a Commerce Layer document is mostly maps:
+// an order's ~100 attributes and ~40 relationships, for each object. Here
+// the sorted names of a type's attributes and relationships are worked out
+// once, when the Registry is built, and an object's maps are walked in that
+// order. A map with a key outside it (or much smaller than it, as a sparse
+// fieldset makes) has its keys sorted as the encoder would.
+//
+// Values of the kinds decoded JSON holds (nil, bool, float64, string,
+// map[string]any, []any) and integers are written here; a string that needs
+// escaping, and any other value, is handed to goccy on its own, so that its
+// bytes are goccy's. An error is goccy's for the value it could not encode
+// (a NaN, say): the caller then has the same failure the encoder gives.
+func AppendDocument(dst []byte, d *Document) ([]byte, error) {
+	e := encoder{b: dst}
+	e.document(d)
+	return e.b, e.err
+}
+
+type encoder struct {
+	b   []byte
+	err error
+	// keys is the stack of keys being sorted, one run per map being written.
+	keys []string
+	// fb and enc encode what is left to goccy; made on the first need.
+	fb  *bytes.Buffer
+	enc *gojson.Encoder
+}
+
+func (e *encoder) null() { e.b = append(e.b, "null"...) }
+
+func (e *encoder) document(d *Document) {
+	if d == nil {
+		e.null()
+		return
+	}
+	e.b = append(e.b, `{"data":`...)
+	switch v := d.Data.(type) {
+	case nil:
+		e.null()
+	case *ResourceObject:
+		e.resource(v)
+	case []*ResourceObject:
+		e.resources(v)
+	default:
+		e.fallback(v)
+	}
+	if len(d.Included) > 0 {
+		e.b = append(e.b, `,"included":`...)
+		e.resources(d.Included)
+	}
+	if len(d.Meta) > 0 {
+		e.b = append(e.b, `,"meta":`...)
+		e.mapAny(d.Meta, nil)
+	}
+	if len(d.Links) > 0 {
+		e.b = append(e.b, `,"links":`...)
+		appendMap(e, d.Links, nil, (*encoder).str)
+	}
+	e.b = append(e.b, '}')
+}
+
+func (e *encoder) resources(ros []*ResourceObject) {
+	if ros == nil {
+		e.null()
+		return
+	}
+	e.b = append(e.b, '[')
+	for i, ro := range ros {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.resource(ro)
+	}
+	e.b = append(e.b, ']')
+}
+
+func (e *encoder) resource(ro *ResourceObject) {
+	if ro == nil {
+		e.null()
+		return
+	}
+	var attrOrder, relOrder []string
+	if ro.res != nil {
+		attrOrder, relOrder = ro.res.attrOrder, ro.res.relOrder
+	}
+	e.b = append(e.b, `{"id":`...)
+	e.str(ro.ID)
+	e.b = append(e.b, `,"type":`...)
+	e.str(ro.Type)
+	e.b = append(e.b, `,"links":{"self":`...)
+	e.str(ro.Links.Self)
+	e.b = append(e.b, `},"attributes":`...)
+	e.mapAny(ro.Attributes, attrOrder)
+	if len(ro.Relationships) > 0 {
+		e.b = append(e.b, `,"relationships":`...)
+		appendMap(e, ro.Relationships, relOrder, (*encoder).relationship)
+	}
+	e.b = append(e.b, `,"meta":`...)
+	e.mapAny(ro.Meta, nil)
+	e.b = append(e.b, '}')
+}
+
+func (e *encoder) relationship(rs *Relationship) {
+	if rs == nil {
+		e.null()
+		return
+	}
+	e.b = append(e.b, `{"links":{"related":`...)
+	e.str(rs.Links.Related)
+	e.b = append(e.b, `,"self":`...)
+	e.str(rs.Links.Self)
+	e.b = append(e.b, '}')
+	if len(rs.Data) > 0 {
+		e.b = append(e.b, `,"data":`...)
+		e.raw(rs.Data)
+	}
+	e.b = append(e.b, '}')
+}
+
+// raw is a relationship's data. Linkage makes it with encoding/json, whose
+// output is valid and compact; goccy compacts a RawMessage, which leaves
+// such bytes as they are when none is a space or outside printable ASCII.
+// Anything else (whitespace, a byte of UTF-8) goes through goccy.
+func (e *encoder) raw(m json.RawMessage) {
+	for _, c := range m {
+		if c <= ' ' || c >= 0x7f {
+			e.fallback(m)
+			return
+		}
+	}
+	e.b = append(e.b, m...)
+}
+
+func (e *encoder) mapAny(m map[string]any, order []string) {
+	if m == nil {
+		e.null()
+		return
+	}
+	appendMap(e, m, order, (*encoder).value)
+}
+
+// appendMap writes m with its keys sorted: in order's sequence when order
+// (sorted) holds every key of m, else sorted here.
+func appendMap[V any](e *encoder, m map[string]V, order []string, val func(*encoder, V)) {
+	e.b = append(e.b, '{')
+	// Walking order costs a lookup per name; a map much smaller than order
+	// (a sparse fieldset) is cheaper to sort.
+	if len(order) > 0 && len(m) <= len(order) && len(m)*8 >= len(order) {
+		start, n := len(e.b), 0
+		for _, k := range order {
+			v, ok := m[k]
+			if !ok {
+				continue
+			}
+			if n > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.str(k)
+			e.b = append(e.b, ':')
+			val(e, v)
+			if n++; n == len(m) {
+				break
+			}
+		}
+		if n == len(m) {
+			e.b = append(e.b, '}')
+			return
+		}
+		e.b = e.b[:start] // a key outside order: start again, sorting
+	}
+	base := len(e.keys)
+	for k := range m {
+		e.keys = append(e.keys, k)
+	}
+	keys := e.keys[base:]
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.str(k)
+		e.b = append(e.b, ':')
+		val(e, m[k]) // may push and pop keys above base+len(keys)
+	}
+	clear(e.keys[base:])
+	e.keys = e.keys[:base]
+	e.b = append(e.b, '}')
+}
+
+func (e *encoder) value(v any) {
+	switch x := v.(type) {
+	case nil:
+		e.null()
+	case string:
+		e.str(x)
+	case bool:
+		e.b = strconv.AppendBool(e.b, x)
+	case float64:
+		e.float(x, v)
+	case int:
+		e.b = strconv.AppendInt(e.b, int64(x), 10)
+	case int64:
+		e.b = strconv.AppendInt(e.b, x, 10)
+	case int32:
+		e.b = strconv.AppendInt(e.b, int64(x), 10)
+	case uint:
+		e.b = strconv.AppendUint(e.b, uint64(x), 10)
+	case uint64:
+		e.b = strconv.AppendUint(e.b, x, 10)
+	case map[string]any:
+		e.mapAny(x, nil)
+	case []any:
+		if x == nil {
+			e.null()
+			return
+		}
+		e.b = append(e.b, '[')
+		for i, el := range x {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.value(el)
+		}
+		e.b = append(e.b, ']')
+	default:
+		e.fallback(v)
+	}
+}
+
+// float writes f as encoding/json does (and goccy after it): the shortest
+// decimal that reads back as f, with an exponent below 1e-6 and from 1e21,
+// written e-7 rather than e-07. NaN and the infinities go to goccy, which
+// refuses them.
+func (e *encoder) float(f float64, v any) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		e.fallback(v)
+		return
+	}
+	fmt := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		fmt = 'e'
+	}
+	e.b = strconv.AppendFloat(e.b, f, fmt, -1, 64)
+	if fmt == 'e' {
+		// clean up e-09 to e-9
+		n := len(e.b)
+		if n >= 4 && e.b[n-4] == 'e' && e.b[n-3] == '-' && e.b[n-2] == '0' {
+			e.b[n-2] = e.b[n-1]
+			e.b = e.b[:n-1]
+		}
+	}
+}
+
+// str writes s quoted when it needs no escaping (printable ASCII but '"' and
+// '\\'); goccy writes the rest, so its escapes (control characters, U+2028,
+// invalid UTF-8) are its own.
+func (e *encoder) str(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			e.fallback(s)
+			return
+		}
+	}
+	e.b = append(e.b, '"')
+	e.b = append(e.b, s...)
+	e.b = append(e.b, '"')
+}
+
+// fallback appends goccy's encoding of v, as platform.WriteJSON makes it.
+func (e *encoder) fallback(v any) {
+	if e.enc == nil {
+		e.fb = new(bytes.Buffer)
+		e.enc = gojson.NewEncoder(e.fb)
+		e.enc.SetEscapeHTML(false)
+	}
+	e.fb.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		if e.err == nil {
+			e.err = err
+		}
+		e.null() // keeps the bytes well formed; the caller sees the error
+		return
+	}
+	e.b = append(e.b, bytes.TrimSuffix(e.fb.Bytes(), []byte("\n"))...)
+}
