@@ -25,8 +25,8 @@ func writeDocument(w http.ResponseWriter, status int, doc *jsonapi.Document) {
 		platform.WriteJSON(w, status, doc)
 		return
 	}
-	if checkEncoding {
-		checkDocument(doc, b)
+	if docCheck != nil {
+		docCheck(doc, b)
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
@@ -47,12 +47,14 @@ func putDocBuffer(bp *[]byte, b []byte) {
 	}
 }
 
-// checkEncoding, which the package's tests turn on, has every document also
-// encoded as platform.WriteJSON encodes it, and a difference panics (the
-// request fails with a 500) and is counted (the test run fails): the whole
-// suite is then the proof that the two give the same bytes.
+// docCheck, nil but in tests, sees every document writeDocument writes and
+// its bytes. The package's tests set it to checkDocument: every document is
+// also encoded as platform.WriteJSON encodes it, and a difference panics (the
+// request fails with a 500) and is counted (the test run fails), so that the
+// whole suite is the proof that the two give the same bytes.
+var docCheck func(doc *jsonapi.Document, b []byte)
+
 var (
-	checkEncoding     bool
 	encodingChecked   atomic.Int64
 	encodingMismatch  atomic.Int64
 	firstMismatchText atomic.Pointer[string]

@@ -2,10 +2,15 @@ package jsonapi
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
 
 	gojson "github.com/goccy/go-json"
 )
@@ -28,10 +33,17 @@ import (
 // bytes are goccy's. An error is goccy's for the value it could not encode
 // (a NaN, say): the caller then has the same failure the encoder gives.
 func AppendDocument(dst []byte, d *Document) ([]byte, error) {
-	e := encoder{b: dst}
+	e := encoders.Get().(*encoder)
+	e.b, e.err = dst, nil
 	e.document(d)
-	return e.b, e.err
+	out, err := e.b, e.err
+	e.b, e.err = nil, nil
+	encoders.Put(e)
+	return out, err
 }
+
+// encoders keeps encoders with their key stacks and goccy encoders.
+var encoders = sync.Pool{New: func() any { return new(encoder) }}
 
 type encoder struct {
 	b   []byte
@@ -224,6 +236,30 @@ func (e *encoder) value(v any) {
 		e.b = strconv.AppendUint(e.b, uint64(x), 10)
 	case uint64:
 		e.b = strconv.AppendUint(e.b, x, 10)
+	case *string: // nil in attribute maps
+		if x == nil {
+			e.null()
+		} else {
+			e.str(*x)
+		}
+	case *float64:
+		if x == nil {
+			e.null()
+		} else {
+			e.float(*x, *x)
+		}
+	case *bool:
+		if x == nil {
+			e.null()
+		} else {
+			e.b = strconv.AppendBool(e.b, *x)
+		}
+	case *int64:
+		if x == nil {
+			e.null()
+		} else {
+			e.b = strconv.AppendInt(e.b, *x, 10)
+		}
 	case map[string]any:
 		e.mapAny(x, nil)
 	case []any:
@@ -268,19 +304,66 @@ func (e *encoder) float(f float64, v any) {
 	}
 }
 
-// str writes s quoted when it needs no escaping (printable ASCII but '"' and
-// '\\'); goccy writes the rest, so its escapes (control characters, U+2028,
-// invalid UTF-8) are its own.
+// str writes s quoted when it needs no escaping: no control character,
+// '"' or '\\', and, if not ASCII, valid UTF-8 without U+2028 and U+2029
+// (which encoding/json, and goccy after it, escape even without HTML
+// escaping). goccy writes the rest, so its escapes are its own.
 func (e *encoder) str(s string) {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' || c >= 0x7f || c == '"' || c == '\\' {
+	switch plain(s) {
+	case plainASCII:
+	case plainUTF8:
+		if !utf8.ValidString(s) || strings.Contains(s, "\u2028") || strings.Contains(s, "\u2029") {
 			e.fallback(s)
 			return
 		}
+	default:
+		e.fallback(s)
+		return
 	}
 	e.b = append(e.b, '"')
 	e.b = append(e.b, s...)
 	e.b = append(e.b, '"')
+}
+
+const (
+	plainASCII = iota // no byte to escape, all ASCII
+	plainUTF8         // no ASCII byte to escape, some bytes from 0x80
+	notPlain          // a control character, '"' or '\\'
+)
+
+// plain classifies s's bytes, eight at a time: a word's bytes below 0x20,
+// equal to '"' or '\\', or from 0x80 set their top bits in mask (a borrow
+// can set a later one too, but never hide the first), and only a word
+// with one is looked at byte by byte.
+func plain(s string) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	out := plainASCII
+	b := unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		mask := w | (w - lsb*0x20) | ((w ^ lsb*'"') - lsb) | ((w ^ lsb*'\\') - lsb)
+		if mask&msb == 0 {
+			continue
+		}
+		for _, c := range b[i : i+8] {
+			switch {
+			case c < ' ' || c == '"' || c == '\\':
+				return notPlain
+			case c >= utf8.RuneSelf:
+				out = plainUTF8
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c == '"' || c == '\\':
+			return notPlain
+		case c >= utf8.RuneSelf:
+			out = plainUTF8
+		}
+	}
+	return out
 }
 
 // fallback appends goccy's encoding of v, as platform.WriteJSON makes it.

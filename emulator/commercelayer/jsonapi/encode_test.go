@@ -63,7 +63,8 @@ func TestAppendDocumentValues(t *testing.T) {
 		"strings": []string{"a", `"`}, "time": time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC),
 		"raw": json.RawMessage(`{"a": 1}`), "number": json.Number("12.50"), "struct": struct {
 			A string `json:"a"`
-		}{"<&>"}, "ptr": new(int),
+		}{"<&>"}, "ptr": new(int), "nil_string": (*string)(nil), "string_ptr": ptr("x\"y"), "nil_float": (*float64)(nil),
+		"float_ptr": ptr(1e-9), "nan_ptr_nil": (*float64)(nil), "nil_bool": (*bool)(nil), "bool_ptr": ptr(true), "nil_int64": (*int64)(nil), "int64_ptr": ptr(int64(-5)),
 	}
 	for i, s := range escapeStrings {
 		attrs["esc"+strings.Repeat("_", i)] = s
@@ -270,4 +271,58 @@ func FuzzAppendDocument(f *testing.F) {
 		d.Links = map[string]string{key: s, "self": s}
 		sameAsGoccy(t, "fuzz", d)
 	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestPlain: plain classifies every byte value in every place of a word as
+// a byte-by-byte reading does.
+func TestPlain(t *testing.T) {
+	want := func(s string) int {
+		out := plainASCII
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case c < ' ' || c == '"' || c == '\\':
+				return notPlain
+			case c >= 0x80:
+				out = plainUTF8
+			}
+		}
+		return out
+	}
+	for _, fill := range []byte{'a', ' ', '!', '#', '[', ']', 0x7f, '~', 0x80, 0xff} {
+		for n := 0; n <= 19; n++ {
+			for at := 0; at < n; at++ {
+				for c := 0; c < 256; c++ {
+					b := bytes.Repeat([]byte{fill}, n)
+					b[at] = byte(c)
+					if got, w := plain(string(b)), want(string(b)); got != w {
+						t.Fatalf("plain(%q) = %d, want %d", b, got, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAppendDocumentWalksCachedOrder: the maps of a registered type are
+// written in the type's cached order (here, on purpose, not the sorted one).
+func TestAppendDocumentWalksCachedOrder(t *testing.T) {
+	reg := NewRegistry(&Resource{Type: "t", Attributes: []string{"a", "b", "c"}, Rels: []Rel{{Name: "x"}, {Name: "y"}}})
+	res := reg.Get("t")
+	res.attrOrder, res.relOrder = []string{"c", "a", "b"}, []string{"y", "x"}
+	o := &Object{Type: "t", ID: "1", Attributes: map[string]any{"a": 1.0, "b": 2.0, "c": 3.0}}
+	d, err := (&Renderer{Reg: reg, Meta: map[string]any{}}).One(o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := AppendDocument(nil, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"data":{"id":"1","type":"t","links":{"self":"/t/1"},"attributes":{"c":3,"a":1,"b":2},"relationships":{` +
+		`"y":{"links":{"related":"/t/1/y","self":"/t/1/relationships/y"}},"x":{"links":{"related":"/t/1/x","self":"/t/1/relationships/x"}}},"meta":{}}}`
+	if string(got) != want {
+		t.Fatalf("got  %s\nwant %s", got, want)
+	}
 }
