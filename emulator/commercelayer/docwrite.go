@@ -34,6 +34,19 @@ func writeDocument(w http.ResponseWriter, status int, doc *jsonapi.Document) {
 	_, _ = w.Write(b)
 }
 
+// marshalDoc is doc's bytes as writeDocument writes them (a webhook
+// payload, which is signed as it is).
+func marshalDoc(doc *jsonapi.Document) ([]byte, error) {
+	b, err := jsonapi.AppendDocument(nil, doc)
+	if err != nil {
+		return nil, err
+	}
+	if docCheck != nil {
+		docCheck(doc, b)
+	}
+	return b, nil
+}
+
 // docBuffers recycles document buffers, as platform.WriteJSON does its own:
 // one larger than maxPooledDoc is let go.
 var docBuffers = sync.Pool{New: func() any { return new([]byte) }}

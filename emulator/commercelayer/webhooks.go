@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
-	"github.com/paysandbox/paysandbox/emulator/platform"
 	"github.com/paysandbox/paysandbox/emulator/store"
 	"github.com/paysandbox/paysandbox/emulator/webhook"
 )
@@ -96,7 +95,7 @@ func (c *call) flushEvents() error {
 			if err != nil {
 				return err
 			}
-			body, err := platform.MarshalJSON(doc)
+			body, err := marshalDoc(doc)
 			if err != nil {
 				return err
 			}

@@ -1,10 +1,13 @@
 package jsonapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"sort"
 	"strings"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // ResourceObject is the wire form of an Object.
@@ -19,6 +22,14 @@ type ResourceObject struct {
 	// res is the object's type, when the Renderer made it: AppendDocument
 	// writes its maps in the sorted orders res holds.
 	res *Resource
+	// relsPending: the Renderer made this object and left Relationships nil;
+	// its relationships are those of res in fields (nil: all), with data
+	// from withData, written by AppendDocument straight from those and by
+	// MarshalJSON from the map buildRels makes (which an encoder used to
+	// get from the Renderer, at two allocations per relationship).
+	relsPending bool
+	fields      map[string]bool
+	withData    map[string][]Ref
 }
 
 // Relationship is a relationship object: links always, data when the
@@ -137,25 +148,59 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 		ro.Attributes = map[string]any{}
 	}
 	if res != nil && len(res.Rels) > 0 {
-		ro.Relationships = make(map[string]*Relationship, len(res.Rels))
-		rels := make([]Relationship, len(res.Rels)) // one allocation for all
-		links := relLinks(self, res.Rels)
-		for i, rel := range res.Rels {
-			if fields != nil && !fields[rel.Name] {
-				continue
-			}
-			rs := &rels[i]
-			rs.Links = links[i]
-			if refs, ok := withData[rel.Name]; ok {
-				rs.Data = Linkage(rel, refs)
-			}
-			ro.Relationships[rel.Name] = rs
-		}
+		// The relationships are written from the type, the fieldset and the
+		// linkage when the document is (see buildRels).
+		ro.fields, ro.withData, ro.relsPending = fields, withData, true
 	}
 	if ro.Meta == nil {
 		ro.Meta = map[string]any{}
 	}
 	return ro
+}
+
+// buildRels is the relationships map of an object the Renderer made: every
+// relationship of its type in its fieldset, with links, and data when the
+// relationship was included.
+func (ro *ResourceObject) buildRels() map[string]*Relationship {
+	res, self, fields := ro.res, ro.Links.Self, ro.fields
+	out := make(map[string]*Relationship, len(res.Rels))
+	rels := make([]Relationship, len(res.Rels)) // one allocation for all
+	links := relLinks(self, res.Rels)
+	for i, rel := range res.Rels {
+		if fields != nil && !fields[rel.Name] {
+			continue
+		}
+		rs := &rels[i]
+		rs.Links = links[i]
+		if refs, ok := ro.withData[rel.Name]; ok {
+			rs.Data = Linkage(rel, refs)
+		}
+		out[rel.Name] = rs
+	}
+	return out
+}
+
+// MarshalJSON encodes ro as its fields say, with the relationships map of
+// an object the Renderer made built first (webhook payloads, and the
+// encoders AppendDocument is checked against, go this way).
+func (ro *ResourceObject) MarshalJSON() ([]byte, error) {
+	if ro == nil {
+		return []byte("null"), nil
+	}
+	type fields ResourceObject // the same fields, without this method
+	v := (*fields)(ro)
+	if ro.relsPending {
+		c := *ro
+		c.Relationships, c.relsPending = ro.buildRels(), false
+		v = (*fields)(&c)
+	}
+	var buf bytes.Buffer
+	enc := gojson.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // an encoder that escapes does so again in what it is given
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // relLinks are the links of each relationship of the object at self, cut

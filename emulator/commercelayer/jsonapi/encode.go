@@ -120,13 +120,103 @@ func (e *encoder) resource(ro *ResourceObject) {
 	e.str(ro.Links.Self)
 	e.b = append(e.b, `},"attributes":`...)
 	e.mapAny(ro.Attributes, attrOrder)
-	if len(ro.Relationships) > 0 {
-		e.b = append(e.b, `,"relationships":`...)
-		appendMap(e, ro.Relationships, relOrder, (*encoder).relationship)
+	switch {
+	case ro.relsPending && ro.res.relNamesPlain && plain(ro.Links.Self) == plainASCII:
+		e.pendingRels(ro)
+	case ro.relsPending:
+		e.relationships(ro.buildRels(), relOrder)
+	default:
+		e.relationships(ro.Relationships, relOrder)
 	}
 	e.b = append(e.b, `,"meta":`...)
 	e.mapAny(ro.Meta, nil)
 	e.b = append(e.b, '}')
+}
+
+func (e *encoder) relationships(m map[string]*Relationship, order []string) {
+	if len(m) > 0 {
+		e.b = append(e.b, `,"relationships":`...)
+		appendMap(e, m, order, (*encoder).relationship)
+	}
+}
+
+// pendingRels writes the relationships of an object the Renderer made as
+// buildRels and relationship would, from its type's sorted names: its
+// links are its self link and the names, which need no escaping.
+func (e *encoder) pendingRels(ro *ResourceObject) {
+	res, self, n := ro.res, ro.Links.Self, 0
+	for _, i := range res.relSorted {
+		rel := &res.Rels[i]
+		if ro.fields != nil && !ro.fields[rel.Name] {
+			continue
+		}
+		if n == 0 {
+			e.b = append(e.b, `,"relationships":{"`...)
+		} else {
+			e.b = append(e.b, `,"`...)
+		}
+		n++
+		e.b = append(e.b, rel.Name...)
+		e.b = append(e.b, `":{"links":{"related":"`...)
+		e.b = append(e.b, self...)
+		e.b = append(e.b, '/')
+		e.b = append(e.b, rel.Name...)
+		e.b = append(e.b, `","self":"`...)
+		e.b = append(e.b, self...)
+		e.b = append(e.b, "/relationships/"...)
+		e.b = append(e.b, rel.Name...)
+		e.b = append(e.b, `"}`...)
+		if refs, ok := ro.withData[rel.Name]; ok {
+			e.b = append(e.b, `,"data":`...)
+			e.linkage(rel, refs)
+		}
+		e.b = append(e.b, '}')
+	}
+	if n > 0 {
+		e.b = append(e.b, '}')
+	}
+}
+
+// linkage writes Linkage(rel, refs): encoding/json's bytes, which are the
+// types and ids as they are when they are printable ASCII without '"',
+// '\\' and the '<', '>' and '&' it escapes; other linkage is Linkage's.
+func (e *encoder) linkage(rel *Rel, refs []Ref) {
+	for _, r := range refs {
+		if !linkSafe(r.Type) || !linkSafe(r.ID) {
+			e.raw(Linkage(*rel, refs))
+			return
+		}
+		if !rel.Many {
+			break // only the first is written
+		}
+	}
+	switch {
+	case rel.Many:
+		e.b = append(e.b, '[')
+		for i, r := range refs {
+			if i > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.ref(r)
+		}
+		e.b = append(e.b, ']')
+	case len(refs) == 0:
+		e.null()
+	default:
+		e.ref(refs[0])
+	}
+}
+
+func (e *encoder) ref(r Ref) {
+	e.b = append(e.b, `{"type":"`...)
+	e.b = append(e.b, r.Type...)
+	e.b = append(e.b, `","id":"`...)
+	e.b = append(e.b, r.ID...)
+	e.b = append(e.b, `"}`...)
+}
+
+func linkSafe(s string) bool {
+	return plain(s) == plainASCII && !strings.ContainsAny(s, "<>&")
 }
 
 func (e *encoder) relationship(rs *Relationship) {

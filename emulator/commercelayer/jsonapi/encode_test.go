@@ -42,6 +42,62 @@ func sameAsGoccy(t *testing.T, name string, d *Document) {
 	if got = got[len(prefix):]; !bytes.Equal(got, want) {
 		t.Fatalf("%s:\n got %s\nwant %s", name, got, want)
 	}
+	// goccy on the same fields in types without ResourceObject.MarshalJSON
+	// (the relationships map made as the Renderer used to make it).
+	if plain, err := goccyDocument(mirror(d)); err != nil || !bytes.Equal(plain, want) {
+		t.Fatalf("%s: ResourceObject.MarshalJSON changed goccy's bytes (%v):\n got %s\nwant %s", name, err, want, plain)
+	}
+}
+
+// mirrorObject is ResourceObject's fields, without its MarshalJSON.
+type mirrorObject struct {
+	ID            string                   `json:"id"`
+	Type          string                   `json:"type"`
+	Links         SelfLink                 `json:"links"`
+	Attributes    map[string]any           `json:"attributes"`
+	Relationships map[string]*Relationship `json:"relationships,omitempty"`
+	Meta          map[string]any           `json:"meta"`
+}
+
+type mirrorDocument struct {
+	Data     any               `json:"data"`
+	Included []*mirrorObject   `json:"included,omitempty"`
+	Meta     map[string]any    `json:"meta,omitempty"`
+	Links    map[string]string `json:"links,omitempty"`
+}
+
+func mirror(d *Document) *mirrorDocument {
+	if d == nil {
+		return nil
+	}
+	one := func(ro *ResourceObject) *mirrorObject {
+		if ro == nil {
+			return nil
+		}
+		rels := ro.Relationships
+		if ro.relsPending {
+			rels = ro.buildRels()
+		}
+		return &mirrorObject{ID: ro.ID, Type: ro.Type, Links: ro.Links, Attributes: ro.Attributes, Relationships: rels, Meta: ro.Meta}
+	}
+	many := func(ros []*ResourceObject) []*mirrorObject {
+		if ros == nil {
+			return nil
+		}
+		out := make([]*mirrorObject, len(ros))
+		for i, ro := range ros {
+			out[i] = one(ro)
+		}
+		return out
+	}
+	m := &mirrorDocument{Data: d.Data, Included: many(d.Included), Meta: d.Meta, Links: d.Links}
+	switch v := d.Data.(type) {
+	case *ResourceObject:
+		m.Data = one(v)
+	case []*ResourceObject:
+		m.Data = many(v)
+	}
+	return m
 }
 
 var escapeStrings = []string{
@@ -140,6 +196,7 @@ var encReg = func() *Registry {
 	for i := range 40 {
 		rels = append(rels, Rel{Name: "rel_" + string(rune('z'-i%26)) + strings.Repeat("q", i/26), Type: "wides", Many: i%2 == 0})
 	}
+	rels = append(rels, Rel{Name: "rel_x", Type: "wides"}) // a name given twice (to-many first): the last counts
 	return NewRegistry(&Resource{Type: "wides", Attributes: attrs, Rels: rels})
 }()
 
@@ -168,7 +225,7 @@ func wideObject(id string, attrs []string) *Object {
 	}
 	return &Object{Type: "wides", ID: id, Attributes: m, Link: func(rel string) ([]Ref, error) {
 		if strings.Count(rel, "q") == 0 {
-			return []Ref{{Type: "wides", ID: "b"}}, nil
+			return []Ref{{Type: "wides", ID: "b"}, {Type: "wides", ID: id + "-b"}}, nil
 		}
 		return nil, nil
 	}}
@@ -205,6 +262,16 @@ func TestAppendDocumentCachedOrder(t *testing.T) {
 	sameAsGoccy(t, "sparse", render(a, "fields[wides]=attr_a,attr_xb,rel_z&include=rel_z"))
 	sameAsGoccy(t, "sparse, half", render(a, "fields[wides]="+strings.Join(res.Attributes[:30], ",")+",rel_y,rel_x"))
 	sameAsGoccy(t, "sparse, none known", render(a, "fields[wides]=rel_zq"))
+	sameAsGoccy(t, "sparse, no relationship", render(a, "fields[wides]=attr_a&include=rel_z"))
+	for _, base := range []string{`https://x.example/"quoted"`, "https://x.example/\u00e4pi", "https://x.example/<&>"} {
+		r.Base = base
+		sameAsGoccy(t, "base "+base, render(a, "include=rel_z,rel_x"))
+	}
+	r.Base = "https://x.example/api"
+	for _, id := range []string{"<&>", `q"uote`, "\u00e9", "a\u2028b"} {
+		o := wideObject(id, res.Attributes[:10])
+		sameAsGoccy(t, "linkage "+id, render(o, "include=rel_z,rel_y,rel_x"))
+	}
 
 	// Keys outside the cached order: a key sorting first, last, between two
 	// names, and one with the same count as the order (one name missing).
@@ -216,6 +283,7 @@ func TestAppendDocumentCachedOrder(t *testing.T) {
 		sameAsGoccy(t, "extra attribute "+extra, d)
 		delete(ro.Attributes, res.Attributes[5])
 		sameAsGoccy(t, "extra attribute, same count "+extra, d)
+		ro.Relationships, ro.relsPending = ro.buildRels(), false
 		ro.Relationships["rel_"+extra] = &Relationship{Data: json.RawMessage("null")}
 		sameAsGoccy(t, "extra relationship "+extra, d)
 	}
@@ -310,7 +378,7 @@ func TestPlain(t *testing.T) {
 func TestAppendDocumentWalksCachedOrder(t *testing.T) {
 	reg := NewRegistry(&Resource{Type: "t", Attributes: []string{"a", "b", "c"}, Rels: []Rel{{Name: "x"}, {Name: "y"}}})
 	res := reg.Get("t")
-	res.attrOrder, res.relOrder = []string{"c", "a", "b"}, []string{"y", "x"}
+	res.attrOrder, res.relOrder, res.relSorted = []string{"c", "a", "b"}, []string{"y", "x"}, []int{1, 0}
 	o := &Object{Type: "t", ID: "1", Attributes: map[string]any{"a": 1.0, "b": 2.0, "c": 3.0}}
 	d, err := (&Renderer{Reg: reg, Meta: map[string]any{}}).One(o, nil)
 	if err != nil {

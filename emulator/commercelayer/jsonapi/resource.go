@@ -44,6 +44,11 @@ type Resource struct {
 	// attrOrder and relOrder are the attribute and relationship names,
 	// sorted: the order AppendDocument writes an object's maps in.
 	attrOrder, relOrder []string
+	// relSorted are the indexes in Rels of relOrder's names (the last of a
+	// name given twice, as relIndex); relNamesPlain: every name needs no
+	// escaping in JSON, so AppendDocument writes links from them.
+	relSorted     []int
+	relNamesPlain bool
 }
 
 // Rel returns the named relationship, or nil.
@@ -151,6 +156,12 @@ func NewRegistry(rs ...*Resource) *Registry {
 		r.attrOrder = slices.Compact(r.attrOrder)
 		slices.Sort(r.relOrder)
 		r.relOrder = slices.Compact(r.relOrder)
+		r.relNamesPlain = true
+		r.relSorted = make([]int, len(r.relOrder))
+		for i, name := range r.relOrder {
+			r.relSorted[i] = r.relIndex[name]
+			r.relNamesPlain = r.relNamesPlain && plain(name) == plainASCII
+		}
 	}
 	return g
 }
