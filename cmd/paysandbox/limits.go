@@ -96,6 +96,7 @@ func (ll *limitListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case ll.l.main <- struct{}{}:
+			busyProcs.opened(len(ll.l.main))
 			return &slotConn{Conn: c, slots: ll.l.main}, nil
 		default:
 		}

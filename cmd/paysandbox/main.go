@@ -21,7 +21,7 @@ import (
 var version = "dev"
 
 func main() {
-	gcDefaults(os.Getenv)
+	runtimeDefaults(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()

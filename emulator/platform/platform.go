@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -375,10 +376,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json")
 	}
+	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	// With its length known, net/http sends a large body in one write
+	// instead of chunks of its 2 KB buffer (a scenario that replaces the
+	// body drops the header).
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	// Every writer on the way copies what it is given (net/http, the
 	// journal's recorder, the scenario capture), so the buffer is reused.
-	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	_, _ = w.Write(body)
 }
 
 // jsonBuffers recycles response buffers; one larger than maxPooled is let

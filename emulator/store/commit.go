@@ -44,6 +44,7 @@ const (
 
 type committer struct {
 	db     *bolt.DB
+	room   *headroom     // nil for a store without fsync
 	loopID atomic.Uint64 // the goroutine that runs every write function
 	queue  chan *write
 	mu     sync.RWMutex // guards closed against sends on a closed queue
@@ -51,8 +52,8 @@ type committer struct {
 	wg     sync.WaitGroup
 }
 
-func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, queue: make(chan *write, maxGroup)}
+func newCommitter(db *bolt.DB, room *headroom) *committer {
+	c := &committer{db: db, room: room, queue: make(chan *write, maxGroup)}
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -106,12 +107,16 @@ func take(group []*write) []*write {
 
 func (c *committer) close() {
 	c.mu.Lock()
-	if !c.closed {
+	first := !c.closed
+	if first {
 		c.closed = true
 		close(c.queue)
 	}
 	c.mu.Unlock()
 	c.wg.Wait()
+	if first {
+		c.room.close()
+	}
 }
 
 // inLoop tells whether the caller runs inside a write function.
@@ -162,6 +167,7 @@ func (c *committer) commit(group []*write) {
 					return err
 				}
 			}
+			c.room.keep(tx)
 			return nil
 		})
 		if failed < 0 {

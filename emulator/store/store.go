@@ -114,7 +114,11 @@ func Open(path string, opt Options) (*Store, error) {
 		_ = db.Close() // init's error is the one to report
 		return nil, fmt.Errorf("data file %s: %w", path, err)
 	}
-	s.w = newCommitter(db)
+	var room *headroom
+	if !opt.NoSync {
+		room = openHeadroom(path)
+	}
+	s.w = newCommitter(db, room)
 	return s, nil
 }
 
