@@ -10,7 +10,8 @@ import (
 	gojson "github.com/goccy/go-json"
 )
 
-// ResourceObject is the wire form of an Object.
+// ResourceObject is the wire form of an Object. Its Relationships map is
+// nil when the Renderer made it (see relsPending); a decoded one has it.
 type ResourceObject struct {
 	ID            string                   `json:"id"`
 	Type          string                   `json:"type"`
@@ -181,8 +182,9 @@ func (ro *ResourceObject) buildRels() map[string]*Relationship {
 }
 
 // MarshalJSON encodes ro as its fields say, with the relationships map of
-// an object the Renderer made built first (webhook payloads, and the
-// encoders AppendDocument is checked against, go this way).
+// an object the Renderer made built first: goccy and encoding/json (which
+// the tests check AppendDocument against) give the bytes they gave when the
+// Renderer built the map itself.
 func (ro *ResourceObject) MarshalJSON() ([]byte, error) {
 	if ro == nil {
 		return []byte("null"), nil

@@ -25,7 +25,9 @@ import (
 // the sorted names of a type's attributes and relationships are worked out
 // once, when the Registry is built, and an object's maps are walked in that
 // order. A map with a key outside it (or much smaller than it, as a sparse
-// fieldset makes) has its keys sorted as the encoder would.
+// fieldset makes) has its keys sorted as the encoder would. The
+// relationships of an object the Renderer made are written from its type,
+// self link and linkage, with no map (see ResourceObject.relsPending).
 //
 // Values of the kinds decoded JSON holds (nil, bool, float64, string,
 // map[string]any, []any) and integers are written here; a string that needs
@@ -472,4 +474,7 @@ func (e *encoder) fallback(v any) {
 		return
 	}
 	e.b = append(e.b, bytes.TrimSuffix(e.fb.Bytes(), []byte("\n"))...)
+	if e.fb.Cap() > 64<<10 { // a large value once: not kept in the pool
+		e.fb, e.enc = nil, nil
+	}
 }
