@@ -3,12 +3,14 @@ package commercelayer
 import (
 	"flag"
 	"fmt"
+	"math"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
+	"github.com/paysandbox/paysandbox/emulator/platform"
 )
 
 // TestMain turns the encoding check on: every document a test is answered with
@@ -59,4 +61,17 @@ func TestEncodingCheckIsOn(t *testing.T) {
 		firstMismatchText.Store(prev)
 	}()
 	checkDocument(doc, []byte(`{"data":[]}`))
+}
+
+// TestWriteDocUnencodable: a document AppendDocument cannot encode gets
+// platform.WriteJSON's answer, as before.
+func TestWriteDocUnencodable(t *testing.T) {
+	doc := &jsonapi.Document{Data: nil, Meta: map[string]any{"n": math.NaN()}}
+	got, want := httptest.NewRecorder(), httptest.NewRecorder()
+	writeDoc(got, 200, doc)
+	want.Header().Set("Content-Type", jsonAPIMediaType)
+	platform.WriteJSON(want, 200, doc)
+	if got.Code != want.Code || got.Code != 500 || got.Body.String() != want.Body.String() {
+		t.Fatalf("got %d %s, want %d %s", got.Code, got.Body, want.Code, want.Body)
+	}
 }
