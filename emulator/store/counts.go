@@ -23,7 +23,7 @@ func countKeys(v any) []string {
 // addCount moves group's count in coll's index by d (a count that reaches
 // zero is removed).
 func (tx *Tx) addCount(coll, group string, d int64) error {
-	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	pb, _ := tx.scoped(false)
 	if pb == nil {
 		return nil
 	}
@@ -49,7 +49,7 @@ func (tx *Tx) IndexCount(coll, group string) (int, error) {
 	if b == nil || err != nil {
 		return 0, err
 	}
-	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	pb, _ := tx.scoped(false)
 	cb := pb.Bucket([]byte(cntPrefix + coll))
 	if cb == nil {
 		return 0, nil

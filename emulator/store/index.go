@@ -51,7 +51,7 @@ const (
 func IsIndexBucket(name string) bool { return len(name) > 0 && name[0] == '~' }
 
 func (tx *Tx) indexBuckets(coll string, create bool) (idx, rev *bolt.Bucket, err error) {
-	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	pb, _ := tx.scoped(false)
 	if pb == nil {
 		return nil, nil, nil
 	}
@@ -71,7 +71,7 @@ func (tx *Tx) indexBuckets(coll string, create bool) (idx, rev *bolt.Bucket, err
 // dropIndex removes coll's index (a record of a type without keys was
 // stored in it, so the index is no longer complete).
 func (tx *Tx) dropIndex(coll string) error {
-	pb := nested(tx.btx.Bucket(bTenants), tx.tenant, tx.provider)
+	pb, _ := tx.scoped(false)
 	if pb == nil {
 		return nil
 	}
