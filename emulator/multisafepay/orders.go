@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net"
 	"net/http"
 	"net/url"
@@ -342,27 +343,54 @@ func (o *Order) applyDirect(g *Gateway, now time.Time) testOutcome {
 	return t
 }
 
-// newTransactionID makes a PSP id: 7-8 digits, or the 16-digit format
-// (beyond JavaScript's 2^53) that the pspid-encoding test email turns on.
-func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) int64 {
+// newTransactionID makes a PSP id: the account's next number, eight digits
+// counted up from a start that its name picks between 10,000,000 and
+// 90,000,000 (so that two accounts' ids do not run into each other for
+// millions of orders), or the 16-digit format (beyond JavaScript's 2^53)
+// that the pspid-encoding test email turns on. MultiSafepay numbers its
+// transactions as it makes them; ids that grow also keep each new entry of
+// the PSP index at the end of its bucket, where random ones rewrote a page
+// of it in every commit (docs/benchmarks.md, "MultiSafepay ids in order").
+func (m *MultiSafepay) newTransactionID(tx *store.Tx, long bool) (int64, error) {
 	for {
-		s := tx.IDs().Digits(8)
+		var s string
 		if long {
 			s = "91" + tx.IDs().Digits(14)
+		} else {
+			n, err := tx.NextSequence(colPSP)
+			if err != nil {
+				return 0, err
+			}
+			s = strconv.FormatUint(transactionIDStart(tx.Tenant())+n, 10)
 		}
 		id, _ := strconv.ParseInt(s, 10, 64)
-		if id > 0 && !tx.Exists(colPSP, s) {
-			return id
+		if id > 0 && !tx.Exists(colPSP, s) { // a file from before kept random ids
+			return id, nil
 		}
 	}
 }
 
+// transactionIDStart is where the account's transaction ids start.
+func transactionIDStart(tenant string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(tenant))
+	return 10_000_000 + h.Sum64()%80_000_000
+}
+
 // newSessionID makes a payment page session id no tenant uses yet (a
-// repeated --seed over a kept data file replays ids).
+// repeated --seed over a kept data file replays ids): 35 letters and
+// digits, the first seven the tenant's count of sessions in base 62 (so
+// the global index of sessions grows at its end, not at a random page) and
+// the other 28 drawn at random (about 166 bits: the id is what opens the
+// payment page, so it must stay unguessable).
 func (m *MultiSafepay) newSessionID(tx *store.Tx) (string, error) {
 	for {
-		id := tx.IDs().Alnum(35)
-		_, err := tx.Ref(refSession, id)
+		n, err := tx.NextSequence(colSessions)
+		if err != nil {
+			return "", err
+		}
+		id := sessionPrefix(n) + tx.IDs().Alnum(35-sessionPrefixLen)
+		_, err = tx.Ref(refSession, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return id, nil
 		}
@@ -370,6 +398,23 @@ func (m *MultiSafepay) newSessionID(tx *store.Tx) (string, error) {
 			return "", err
 		}
 	}
+}
+
+const sessionPrefixLen = 7
+
+// base62 in byte order, so that prefixes sort as the numbers they encode.
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// sessionPrefix is n in sessionPrefixLen base-62 digits (n wraps past
+// 62^7, some 3.5 trillion sessions: the ids stay unique, only in order no
+// longer).
+func sessionPrefix(n uint64) string {
+	var b [sessionPrefixLen]byte
+	for i := sessionPrefixLen - 1; i >= 0; i-- {
+		b[i] = base62[n%62]
+		n /= 62
+	}
+	return string(b[:])
 }
 
 func putPSP(tx *store.Tx, id int64, ref pspRef) error {
@@ -431,7 +476,11 @@ func (m *MultiSafepay) createOrder(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		o = *draft
-		o.TransactionID = m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
+		tid, err := m.newTransactionID(tx, strings.EqualFold(o.Customer.Email, pspEncodingEmail))
+		if err != nil {
+			return err
+		}
+		o.TransactionID = tid
 		session, err := m.newSessionID(tx) // drawn in the transaction: replay-safe, repeatable per --seed
 		if err != nil {
 			return err
@@ -751,11 +800,18 @@ func (m *MultiSafepay) updateOrder(w http.ResponseWriter, r *http.Request) {
 		}
 		var perr *Error
 		var ids []int64
+		var idErr error
 		data, perr = o.patch(req, g, now, func() int64 {
-			id := m.newTransactionID(tx, false)
+			id, err := m.newTransactionID(tx, false)
+			if err != nil {
+				idErr = err
+			}
 			ids = append(ids, id)
 			return id
 		})
+		if idErr != nil {
+			return false, idErr
+		}
 		if perr != nil {
 			return false, perr
 		}

@@ -195,7 +195,10 @@ func (m *MultiSafepay) createRefund(w http.ResponseWriter, r *http.Request) {
 			// Klarna and in3: ship first (the testing page).
 			return false, errRefund("ship the order (PATCH status shipped) before refunding it")
 		}
-		id := m.newTransactionID(tx, false)
+		id, err := m.newTransactionID(tx, false)
+		if err != nil {
+			return false, err
+		}
 		var rerr *Error
 		if rf, rerr = o.refund(req, id, now); rerr != nil {
 			return false, rerr
@@ -320,7 +323,10 @@ func (m *MultiSafepay) captureOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	var c *Capture
 	_, err := m.change(r.Context(), tenant, platform.PathVar(r, "order_id"), func(tx *store.Tx, o *Order, now time.Time) (bool, error) {
-		id := m.newTransactionID(tx, false)
+		id, err := m.newTransactionID(tx, false)
+		if err != nil {
+			return false, err
+		}
 		var split *Order
 		var cerr *Error
 		c, split, cerr = o.capture(req, id, now)

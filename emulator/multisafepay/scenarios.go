@@ -59,7 +59,10 @@ func (m *MultiSafepay) scenarioChargeback(c *platform.ActionCall) error {
 		case o.Status != stCompleted && o.Status != stShipped && o.Status != stPartialRefunded:
 			return false, platform.SkipAction("order %s is %s, not paid", id, o.Status)
 		}
-		cbID := m.newTransactionID(tx, false)
+		cbID, err := m.newTransactionID(tx, false)
+		if err != nil {
+			return false, err
+		}
 		o.Chargeback = &Refund{ID: cbID, OrderID: o.OrderID, Amount: o.Amount - o.AmountRefunded, Currency: o.Currency,
 			Description: c.Params["reason"], Status: stCompleted, Created: now, ProcessAt: now, Modified: now}
 		o.Pending = nil
