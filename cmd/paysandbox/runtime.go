@@ -24,21 +24,26 @@ func runtimeDefaults(getenv func(string) string) {
 		debug.SetMemoryLimit(256 << 20)
 	}
 	if getenv("GOMAXPROCS") == "" {
-		busyProcs = &procs{n: procsFactor * runtime.GOMAXPROCS(0), above: runtime.GOMAXPROCS(0)}
+		busyProcs = &procs{n: min(procsFactor*runtime.GOMAXPROCS(0), maxBusyProcs), above: runtime.GOMAXPROCS(0)}
 	}
 }
 
-// The scheduler: three Ps per CPU once clients keep more connections open
-// than there are CPUs. A durable write holds a thread in fdatasync, and a
-// thread coming back from it, or one the kernel set aside to run a client
-// on the same CPUs (wrk, a test runner, a browser), waits for a free P while
-// ready requests wait behind it; spare Ps keep them moving. Measured with
-// scripts/bench on two CPUs shared with wrk (docs/benchmarks.md, "Three Ps
-// per CPU"): Klarna and MultiSafepay reads' p99 from 12-15 ms to 4-5 ms,
-// durable creates about a tenth faster. Raised at the first busy moment,
-// not at start: the extra threads and their caches cost an idle instance a
-// few hundred kilobytes, and the idle figure has no room for them.
-const procsFactor = 3
+// The scheduler: six Ps per CPU (at most 32) once clients keep more
+// connections open than there are CPUs. A durable write holds a thread in
+// fdatasync, and a thread coming back from it, or one the kernel set aside
+// to run a client on the same CPUs (wrk, a test runner, a browser), waits
+// for a free P while ready requests wait behind it; spare Ps keep them
+// moving. Measured with scripts/bench on two CPUs shared with wrk
+// (docs/benchmarks.md, "Ps per CPU"): from 2 to 4, 6, 8 and 12 Ps the
+// reads' p99 fell at each step (Klarna's from 12 ms to 3-4 ms, Commerce
+// Layer's order from 28 to 9-13 ms) and every durable create went as fast
+// or faster. Raised at the first busy moment, not at start: the extra
+// threads and their caches cost an idle instance a few hundred kilobytes,
+// and the idle figure has no room for them.
+const (
+	procsFactor  = 6
+	maxBusyProcs = 32
+)
 
 var busyProcs *procs // nil: GOMAXPROCS was set by the environment, or not the binary (tests)
 

@@ -38,7 +38,8 @@ func TestRuntimeDefaultsLeaveTheEnvironmentsGOMAXPROCS(t *testing.T) {
 	}
 	delete(env, "GOMAXPROCS")
 	runtimeDefaults(func(k string) string { return env[k] })
-	if busyProcs == nil || busyProcs.n != procsFactor*runtime.GOMAXPROCS(0) || busyProcs.above != runtime.GOMAXPROCS(0) {
-		t.Fatalf("busyProcs = %+v, want %d Ps above %d connections", busyProcs, procsFactor*runtime.GOMAXPROCS(0), runtime.GOMAXPROCS(0))
+	want := min(procsFactor*runtime.GOMAXPROCS(0), maxBusyProcs)
+	if busyProcs == nil || busyProcs.n != want || busyProcs.above != runtime.GOMAXPROCS(0) {
+		t.Fatalf("busyProcs = %+v, want %d Ps above %d connections", busyProcs, want, runtime.GOMAXPROCS(0))
 	}
 }
