@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -77,9 +78,9 @@ type Deps struct {
 // UI serves the dashboard.
 type UI struct {
 	d      Deps
-	key    []byte // signs sessions and CSRF tokens; new each start
-	secret string // a token for every tenant: what a session stands for to the guard
-	pages  map[string]*template.Template
+	key    []byte                               // signs sessions and CSRF tokens; new each start
+	secret string                               // a token for every tenant: what a session stands for to the guard
+	pages  func() map[string]*template.Template // parsed by the first page: an idle instance keeps the memory
 }
 
 // New builds the dashboard.
@@ -92,7 +93,7 @@ func New(d Deps) *UI {
 	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	u := &UI{d: d, key: key, pages: parsePages()}
+	u := &UI{d: d, key: key, pages: sync.OnceValue(parsePages)}
 	for _, t := range d.Tokens {
 		if t.Pattern == "" {
 			u.secret = t.Secret
@@ -323,7 +324,7 @@ type page struct {
 }
 
 func (u *UI) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) {
-	t, ok := u.pages[name]
+	t, ok := u.pages()[name]
 	if !ok {
 		http.Error(w, "no page "+name, http.StatusInternalServerError)
 		return

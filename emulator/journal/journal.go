@@ -41,10 +41,13 @@ type Entry struct {
 	DurationMillis        float64 `json:"duration_ms"`
 }
 
-// Journal is a ring buffer of entries; safe for concurrent use.
+// Journal is a ring buffer of entries; safe for concurrent use. The ring
+// grows to its size as entries come (an idle instance holds none of it)
+// and then turns.
 type Journal struct {
 	mu      sync.Mutex
-	entries []Entry
+	size    int
+	entries []Entry // len(entries) < size until the ring is full
 	next    int
 	full    bool
 	seq     uint64
@@ -55,7 +58,7 @@ func New(size int) *Journal {
 	if size <= 0 {
 		size = 1000
 	}
-	return &Journal{entries: make([]Entry, size)}
+	return &Journal{size: size}
 }
 
 // Add records e (its ID is assigned here).
@@ -71,8 +74,12 @@ func (j *Journal) Add(e Entry) {
 	j.mu.Lock()
 	j.seq++
 	e.ID = j.seq
-	j.entries[j.next] = e
-	j.next = (j.next + 1) % len(j.entries)
+	if len(j.entries) < j.size {
+		j.entries = append(j.entries, e)
+	} else {
+		j.entries[j.next] = e
+	}
+	j.next = (j.next + 1) % j.size
 	if j.next == 0 {
 		j.full = true
 	}
@@ -163,9 +170,9 @@ func (j *Journal) Clear(tenant string) {
 		}
 	}
 	clear(j.entries)
-	j.next, j.full = copy(j.entries, kept), false
-	j.next %= len(j.entries)
-	j.full = len(kept) == len(j.entries)
+	j.entries = append(j.entries[:0], kept...)
+	j.next = len(kept) % j.size
+	j.full = len(kept) == j.size
 }
 
 // Header flattens h for an entry, within the caps (capHeader).

@@ -104,3 +104,43 @@ func TestHeaderKeepsOnlyTheCap(t *testing.T) {
 		}
 	}
 }
+
+// The ring grows as entries come, then turns; clearing part of a ring that
+// is not yet full leaves the rest in order.
+func TestRingGrowsThenTurns(t *testing.T) {
+	j := journal.New(4)
+	paths := func() string {
+		var p []string
+		for _, e := range j.List(journal.Filter{}) {
+			p = append(p, e.Path)
+		}
+		return strings.Join(p, " ")
+	}
+	add := func(path, tenant string) { j.Add(journal.Entry{Path: path, Tenant: tenant}) }
+	if got := paths(); got != "" {
+		t.Fatalf("new journal lists %q", got)
+	}
+	add("/1", "a")
+	add("/2", "b")
+	if got := paths(); got != "/2 /1" {
+		t.Fatalf("two entries: %q", got)
+	}
+	j.Clear("a")
+	add("/3", "a")
+	add("/4", "b")
+	add("/5", "b")
+	if got := paths(); got != "/5 /4 /3 /2" {
+		t.Fatalf("full after a clear: %q", got)
+	}
+	add("/6", "a")
+	if got := paths(); got != "/6 /5 /4 /3" {
+		t.Fatalf("turned once: %q", got)
+	}
+	j.Clear("b")
+	add("/7", "a")
+	add("/8", "a")
+	add("/9", "a")
+	if got := paths(); got != "/9 /8 /7 /6" {
+		t.Fatalf("after clearing b and refilling: %q", got)
+	}
+}

@@ -16,12 +16,17 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed assets templates
 var files embed.FS
 
-var pages = template.Must(template.New("").ParseFS(files, "templates/*.html"))
+// pages are parsed by the first page served, not at start: an instance that
+// never shows one keeps the memory (the idle figure, docs/benchmarks.md).
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").ParseFS(files, "templates/*.html"))
+})
 
 // Asset returns a static file (api.js, frame.js, frame.css) and its content type.
 func Asset(name string) (body []byte, contentType string, ok bool) {
@@ -46,7 +51,7 @@ func Asset(name string) (body []byte, contentType string, ok bool) {
 // Render writes page name (widget, approval, hosted, error) with data.
 func Render(w io.Writer, name string, data any) error {
 	var buf bytes.Buffer // render fully first: a template error must not leave half a page
-	if err := pages.ExecuteTemplate(&buf, name+".html", data); err != nil {
+	if err := pages().ExecuteTemplate(&buf, name+".html", data); err != nil {
 		return err
 	}
 	_, err := buf.WriteTo(w)
