@@ -36,8 +36,10 @@ func runtimeDefaults(getenv func(string) string) {
 // moving. Measured with scripts/bench on two CPUs shared with wrk
 // (docs/benchmarks.md, "Ps per CPU"): from 2 to 4, 6, 8 and 12 Ps the
 // reads' p99 fell at each step (Klarna's from 12 ms to 3-4 ms, Commerce
-// Layer's order from 28 to 9-13 ms) and every durable create went as fast
-// or faster. Raised at the first busy moment, not at start: the extra
+// Layer's order from 28 to 9-13 ms) and the durable creates went as fast
+// or faster, but for Commerce Layer's line item, whose work runs one write
+// at a time on the committer (its p99 rose 1-3 ms). Raised at the first
+// busy moment, not at start: the extra
 // threads and their caches cost an idle instance a few hundred kilobytes,
 // and the idle figure has no room for them.
 const (
@@ -53,7 +55,8 @@ type procs struct {
 	above int // busy: more connections open than this
 }
 
-// opened notes that open connections are open; safe on a nil *procs.
+// opened is told how many connections are open once one more is accepted;
+// safe on a nil *procs.
 func (p *procs) opened(open int) {
 	if p != nil && open > p.above {
 		p.once.Do(func() { runtime.GOMAXPROCS(p.n) })
