@@ -90,17 +90,20 @@ func (e *encoder) document(d *Document) {
 	e.b = append(e.b, '}')
 }
 
-func (e *encoder) resources(ros []*ResourceObject) {
-	if ros == nil {
+func (e *encoder) resources(ros []*ResourceObject) { appendList(e, ros, (*encoder).resource) }
+
+// appendList writes xs as an array (null when nil), each element with val.
+func appendList[V any](e *encoder, xs []V, val func(*encoder, V)) {
+	if xs == nil {
 		e.null()
 		return
 	}
 	e.b = append(e.b, '[')
-	for i, ro := range ros {
+	for i, x := range xs {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
-		e.resource(ro)
+		val(e, x)
 	}
 	e.b = append(e.b, ']')
 }
@@ -194,14 +197,10 @@ func (e *encoder) linkage(rel *Rel, refs []Ref) {
 	}
 	switch {
 	case rel.Many:
-		e.b = append(e.b, '[')
-		for i, r := range refs {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.ref(r)
+		if refs == nil {
+			refs = []Ref{} // Linkage's [] for none
 		}
-		e.b = append(e.b, ']')
+		appendList(e, refs, (*encoder).ref)
 	case len(refs) == 0:
 		e.null()
 	default:
@@ -355,18 +354,7 @@ func (e *encoder) value(v any) {
 	case map[string]any:
 		e.mapAny(x, nil)
 	case []any:
-		if x == nil {
-			e.null()
-			return
-		}
-		e.b = append(e.b, '[')
-		for i, el := range x {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.value(el)
-		}
-		e.b = append(e.b, ']')
+		appendList(e, x, (*encoder).value)
 	default:
 		e.fallback(v)
 	}
