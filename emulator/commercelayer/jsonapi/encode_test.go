@@ -50,14 +50,7 @@ func sameAsGoccy(t *testing.T, name string, d *Document) {
 }
 
 // mirrorObject is ResourceObject's fields, without its MarshalJSON.
-type mirrorObject struct {
-	ID            string                   `json:"id"`
-	Type          string                   `json:"type"`
-	Links         SelfLink                 `json:"links"`
-	Attributes    map[string]any           `json:"attributes"`
-	Relationships map[string]*Relationship `json:"relationships,omitempty"`
-	Meta          map[string]any           `json:"meta"`
-}
+type mirrorObject ResourceObject
 
 type mirrorDocument struct {
 	Data     any               `json:"data"`
@@ -74,11 +67,11 @@ func mirror(d *Document) *mirrorDocument {
 		if ro == nil {
 			return nil
 		}
-		rels := ro.Relationships
+		c := mirrorObject(*ro)
 		if ro.relsPending {
-			rels = ro.buildRels()
+			c.Relationships = ro.buildRels()
 		}
-		return &mirrorObject{ID: ro.ID, Type: ro.Type, Links: ro.Links, Attributes: ro.Attributes, Relationships: rels, Meta: ro.Meta}
+		return &c
 	}
 	many := func(ros []*ResourceObject) []*mirrorObject {
 		if ros == nil {
