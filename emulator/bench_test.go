@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // In-process costs of the whole chain (journal, routing, auth, validation,
@@ -23,12 +22,7 @@ var basic = "Basic " + base64.StdEncoding.EncodeToString([]byte("PK_BENCH:secret
 
 func newBench(b *testing.B, noSync bool) http.Handler {
 	b.Helper()
-	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: noSync, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.Close() })
-	return e.Handler()
+	return sandboxtest.InProcess(b, sandboxtest.Durable(!noSync)).Handler()
 }
 
 func createSession(b *testing.B, h http.Handler) string {

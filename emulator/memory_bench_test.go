@@ -2,13 +2,12 @@ package emulator_test
 
 import (
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"sync"
 	"testing"
 
-	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // What the heap holds after 100,000 Klarna sessions, against the heap of
@@ -20,15 +19,7 @@ import (
 func BenchmarkHeapAfterSessions(b *testing.B) {
 	const sessions = 100_000
 	for i := 0; i < b.N; i++ {
-		e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: true, Seed: 1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { e.Close() })
-		if err := e.Platform().Contract.Wait(); err != nil { // every OpenAPI file parsed: part of idle
-			b.Fatal(err)
-		}
-		h := e.Handler()
+		h := sandboxtest.InProcess(b).Handler() // every OpenAPI file parsed: part of idle
 		createSession(b, h)
 		idle := heapInUse()
 		var wg sync.WaitGroup

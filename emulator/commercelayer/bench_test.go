@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // The Commerce Layer hot paths a storefront hits most, in process (no
@@ -29,15 +29,7 @@ func newBenchAPI(b *testing.B) *benchAPI { return openBenchAPI(b, false) }
 // with every OpenAPI file parsed, called with a sales channel token.
 func openBenchAPI(b *testing.B, durable bool) *benchAPI {
 	b.Helper()
-	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: !durable, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.Close() })
-	// Each OpenAPI file parses at its provider's first request; measure after.
-	if err := e.Platform().Contract.Wait(); err != nil {
-		b.Fatal(err)
-	}
+	e := sandboxtest.InProcess(b, sandboxtest.Durable(durable))
 	a := &benchAPI{b: b, h: e.Handler(), e: e}
 	res := a.do("POST", "/oauth/token", `{"grant_type":"client_credentials","client_id":"`+salesChannelID+`","scope":"market:code:EU"}`, "application/json")
 	a.token = res["access_token"].(string)

@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // The MultiSafepay hot paths scripts/bench drives, in process (no
@@ -26,16 +26,7 @@ func benchHandler(b *testing.B, durable bool) http.Handler {
 // benchEmulator is an emulator on a fresh data file, every OpenAPI file
 // parsed, closed when the benchmark ends.
 func benchEmulator(b *testing.B, durable bool) *emulator.Emulator {
-	b.Helper()
-	e, err := emulator.New(emulator.Config{DataPath: filepath.Join(b.TempDir(), "p.db"), NoSync: !durable, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { e.Close() })
-	if err := e.Platform().Contract.Wait(); err != nil {
-		b.Fatal(err)
-	}
-	return e
+	return sandboxtest.InProcess(b, sandboxtest.Durable(durable))
 }
 
 func benchSend(b *testing.B, h http.Handler, method, path, body string) {

@@ -40,6 +40,33 @@ func WithConfig(f func(*emulator.Config)) Option { return Option(f) }
 // so what happens when is deterministic.
 func Start(t testing.TB, opts ...Option) *Sandbox {
 	t.Helper()
+	e := newEmulator(t, opts)
+	srv := httptest.NewServer(e.Handler())
+	t.Cleanup(srv.Close) // before the emulator's Close: cleanups run last first
+	return &Sandbox{URL: srv.URL, Emulator: e, Server: srv, t: t}
+}
+
+// InProcess is a fresh emulator as Start makes one, without a server:
+// benchmarks drive its Handler in process. Every OpenAPI file is parsed
+// before it returns (a provider's first request would parse its own), so
+// that what runs after is the steady state.
+func InProcess(t testing.TB, opts ...Option) *emulator.Emulator {
+	t.Helper()
+	e := newEmulator(t, opts)
+	if err := e.Platform().Contract.Wait(); err != nil {
+		t.Fatalf("sandboxtest: parsing the OpenAPI files: %v", err)
+	}
+	return e
+}
+
+// Durable turns fsync on when on (Start and InProcess use a data file
+// without it).
+func Durable(on bool) Option { return func(c *emulator.Config) { c.NoSync = !on } }
+
+// newEmulator is a fresh emulator (own data file, seed 1), closed when the
+// test ends.
+func newEmulator(t testing.TB, opts []Option) *emulator.Emulator {
+	t.Helper()
 	cfg := emulator.Config{DataPath: filepath.Join(t.TempDir(), "paysandbox.db"), NoSync: true, Seed: 1, Version: "test"}
 	for _, o := range opts {
 		o(&cfg)
@@ -48,12 +75,8 @@ func Start(t testing.TB, opts ...Option) *Sandbox {
 	if err != nil {
 		t.Fatalf("sandboxtest: starting the emulator: %v", err)
 	}
-	srv := httptest.NewServer(e.Handler())
-	t.Cleanup(func() {
-		srv.Close()
-		_ = e.Close()
-	})
-	return &Sandbox{URL: srv.URL, Emulator: e, Server: srv, t: t}
+	t.Cleanup(func() { _ = e.Close() })
+	return e
 }
 
 // Client returns an HTTP client that checks every response against our
