@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -28,10 +27,7 @@ func writeDocument(w http.ResponseWriter, status int, doc *jsonapi.Document) {
 	if docCheck != nil {
 		docCheck(doc, b)
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(status)
-	// Every writer on the way copies what it is given, so b is reused.
-	_, _ = w.Write(b)
+	platform.WriteBody(w, status, b)
 }
 
 // marshalDoc is doc's bytes as writeDocument writes them (a webhook

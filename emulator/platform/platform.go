@@ -376,14 +376,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json")
 	}
-	body := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
-	// With its length known, net/http sends a large body in one write
-	// instead of chunks of its 2 KB buffer (a scenario that replaces the
-	// body drops the header).
+	WriteBody(w, status, bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+}
+
+// WriteBody answers status with body, already encoded, and its length.
+// With the length known, net/http sends a large body in one write instead
+// of chunks of its 2 KB buffer (a scenario that replaces the body drops
+// the header). Every writer on the way copies what it is given (net/http,
+// the journal's recorder, the scenario capture), so the caller may reuse
+// body's memory once it returns.
+func WriteBody(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	// Every writer on the way copies what it is given (net/http, the
-	// journal's recorder, the scenario capture), so the buffer is reused.
 	_, _ = w.Write(body)
 }
 
