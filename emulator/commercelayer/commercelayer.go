@@ -61,6 +61,9 @@ func New(p *platform.Platform, kl KlarnaPayments) (*CommerceLayer, error) {
 	cl.kinds = cl.buildKinds()
 	cl.reg = newRegistry(cl.kinds)
 	p.Webhooks.Register(provider, webhookPolicy())
+	// A cart change re-prices its whole order: run in the requests'
+	// goroutines, not one at a time on the committer (store/speculate.go).
+	p.Store.Speculate(provider)
 	return cl, nil
 }
 

@@ -24,6 +24,9 @@ var ErrClosed = errors.New("store: closed")
 // the committer runs that function, so waiting for it would never end.
 var ErrNested = errors.New("store: Update called inside an Update; do the work in the outer transaction")
 
+// errPanicked wraps what a write function that panicked answers.
+var errPanicked = errors.New("store: write panicked")
+
 const maxGroup = 512
 
 type write struct {
@@ -50,6 +53,14 @@ type committer struct {
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
 	wg     sync.WaitGroup
+	// cur is the write set of the commit under way, log the last commits'
+	// (speculate.go); both belong to the loop's goroutine.
+	cur *writeSet
+	log specLog
+	// speculators are the goroutines running a speculative write function
+	// (goid -> struct{}), speculating how many.
+	speculators sync.Map
+	speculating atomic.Int64
 }
 
 func newCommitter(db *bolt.DB, room *headroom) *committer {
@@ -119,8 +130,20 @@ func (c *committer) close() {
 	}
 }
 
-// inLoop tells whether the caller runs inside a write function.
-func (c *committer) inLoop() bool { return goid() == c.loopID.Load() }
+// inLoop tells whether the caller runs inside a write function: on the
+// loop, or speculating (speculate.go; its read transaction would stall the
+// committer's next remap of the file for ever).
+func (c *committer) inLoop() bool {
+	id := goid()
+	if id == c.loopID.Load() {
+		return true
+	}
+	if c.speculating.Load() == 0 {
+		return false
+	}
+	_, in := c.speculators.Load(id)
+	return in
+}
 
 // goid is the calling goroutine's id. petermattis/goid reads it from the
 // runtime's goroutine header; runtime.Stack, which this replaced, formatted
@@ -160,7 +183,7 @@ func (c *committer) loop() {
 func (c *committer) commit(group []*write) {
 	for len(group) > 0 {
 		failed := -1
-		err := c.db.Update(func(tx *bolt.Tx) error {
+		err := c.update(func(tx *bolt.Tx) error {
 			for i, w := range group {
 				if err := safely(w.fn, tx); err != nil {
 					failed = i
@@ -177,15 +200,33 @@ func (c *committer) commit(group []*write) {
 			return
 		}
 		solo := group[failed]
-		solo.done <- c.db.Update(func(tx *bolt.Tx) error { return safely(solo.fn, tx) })
+		solo.done <- c.update(func(tx *bolt.Tx) error { return safely(solo.fn, tx) })
 		group = append(group[:failed], group[failed+1:]...)
 	}
+}
+
+// update is db.Update with the commit's write set: logged once committed,
+// its counters undone if it fails.
+func (c *committer) update(fn func(*bolt.Tx) error) error {
+	ws := &writeSet{}
+	c.cur = ws
+	err := c.db.Update(func(tx *bolt.Tx) error {
+		ws.txid = uint64(tx.ID())
+		return fn(tx)
+	})
+	c.cur = nil
+	if err != nil {
+		ws.rollback()
+		return err
+	}
+	c.log.add(ws)
+	return nil
 }
 
 func safely(fn func(*bolt.Tx) error, tx *bolt.Tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("store: write panicked: %v", p)
+			err = fmt.Errorf("%w: %v", errPanicked, p)
 		}
 	}()
 	return fn(tx)

@@ -45,6 +45,9 @@ func (tx *Tx) addCount(coll, group string, d int64) error {
 // without walking them; ErrNoIndex when coll has records but no index. A
 // reader must know the index holds the group's type's counts (IndexVersion).
 func (tx *Tx) IndexCount(coll, group string) (int, error) {
+	if !tx.specWhole(coll) {
+		return 0, errSpeculation
+	}
 	b, _, err := tx.indexed(coll)
 	if b == nil || err != nil {
 		return 0, err

@@ -75,6 +75,9 @@ func (tx *Tx) dropIndex(coll string) error {
 	if pb == nil {
 		return nil
 	}
+	if tx.ws != nil {
+		tx.ws.wroteCollection(tx, coll)
+	}
 	for _, n := range []string{idxPrefix + coll, revPrefix + coll, cntPrefix + coll} {
 		if err := pb.DeleteBucket([]byte(n)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
@@ -122,15 +125,23 @@ func (tx *Tx) unindex(coll string, idx, rev *bolt.Bucket, id string) error {
 func (tx *Tx) moveEntries(coll string, idx *bolt.Bucket, id string, oldKeys, newKeys, oldCounts, newCounts []string) error {
 	for _, k := range oldKeys {
 		if !slices.Contains(newKeys, k) {
-			if err := idx.Delete(indexEntry(k, id)); err != nil {
+			e := indexEntry(k, id)
+			if err := idx.Delete(e); err != nil {
 				return err
+			}
+			if tx.ws != nil {
+				tx.ws.wroteEntry(tx, coll, e)
 			}
 		}
 	}
 	for _, k := range newKeys {
 		if !slices.Contains(oldKeys, k) {
-			if err := idx.Put(indexEntry(k, id), nil); err != nil {
+			e := indexEntry(k, id)
+			if err := idx.Put(e, nil); err != nil {
 				return err
+			}
+			if tx.ws != nil {
+				tx.ws.wroteEntry(tx, coll, e)
 			}
 		}
 	}
@@ -199,12 +210,33 @@ func indexEntry(key, id string) []byte {
 	return append(e, id...)
 }
 
-// putIndexed keeps coll's index in step with a Put of v under id. b is the
-// collection's bucket, fresh tells whether the Put created it, existed
-// whether id was there before.
-func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed bool) error {
+// indexOf is what the index of a record's collection takes from the record
+// when it is put: read at once, since a speculation stores it later (and
+// its caller may change the value meanwhile).
+type indexOf struct {
+	indexed      bool
+	keys, counts []string
+	version      uint64 // IndexVersioned's, 0 for none
+	typ          reflect.Type
+}
+
+func indexInfo(v any) indexOf {
 	ix, ok := v.(Indexed)
 	if !ok {
+		return indexOf{}
+	}
+	info := indexOf{indexed: true, keys: ix.IndexKeys(), counts: countKeys(v), typ: reflect.TypeOf(v)}
+	if iv, ok := v.(IndexVersioned); ok {
+		info.version = iv.IndexVersion()
+	}
+	return info
+}
+
+// putIndexed keeps coll's index in step with a Put of a record (info)
+// under id. b is the collection's bucket, fresh tells whether the Put
+// created it, existed whether id was there before.
+func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, info indexOf, fresh, existed bool) error {
+	if !info.indexed {
 		if idx, _, _ := tx.indexBuckets(coll, false); idx != nil {
 			return tx.dropIndex(coll)
 		}
@@ -222,7 +254,7 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 		}
 		if !fresh {
 			// Records from before the index: index them once, now.
-			if err := tx.buildIndex(coll, b, idx, rev, reflect.TypeOf(v), id); err != nil {
+			if err := tx.buildIndex(coll, b, idx, rev, info.typ, id); err != nil {
 				return err
 			}
 		}
@@ -237,10 +269,10 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, v any, fresh, existed 
 			return err
 		}
 	}
-	if err := tx.upgradeIndex(coll, b, idx, rev, id, v, built); err != nil {
+	if err := tx.upgradeIndex(coll, b, idx, rev, id, info, built); err != nil {
 		return err
 	}
-	return tx.reindex(coll, idx, rev, id, ix.IndexKeys(), countKeys(v))
+	return tx.reindex(coll, idx, rev, id, info.keys, info.counts)
 }
 
 // IndexVersioned is an Indexed type whose keys changed after data files
@@ -253,26 +285,28 @@ type IndexVersioned interface {
 	IndexVersion() uint64
 }
 
-// upgradeIndex rebuilds coll's index when v's type has a newer version
-// than the index's (kept as the rev bucket's sequence, which nothing else
-// uses and snapshots carry).
-func (tx *Tx) upgradeIndex(coll string, b, idx, rev *bolt.Bucket, id string, v any, built bool) error {
-	iv, ok := v.(IndexVersioned)
-	if !ok || rev.Sequence() >= iv.IndexVersion() {
+// upgradeIndex rebuilds coll's index when the record's type has a newer
+// version than the index's (kept as the rev bucket's sequence, which
+// nothing else uses and snapshots carry).
+func (tx *Tx) upgradeIndex(coll string, b, idx, rev *bolt.Bucket, id string, info indexOf, built bool) error {
+	if info.version == 0 || rev.Sequence() >= info.version {
 		return nil
 	}
 	if !built {
-		if err := tx.buildIndex(coll, b, idx, rev, reflect.TypeOf(v), id); err != nil {
+		if err := tx.buildIndex(coll, b, idx, rev, info.typ, id); err != nil {
 			return err
 		}
 	}
-	return rev.SetSequence(iv.IndexVersion())
+	return rev.SetSequence(info.version)
 }
 
 // IndexVersion is the version of the keys coll's index holds (see
 // IndexVersioned); ErrNoIndex when coll has records but no index, 0 and no
 // error when it has no records.
 func (tx *Tx) IndexVersion(coll string) (uint64, error) {
+	if !tx.specWhole(coll) {
+		return 0, errSpeculation
+	}
 	b, _, err := tx.indexed(coll)
 	if b == nil || err != nil {
 		return 0, err
@@ -330,6 +364,9 @@ func countRecords(b *bolt.Bucket) int {
 // IndexedCount is how many records coll holds, without walking it; ErrNoIndex
 // when coll has records but no index.
 func (tx *Tx) IndexedCount(coll string) (int, error) {
+	if !tx.specWhole(coll) {
+		return 0, errSpeculation
+	}
 	b, idx, err := tx.indexed(coll)
 	if b == nil || err != nil {
 		return 0, err
@@ -398,6 +435,9 @@ func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id stri
 // walk is Walk after skipping the first skip index entries (their records
 // are not read).
 func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(key, id string, raw []byte) (more bool, err error)) error {
+	if !tx.specWalk(coll, prefix) {
+		return errSpeculation
+	}
 	b, idx, err := tx.indexed(coll)
 	if b == nil || err != nil {
 		return err
@@ -432,6 +472,7 @@ func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(ke
 		if raw == nil {
 			continue
 		}
+		tx.specRead(coll, string(k[i+1:]))
 		more, err := fn(string(k[:i]), string(k[i+1:]), raw)
 		if err != nil || !more {
 			return err

@@ -75,6 +75,9 @@ func (tx *Tx) perm(collection string) ids.Perm {
 // sequence and nothing else. The n-th id of a collection is a pure function
 // of the seed and n (repeatable per --seed, like every draw).
 func (tx *Tx) ReserveOrderedID(collection string) (string, error) {
+	if tx.sp != nil {
+		return "", tx.sp.abort()
+	}
 	if !tx.isOrdered(collection) || tx.reserved == nil {
 		return "", fmt.Errorf("store: %s/%s is not an ordered collection", tx.provider, collection)
 	}
@@ -116,6 +119,9 @@ func (s *Store) forgetReserved(tenant string) {
 // ErrExists: two writes can share a reservation only if a tenant reset
 // raced a create, and then one of them fails rather than overwriting.
 func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
+	if tx.sp != nil {
+		return tx.sp.abort()
+	}
 	key, seq, ok := tx.orderedKey(collection, id)
 	if !ok {
 		return fmt.Errorf("store: %q is not an ordered id of %s/%s", id, tx.provider, collection)
@@ -131,6 +137,9 @@ func (tx *Tx) InsertOrdered(collection, id string, raw []byte) error {
 	b.FillPercent = 0.9
 	if err := b.Put(key, raw); err != nil {
 		return err
+	}
+	if tx.ws != nil {
+		tx.ws.wrote(tx, collection, id)
 	}
 	return raiseTo(b, seq)
 }

@@ -97,6 +97,7 @@ func (s *Store) Restore(d *Dump, meta map[string]func(old []byte) ([]byte, error
 		}
 	}
 	return s.db.Update(func(btx *bolt.Tx) error {
+		s.markUntracked(btx)
 		if d.Tenant == "" {
 			for _, b := range [][]byte{bTenants, bRefs, bSys, bOwned} {
 				if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {

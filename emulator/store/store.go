@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,6 +69,12 @@ type Store struct {
 	// reserved is the highest ordered id reserved per provider/tenant/
 	// collection (ReserveOrderedID), committed or not.
 	reserved sync.Map
+	// specs are the speculative providers; untracked is the last commit that
+	// wrote records outside the committer's bookkeeping (speculate.go).
+	specs                             speculative
+	untracked                         atomic.Uint64
+	specApplied, specRerun, specEnded atomic.Uint64
+	speculated                        atomic.Pointer[func()] // tests: runs between a speculation and its commit
 }
 
 type tagKey struct{}
@@ -181,10 +188,10 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 // once committing, it completes (never half-written). Its transaction's
 // Tx.Tag is the tag ctx carries (WithTag).
 func (s *Store) Update(ctx context.Context, provider, tenant string, fn func(tx *Tx) error) error {
-	tag := tagOf(ctx)
-	return s.w.do(ctx, func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved})
-	})
+	if s.speculates(provider) && !s.w.inLoop() {
+		return s.speculate(ctx, provider, tenant, fn)
+	}
+	return s.serial(ctx, provider, tenant, tagOf(ctx), fn)
 }
 
 // Ref finds the tenant that a global key (see Tx.SetRef) belongs to.
@@ -244,6 +251,7 @@ func (s *Store) ResetAll() error {
 	}
 	defer s.forgetReserved("")
 	return s.db.Update(func(btx *bolt.Tx) error {
+		s.markUntracked(btx)
 		for _, b := range [][]byte{bTenants, bRefs, bSys, bOwned} {
 			if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 				return err
@@ -263,7 +271,10 @@ func (s *Store) ResetTenant(tenant string) error {
 		return ErrNested
 	}
 	defer s.forgetReserved(tenant)
-	return s.db.Update(func(btx *bolt.Tx) error { return resetTenantTx(btx, tenant) })
+	return s.db.Update(func(btx *bolt.Tx) error {
+		s.markUntracked(btx)
+		return resetTenantTx(btx, tenant)
+	})
 }
 
 // resetTenantTx is ResetTenant inside a transaction (a snapshot load uses it

@@ -24,6 +24,12 @@ type Tx struct {
 	ordered  ordered      // the store's ordered collections (ordered.go)
 	reserved *sync.Map    // the store's reservations of ordered ids (nil outside a tenant's transactions)
 	scope    *bolt.Bucket // tenants/<tenant>/<provider>, once found (see scoped)
+	// A speculative provider's transaction (speculate.go): counted takes
+	// sequences from the store's counters, sp is set while speculating, ws
+	// on the committer.
+	counted bool
+	sp      *spec
+	ws      *writeSet
 }
 
 // scoped is the bucket that holds the transaction's tenant's records of its
@@ -81,11 +87,16 @@ func (t TxIDs) gen() ids.Gen {
 	if !tx.write || tx.tenant == "" || tx.provider == "" {
 		return src.Shared()
 	}
-	b, err := tx.scoped(true)
+	b, err := tx.scoped(tx.sp == nil)
 	if err != nil {
 		return src.Shared()
 	}
-	n, err := b.NextSequence()
+	var n uint64
+	if tx.counted {
+		n, err = tx.sequence(idsCounter(tx.provider, tx.tenant), b)
+	} else {
+		n, err = b.NextSequence()
+	}
 	if err != nil {
 		return src.Shared()
 	}
@@ -115,6 +126,9 @@ func (t TxIDs) Intn(n int) int { return t.gen().Intn(n) }
 // Ref finds the tenant that a global key of kind belongs to (see SetRef),
 // inside the transaction.
 func (tx *Tx) Ref(kind, key string) (string, error) {
+	if tx.sp != nil {
+		return "", tx.sp.abort()
+	}
 	b := nested(tx.btx.Bucket(bRefs), tx.provider, kind)
 	if b == nil {
 		return "", ErrNotFound
@@ -146,6 +160,12 @@ func (tx *Tx) collection(name string, create bool) (*bolt.Bucket, error) {
 // Get decodes the record collection/id into v.
 func (tx *Tx) Get(collection, id string, v any) error {
 	b, _ := tx.collection(collection, false)
+	if raw, ok := tx.specGet(b, collection, id); ok {
+		if raw == nil {
+			return tx.notFound()
+		}
+		return decodeJSON(raw, v)
+	}
 	if _, raw, _ := tx.locate(b, collection, id); raw != nil {
 		return decodeJSON(raw, v)
 	}
@@ -155,6 +175,9 @@ func (tx *Tx) Get(collection, id string, v any) error {
 // Exists tells whether collection/id exists.
 func (tx *Tx) Exists(collection, id string) bool {
 	b, _ := tx.collection(collection, false)
+	if raw, ok := tx.specGet(b, collection, id); ok {
+		return raw != nil
+	}
 	_, raw, _ := tx.locate(b, collection, id)
 	return raw != nil
 }
@@ -162,6 +185,18 @@ func (tx *Tx) Exists(collection, id string) bool {
 // Put stores v as collection/id.
 // A v that implements Indexed also updates the collection's index.
 func (tx *Tx) Put(collection, id string, v any) error {
+	if tx.sp != nil {
+		return tx.specPut(collection, id, v)
+	}
+	raw, err := gojson.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return tx.putRaw(collection, id, raw, indexInfo(v))
+}
+
+// putRaw is Put of a record encoded as raw, with what its index takes.
+func (tx *Tx) putRaw(collection, id string, raw []byte, info indexOf) error {
 	b, _ := tx.collection(collection, false)
 	fresh := b == nil
 	if fresh {
@@ -170,14 +205,10 @@ func (tx *Tx) Put(collection, id string, v any) error {
 			return err
 		}
 	}
-	if _, indexed := v.(Indexed); indexed && tx.isOrdered(collection) {
+	if info.indexed && tx.isOrdered(collection) {
 		return fmt.Errorf("store: %s/%s is ordered: its records cannot be Indexed", tx.provider, collection)
 	}
 	key, old, seq := tx.locate(b, collection, id)
-	raw, err := gojson.Marshal(v)
-	if err != nil {
-		return err
-	}
 	if old != nil && bytes.Equal(old, raw) {
 		// Nothing changes (a refresh re-saving what it read): writing it
 		// would still dirty the page and its index entries.
@@ -186,16 +217,22 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if err := b.Put(key, raw); err != nil {
 		return err
 	}
+	if tx.ws != nil {
+		tx.ws.wrote(tx, collection, id)
+	}
 	if old == nil && seq > 0 {
 		if err := raiseTo(b, seq); err != nil {
 			return err
 		}
 	}
-	return tx.putIndexed(b, collection, id, v, fresh, old != nil)
+	return tx.putIndexed(b, collection, id, info, fresh, old != nil)
 }
 
 // Delete removes collection/id (no error if absent).
 func (tx *Tx) Delete(collection, id string) error {
+	if tx.sp != nil {
+		return tx.specDelete(collection, id)
+	}
 	b, _ := tx.collection(collection, false)
 	key, raw, _ := tx.locate(b, collection, id)
 	if raw == nil {
@@ -203,6 +240,9 @@ func (tx *Tx) Delete(collection, id string) error {
 	}
 	if err := b.Delete(key); err != nil {
 		return err
+	}
+	if tx.ws != nil {
+		tx.ws.wrote(tx, collection, id)
 	}
 	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
 		if err := idx.SetSequence(idx.Sequence() - 1); err != nil {
@@ -215,6 +255,9 @@ func (tx *Tx) Delete(collection, id string) error {
 
 // List calls fn for each record of collection, in key order.
 func (tx *Tx) List(collection string, fn func(id string, raw []byte) error) error {
+	if !tx.specWhole(collection) {
+		return errSpeculation
+	}
 	b, _ := tx.collection(collection, false)
 	if b == nil {
 		return nil
@@ -230,6 +273,9 @@ func (tx *Tx) List(collection string, fn func(id string, raw []byte) error) erro
 // ListBack calls fn for the records of collection in reverse key order
 // until fn says no more: the newest first in an ordered collection.
 func (tx *Tx) ListBack(collection string, fn func(id string, raw []byte) (more bool, err error)) error {
+	if !tx.specWhole(collection) {
+		return errSpeculation
+	}
 	b, _ := tx.collection(collection, false)
 	if b == nil {
 		return nil
@@ -248,6 +294,9 @@ func (tx *Tx) ListBack(collection string, fn func(id string, raw []byte) (more b
 
 // Count is the number of records in collection.
 func (tx *Tx) Count(collection string) int {
+	if !tx.specWhole(collection) {
+		return 0
+	}
 	b, _ := tx.collection(collection, false)
 	if b == nil {
 		return 0
@@ -265,9 +314,12 @@ func (tx *Tx) Count(collection string) int {
 // NextSequence returns a number that grows with every call for this
 // collection of this tenant (for sequential ids).
 func (tx *Tx) NextSequence(collection string) (uint64, error) {
-	b, err := tx.collection(collection, true)
+	b, err := tx.collection(collection, tx.sp == nil)
 	if err != nil {
 		return 0, err
+	}
+	if tx.counted {
+		return tx.sequence(seqCounter(tx.provider, tx.tenant, collection), b)
 	}
 	return b.NextSequence()
 }
@@ -275,6 +327,9 @@ func (tx *Tx) NextSequence(collection string) (uint64, error) {
 // SetRef records that the global key of kind belongs to this tenant, so that
 // endpoints without credentials (a browser page, a client token) find it.
 func (tx *Tx) SetRef(kind, key string) error {
+	if tx.sp != nil {
+		return tx.sp.abort()
+	}
 	b, err := nestedCreate(tx.btx.Bucket(bRefs), tx.provider, kind)
 	if err != nil {
 		return err
@@ -289,6 +344,9 @@ func (tx *Tx) SetRef(kind, key string) error {
 // Records in it should carry a "tenant" JSON field so that a tenant reset
 // finds them.
 func (tx *Tx) Sys(name string) *SysBucket {
+	if tx.sp != nil {
+		_ = tx.sp.abort() // its writes would fail on the read transaction
+	}
 	return &SysBucket{tx: tx, name: name}
 }
 
@@ -382,6 +440,15 @@ func getJSON(b *bolt.Bucket, key string, v any) error {
 		return ErrNotFound
 	}
 	return decodeJSON(raw, v)
+}
+
+// notFound is a missing record's error (in an ended speculation, the
+// speculation's).
+func (tx *Tx) notFound() error {
+	if tx.sp != nil && tx.sp.aborted {
+		return errSpeculation
+	}
+	return ErrNotFound
 }
 
 // decodeJSON reads a record. goccy/go-json reads the same encoding five
