@@ -50,6 +50,16 @@ func (l *LineItem) IndexKeys() []string {
 	return keys
 }
 
+// IndexValue: a line item's entry under its order keeps what an order's
+// refresh reads of it (lineCore), so re-pricing a cart walks its order's
+// entries instead of reading and decoding every line.
+func (l *LineItem) IndexValue(key string) []byte {
+	if key != ixEntry("order", l.OrderID, l.Seq) {
+		return nil
+	}
+	return appendLineCore(nil, l)
+}
+
 // IndexKeys: a shipment by its order.
 func (s *Shipment) IndexKeys() []string {
 	return append(s.Base.IndexKeys(), ixEntry("order", s.OrderID, s.Seq))

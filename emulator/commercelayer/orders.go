@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	gojson "github.com/goccy/go-json"
-
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/jsonapi"
 	"github.com/paysandbox/paysandbox/emulator/store"
 )
@@ -710,41 +708,25 @@ func (c *call) refreshWith(o *Order, changed *LineItem) error {
 	return c.put("orders", o)
 }
 
-// lineCore is what a refresh reads of a stored line item and may change:
-// an order's lines are most of what a cart change decodes, and their
-// metadata, extras and relationships are of no use to it (total reads the
-// whole record again for a line it saves).
-type lineCore struct {
-	ID        string `json:"id"`
-	Seq       uint64 `json:"seq"`
-	UpdatedAt string `json:"updated_at"`
-	A         struct {
-		Quantity        int64    `json:"quantity"`
-		UnitAmountCents int64    `json:"unit_amount_cents"`
-		Name            *string  `json:"name"`
-		ItemType        string   `json:"item_type"`
-		TaxRate         *float64 `json:"tax_rate"`
-	} `json:"attributes"`
-	TotalCents int64  `json:"total_cents"`
-	TaxCents   int64  `json:"tax_cents"`
-	OrderID    string `json:"order_id"`
-	ItemID     string `json:"item_id"`
-}
-
-func (v *lineCore) lineItem() *LineItem {
-	l := &LineItem{TotalCents: v.TotalCents, TaxCents: v.TaxCents, OrderID: v.OrderID, ItemID: v.ItemID}
-	l.ID, l.Seq, l.UpdatedAt = v.ID, v.Seq, v.UpdatedAt
-	l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate = v.A.Quantity, v.A.UnitAmountCents, v.A.Name, v.A.ItemType, v.A.TaxRate
-	return l
-}
-
 // refreshLines are an order's lines, in creation order, as lineCore reads
-// them (every field when the collection is not indexed yet).
+// them: from their entries in the order index (IndexValue), or from the
+// records where an entry keeps nothing yet (every field when the collection
+// is not indexed yet).
 func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 	var out []*LineItem
-	err := c.tx.Lookup("line_items", ixKey("order", orderID), false, func(_ string, raw []byte) (bool, error) {
+	err := c.tx.LookupCovered("line_items", ixKey("order", orderID), func(id string, value []byte) (bool, error) {
+		if l, ok := readLineCore(value); ok {
+			if l.OrderID == orderID && l.ID == id {
+				out = append(out, l)
+			}
+			return true, nil
+		}
 		var v lineCore
-		if err := gojson.Unmarshal(raw, &v); err != nil {
+		err := c.tx.Get("line_items", id, &v)
+		if errors.Is(err, store.ErrNotFound) {
+			return true, nil // an entry without its record: skipped, as Lookup does
+		}
+		if err != nil {
 			return false, err
 		}
 		if v.OrderID == orderID {

@@ -89,15 +89,27 @@ func (tx *Tx) dropIndex(coll string) error {
 // reindex writes id's keys and counted groups, replacing the ones it had:
 // only the entries that changed are written (most writes change none; an
 // update that moves updated_at moves just its keys).
-func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, keys, counts []string) error {
+func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, info indexOf) error {
+	keys, counts := info.keys, info.counts
 	joined := joinKeys(keys, counts)
 	old := rev.Get([]byte(id))
 	if old != nil && bytes.Equal(old, joined) {
-		return nil
+		return tx.revalue(coll, idx, id, info, keys)
 	}
 	oldKeys, oldCounts := splitKeys(bytes.Clone(old))
-	if err := tx.moveEntries(coll, idx, id, oldKeys, keys, oldCounts, counts); err != nil {
+	if err := tx.moveEntries(coll, idx, id, oldKeys, keys, oldCounts, counts, info.values); err != nil {
 		return err
+	}
+	if info.values != nil {
+		var kept []string
+		for _, k := range keys {
+			if slices.Contains(oldKeys, k) {
+				kept = append(kept, k)
+			}
+		}
+		if err := tx.revalue(coll, idx, id, info, kept); err != nil {
+			return err
+		}
 	}
 	if len(keys) == 0 && len(counts) == 0 {
 		if old == nil {
@@ -108,21 +120,47 @@ func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, keys, count
 	return rev.Put([]byte(id), joined)
 }
 
+// revalue rewrites the values (IndexCovered) of id's entries under keys,
+// which it already has, where they changed.
+func (tx *Tx) revalue(coll string, idx *bolt.Bucket, id string, info indexOf, keys []string) error {
+	if info.values == nil {
+		return nil
+	}
+	for _, k := range keys {
+		v := info.value(k)
+		if v == nil {
+			continue
+		}
+		e := indexEntry(k, id)
+		if bytes.Equal(idx.Get(e), v) {
+			continue
+		}
+		if err := idx.Put(e, v); err != nil {
+			return err
+		}
+		if tx.ws != nil {
+			tx.ws.wroteEntry(tx, coll, e)
+		}
+	}
+	return nil
+}
+
 func (tx *Tx) unindex(coll string, idx, rev *bolt.Bucket, id string) error {
 	old := rev.Get([]byte(id))
 	if old == nil {
 		return nil
 	}
 	oldKeys, oldCounts := splitKeys(bytes.Clone(old))
-	if err := tx.moveEntries(coll, idx, id, oldKeys, nil, oldCounts, nil); err != nil {
+	if err := tx.moveEntries(coll, idx, id, oldKeys, nil, oldCounts, nil, nil); err != nil {
 		return err
 	}
 	return rev.Delete([]byte(id))
 }
 
 // moveEntries removes id's index entries and counts that are in old but
-// not in new and adds those in new but not in old.
-func (tx *Tx) moveEntries(coll string, idx *bolt.Bucket, id string, oldKeys, newKeys, oldCounts, newCounts []string) error {
+// not in new and adds those in new but not in old (with their values, when
+// values holds them: IndexCovered).
+func (tx *Tx) moveEntries(coll string, idx *bolt.Bucket, id string, oldKeys, newKeys, oldCounts, newCounts []string, values [][]byte) error {
 	for _, k := range oldKeys {
 		if !slices.Contains(newKeys, k) {
 			e := indexEntry(k, id)
@@ -134,10 +172,14 @@ func (tx *Tx) moveEntries(coll string, idx *bolt.Bucket, id string, oldKeys, new
 			}
 		}
 	}
-	for _, k := range newKeys {
+	for i, k := range newKeys {
 		if !slices.Contains(oldKeys, k) {
 			e := indexEntry(k, id)
-			if err := idx.Put(e, nil); err != nil {
+			var v []byte
+			if values != nil {
+				v = values[i]
+			}
+			if err := idx.Put(e, v); err != nil {
 				return err
 			}
 			if tx.ws != nil {
@@ -216,8 +258,19 @@ func indexEntry(key, id string) []byte {
 type indexOf struct {
 	indexed      bool
 	keys, counts []string
-	version      uint64 // IndexVersioned's, 0 for none
+	values       [][]byte // IndexCovered's, by key (nil: none at all)
+	version      uint64   // IndexVersioned's, 0 for none
 	typ          reflect.Type
+}
+
+// value is the value kept with key's entry (nil: none).
+func (info indexOf) value(key string) []byte {
+	for i, k := range info.keys {
+		if k == key && info.values != nil {
+			return info.values[i]
+		}
+	}
+	return nil
 }
 
 func indexInfo(v any) indexOf {
@@ -229,7 +282,22 @@ func indexInfo(v any) indexOf {
 	if iv, ok := v.(IndexVersioned); ok {
 		info.version = iv.IndexVersion()
 	}
+	if ic, ok := v.(IndexCovered); ok {
+		info.values = make([][]byte, len(info.keys))
+		for i, k := range info.keys {
+			info.values[i] = ic.IndexValue(k)
+		}
+	}
 	return info
+}
+
+// IndexCovered is an Indexed record that keeps a value in some of its index
+// entries (a digest of what a walk of them needs), so that LookupCovered
+// answers from the index alone, without reading each record. The value is
+// rewritten whenever it changes, in the same transaction as the record.
+type IndexCovered interface {
+	Indexed
+	IndexValue(key string) []byte // nil: the entry keeps none
 }
 
 // putIndexed keeps coll's index in step with a Put of a record (info)
@@ -272,7 +340,7 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, info indexOf, fresh, e
 	if err := tx.upgradeIndex(coll, b, idx, rev, id, info, built); err != nil {
 		return err
 	}
-	return tx.reindex(coll, idx, rev, id, info.keys, info.counts)
+	return tx.reindex(coll, idx, rev, id, info)
 }
 
 // IndexVersioned is an Indexed type whose keys changed after data files
@@ -322,8 +390,8 @@ func (tx *Tx) buildIndex(coll string, b, idx, rev *bolt.Bucket, t reflect.Type, 
 		return nil
 	}
 	type entry struct {
-		id           string
-		keys, counts []string
+		id   string
+		info indexOf
 	}
 	var all []entry
 	err := b.ForEach(func(k, raw []byte) error {
@@ -334,8 +402,8 @@ func (tx *Tx) buildIndex(coll string, b, idx, rev *bolt.Bucket, t reflect.Type, 
 		if err := gojson.Unmarshal(raw, p); err != nil {
 			return err
 		}
-		if ix, ok := p.(Indexed); ok {
-			all = append(all, entry{string(k), ix.IndexKeys(), countKeys(p)})
+		if info := indexInfo(p); info.indexed {
+			all = append(all, entry{string(k), info})
 		}
 		return nil
 	})
@@ -343,7 +411,7 @@ func (tx *Tx) buildIndex(coll string, b, idx, rev *bolt.Bucket, t reflect.Type, 
 		return err
 	}
 	for _, e := range all {
-		if err := tx.reindex(coll, idx, rev, e.id, e.keys, e.counts); err != nil {
+		if err := tx.reindex(coll, idx, rev, e.id, e.info); err != nil {
 			return err
 		}
 	}
@@ -474,6 +542,34 @@ func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(ke
 		}
 		tx.specRead(coll, string(k[i+1:]))
 		more, err := fn(string(k[:i]), string(k[i+1:]), raw)
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// LookupCovered calls fn with the id and kept value (IndexCovered) of each
+// index entry of coll under prefix, in key order, until fn says stop,
+// without reading the records: an empty value (an entry written before its
+// type kept one) is the caller's to read from the record. ErrNoIndex as
+// Lookup.
+func (tx *Tx) LookupCovered(coll, prefix string, fn func(id string, value []byte) (more bool, err error)) error {
+	if !tx.specWalk(coll, prefix) {
+		return errSpeculation
+	}
+	b, idx, err := tx.indexed(coll)
+	if b == nil || err != nil {
+		return err
+	}
+	c := idx.Cursor()
+	p := []byte(prefix)
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		i := bytes.LastIndexByte(k, 0)
+		if i < 0 {
+			continue
+		}
+		more, err := fn(string(k[i+1:]), v)
 		if err != nil || !more {
 			return err
 		}

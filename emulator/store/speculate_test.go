@@ -260,3 +260,81 @@ func TestSpeculationThatWalksItsOwnWriteRunsOnTheCommitter(t *testing.T) {
 		t.Fatalf("%d speculations ended, want 1", aborted)
 	}
 }
+
+// covered is a member whose group entry keeps its score.
+type covered struct {
+	member
+	Score int `json:"score"`
+}
+
+func (c *covered) IndexValue(key string) []byte {
+	if key != "g\x00"+c.Group+"\x00"+c.ID {
+		return nil
+	}
+	return []byte(fmt.Sprint(c.Score))
+}
+
+func scores(t *testing.T, st *store.Store) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	must(t, st.View(context.Background(), "p", "t", func(tx *store.Tx) error {
+		return tx.LookupCovered("members", "g\x00a\x00", func(id string, v []byte) (bool, error) {
+			got[id] = string(v)
+			return true, nil
+		})
+	}))
+	return got
+}
+
+// An entry keeps its record's value (IndexCovered) and follows it when the
+// value changes while the keys stay; an entry of a type that keeps none
+// answers an empty value. A speculation that read a value rewritten since
+// runs again.
+func TestCoveredIndexKeepsValues(t *testing.T) {
+	st := openSpeculative(t, 6, true)
+	put := func(v any, id string) {
+		t.Helper()
+		must(t, st.Update(context.Background(), "p", "t", func(tx *store.Tx) error { return tx.Put("members", id, v) }))
+	}
+	put(&covered{member{ID: "m1", Group: "a"}, 5}, "m1")
+	put(&member{ID: "m2", Group: "a"}, "m2")
+	if got := scores(t, st); got["m1"] != "5" || got["m2"] != "" || len(got) != 2 {
+		t.Fatalf("values %v", got)
+	}
+	put(&covered{member{ID: "m1", Group: "a"}, 6}, "m1")
+	if got := scores(t, st); got["m1"] != "6" {
+		t.Fatalf("after a new score: %v", got)
+	}
+
+	// Sum the scores into a tally, while another write changes one.
+	speculated, wait := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	st.SetSpeculated(func() { once.Do(func() { close(speculated); <-wait }) })
+	done := make(chan error, 1)
+	go func() {
+		done <- st.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
+			sum := 0
+			err := tx.LookupCovered("members", "g\x00a\x00", func(_ string, v []byte) (bool, error) {
+				n := 0
+				_, _ = fmt.Sscan(string(v), &n)
+				sum += n
+				return true, nil
+			})
+			if err != nil {
+				return err
+			}
+			return tx.Put("tallies", "sum", &tally{N: sum})
+		})
+	}()
+	<-speculated
+	st.SetSpeculated(nil)
+	put(&covered{member{ID: "m1", Group: "a"}, 40}, "m1")
+	close(wait)
+	must(t, <-done)
+	if got := tallyOf(t, st, "sum"); got != 40 {
+		t.Fatalf("sum %d, want 40 (the score written meanwhile)", got)
+	}
+	if _, rerun, _ := st.SpeculationCounts(); rerun != 1 {
+		t.Fatalf("%d runs again, want 1", rerun)
+	}
+}

@@ -1,0 +1,148 @@
+package commercelayer
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// lineCore is what a refresh reads of a stored line item and may change:
+// an order's lines are most of what a cart change decodes, and their
+// metadata, extras and relationships are of no use to it (total reads the
+// whole record again for a line it saves).
+type lineCore struct {
+	ID        string `json:"id"`
+	Seq       uint64 `json:"seq"`
+	UpdatedAt string `json:"updated_at"`
+	A         struct {
+		Quantity        int64    `json:"quantity"`
+		UnitAmountCents int64    `json:"unit_amount_cents"`
+		Name            *string  `json:"name"`
+		ItemType        string   `json:"item_type"`
+		TaxRate         *float64 `json:"tax_rate"`
+	} `json:"attributes"`
+	TotalCents int64  `json:"total_cents"`
+	TaxCents   int64  `json:"tax_cents"`
+	OrderID    string `json:"order_id"`
+	ItemID     string `json:"item_id"`
+}
+
+func (v *lineCore) lineItem() *LineItem {
+	l := &LineItem{TotalCents: v.TotalCents, TaxCents: v.TaxCents, OrderID: v.OrderID, ItemID: v.ItemID}
+	l.ID, l.Seq, l.UpdatedAt = v.ID, v.Seq, v.UpdatedAt
+	l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate = v.A.Quantity, v.A.UnitAmountCents, v.A.Name, v.A.ItemType, v.A.TaxRate
+	return l
+}
+
+// A line's digest in its order's index entry (LineItem.IndexValue): its
+// lineCore fields in a fixed order, each string and the optional ones after
+// a length or presence byte. Version 1 is the first byte, so a later layout
+// can tell itself apart; readLineCore refuses anything else, and the
+// caller then reads the record.
+const lineCoreV1 = 1
+
+func appendLineCore(b []byte, l *LineItem) []byte {
+	b = append(b, lineCoreV1)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	str(l.ID)
+	b = binary.AppendUvarint(b, l.Seq)
+	str(l.UpdatedAt)
+	b = binary.AppendVarint(b, l.A.Quantity)
+	b = binary.AppendVarint(b, l.A.UnitAmountCents)
+	if l.A.Name != nil {
+		b = append(b, 1)
+		str(*l.A.Name)
+	} else {
+		b = append(b, 0)
+	}
+	str(l.A.ItemType)
+	if l.A.TaxRate != nil {
+		b = append(b, 1)
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(*l.A.TaxRate))
+	} else {
+		b = append(b, 0)
+	}
+	b = binary.AppendVarint(b, l.TotalCents)
+	b = binary.AppendVarint(b, l.TaxCents)
+	str(l.OrderID)
+	str(l.ItemID)
+	return b
+}
+
+// readLineCore is the line appendLineCore wrote (ok false: not one).
+func readLineCore(b []byte) (l *LineItem, ok bool) {
+	if len(b) == 0 || b[0] != lineCoreV1 {
+		return nil, false
+	}
+	b = b[1:]
+	bad := false
+	uvarint := func() uint64 {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	varint := func() int64 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			bad = true
+			return 0
+		}
+		b = b[n:]
+		return v
+	}
+	str := func() string {
+		n := uvarint()
+		if bad || n > uint64(len(b)) {
+			bad = true
+			return ""
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	flag := func() bool {
+		if len(b) == 0 {
+			bad = true
+			return false
+		}
+		if b[0] > 1 {
+			bad = true
+		}
+		f := b[0] == 1
+		b = b[1:]
+		return f
+	}
+	var v lineCore
+	v.ID = str()
+	v.Seq = uvarint()
+	v.UpdatedAt = str()
+	v.A.Quantity = varint()
+	v.A.UnitAmountCents = varint()
+	if flag() {
+		name := str()
+		v.A.Name = &name
+	}
+	v.A.ItemType = str()
+	if flag() {
+		if len(b) < 8 {
+			return nil, false
+		}
+		rate := math.Float64frombits(binary.BigEndian.Uint64(b))
+		v.A.TaxRate = &rate
+		b = b[8:]
+	}
+	v.TotalCents = varint()
+	v.TaxCents = varint()
+	v.OrderID = str()
+	v.ItemID = str()
+	if bad || len(b) != 0 {
+		return nil, false
+	}
+	return v.lineItem(), true
+}
