@@ -353,7 +353,7 @@ func (sp *spec) apply(tx *Tx) error {
 		if op.raw == nil {
 			err = tx.Delete(op.collection, op.id)
 		} else {
-			err = tx.putRaw(op.collection, op.id, op.raw, op.index)
+			err = tx.putRaw(op.collection, op.id, op.raw, func() indexOf { return op.index })
 		}
 		if err != nil {
 			return err

@@ -192,11 +192,12 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if err != nil {
 		return err
 	}
-	return tx.putRaw(collection, id, raw, indexInfo(v))
+	return tx.putRaw(collection, id, raw, func() indexOf { return indexInfo(v) })
 }
 
-// putRaw is Put of a record encoded as raw, with what its index takes.
-func (tx *Tx) putRaw(collection, id string, raw []byte, info indexOf) error {
+// putRaw is Put of a record encoded as raw, with what its index takes
+// (asked for only when the record changes).
+func (tx *Tx) putRaw(collection, id string, raw []byte, indexFor func() indexOf) error {
 	b, _ := tx.collection(collection, false)
 	fresh := b == nil
 	if fresh {
@@ -205,14 +206,15 @@ func (tx *Tx) putRaw(collection, id string, raw []byte, info indexOf) error {
 			return err
 		}
 	}
-	if info.indexed && tx.isOrdered(collection) {
-		return fmt.Errorf("store: %s/%s is ordered: its records cannot be Indexed", tx.provider, collection)
-	}
 	key, old, seq := tx.locate(b, collection, id)
 	if old != nil && bytes.Equal(old, raw) {
 		// Nothing changes (a refresh re-saving what it read): writing it
 		// would still dirty the page and its index entries.
 		return nil
+	}
+	info := indexFor()
+	if info.indexed && tx.isOrdered(collection) {
+		return fmt.Errorf("store: %s/%s is ordered: its records cannot be Indexed", tx.provider, collection)
 	}
 	if err := b.Put(key, raw); err != nil {
 		return err
