@@ -64,7 +64,24 @@ func New(p *platform.Platform, kl KlarnaPayments) (*CommerceLayer, error) {
 	// A cart change re-prices its whole order: run in the requests'
 	// goroutines, not one at a time on the committer (store/speculate.go).
 	p.Store.Speculate(provider)
+	p.Store.IndexTypes(provider, cl.storedTypes())
 	return cl, nil
+}
+
+// storedTypes is what each collection stores (a value of it), for the
+// store to read old index keys from a record being deleted
+// (store.IndexTypes).
+func (cl *CommerceLayer) storedTypes() map[string]any {
+	types := map[string]any{}
+	for _, k := range cl.kinds {
+		if k.newRec == nil {
+			continue
+		}
+		for _, coll := range k.collections() {
+			types[coll] = storedAs(coll, k.newRec())
+		}
+	}
+	return types
 }
 
 // Info describes the provider for the start-up banner.

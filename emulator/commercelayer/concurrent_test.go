@@ -1,8 +1,12 @@
 package commercelayer_test
 
 import (
+	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/paysandbox/paysandbox/emulator"
+	"github.com/paysandbox/paysandbox/emulator/sandboxtest"
 )
 
 // Line items added to one cart by many clients at once all count: each
@@ -50,5 +54,35 @@ func TestConcurrentLineItemsOnOneCartAllCount(t *testing.T) {
 	}
 	if applied, _, _ := sb.Emulator.Platform().Store.SpeculationCounts(); applied == 0 {
 		t.Fatal("no write was stored as speculated")
+	}
+}
+
+// After a restart, the first write to a collection may be a delete: the
+// store reads the deleted line's index keys from its record, as the type
+// Commerce Layer registered for the collection, and the order is re-priced
+// without it.
+func TestDeleteAfterARestartUnindexesTheLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cl.db")
+	at := sandboxtest.WithConfig(func(c *emulator.Config) { c.DataPath = path })
+	var orderID, lineID string
+	var unit int64
+	t.Run("before", func(t *testing.T) {
+		sc := salesChannel(t, sandboxtest.Start(t, at), "market:code:EU")
+		o := sc.cart(mug, 1, tshirt, 1)
+		orderID = o.id()
+		got := sc.must(200, "GET", "/api/orders/"+orderID+"?include=line_items", nil)
+		for _, inc := range got["included"].([]any) {
+			l := inc.(map[string]any)
+			if l["attributes"].(map[string]any)["sku_code"] == tshirt {
+				lineID = l["id"].(string)
+			}
+		}
+		unit = sc.must(200, "GET", "/api/orders/"+sc.cart(mug, 1).id(), nil).cents("subtotal_amount_cents")
+	})
+	sc := salesChannel(t, sandboxtest.Start(t, at), "market:code:EU")
+	sc.must(204, "DELETE", "/api/line_items/"+lineID, nil)
+	got := sc.must(200, "GET", "/api/orders/"+orderID+"?include=line_items", nil)
+	if n := len(got["included"].([]any)); n != 1 || got.cents("subtotal_amount_cents") != unit {
+		t.Fatalf("after the delete: %d line items, subtotal %d, want 1 and %d", n, got.cents("subtotal_amount_cents"), unit)
 	}
 }

@@ -90,6 +90,9 @@ func (tx *Tx) dropIndex(coll string) error {
 // only the entries that changed are written (most writes change none; an
 // update that moves updated_at moves just its keys).
 func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, info indexOf) error {
+	if tx.counted { // a record being indexed from scratch (buildIndex)
+		return tx.reindexFrom(coll, idx, rev, id, info, nil, nil)
+	}
 	keys, counts := info.keys, info.counts
 	joined := joinKeys(keys, counts)
 	old := rev.Get([]byte(id))
@@ -303,7 +306,11 @@ type IndexCovered interface {
 // putIndexed keeps coll's index in step with a Put of a record (info)
 // under id. b is the collection's bucket, fresh tells whether the Put
 // created it, existed whether id was there before.
-func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, info indexOf, fresh, existed bool) error {
+//
+// old is id's stored record before the Put (nil when new) and known its
+// keys when the caller has them (a speculation decoded them): a
+// speculative provider's index takes old keys from them (derive.go).
+func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, info indexOf, fresh, existed bool, old []byte, known *indexOf) error {
 	if !info.indexed {
 		if idx, _, _ := tx.indexBuckets(coll, false); idx != nil {
 			return tx.dropIndex(coll)
@@ -337,10 +344,18 @@ func (tx *Tx) putIndexed(b *bolt.Bucket, coll, id string, info indexOf, fresh, e
 			return err
 		}
 	}
-	if err := tx.upgradeIndex(coll, b, idx, rev, id, info, built); err != nil {
+	rebuilt, err := tx.upgradeIndex(coll, b, &idx, &rev, id, info, built)
+	if err != nil {
 		return err
 	}
-	return tx.reindex(coll, idx, rev, id, info)
+	if !tx.counted {
+		return tx.reindex(coll, idx, rev, id, info)
+	}
+	tx.learnType(coll, info.typ)
+	if built || rebuilt {
+		old, known = nil, nil // indexed from scratch but for id
+	}
+	return tx.reindexFrom(coll, idx, rev, id, info, old, known)
 }
 
 // IndexVersioned is an Indexed type whose keys changed after data files
@@ -356,16 +371,27 @@ type IndexVersioned interface {
 // upgradeIndex rebuilds coll's index when the record's type has a newer
 // version than the index's (kept as the rev bucket's sequence, which
 // nothing else uses and snapshots carry).
-func (tx *Tx) upgradeIndex(coll string, b, idx, rev *bolt.Bucket, id string, info indexOf, built bool) error {
-	if info.version == 0 || rev.Sequence() >= info.version {
-		return nil
+// It tells whether it indexed the records again (a speculative provider's
+// index is emptied first: rebuildIndex), and replaces idx and rev then.
+func (tx *Tx) upgradeIndex(coll string, b *bolt.Bucket, idx, rev **bolt.Bucket, id string, info indexOf, built bool) (bool, error) {
+	if info.version == 0 || (*rev).Sequence() >= info.version {
+		return false, nil
 	}
-	if !built {
-		if err := tx.buildIndex(coll, b, idx, rev, info.typ, id); err != nil {
-			return err
+	rebuilt := false
+	switch {
+	case built:
+	case tx.counted:
+		var err error
+		if *idx, *rev, err = tx.rebuildIndex(coll, b, info.typ, id); err != nil {
+			return false, err
+		}
+		rebuilt = true
+	default:
+		if err := tx.buildIndex(coll, b, *idx, *rev, info.typ, id); err != nil {
+			return false, err
 		}
 	}
-	return rev.SetSequence(info.version)
+	return rebuilt, (*rev).SetSequence(info.version)
 }
 
 // IndexVersion is the version of the keys coll's index holds (see

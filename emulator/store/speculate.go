@@ -141,6 +141,7 @@ type specOp struct {
 	collection, id string
 	raw            []byte // nil: a delete
 	index          indexOf
+	old            *indexOf // the keys of the record it replaces, decoded here
 }
 
 type walkRead struct {
@@ -291,7 +292,15 @@ func (tx *Tx) specPut(collection, id string, v any) error {
 	if old != nil && bytes.Equal(old, raw) {
 		return nil
 	}
-	tx.sp.keep(specOp{collection: collection, id: id, raw: raw, index: indexInfo(v)})
+	op := specOp{collection: collection, id: id, raw: raw, index: indexInfo(v)}
+	if old != nil && op.index.indexed {
+		// The committer stores the op only if the record is still old
+		// (the read is checked), so its keys are decoded here, in parallel.
+		if info, ok := decodeKeys(op.index.typ, old); ok {
+			op.old = &info
+		}
+	}
+	tx.sp.keep(op)
 	return nil
 }
 
@@ -353,7 +362,7 @@ func (sp *spec) apply(tx *Tx) error {
 		if op.raw == nil {
 			err = tx.Delete(op.collection, op.id)
 		} else {
-			err = tx.putRaw(op.collection, op.id, op.raw, func() indexOf { return op.index })
+			err = tx.putRaw(op.collection, op.id, op.raw, func() indexOf { return op.index }, op.old)
 		}
 		if err != nil {
 			return err
@@ -514,7 +523,7 @@ func (s *Store) speculate(ctx context.Context, provider, tenant string, fn func(
 		return err
 	}
 	sp := &spec{snap: uint64(btx.ID())}
-	tx := &Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved, counted: true, sp: sp}
+	tx := &Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved, counted: true, sp: sp, types: &s.indexTypes}
 	id := goid()
 	s.w.speculating.Add(1)
 	s.w.speculators.Store(id, struct{}{})
@@ -577,7 +586,7 @@ func (s *Store) serial(ctx context.Context, provider, tenant, tag string, fn fun
 func (s *Store) writeTx(btx *bolt.Tx, provider, tenant, tag string) *Tx {
 	tx := &Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved}
 	if s.speculates(provider) {
-		tx.counted, tx.ws = true, s.w.cur
+		tx.counted, tx.ws, tx.types = true, s.w.cur, &s.indexTypes
 	}
 	return tx
 }

@@ -338,3 +338,83 @@ func TestCoveredIndexKeepsValues(t *testing.T) {
 		t.Fatalf("%d runs again, want 1", rerun)
 	}
 }
+
+// The index tests again with provider "p" speculative: its writes run as
+// speculations and its index takes old keys from the stored records
+// (derive.go), with the same answers.
+func TestIndexesOfASpeculativeProvider(t *testing.T) {
+	speculating = true
+	defer func() { speculating = false }()
+	for name, test := range map[string]func(*testing.T){
+		"follows puts and deletes":     TestIndexFollowsPutsAndDeletes,
+		"built on first indexed put":   TestIndexBuiltOnFirstIndexedPut,
+		"walk from a key":              TestWalkFromAKey,
+		"counts":                       TestIndexCountFollowsPutsDeletesAndRebuilds,
+		"version rebuilds":             TestIndexVersionRebuildsAnOlderIndex,
+		"reset through the owned list": TestResetTenantThroughItsOwnList,
+		"isolated":                     TestTenantsAndProvidersAreIsolated,
+		"failed update":                TestFailedUpdateWritesNothing,
+		"reset":                        TestResetTenantDropsRecordsRefsAndSystemRecords,
+		"concurrent writes":            TestConcurrentWritesShareCommitsAndAFailureStaysAlone,
+	} {
+		t.Run(name, test)
+	}
+}
+
+func entries(t *testing.T, st *store.Store, group string) []string {
+	t.Helper()
+	var ids []string
+	must(t, st.View(context.Background(), "p", "t", func(tx *store.Tx) error {
+		return tx.LookupCovered("members", "g\x00"+group+"\x00", func(id string, _ []byte) (bool, error) {
+			ids = append(ids, id)
+			return true, nil
+		})
+	}))
+	return ids
+}
+
+// A speculative provider's index moves and removes entries by the keys its
+// stored records give, on a file whose index an earlier, non-speculative
+// run wrote with reverse entries too; a Delete in a fresh process needs the
+// collection's type (IndexTypes).
+func TestSpeculativeIndexKeysComeFromTheRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.db")
+	write := func(st *store.Store, fn func(tx *store.Tx) error) error {
+		return st.Update(context.Background(), "p", "t", fn)
+	}
+	st := open(t, path)
+	must(t, write(st, func(tx *store.Tx) error {
+		for id, g := range map[string]string{"m1": "a", "m2": "a", "m3": "b"} {
+			if err := tx.Put("members", id, &covered{member{ID: id, Group: g}, 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	must(t, st.Close())
+
+	st = open(t, path)
+	st.Speculate("p")
+	must(t, write(st, func(tx *store.Tx) error { return tx.Put("members", "m1", &covered{member{ID: "m1", Group: "b"}, 2}) }))
+	if a, b := entries(t, st, "a"), entries(t, st, "b"); !slices.Equal(a, []string{"m2"}) || !slices.Equal(b, []string{"m1", "m3"}) {
+		t.Fatalf("after a move: a %v, b %v", a, b)
+	}
+	must(t, write(st, func(tx *store.Tx) error { return tx.Delete("members", "m2") }))
+	must(t, write(st, func(tx *store.Tx) error { return tx.Delete("members", "m3") }))
+	if a, b := entries(t, st, "a"), entries(t, st, "b"); len(a) != 0 || !slices.Equal(b, []string{"m1"}) {
+		t.Fatalf("after deletes: a %v, b %v", a, b)
+	}
+	must(t, st.Close())
+
+	st = open(t, path)
+	st.Speculate("p")
+	if err := write(st, func(tx *store.Tx) error { return tx.Delete("members", "m1") }); err == nil {
+		t.Fatal("a delete of a type the store never saw passed")
+	}
+	st.IndexTypes("p", map[string]any{"members": &covered{}})
+	must(t, write(st, func(tx *store.Tx) error { return tx.Delete("members", "m1") }))
+	if b := entries(t, st, "b"); len(b) != 0 {
+		t.Fatalf("after the last delete: b %v", b)
+	}
+	must(t, st.Close())
+}

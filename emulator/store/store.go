@@ -75,6 +75,9 @@ type Store struct {
 	untracked                         atomic.Uint64
 	specApplied, specRerun, specEnded atomic.Uint64
 	speculated                        atomic.Pointer[func()] // tests: runs between a speculation and its commit
+	// indexTypes is the record type of each collection of a speculative
+	// provider (collectionName -> reflect.Type; derive.go).
+	indexTypes sync.Map
 }
 
 type tagKey struct{}

@@ -25,8 +25,15 @@ func open(t *testing.T, path string) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if speculating {
+		s.Speculate("p")
+	}
 	return s
 }
+
+// speculating makes open's stores speculate for provider "p"
+// (TestIndexesOfASpeculativeProvider).
+var speculating bool
 
 func TestRecordsSurviveReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "p.db")

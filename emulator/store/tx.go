@@ -30,6 +30,7 @@ type Tx struct {
 	counted bool
 	sp      *spec
 	ws      *writeSet
+	types   *sync.Map // the store's record types per collection (derive.go)
 }
 
 // scoped is the bucket that holds the transaction's tenant's records of its
@@ -192,12 +193,13 @@ func (tx *Tx) Put(collection, id string, v any) error {
 	if err != nil {
 		return err
 	}
-	return tx.putRaw(collection, id, raw, func() indexOf { return indexInfo(v) })
+	return tx.putRaw(collection, id, raw, func() indexOf { return indexInfo(v) }, nil)
 }
 
 // putRaw is Put of a record encoded as raw, with what its index takes
 // (asked for only when the record changes).
-func (tx *Tx) putRaw(collection, id string, raw []byte, indexFor func() indexOf) error {
+// known: the old record's keys, when the caller decoded them (derive.go).
+func (tx *Tx) putRaw(collection, id string, raw []byte, indexFor func() indexOf, known *indexOf) error {
 	b, _ := tx.collection(collection, false)
 	fresh := b == nil
 	if fresh {
@@ -227,7 +229,7 @@ func (tx *Tx) putRaw(collection, id string, raw []byte, indexFor func() indexOf)
 			return err
 		}
 	}
-	return tx.putIndexed(b, collection, id, info, fresh, old != nil)
+	return tx.putIndexed(b, collection, id, info, fresh, old != nil, old, known)
 }
 
 // Delete removes collection/id (no error if absent).
@@ -249,6 +251,9 @@ func (tx *Tx) Delete(collection, id string) error {
 	if idx, rev, _ := tx.indexBuckets(collection, false); idx != nil && rev != nil {
 		if err := idx.SetSequence(idx.Sequence() - 1); err != nil {
 			return err
+		}
+		if tx.counted {
+			return tx.unindexFrom(collection, idx, rev, id, raw)
 		}
 		return tx.unindex(collection, idx, rev, id)
 	}
