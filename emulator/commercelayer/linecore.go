@@ -27,10 +27,16 @@ type lineCore struct {
 }
 
 func (v *lineCore) lineItem() *LineItem {
-	l := &LineItem{TotalCents: v.TotalCents, TaxCents: v.TaxCents, OrderID: v.OrderID, ItemID: v.ItemID}
+	l := &LineItem{}
+	v.into(l)
+	return l
+}
+
+// into sets l (a zero line) to v.
+func (v *lineCore) into(l *LineItem) {
+	l.TotalCents, l.TaxCents, l.OrderID, l.ItemID = v.TotalCents, v.TaxCents, v.OrderID, v.ItemID
 	l.ID, l.Seq, l.UpdatedAt = v.ID, v.Seq, v.UpdatedAt
 	l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate = v.A.Quantity, v.A.UnitAmountCents, v.A.Name, v.A.ItemType, v.A.TaxRate
-	return l
 }
 
 // A line's digest in its order's index entry (LineItem.IndexValue): its
@@ -71,8 +77,41 @@ func appendLineCore(b []byte, l *LineItem) []byte {
 	return b
 }
 
+// lineReader reads an order's line digests (readLineCore) into lines
+// allocated a block at a time, with the strings many lines share (their
+// order, item type, SKU and name) made once.
+type lineReader struct {
+	block  []LineItem
+	shared map[string]string
+}
+
+func (r *lineReader) intern(b []byte) string {
+	if r.shared == nil {
+		r.shared = map[string]string{}
+	}
+	if s, ok := r.shared[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	r.shared[s] = s
+	return s
+}
+
+func (r *lineReader) next() *LineItem {
+	if len(r.block) == cap(r.block) {
+		r.block = make([]LineItem, 0, 16)
+	}
+	r.block = r.block[:len(r.block)+1]
+	return &r.block[len(r.block)-1]
+}
+
 // readLineCore is the line appendLineCore wrote (ok false: not one).
 func readLineCore(b []byte) (l *LineItem, ok bool) {
+	var r lineReader
+	return r.read(b)
+}
+
+func (r *lineReader) read(b []byte) (l *LineItem, ok bool) {
 	if len(b) == 0 || b[0] != lineCoreV1 {
 		return nil, false
 	}
@@ -96,16 +135,18 @@ func readLineCore(b []byte) (l *LineItem, ok bool) {
 		b = b[n:]
 		return v
 	}
-	str := func() string {
+	field := func() []byte {
 		n := uvarint()
 		if bad || n > uint64(len(b)) {
 			bad = true
-			return ""
+			return nil
 		}
-		s := string(b[:n])
+		f := b[:n]
 		b = b[n:]
-		return s
+		return f
 	}
+	str := func() string { return string(field()) }
+	shared := func() string { return r.intern(field()) }
 	flag := func() bool {
 		if len(b) == 0 {
 			bad = true
@@ -125,10 +166,10 @@ func readLineCore(b []byte) (l *LineItem, ok bool) {
 	v.A.Quantity = varint()
 	v.A.UnitAmountCents = varint()
 	if flag() {
-		name := str()
+		name := shared()
 		v.A.Name = &name
 	}
-	v.A.ItemType = str()
+	v.A.ItemType = shared()
 	if flag() {
 		if len(b) < 8 {
 			return nil, false
@@ -139,10 +180,12 @@ func readLineCore(b []byte) (l *LineItem, ok bool) {
 	}
 	v.TotalCents = varint()
 	v.TaxCents = varint()
-	v.OrderID = str()
-	v.ItemID = str()
+	v.OrderID = shared()
+	v.ItemID = shared()
 	if bad || len(b) != 0 {
 		return nil, false
 	}
-	return v.lineItem(), true
+	l = r.next()
+	v.into(l)
+	return l, true
 }

@@ -714,8 +714,9 @@ func (c *call) refreshWith(o *Order, changed *LineItem) error {
 // is not indexed yet).
 func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 	var out []*LineItem
+	var r lineReader
 	err := c.tx.LookupCovered("line_items", ixKey("order", orderID), func(id string, value []byte) (bool, error) {
-		if l, ok := readLineCore(value); ok {
+		if l, ok := r.read(value); ok {
 			if l.OrderID == orderID && l.ID == id {
 				out = append(out, l)
 			}
@@ -776,7 +777,11 @@ func (c *call) tallySkus(lines []*LineItem) (skuLines []*LineItem, shippable, su
 		subtotal += l.A.Quantity * l.A.UnitAmountCents
 		ship, known := ships[l.ItemID]
 		if !known {
-			var s Sku
+			var s struct { // all a tally reads of a SKU
+				A struct {
+					DoNotShip bool `json:"do_not_ship"`
+				} `json:"attributes"`
+			}
 			ship = c.tx.Get("skus", l.ItemID, &s) == nil && !s.A.DoNotShip
 			ships[l.ItemID] = ship
 		}
