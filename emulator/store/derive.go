@@ -91,19 +91,8 @@ func (tx *Tx) reindexFrom(coll string, idx, rev *bolt.Bucket, id string, info in
 	if err := tx.moveEntries(coll, idx, id, oldKeys, info.keys, oldCounts, info.counts, info.values); err != nil {
 		return err
 	}
-	if info.values != nil {
-		var kept []string
-		for _, k := range info.keys {
-			for _, o := range oldKeys {
-				if o == k {
-					kept = append(kept, k)
-					break
-				}
-			}
-		}
-		if err := tx.revalue(coll, idx, id, info, kept); err != nil {
-			return err
-		}
+	if err := tx.revalue(coll, idx, id, info, oldKeys); err != nil {
+		return err
 	}
 	return dropLegacy(rev, id)
 }

@@ -103,16 +103,8 @@ func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, info indexO
 	if err := tx.moveEntries(coll, idx, id, oldKeys, keys, oldCounts, counts, info.values); err != nil {
 		return err
 	}
-	if info.values != nil {
-		var kept []string
-		for _, k := range keys {
-			if slices.Contains(oldKeys, k) {
-				kept = append(kept, k)
-			}
-		}
-		if err := tx.revalue(coll, idx, id, info, kept); err != nil {
-			return err
-		}
+	if err := tx.revalue(coll, idx, id, info, oldKeys); err != nil {
+		return err
 	}
 	if len(keys) == 0 && len(counts) == 0 {
 		if old == nil {
@@ -123,15 +115,16 @@ func (tx *Tx) reindex(coll string, idx, rev *bolt.Bucket, id string, info indexO
 	return rev.Put([]byte(id), joined)
 }
 
-// revalue rewrites the values (IndexCovered) of id's entries under keys,
-// which it already has, where they changed.
-func (tx *Tx) revalue(coll string, idx *bolt.Bucket, id string, info indexOf, keys []string) error {
+// revalue rewrites the values (IndexCovered) of id's entries that it had
+// before (under oldKeys) and keeps, where they changed; moveEntries wrote
+// the new entries with theirs.
+func (tx *Tx) revalue(coll string, idx *bolt.Bucket, id string, info indexOf, oldKeys []string) error {
 	if info.values == nil {
 		return nil
 	}
-	for _, k := range keys {
-		v := info.value(k)
-		if v == nil {
+	for i, k := range info.keys {
+		v := info.values[i]
+		if v == nil || !slices.Contains(oldKeys, k) {
 			continue
 		}
 		e := indexEntry(k, id)
@@ -264,16 +257,6 @@ type indexOf struct {
 	values       [][]byte // IndexCovered's, by key (nil: none at all)
 	version      uint64   // IndexVersioned's, 0 for none
 	typ          reflect.Type
-}
-
-// value is the value kept with key's entry (nil: none).
-func (info indexOf) value(key string) []byte {
-	for i, k := range info.keys {
-		if k == key && info.values != nil {
-			return info.values[i]
-		}
-	}
-	return nil
 }
 
 func indexInfo(v any) indexOf {
