@@ -480,8 +480,9 @@ func (tx *Tx) LookupFrom(coll, prefix string, reverse bool, skip int, fn func(id
 	return tx.walk(coll, prefix, "", reverse, skip, func(_, id string, raw []byte) (bool, error) { return fn(id, raw) })
 }
 
-// seekLast positions c on the last key with prefix p (or where it would be).
-func seekLast(c *bolt.Cursor, p []byte) []byte {
+// seekLast positions c on the last key with prefix p (or where it would be)
+// and gives it and its value.
+func seekLast(c *bolt.Cursor, p []byte) (k, v []byte) {
 	// The first key after every key with prefix p: p with its last byte
 	// raised (bytes at 0xff carry over).
 	end := append([]byte(nil), p...)
@@ -489,17 +490,13 @@ func seekLast(c *bolt.Cursor, p []byte) []byte {
 		end = end[:len(end)-1]
 	}
 	if len(end) == 0 {
-		k, _ := c.Last()
-		return k
+		return c.Last()
 	}
 	end[len(end)-1]++
-	k, _ := c.Seek(end)
-	if k == nil {
-		k, _ = c.Last()
-		return k
+	if k, _ := c.Seek(end); k == nil {
+		return c.Last()
 	}
-	k, _ = c.Prev()
-	return k
+	return c.Prev()
 }
 
 // Walk is Lookup from a point: forward over the index keys with prefix that
@@ -512,6 +509,24 @@ func (tx *Tx) Walk(coll, prefix, from string, reverse bool, fn func(key, id stri
 // walk is Walk after skipping the first skip index entries (their records
 // are not read).
 func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(key, id string, raw []byte) (more bool, err error)) error {
+	return tx.entries(coll, prefix, from, reverse, func(b *bolt.Bucket, key, id, _ []byte) (bool, error) {
+		if skip > 0 {
+			skip--
+			return true, nil
+		}
+		raw := b.Get(id)
+		if raw == nil {
+			return true, nil
+		}
+		tx.specRead(coll, string(id))
+		return fn(string(key), string(id), raw)
+	})
+}
+
+// entries calls fn with each index entry of coll under prefix (from and
+// reverse as Walk): its key and id and the value it keeps, and b, the
+// collection's bucket.
+func (tx *Tx) entries(coll, prefix, from string, reverse bool, fn func(b *bolt.Bucket, key, id, value []byte) (more bool, err error)) error {
 	if !tx.specWalk(coll, prefix) {
 		return errSpeculation
 	}
@@ -521,36 +536,27 @@ func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(ke
 	}
 	c := idx.Cursor()
 	p := []byte(prefix)
-	var k []byte
+	var k, v []byte
 	switch {
 	case from == "" && reverse:
-		k = seekLast(c, p)
+		k, v = seekLast(c, p)
 	case from == "":
-		k, _ = c.Seek(p)
+		k, v = c.Seek(p)
 	case reverse:
 		if k, _ = c.Seek([]byte(from)); k == nil {
-			k, _ = c.Last()
+			k, v = c.Last()
 		} else {
-			k, _ = c.Prev()
+			k, v = c.Prev()
 		}
 	default:
-		k, _ = c.Seek([]byte(from))
+		k, v = c.Seek([]byte(from))
 	}
-	for ; k != nil && bytes.HasPrefix(k, p); k, _ = step(c, reverse) {
+	for ; k != nil && bytes.HasPrefix(k, p); k, v = step(c, reverse) {
 		i := bytes.LastIndexByte(k, 0)
 		if i < 0 {
 			continue
 		}
-		if skip > 0 {
-			skip--
-			continue
-		}
-		raw := b.Get(k[i+1:])
-		if raw == nil {
-			continue
-		}
-		tx.specRead(coll, string(k[i+1:]))
-		more, err := fn(string(k[:i]), string(k[i+1:]), raw)
+		more, err := fn(b, k[:i], k[i+1:], v)
 		if err != nil || !more {
 			return err
 		}
@@ -564,24 +570,5 @@ func (tx *Tx) walk(coll, prefix, from string, reverse bool, skip int, fn func(ke
 // type kept one) is the caller's to read from the record. ErrNoIndex as
 // Lookup.
 func (tx *Tx) LookupCovered(coll, prefix string, fn func(id string, value []byte) (more bool, err error)) error {
-	if !tx.specWalk(coll, prefix) {
-		return errSpeculation
-	}
-	b, idx, err := tx.indexed(coll)
-	if b == nil || err != nil {
-		return err
-	}
-	c := idx.Cursor()
-	p := []byte(prefix)
-	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
-		i := bytes.LastIndexByte(k, 0)
-		if i < 0 {
-			continue
-		}
-		more, err := fn(string(k[i+1:]), v)
-		if err != nil || !more {
-			return err
-		}
-	}
-	return nil
+	return tx.entries(coll, prefix, "", false, func(_ *bolt.Bucket, _, id, value []byte) (bool, error) { return fn(string(id), value) })
 }

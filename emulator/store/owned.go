@@ -155,10 +155,7 @@ func (s *SysBucket) ListPrefix(prefix string, reverse bool, fn func(key string, 
 	p := []byte(prefix)
 	var k, v []byte
 	if reverse {
-		k = seekLast(c, p)
-		if k != nil {
-			v = b.Get(k)
-		}
+		k, v = seekLast(c, p)
 	} else {
 		k, v = c.Seek(p)
 	}
