@@ -96,28 +96,23 @@ var hashSeed = maphash.MakeSeed()
 // recordHash names collection/id of the transaction's scope in read and
 // write sets; a collision only makes a false conflict (a function that runs
 // again).
-func (tx *Tx) recordHash(collection, id string) uint64 {
+func (tx *Tx) recordHash(collection, id string) uint64 { return tx.scopeHash(0, collection, id) }
+
+// collectionHash names a collection of the transaction's scope.
+func (tx *Tx) collectionHash(collection string) uint64 { return tx.scopeHash(1, collection, "") }
+
+// scopeHash hashes the scope, a kind of name (record 0, collection 1) and
+// the name.
+func (tx *Tx) scopeHash(kind byte, collection, id string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(hashSeed)
 	h.WriteString(tx.provider)
 	h.WriteByte(0)
 	h.WriteString(tx.tenant)
-	h.WriteByte(0)
+	h.WriteByte(kind)
 	h.WriteString(collection)
 	h.WriteByte(0)
 	h.WriteString(id)
-	return h.Sum64()
-}
-
-// collectionHash names a collection of the transaction's scope.
-func (tx *Tx) collectionHash(collection string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(hashSeed)
-	h.WriteString(tx.provider)
-	h.WriteByte(0)
-	h.WriteString(tx.tenant)
-	h.WriteByte(1)
-	h.WriteString(collection)
 	return h.Sum64()
 }
 
