@@ -51,7 +51,7 @@ func (l *LineItem) IndexKeys() []string {
 }
 
 // IndexValue: a line item's entry under its order keeps what an order's
-// refresh reads of it (lineCore), so re-pricing a cart walks its order's
+// refresh reads of it (appendLineCore), so re-pricing a cart walks its order's
 // entries instead of reading and decoding every line.
 func (l *LineItem) IndexValue(key string) []byte {
 	if key != ixEntry("order", l.OrderID, l.Seq) {

@@ -5,42 +5,11 @@ import (
 	"math"
 )
 
-// lineCore is what a refresh reads of a stored line item and may change:
-// an order's lines are most of what a cart change decodes, and their
-// metadata, extras and relationships are of no use to it (total reads the
-// whole record again for a line it saves).
-type lineCore struct {
-	ID        string `json:"id"`
-	Seq       uint64 `json:"seq"`
-	UpdatedAt string `json:"updated_at"`
-	A         struct {
-		Quantity        int64    `json:"quantity"`
-		UnitAmountCents int64    `json:"unit_amount_cents"`
-		Name            *string  `json:"name"`
-		ItemType        string   `json:"item_type"`
-		TaxRate         *float64 `json:"tax_rate"`
-	} `json:"attributes"`
-	TotalCents int64  `json:"total_cents"`
-	TaxCents   int64  `json:"tax_cents"`
-	OrderID    string `json:"order_id"`
-	ItemID     string `json:"item_id"`
-}
-
-func (v *lineCore) lineItem() *LineItem {
-	l := &LineItem{}
-	v.into(l)
-	return l
-}
-
-// into sets l (a zero line) to v.
-func (v *lineCore) into(l *LineItem) {
-	l.TotalCents, l.TaxCents, l.OrderID, l.ItemID = v.TotalCents, v.TaxCents, v.OrderID, v.ItemID
-	l.ID, l.Seq, l.UpdatedAt = v.ID, v.Seq, v.UpdatedAt
-	l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate = v.A.Quantity, v.A.UnitAmountCents, v.A.Name, v.A.ItemType, v.A.TaxRate
-}
-
-// A line's digest in its order's index entry (LineItem.IndexValue): its
-// lineCore fields in a fixed order, each string and the optional ones after
+// A line's digest in its order's index entry (LineItem.IndexValue): what an
+// order's refresh reads of the line and may change (an order's lines are
+// most of what a cart change reads; their metadata, extras and
+// relationships are of no use to it, and a line it saves is read whole
+// again: saveRefreshed), in a fixed order, each string and the optional ones after
 // a length or presence byte. Version 1 is the first byte, so a later layout
 // can tell itself apart; readLineCore refuses anything else, and the
 // caller then reads the record.
@@ -159,7 +128,7 @@ func (r *lineReader) read(b []byte) (l *LineItem, ok bool) {
 		b = b[1:]
 		return f
 	}
-	var v lineCore
+	var v LineItem
 	v.ID = str()
 	v.Seq = uvarint()
 	v.UpdatedAt = str()
@@ -186,6 +155,6 @@ func (r *lineReader) read(b []byte) (l *LineItem, ok bool) {
 		return nil, false
 	}
 	l = r.next()
-	v.into(l)
+	*l = v
 	return l, true
 }

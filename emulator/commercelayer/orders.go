@@ -708,10 +708,10 @@ func (c *call) refreshWith(o *Order, changed *LineItem) error {
 	return c.put("orders", o)
 }
 
-// refreshLines are an order's lines, in creation order, as lineCore reads
-// them: from their entries in the order index (IndexValue), or from the
-// records where an entry keeps nothing yet (every field when the collection
-// is not indexed yet).
+// refreshLines are an order's lines, in creation order: what a refresh
+// reads of them from their entries in the order index (IndexValue), or the
+// records where an entry keeps nothing yet (written before the digests) or
+// the collection is not indexed yet.
 func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 	var out []*LineItem
 	var r lineReader
@@ -722,16 +722,16 @@ func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 			}
 			return true, nil
 		}
-		var v lineCore
-		err := c.tx.Get("line_items", id, &v)
+		l := &LineItem{}
+		err := c.tx.Get("line_items", id, l)
 		if errors.Is(err, store.ErrNotFound) {
 			return true, nil // an entry without its record: skipped, as Lookup does
 		}
 		if err != nil {
 			return false, err
 		}
-		if v.OrderID == orderID {
-			out = append(out, v.lineItem())
+		if l.OrderID == orderID {
+			out = append(out, l)
 		}
 		return true, nil
 	})
@@ -741,8 +741,8 @@ func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 	return out, err
 }
 
-// saveRefreshed saves a line refresh read (lineCore) and changed: the
-// stored record with what a refresh changes.
+// saveRefreshed saves a line a refresh read (refreshLines: perhaps only its
+// digest) and changed: the stored record with what a refresh changes.
 func (c *call) saveRefreshed(l *LineItem) error {
 	full := &LineItem{}
 	if err := c.get("line_items", l.ID, full); err != nil {
@@ -980,7 +980,7 @@ func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, 
 		}
 		var err error
 		if ok {
-			err = c.saveRefreshed(l) // read as lineCore
+			err = c.saveRefreshed(l) // read by refreshLines
 		} else {
 			err = c.put("line_items", l)
 		}
