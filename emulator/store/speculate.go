@@ -320,7 +320,8 @@ func (s *Store) speculate(ctx context.Context, provider, tenant string, fn func(
 		return err
 	}
 	sp := &spec{snap: uint64(btx.ID())}
-	tx := &Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved, counted: true, sp: sp, types: &s.indexTypes}
+	tx := s.scopedTx(btx, provider, tenant)
+	tx.write, tx.tag, tx.counted, tx.sp, tx.types = true, tag, true, sp, &s.indexTypes
 	id := goid()
 	s.w.speculating.Add(1)
 	s.w.speculators.Store(id, struct{}{})
@@ -381,7 +382,8 @@ func (s *Store) serial(ctx context.Context, provider, tenant, tag string, fn fun
 
 // writeTx is a write function's transaction (on the committer).
 func (s *Store) writeTx(btx *bolt.Tx, provider, tenant, tag string) *Tx {
-	tx := &Tx{btx: btx, provider: provider, tenant: tenant, write: true, ids: s.ids, tag: tag, ordered: s.ordered.load(), reserved: &s.reserved}
+	tx := s.scopedTx(btx, provider, tenant)
+	tx.write, tx.tag = true, tag
 	if s.speculates(provider) {
 		tx.counted, tx.ws, tx.types = true, s.w.cur, &s.indexTypes
 	}

@@ -180,8 +180,14 @@ func (s *Store) View(ctx context.Context, provider, tenant string, fn func(tx *T
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids, ordered: s.ordered.load(), reserved: &s.reserved})
+		return fn(s.scopedTx(btx, provider, tenant))
 	})
+}
+
+// scopedTx is a transaction of btx scoped to (provider, tenant), read-only
+// until its caller says otherwise.
+func (s *Store) scopedTx(btx *bolt.Tx, provider, tenant string) *Tx {
+	return &Tx{btx: btx, provider: provider, tenant: tenant, ids: s.ids, ordered: s.ordered.load(), reserved: &s.reserved}
 }
 
 // Update runs fn in a read-write transaction scoped to (provider, tenant).
