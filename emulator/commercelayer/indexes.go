@@ -26,27 +26,24 @@ const seqPrefix = "seq\x00"
 
 // IndexKeys: every record by its creation sequence, and its list keys
 // (listindex.go). Types with keys of their own add these.
-func (b *Base) IndexKeys() []string { return indexKeysAs("", b) }
+func (b *Base) IndexKeys() []string { keys, _ := recordKeys("", b); return keys }
 
 // CountKeys: the list filters' counts.
-func (b *Base) CountKeys() []string { _, counts := listKeys("", b); return counts }
+func (b *Base) CountKeys() []string { _, counts := recordKeys("", b); return counts }
 
 // IndexVersion: the version of the keys (listKeysVersion).
 func (b *Base) IndexVersion() uint64 { return listKeysVersion }
 
-// indexKeysAs are the keys every record of typ has.
-func indexKeysAs(typ string, m model) []string {
-	keys, _ := listKeys(typ, m)
-	return append([]string{seqPrefix + seqHex(m.base().Seq)}, keys...)
-}
-
 // IndexKeys: a line item by its order.
 // A shipping line item also by its shipment.
 func (l *LineItem) IndexKeys() []string {
-	keys := append(l.Base.IndexKeys(), ixEntry("order", l.OrderID, l.Seq))
+	var k keyBuilder
+	k.record("", l)
+	k.entry("order", l.OrderID, l.Seq)
 	if l.A.ItemType == itemShipments {
-		keys = append(keys, ixEntry("item", l.ItemID, l.Seq))
+		k.entry("item", l.ItemID, l.Seq)
 	}
+	keys, _ := k.done()
 	return keys
 }
 
@@ -62,54 +59,74 @@ func (l *LineItem) IndexValue(key string) []byte {
 
 // IndexKeys: a shipment by its order.
 func (s *Shipment) IndexKeys() []string {
-	return append(s.Base.IndexKeys(), ixEntry("order", s.OrderID, s.Seq))
+	var k keyBuilder
+	k.record("", s)
+	k.entry("order", s.OrderID, s.Seq)
+	keys, _ := k.done()
+	return keys
 }
 
 // IndexKeys: a transaction by its order and by the transaction it refers to.
 func (t *Transaction) IndexKeys() []string {
-	keys := append(t.Base.IndexKeys(), ixEntry("order", t.OrderID, t.Seq))
+	var k keyBuilder
+	k.record("", t)
+	k.entry("order", t.OrderID, t.Seq)
 	if t.ReferenceID != "" {
-		keys = append(keys, ixEntry("reference", t.ReferenceID, t.Seq))
+		k.entry("reference", t.ReferenceID, t.Seq)
 	}
+	keys, _ := k.done()
 	return keys
 }
 
 // IndexKeys: an order by its customer and by the addresses it uses.
-func (o *Order) IndexKeys() []string {
-	keys := indexKeysAs("orders", o)
+func (o *Order) IndexKeys() []string { keys, _ := o.IndexCountKeys(); return keys }
+
+// CountKeys: an order's list filters' counts.
+func (o *Order) CountKeys() []string { _, counts := o.IndexCountKeys(); return counts }
+
+// IndexCountKeys: both of the above from one pass (store.KeysCounted): a
+// cart change writes its order.
+func (o *Order) IndexCountKeys() (keys, counts []string) {
+	var k keyBuilder
+	k.record("orders", o)
 	if o.CustomerID != "" {
-		keys = append(keys, ixEntry("customer", o.CustomerID, o.Seq))
+		k.entry("customer", o.CustomerID, o.Seq)
 	}
 	if o.BillingAddressID != "" {
-		keys = append(keys, ixEntry("address", o.BillingAddressID, o.Seq))
+		k.entry("address", o.BillingAddressID, o.Seq)
 	}
 	if o.ShippingAddressID != "" && o.ShippingAddressID != o.BillingAddressID {
-		keys = append(keys, ixEntry("address", o.ShippingAddressID, o.Seq))
+		k.entry("address", o.ShippingAddressID, o.Seq)
 	}
-	return keys
+	return k.done()
 }
 
 // IndexKeys: a price by its SKU.
 func (p *Price) IndexKeys() []string {
-	return append(p.Base.IndexKeys(), ixEntry("sku", p.SkuID, p.Seq))
+	var k keyBuilder
+	k.record("", p)
+	k.entry("sku", p.SkuID, p.Seq)
+	keys, _ := k.done()
+	return keys
 }
-
-// CountKeys: an order's list filters' counts.
-func (o *Order) CountKeys() []string { _, counts := listKeys("orders", o); return counts }
 
 // IndexKeys: a SKU by its code.
 func (s *Sku) IndexKeys() []string {
-	return append(indexKeysAs("skus", s), ixEntry("code", s.A.Code, s.Seq))
+	var k keyBuilder
+	k.record("skus", s)
+	k.entry("code", s.A.Code, s.Seq)
+	keys, _ := k.done()
+	return keys
 }
 
 // CountKeys: a SKU's list filters' counts.
-func (s *Sku) CountKeys() []string { _, counts := listKeys("skus", s); return counts }
+func (s *Sku) CountKeys() []string { _, counts := recordKeys("skus", s); return counts }
 
 // IndexKeys: a customer's list keys.
-func (cu *Customer) IndexKeys() []string { return indexKeysAs("customers", cu) }
+func (cu *Customer) IndexKeys() []string { keys, _ := recordKeys("customers", cu); return keys }
 
 // CountKeys: a customer's list filters' counts.
-func (cu *Customer) CountKeys() []string { _, counts := listKeys("customers", cu); return counts }
+func (cu *Customer) CountKeys() []string { _, counts := recordKeys("customers", cu); return counts }
 
 // lookup is scan restricted to the records indexed under name=value: its
 // cost follows the matches, not the collection. keep must hold the whole

@@ -92,50 +92,51 @@ const tsWidth = 24
 // descending is ts in a form whose byte order is ts's reversed: walked
 // forward, newest first and ties still in creation order (as the scan's
 // stable sort leaves them). Shorter values (none) are padded to sort last.
-func descending(ts string) string {
-	b := make([]byte, max(len(ts), tsWidth))
-	for i := range b {
+func appendDescending(b []byte, ts string) []byte {
+	for i := range max(len(ts), tsWidth) {
 		c := byte(0)
 		if i < len(ts) {
 			c = ts[i]
 		}
-		b[i] = 0xff - c
+		b = append(b, 0xff-c)
 	}
-	return string(b)
+	return b
 }
 
 // seqHex is seq as 16 hex digits (byte order is number order).
 func seqHex(seq uint64) string {
-	const digits = "0123456789abcdef"
 	var b [16]byte
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = digits[seq&15]
-		seq >>= 4
+	return string(appendSeqHex(b[:0], seq))
+}
+
+func appendSeqHex(b []byte, seq uint64) []byte {
+	const digits = "0123456789abcdef"
+	for shift := 60; shift >= 0; shift -= 4 {
+		b = append(b, digits[(seq>>shift)&15])
 	}
-	return string(b[:])
+	return b
 }
 
 // sortPrefix is where the keys of a sort (under an equality filter, when
 // eq is not "") start.
 func sortPrefix(field string, desc bool, eq, value string) string {
-	name := "by"
-	if eq != "" {
-		name = "eqby" // not under by\x00<field>: that walk would meet these keys
-	}
-	if desc {
-		name += "-"
-	}
-	if eq != "" {
-		return name + "\x00" + field + "\x00" + eq + "\x00" + value + "\x00"
-	}
-	return name + "\x00" + field + "\x00"
+	return string(appendSortPrefix(nil, field, desc, eq, value))
 }
 
-func sortEntry(prefix, ts string, desc bool, seq uint64) string {
-	if desc {
-		ts = descending(ts)
+func appendSortPrefix(b []byte, field string, desc bool, eq, value string) []byte {
+	if eq != "" {
+		b = append(b, "eqby"...) // not under by\x00<field>: that walk would meet these keys
+	} else {
+		b = append(b, "by"...)
 	}
-	return prefix + ts + "\x00" + seqHex(seq)
+	if desc {
+		b = append(b, '-')
+	}
+	b = append(append(append(b, 0), field...), 0)
+	if eq != "" {
+		b = append(append(append(append(b, eq...), 0), value...), 0)
+	}
+	return b
 }
 
 // eqName is the index name of an equality filter (its keys: ixEntry).
@@ -148,30 +149,96 @@ func indexable(v string) bool {
 	return !strings.ContainsRune(v, 0) && !(len(v) >= 10 && v[4] == '-')
 }
 
-// listKeys are m's list index keys and counted groups as a record of typ.
-func listKeys(typ string, m model) (keys, counts []string) {
+// keyBuilder writes a record's index keys into one buffer and cuts them
+// out of one string at the end: one allocation for all of them, not a few
+// per key (a cart change computes an order's twenty keys for its new and
+// its stored version).
+type keyBuilder struct {
+	buf    []byte
+	ends   []int    // where each key ends in buf
+	counts [][2]int // the counted groups: spans of buf
+}
+
+func (k *keyBuilder) end() { k.ends = append(k.ends, len(k.buf)) }
+
+// entry adds ixEntry(name, value, seq).
+func (k *keyBuilder) entry(name, value string, seq uint64) {
+	k.buf = append(append(append(append(k.buf, name...), 0), value...), 0)
+	k.buf = appendSeqHex(k.buf, seq)
+	k.end()
+}
+
+// sorted adds a sort's key: its prefix (sortPrefix), the timestamp (in
+// descending form for a descending sort) and the sequence.
+func (k *keyBuilder) sorted(field string, desc bool, eq, value, ts string, seq uint64) {
+	k.buf = appendSortPrefix(k.buf, field, desc, eq, value)
+	if desc {
+		k.buf = appendDescending(k.buf, ts)
+	} else {
+		k.buf = append(k.buf, ts...)
+	}
+	k.buf = appendSeqHex(append(k.buf, 0), seq)
+	k.end()
+}
+
+// record adds the keys every record of typ has: its creation sequence
+// and its list keys and counted groups.
+func (k *keyBuilder) record(typ string, m model) {
 	b := m.base()
+	k.buf = appendSeqHex(append(k.buf, seqPrefix...), b.Seq)
+	k.end()
 	if sortedTypes[typ] {
-		keys = append(keys, idPrefix+b.ID) // ids are unique: walked backwards for sort=-id
+		k.buf = append(append(k.buf, idPrefix...), b.ID...) // ids are unique: walked backwards for sort=-id
+		k.end()
 		for _, f := range sortFields {
 			v := sortValue(b, f)
-			keys = append(keys, sortEntry(sortPrefix(f, false, "", ""), v, false, b.Seq), sortEntry(sortPrefix(f, true, "", ""), v, true, b.Seq))
+			k.sorted(f, false, "", "", v, b.Seq)
+			k.sorted(f, true, "", "", v, b.Seq)
 		}
 	}
-	for _, f := range append([]listFilter{referenceFilter}, listFilters[typ]...) {
-		p := f.value(m)
-		if p == nil || !indexable(*p) {
-			continue
+	k.filter(referenceFilter, m)
+	for _, f := range listFilters[typ] {
+		k.filter(f, m)
+	}
+}
+
+func (k *keyBuilder) filter(f listFilter, m model) {
+	p := f.value(m)
+	if p == nil || !indexable(*p) {
+		return
+	}
+	b := m.base()
+	start := len(k.buf)
+	k.buf = append(append(append(append(append(k.buf, "eq\x00"...), f.field...), 0), *p...), 0)
+	k.counts = append(k.counts, [2]int{start, len(k.buf)}) // ixKey(eqName(f.field), *p)
+	k.buf = appendSeqHex(k.buf, b.Seq)
+	k.end()
+	if f.sorted {
+		for _, desc := range []bool{false, true} {
+			k.sorted("created_at", desc, f.field, *p, b.CreatedAt, b.Seq)
 		}
-		keys = append(keys, ixEntry(eqName(f.field), *p, b.Seq))
-		counts = append(counts, ixKey(eqName(f.field), *p))
-		if f.sorted {
-			for _, desc := range []bool{false, true} {
-				keys = append(keys, sortEntry(sortPrefix("created_at", desc, f.field, *p), b.CreatedAt, desc, b.Seq))
-			}
-		}
+	}
+}
+
+// done are the keys and counted groups added.
+func (k *keyBuilder) done() (keys, counts []string) {
+	s := string(k.buf)
+	keys = make([]string, len(k.ends))
+	start := 0
+	for i, e := range k.ends {
+		keys[i], start = s[start:e], e
+	}
+	for _, c := range k.counts {
+		counts = append(counts, s[c[0]:c[1]])
 	}
 	return keys, counts
+}
+
+// recordKeys are the keys and counted groups every record of typ has.
+func recordKeys(typ string, m model) (keys, counts []string) {
+	var k keyBuilder
+	k.record(typ, m)
+	return k.done()
 }
 
 // filterOf is the indexed filter typ's index has for field.

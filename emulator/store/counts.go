@@ -13,6 +13,13 @@ type Counted interface {
 	CountKeys() []string
 }
 
+// KeysCounted is a Counted record that gives its keys and its groups in
+// one call, when they come from one pass over its fields.
+type KeysCounted interface {
+	Counted
+	IndexCountKeys() (keys, counts []string)
+}
+
 func countKeys(v any) []string {
 	if c, ok := v.(Counted); ok {
 		return c.CountKeys()

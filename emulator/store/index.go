@@ -264,7 +264,12 @@ func indexInfo(v any) indexOf {
 	if !ok {
 		return indexOf{}
 	}
-	info := indexOf{indexed: true, keys: ix.IndexKeys(), counts: countKeys(v), typ: reflect.TypeOf(v)}
+	info := indexOf{indexed: true, typ: reflect.TypeOf(v)}
+	if kc, ok := v.(KeysCounted); ok {
+		info.keys, info.counts = kc.IndexCountKeys()
+	} else {
+		info.keys, info.counts = ix.IndexKeys(), countKeys(v)
+	}
 	if iv, ok := v.(IndexVersioned); ok {
 		info.version = iv.IndexVersion()
 	}
