@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -398,32 +401,32 @@ var (
 )
 
 func overlayWith(js codec, b *Base, dst any, in *input, allowed ...string) error {
-	fields := map[string]json.RawMessage{}
+	var typed func(string) bool // dst's fields, by JSON name: asked only of attributes not allowed
 	if dst != nil {
-		raw, err := js.marshal(dst)
-		if err != nil {
-			return err
+		typed = jsonFields(js, dst)
+		// One object of just the allowed attributes sent, decoded onto dst
+		// as it is: what it leaves out keeps its value.
+		var obj []byte
+		for _, name := range allowed {
+			v, ok := in.Attrs[name]
+			if !ok {
+				continue
+			}
+			if obj == nil {
+				obj = append(obj, '{')
+			} else {
+				obj = append(obj, ',')
+			}
+			key, err := js.marshal(name)
+			if err != nil {
+				return err
+			}
+			obj = append(append(append(obj, key...), ':'), v...)
 		}
-		if err := js.unmarshal(raw, &fields); err != nil {
-			return err
-		}
-	}
-	typed := make(map[string]bool, len(fields))
-	for name := range fields {
-		typed[name] = true
-	}
-	for _, name := range allowed {
-		if v, ok := in.Attrs[name]; ok {
-			fields[name] = v
-		}
-	}
-	if dst != nil {
-		raw, err := js.marshal(fields)
-		if err != nil {
-			return err
-		}
-		if err := js.unmarshal(raw, dst); err != nil {
-			return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+		if obj != nil {
+			if err := js.unmarshal(append(obj, '}'), dst); err != nil {
+				return jsonapi.Validation("/data/attributes", "attributes", "is invalid", "invalid")
+			}
 		}
 	}
 	for name, ptr := range map[string]**string{"reference": &b.Reference, "reference_origin": &b.ReferenceOrigin} {
@@ -445,7 +448,7 @@ func overlayWith(js codec, b *Base, dst any, in *input, allowed ...string) error
 		return nil
 	}
 	for name, raw := range in.Attrs {
-		if typed[name] || strings.HasPrefix(name, "_") || in_(name, writableCommon) || in_(name, allowed) {
+		if (typed != nil && typed(name)) || strings.HasPrefix(name, "_") || in_(name, writableCommon) || in_(name, allowed) {
 			continue
 		}
 		if a := res.Attr(name); a == nil || !a.Fetch {
@@ -475,6 +478,84 @@ func overlayWith(js codec, b *Base, dst any, in *input, allowed ...string) error
 		b.Rels[name] = rel.Refs
 	}
 	return nil
+}
+
+// jsonFields tells which JSON names dst (a pointer to a struct or a map)
+// holds, as marshalling it would write them: a struct's fields (from its
+// type, once; an omitempty one only when set), a map's keys, anything else
+// by marshalling it. overlay asks it only about names it did not write.
+func jsonFields(js codec, dst any) func(string) bool {
+	v := reflect.ValueOf(dst)
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		switch e := v.Elem(); e.Kind() {
+		case reflect.Map:
+			if e.Type().Key().Kind() == reflect.String {
+				return func(name string) bool { return e.MapIndex(reflect.ValueOf(name).Convert(e.Type().Key())).IsValid() }
+			}
+		case reflect.Struct:
+			if fields, ok := structFields(e.Type()); ok {
+				return func(name string) bool {
+					f, ok := fields[name]
+					return ok && (!f.omitEmpty || !emptyJSON(e.Field(f.index)))
+				}
+			}
+		}
+	}
+	fields := map[string]json.RawMessage{}
+	if raw, err := js.marshal(dst); err == nil {
+		_ = js.unmarshal(raw, &fields)
+	}
+	return func(name string) bool { _, ok := fields[name]; return ok }
+}
+
+type jsonField struct {
+	index     int
+	omitEmpty bool
+}
+
+var structFieldsOf sync.Map // reflect.Type -> map[string]jsonField, or nil: not plain
+
+// structFields are a struct's fields by JSON name; ok false for one with
+// embedded fields (left to marshalling).
+func structFields(t reflect.Type) (map[string]jsonField, bool) {
+	if f, ok := structFieldsOf.Load(t); ok {
+		m := f.(map[string]jsonField)
+		return m, m != nil
+	}
+	m := map[string]jsonField{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if sf.Anonymous {
+			m = nil
+			break
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		if _, dup := m[name]; dup {
+			m = nil // the marshaller's rules for clashes: left to it
+			break
+		}
+		m[name] = jsonField{index: i, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")}
+	}
+	structFieldsOf.Store(t, m)
+	return m, m != nil
+}
+
+// emptyJSON is omitempty's empty.
+func emptyJSON(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	}
+	return v.IsZero()
 }
 
 // relID resolves a to-one relationship of in: whether it was sent, and the
