@@ -60,7 +60,7 @@ func (tx *Tx) IndexCount(coll, group string) (int, error) {
 		return 0, err
 	}
 	pb, _ := tx.scoped(false)
-	cb := pb.Bucket([]byte(cntPrefix + coll))
+	cb := tx.sub(pb, cntPrefix, coll)
 	if cb == nil {
 		return 0, nil
 	}

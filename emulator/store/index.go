@@ -55,7 +55,7 @@ func (tx *Tx) indexBuckets(coll string, create bool) (idx, rev *bolt.Bucket, err
 	if pb == nil {
 		return nil, nil, nil
 	}
-	idx, rev = pb.Bucket([]byte(idxPrefix+coll)), pb.Bucket([]byte(revPrefix+coll))
+	idx, rev = tx.sub(pb, idxPrefix, coll), tx.sub(pb, revPrefix, coll)
 	if (idx != nil && rev != nil) || !create {
 		return idx, rev, nil
 	}
