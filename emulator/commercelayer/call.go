@@ -33,6 +33,12 @@ type call struct {
 	circuits map[string]circuit // webhook id -> circuit, read before the transaction
 	revealed string             // the webhook whose shared secret this response shows
 	placing  string             // the order this call placed asynchronously (place_async)
+	saved    []savedRecord      // what the last run of the last update put (see put)
+}
+
+type savedRecord struct {
+	coll, id string
+	m        model
 }
 
 func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
@@ -71,7 +77,7 @@ func (c *call) update(fn func() error) error {
 	}
 	c.circuits = circuits
 	return c.cl.p.Store.Update(c.r.Context(), provider, c.org, func(tx *store.Tx) error {
-		c.tx, c.events = tx, nil
+		c.tx, c.events, c.saved = tx, nil, c.saved[:0]
 		defer func() { c.tx = nil }()
 		if err := fn(); err != nil {
 			return err
@@ -137,7 +143,44 @@ func (c *call) get(coll, id string, m model) error {
 func (c *call) exists(coll, id string) bool { return id != "" && c.tx.Exists(coll, id) }
 
 // put stores m in coll.
-func (c *call) put(coll string, m model) error { return c.tx.Put(coll, m.base().ID, storedAs(coll, m)) }
+func (c *call) put(coll string, m model) error {
+	id := m.base().ID
+	if err := c.tx.Put(coll, id, storedAs(coll, m)); err != nil {
+		return err
+	}
+	for i, s := range c.saved {
+		if s.coll == coll && s.id == id {
+			c.saved[i].m = m
+			return nil
+		}
+	}
+	c.saved = append(c.saved, savedRecord{coll, id, m})
+	return nil
+}
+
+// del deletes coll/id.
+func (c *call) del(coll, id string) error {
+	c.forget(coll, id)
+	return c.tx.Delete(coll, id)
+}
+
+func (c *call) forget(coll, id string) {
+	c.saved = slices.DeleteFunc(c.saved, func(s savedRecord) bool { return s.coll == coll && s.id == id })
+}
+
+// savedAs is the record of k's that the call's last write put under id,
+// as it was put (the response to a create or an update shows it without
+// reading and decoding it again); ok false when the write did not put it
+// as k's type.
+func (c *call) savedAs(k *kind, id string) (m model, ok bool) {
+	want := reflect.TypeOf(k.newRec())
+	for _, s := range c.saved {
+		if s.id == id && reflect.TypeOf(s.m) == want && in_(s.coll, k.collections()) {
+			return s.m, true
+		}
+	}
+	return nil, false
+}
 
 // scan lists coll's records that keep accepts, in creation order.
 func scan[T any, PT interface {

@@ -170,7 +170,7 @@ func (cl *CommerceLayer) addressKind() *kind {
 					return &jsonapi.Error{Status: http.StatusUnprocessableEntity, Code: "VALIDATION_ERROR", Title: "is in use",
 						Detail: "base - the address is used by an order", Pointer: "/data", Meta: map[string]any{"error": "in_use"}}
 				}
-				return c.tx.Delete("addresses", id)
+				return c.del("addresses", id)
 			})
 		},
 	}

@@ -190,7 +190,7 @@ func (c *call) deleteShipment(id string) error {
 			return err
 		}
 		c.events = nil
-		return c.tx.Delete("shipments", id)
+		return c.del("shipments", id)
 	})
 }
 

@@ -222,7 +222,7 @@ func (cl *CommerceLayer) addGenericWrites(k *kind, r *catalogue.Resource) {
 					return err
 				}
 				c.events = nil
-				return c.tx.Delete(r.Type, id)
+				return c.del(r.Type, id)
 			})
 		}
 	}

@@ -242,9 +242,12 @@ func (cl *CommerceLayer) respondOne(w http.ResponseWriter, r *http.Request, c *c
 	var doc *jsonapi.Document
 	if err == nil {
 		err = c.view(func() error {
-			m := k.newRec()
-			if err := c.read(k, id, m); err != nil {
-				return err
+			m, ok := c.savedAs(k, id)
+			if checkVisible || !ok {
+				m = k.newRec()
+				if err := c.read(k, id, m); err != nil {
+					return err
+				}
 			}
 			if checkVisible && !c.visible(k, m) {
 				return recordNotFound(id)

@@ -190,7 +190,7 @@ func (c *call) updateLineItem(id string, in *input, remove bool) error {
 			return jsonapi.Validation("/data", "item_type", "is managed by the order and cannot be changed", "read_only")
 		}
 		if remove {
-			if err := c.tx.Delete("line_items", l.ID); err != nil {
+			if err := c.del("line_items", l.ID); err != nil {
 				return err
 			}
 			return c.afterCartChange(o, nil)

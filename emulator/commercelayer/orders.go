@@ -605,7 +605,7 @@ func (c *call) deleteOrder(id string) error {
 			return err
 		}
 		for _, l := range lines {
-			if err := c.tx.Delete("line_items", l.ID); err != nil {
+			if err := c.del("line_items", l.ID); err != nil {
 				return err
 			}
 		}
@@ -614,7 +614,7 @@ func (c *call) deleteOrder(id string) error {
 			return err
 		}
 		for _, s := range ss {
-			if err := c.tx.Delete("shipments", s.ID); err != nil {
+			if err := c.del("shipments", s.ID); err != nil {
 				return err
 			}
 		}
@@ -623,7 +623,7 @@ func (c *call) deleteOrder(id string) error {
 			return err
 		}
 		c.events = nil
-		return c.tx.Delete("orders", id)
+		return c.del("orders", id)
 	})
 }
 
@@ -821,7 +821,7 @@ func (c *call) syncShipments(o *Order, shippable int64) ([]*Shipment, error) {
 	}
 	if shippable == 0 || o.ShippingAddressID == "" {
 		for _, s := range shipments {
-			if err := c.tx.Delete("shipments", s.ID); err != nil {
+			if err := c.del("shipments", s.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -902,7 +902,7 @@ func (c *call) syncCostLines(o *Order, lines, skuLines []*LineItem, want map[str
 		key := l.A.ItemType + "/" + l.ItemID
 		w, ok := want[key]
 		if !ok {
-			if err := c.tx.Delete("line_items", l.ID); err != nil {
+			if err := c.del("line_items", l.ID); err != nil {
 				return nil, err
 			}
 			continue

@@ -227,7 +227,7 @@ func (cl *CommerceLayer) webhookKind() *kind {
 			})
 		},
 		destroy: func(c *call, id string) error {
-			return c.update(func() error { return c.tx.Delete("webhooks", id) })
+			return c.update(func() error { return c.del("webhooks", id) })
 		},
 	}
 }
