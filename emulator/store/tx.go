@@ -30,7 +30,7 @@ type Tx struct {
 	counted bool
 	sp      *spec
 	ws      *writeSet
-	types   *sync.Map // the store's record types per collection (derive.go)
+	types   *sync.Map   // the store's record types per collection (derive.go)
 	subs    []subBucket // a read transaction's buckets below scope, once found (see sub)
 }
 
