@@ -123,17 +123,33 @@ func keyID(k *rsa.PublicKey) string {
 }
 
 // storedKey reads the organization's key, or nil.
-func (a *authority) storedKey(ctx context.Context, slug string) (*rsa.PrivateKey, string, error) {
-	var rec signingKey
-	err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error { return tx.Get(colSigningKeys, selfID, &rec) })
+func (a *authority) storedKey(ctx context.Context, slug string) (key *rsa.PrivateKey, kid string, err error) {
+	err = a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
+		key, kid, err = a.keyIn(tx)
+		return err
+	})
+	return key, kid, err
+}
+
+// keyIn is storedKey in tx. A key parsed before is found by its kid alone:
+// the PEM (most of the record) is decoded only for a key not seen yet.
+func (a *authority) keyIn(tx *store.Tx) (*rsa.PrivateKey, string, error) {
+	var id struct {
+		Kid string `json:"kid"`
+	}
+	err := tx.Get(colSigningKeys, selfID, &id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", nil
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	if k, ok := a.cache.Load(rec.Kid); ok {
-		return k.(*rsa.PrivateKey), rec.Kid, nil
+	if k, ok := a.cache.Load(id.Kid); ok {
+		return k.(*rsa.PrivateKey), id.Kid, nil
+	}
+	var rec signingKey
+	if err := tx.Get(colSigningKeys, selfID, &rec); err != nil {
+		return nil, "", err
 	}
 	block, _ := pem.Decode([]byte(rec.PEM))
 	if block == nil {
@@ -557,11 +573,22 @@ func (a *authority) verify(ctx context.Context, token string, checkExpiry bool) 
 		}
 		slug = pre.Organization.Slug
 	}
-	key, kid, err := a.storedKey(ctx, slug)
+	// The key and, for a token in use, whether it was revoked: one read.
+	var key *rsa.PrivateKey
+	var kid string
+	revoked := false
+	err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
+		var err error
+		if key, kid, err = a.keyIn(tx); err != nil || key == nil {
+			return err
+		}
+		revoked = checkExpiry && tx.Exists(colRevoked, tokenHash(token))
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if key == nil {
+	if key == nil || revoked {
 		return nil, errInvalidToken
 	}
 	now := a.cl.p.Clock.Now(slug)
@@ -587,18 +614,6 @@ func (a *authority) verify(ctx context.Context, token string, checkExpiry bool) 
 			return nil, errInvalidToken
 		}
 		a.remember(token, kid, &c)
-	}
-	if checkExpiry {
-		revoked := false
-		if err := a.cl.p.Store.View(ctx, provider, slug, func(tx *store.Tx) error {
-			revoked = tx.Exists(colRevoked, tokenHash(token))
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		if revoked {
-			return nil, errInvalidToken
-		}
 	}
 	return &c, nil
 }
