@@ -52,9 +52,20 @@ func appendLineCore(b []byte, l *LineItem) []byte {
 type lineReader struct {
 	block  []LineItem
 	shared map[string]string
+	last   [4]string // per shared field, the value read last: most lines repeat their neighbour's
+	rate   *float64  // the tax rate read last, shared likewise (nothing writes through it)
+	name   *string   // the name read last, likewise
 }
 
-func (r *lineReader) intern(b []byte) string {
+// intern is b as a string, for shared field f.
+func (r *lineReader) intern(f int, b []byte) string {
+	if r.last[f] != string(b) { // no allocation for the comparison
+		r.last[f] = r.internMap(b)
+	}
+	return r.last[f]
+}
+
+func (r *lineReader) internMap(b []byte) string {
 	if r.shared == nil {
 		r.shared = map[string]string{}
 	}
@@ -114,8 +125,7 @@ func (r *lineReader) read(b []byte) (l *LineItem, ok bool) {
 		b = b[n:]
 		return f
 	}
-	str := func() string { return string(field()) }
-	shared := func() string { return r.intern(field()) }
+	shared := func(f int) string { return r.intern(f, field()) }
 	flag := func() bool {
 		if len(b) == 0 {
 			bad = true
@@ -129,28 +139,37 @@ func (r *lineReader) read(b []byte) (l *LineItem, ok bool) {
 		return f
 	}
 	var v LineItem
-	v.ID = str()
+	id := field()
 	v.Seq = uvarint()
-	v.UpdatedAt = str()
+	updated := field()
+	// The id and updated_at, each line's own, share one allocation.
+	var both [64]byte
+	joined := string(append(append(both[:0], id...), updated...))
+	v.ID, v.UpdatedAt = joined[:len(id)], joined[len(id):]
 	v.A.Quantity = varint()
 	v.A.UnitAmountCents = varint()
 	if flag() {
-		name := shared()
-		v.A.Name = &name
+		if name := shared(0); r.name == nil || *r.name != name {
+			r.name = new(name) // not &name: that would move every line's name to the heap
+		}
+		v.A.Name = r.name
 	}
-	v.A.ItemType = shared()
+	v.A.ItemType = shared(1)
 	if flag() {
 		if len(b) < 8 {
 			return nil, false
 		}
 		rate := math.Float64frombits(binary.BigEndian.Uint64(b))
-		v.A.TaxRate = &rate
+		if r.rate == nil || *r.rate != rate || math.Signbit(*r.rate) != math.Signbit(rate) {
+			r.rate = new(rate)
+		}
+		v.A.TaxRate = r.rate
 		b = b[8:]
 	}
 	v.TotalCents = varint()
 	v.TaxCents = varint()
-	v.OrderID = shared()
-	v.ItemID = shared()
+	v.OrderID = shared(2)
+	v.ItemID = shared(3)
 	if bad || len(b) != 0 {
 		return nil, false
 	}

@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"bytes"
 	"reflect"
 	"testing"
 )
@@ -50,8 +51,11 @@ func FuzzReadLineCore(f *testing.F) {
 		if !ok {
 			return
 		}
-		again, ok := readLineCore(appendLineCore(nil, l))
-		if !ok || !reflect.DeepEqual(again, l) {
+		digest := appendLineCore(nil, l)
+		again, ok := readLineCore(digest)
+		// Compared as digests: a NaN tax rate (no rate is one, but any
+		// eight bytes read as a float) is not equal to itself.
+		if !ok || !bytes.Equal(appendLineCore(nil, again), digest) {
 			t.Fatalf("read %x as %+v, its digest reads %+v", raw, l, again)
 		}
 	})

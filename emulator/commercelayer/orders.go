@@ -967,12 +967,15 @@ func (c *call) total(o *Order, all []*LineItem, loaded map[*LineItem]lineState, 
 		}
 		o.T = ComputeTotals(amounts, policy)
 	}
+	var rate *float64 // one for every taxed line (nothing writes through it)
 	for i, l := range all {
 		l.TotalCents, l.TaxCents = o.T.Lines[i].Total, o.T.Lines[i].Tax
 		l.A.TaxRate = nil
 		if l.TaxCents > 0 {
-			rate := float64(policy.RateBP) / 10000
-			l.A.TaxRate = &rate
+			if rate == nil {
+				rate = new(float64(policy.RateBP) / 10000)
+			}
+			l.A.TaxRate = rate
 		}
 		was, ok := loaded[l]
 		if ok && was == stateOf(l) {
