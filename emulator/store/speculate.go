@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"hash/maphash"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,6 +129,36 @@ type spec struct {
 	latest  map[specKey]int // the last op of each record
 	written map[string]bool // collections with ops
 	seqs    []*reservation
+	stored  []storedKeys // the keys of stored records it decoded (noteKeys)
+}
+
+// storedKeys are the index keys of a stored record a speculation read.
+type storedKeys struct {
+	collection, id string
+	raw            []byte
+	info           indexOf
+}
+
+// noteKeys keeps the index keys of the stored record collection/id (raw)
+// as Get decoded it into v, before the caller changes v: a Put of it then
+// takes its old keys from here instead of decoding the record again (a
+// cart change reads its order, changes it and writes it back).
+func (sp *spec) noteKeys(collection, id string, raw []byte, v any) {
+	if info := indexInfo(v); info.indexed {
+		sp.stored = append(sp.stored, storedKeys{collection, id, raw, info})
+	}
+}
+
+// storedKeysOf are the keys noteKeys kept for collection/id stored as old
+// and decoded as typ.
+func (sp *spec) storedKeysOf(collection, id string, old []byte, typ reflect.Type) (*indexOf, bool) {
+	for i := range sp.stored {
+		k := &sp.stored[i]
+		if k.id == id && k.collection == collection && k.info.typ == typ && bytes.Equal(k.raw, old) {
+			return &k.info, true
+		}
+	}
+	return nil, false
 }
 
 type specKey struct{ collection, id string }
@@ -207,7 +238,9 @@ func (tx *Tx) specPut(collection, id string, v any) error {
 	if old != nil && op.index.indexed {
 		// The committer stores the op only if the record is still old
 		// (the read is checked), so its keys are decoded here, in parallel.
-		if info, ok := decodeKeys(op.index.typ, old); ok {
+		if info, ok := tx.sp.storedKeysOf(collection, id, old, op.index.typ); ok {
+			op.old = info
+		} else if info, ok := decodeKeys(op.index.typ, old); ok {
 			op.old = &info
 		}
 	}
@@ -326,6 +359,7 @@ func (s *Store) speculate(ctx context.Context, provider, tenant string, fn func(
 	s.w.speculating.Add(1)
 	s.w.speculators.Store(id, struct{}{})
 	err = safely(func(*bolt.Tx) error { return fn(tx) }, btx)
+	sp.stored = nil // slices of the read transaction's pages
 	s.w.speculators.Delete(id)
 	s.w.speculating.Add(-1)
 	_ = btx.Rollback() // read-only: nothing to undo

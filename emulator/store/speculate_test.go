@@ -418,3 +418,47 @@ func TestSpeculativeIndexKeysComeFromTheRecords(t *testing.T) {
 	}
 	must(t, st.Close())
 }
+
+// A speculation that reads a record, changes it and writes it back moves
+// its index entries from the keys the record had when read, also when it
+// writes it twice (the second write's old keys are its first write's).
+func TestSpeculativeReadChangeWriteMovesTheEntries(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "d.db"))
+	st.Speculate("p")
+	write := func(fn func(tx *store.Tx) error) {
+		t.Helper()
+		must(t, st.Update(context.Background(), "p", "t", fn))
+	}
+	write(func(tx *store.Tx) error {
+		for _, id := range []string{"m1", "m2"} {
+			if err := tx.Put("members", id, &covered{member{ID: id, Group: "a"}, 1}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	move := func(tx *store.Tx, id, to string) error {
+		m := &covered{}
+		if err := tx.Get("members", id, m); err != nil {
+			return err
+		}
+		m.Group = to
+		return tx.Put("members", id, m)
+	}
+	write(func(tx *store.Tx) error { return move(tx, "m1", "b") })
+	if a, b := entries(t, st, "a"), entries(t, st, "b"); !slices.Equal(a, []string{"m2"}) || !slices.Equal(b, []string{"m1"}) {
+		t.Fatalf("after a move: a %v, b %v", a, b)
+	}
+	write(func(tx *store.Tx) error {
+		if err := move(tx, "m2", "b"); err != nil {
+			return err
+		}
+		return move(tx, "m2", "c")
+	})
+	if a, b, c := entries(t, st, "a"), entries(t, st, "b"), entries(t, st, "c"); len(a) != 0 || !slices.Equal(b, []string{"m1"}) || !slices.Equal(c, []string{"m2"}) {
+		t.Fatalf("after two moves in one write: a %v, b %v, c %v", a, b, c)
+	}
+	if applied, _, _ := st.SpeculationCounts(); applied < 3 {
+		t.Fatalf("%d writes stored as speculated, want 3", applied)
+	}
+}

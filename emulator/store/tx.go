@@ -191,7 +191,11 @@ func (tx *Tx) Get(collection, id string, v any) error {
 		if raw == nil {
 			return tx.notFound()
 		}
-		return decodeJSON(raw, v)
+		if err := decodeJSON(raw, v); err != nil {
+			return err
+		}
+		tx.sp.noteKeys(collection, id, raw, v)
+		return nil
 	}
 	if _, raw, _ := tx.locate(b, collection, id); raw != nil {
 		return decodeJSON(raw, v)
