@@ -37,11 +37,12 @@ func (b *Base) IndexVersion() uint64 { return listKeysVersion }
 // IndexKeys: a line item by its order.
 // A shipping line item also by its shipment.
 func (l *LineItem) IndexKeys() []string {
-	var k keyBuilder
-	k.record("", l)
-	k.entry("order", l.OrderID, l.Seq)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("", l)
+	k = k.entry("order", l.OrderID, l.Seq)
 	if l.A.ItemType == itemShipments {
-		k.entry("item", l.ItemID, l.Seq)
+		k = k.entry("item", l.ItemID, l.Seq)
 	}
 	keys, _ := k.done()
 	return keys
@@ -59,20 +60,22 @@ func (l *LineItem) IndexValue(key string) []byte {
 
 // IndexKeys: a shipment by its order.
 func (s *Shipment) IndexKeys() []string {
-	var k keyBuilder
-	k.record("", s)
-	k.entry("order", s.OrderID, s.Seq)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("", s)
+	k = k.entry("order", s.OrderID, s.Seq)
 	keys, _ := k.done()
 	return keys
 }
 
 // IndexKeys: a transaction by its order and by the transaction it refers to.
 func (t *Transaction) IndexKeys() []string {
-	var k keyBuilder
-	k.record("", t)
-	k.entry("order", t.OrderID, t.Seq)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("", t)
+	k = k.entry("order", t.OrderID, t.Seq)
 	if t.ReferenceID != "" {
-		k.entry("reference", t.ReferenceID, t.Seq)
+		k = k.entry("reference", t.ReferenceID, t.Seq)
 	}
 	keys, _ := k.done()
 	return keys
@@ -87,34 +90,37 @@ func (o *Order) CountKeys() []string { _, counts := o.IndexCountKeys(); return c
 // IndexCountKeys: both of the above from one pass (store.KeysCounted): a
 // cart change writes its order.
 func (o *Order) IndexCountKeys() (keys, counts []string) {
-	var k keyBuilder
-	k.record("orders", o)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("orders", o)
 	if o.CustomerID != "" {
-		k.entry("customer", o.CustomerID, o.Seq)
+		k = k.entry("customer", o.CustomerID, o.Seq)
 	}
 	if o.BillingAddressID != "" {
-		k.entry("address", o.BillingAddressID, o.Seq)
+		k = k.entry("address", o.BillingAddressID, o.Seq)
 	}
 	if o.ShippingAddressID != "" && o.ShippingAddressID != o.BillingAddressID {
-		k.entry("address", o.ShippingAddressID, o.Seq)
+		k = k.entry("address", o.ShippingAddressID, o.Seq)
 	}
 	return k.done()
 }
 
 // IndexKeys: a price by its SKU.
 func (p *Price) IndexKeys() []string {
-	var k keyBuilder
-	k.record("", p)
-	k.entry("sku", p.SkuID, p.Seq)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("", p)
+	k = k.entry("sku", p.SkuID, p.Seq)
 	keys, _ := k.done()
 	return keys
 }
 
 // IndexKeys: a SKU by its code.
 func (s *Sku) IndexKeys() []string {
-	var k keyBuilder
-	k.record("skus", s)
-	k.entry("code", s.A.Code, s.Seq)
+	var buf keyBuffers
+	k := buf.builder()
+	k = k.record("skus", s)
+	k = k.entry("code", s.A.Code, s.Seq)
 	keys, _ := k.done()
 	return keys
 }

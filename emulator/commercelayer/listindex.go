@@ -152,25 +152,26 @@ func indexable(v string) bool {
 // keyBuilder writes a record's index keys into one buffer and cuts them
 // out of one string at the end: one allocation for all of them, not a few
 // per key (a cart change computes an order's twenty keys for its new and
-// its stored version).
+// its stored version). Its methods take and return it by value, so that
+// its buffers (keyBuffers) stay on the caller's stack.
 type keyBuilder struct {
 	buf    []byte
 	ends   []int    // where each key ends in buf
 	counts [][2]int // the counted groups: spans of buf
 }
 
-func (k *keyBuilder) end() { k.ends = append(k.ends, len(k.buf)) }
+func (k keyBuilder) end() keyBuilder { k.ends = append(k.ends, len(k.buf)); return k }
 
 // entry adds ixEntry(name, value, seq).
-func (k *keyBuilder) entry(name, value string, seq uint64) {
+func (k keyBuilder) entry(name, value string, seq uint64) keyBuilder {
 	k.buf = append(append(append(append(k.buf, name...), 0), value...), 0)
 	k.buf = appendSeqHex(k.buf, seq)
-	k.end()
+	return k.end()
 }
 
 // sorted adds a sort's key: its prefix (sortPrefix), the timestamp (in
 // descending form for a descending sort) and the sequence.
-func (k *keyBuilder) sorted(field string, desc bool, eq, value, ts string, seq uint64) {
+func (k keyBuilder) sorted(field string, desc bool, eq, value, ts string, seq uint64) keyBuilder {
 	k.buf = appendSortPrefix(k.buf, field, desc, eq, value)
 	if desc {
 		k.buf = appendDescending(k.buf, ts)
@@ -178,50 +179,52 @@ func (k *keyBuilder) sorted(field string, desc bool, eq, value, ts string, seq u
 		k.buf = append(k.buf, ts...)
 	}
 	k.buf = appendSeqHex(append(k.buf, 0), seq)
-	k.end()
+	return k.end()
 }
 
 // record adds the keys every record of typ has: its creation sequence
 // and its list keys and counted groups.
-func (k *keyBuilder) record(typ string, m model) {
+func (k keyBuilder) record(typ string, m model) keyBuilder {
 	b := m.base()
 	k.buf = appendSeqHex(append(k.buf, seqPrefix...), b.Seq)
-	k.end()
+	k = k.end()
 	if sortedTypes[typ] {
 		k.buf = append(append(k.buf, idPrefix...), b.ID...) // ids are unique: walked backwards for sort=-id
-		k.end()
+		k = k.end()
 		for _, f := range sortFields {
 			v := sortValue(b, f)
-			k.sorted(f, false, "", "", v, b.Seq)
-			k.sorted(f, true, "", "", v, b.Seq)
+			k = k.sorted(f, false, "", "", v, b.Seq)
+			k = k.sorted(f, true, "", "", v, b.Seq)
 		}
 	}
-	k.filter(referenceFilter, m)
+	k = k.filter(referenceFilter, m)
 	for _, f := range listFilters[typ] {
-		k.filter(f, m)
+		k = k.filter(f, m)
 	}
+	return k
 }
 
-func (k *keyBuilder) filter(f listFilter, m model) {
+func (k keyBuilder) filter(f listFilter, m model) keyBuilder {
 	p := f.value(m)
 	if p == nil || !indexable(*p) {
-		return
+		return k
 	}
 	b := m.base()
 	start := len(k.buf)
 	k.buf = append(append(append(append(append(k.buf, "eq\x00"...), f.field...), 0), *p...), 0)
 	k.counts = append(k.counts, [2]int{start, len(k.buf)}) // ixKey(eqName(f.field), *p)
 	k.buf = appendSeqHex(k.buf, b.Seq)
-	k.end()
+	k = k.end()
 	if f.sorted {
 		for _, desc := range []bool{false, true} {
-			k.sorted("created_at", desc, f.field, *p, b.CreatedAt, b.Seq)
+			k = k.sorted("created_at", desc, f.field, *p, b.CreatedAt, b.Seq)
 		}
 	}
+	return k
 }
 
 // done are the keys and counted groups added.
-func (k *keyBuilder) done() (keys, counts []string) {
+func (k keyBuilder) done() (keys, counts []string) {
 	s := string(k.buf)
 	keys = make([]string, len(k.ends))
 	start := 0
@@ -236,9 +239,20 @@ func (k *keyBuilder) done() (keys, counts []string) {
 
 // recordKeys are the keys and counted groups every record of typ has.
 func recordKeys(typ string, m model) (keys, counts []string) {
-	var k keyBuilder
-	k.record(typ, m)
-	return k.done()
+	var buf keyBuffers
+	return buf.builder().record(typ, m).done()
+}
+
+// keyBuffers are room for a keyBuilder on the caller's stack: an order's
+// keys fit, so building them allocates only the result.
+type keyBuffers struct {
+	buf    [1536]byte
+	ends   [32]int
+	counts [8][2]int
+}
+
+func (b *keyBuffers) builder() keyBuilder {
+	return keyBuilder{buf: b.buf[:0], ends: b.ends[:0], counts: b.counts[:0]}
 }
 
 // filterOf is the indexed filter typ's index has for field.

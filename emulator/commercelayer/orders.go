@@ -715,15 +715,15 @@ func (c *call) refreshWith(o *Order, changed *LineItem) error {
 func (c *call) refreshLines(orderID string) ([]*LineItem, error) {
 	var out []*LineItem
 	var r lineReader
-	err := c.tx.LookupCovered("line_items", ixKey("order", orderID), func(id string, value []byte) (bool, error) {
+	err := c.tx.LookupCovered("line_items", ixKey("order", orderID), func(id, value []byte) (bool, error) {
 		if l, ok := r.read(value); ok {
-			if l.OrderID == orderID && l.ID == id {
+			if l.OrderID == orderID && l.ID == string(id) {
 				out = append(out, l)
 			}
 			return true, nil
 		}
 		l := &LineItem{}
-		err := c.tx.Get("line_items", id, l)
+		err := c.tx.Get("line_items", string(id), l)
 		if errors.Is(err, store.ErrNotFound) {
 			return true, nil // an entry without its record: skipped, as Lookup does
 		}

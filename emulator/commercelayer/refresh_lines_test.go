@@ -102,7 +102,7 @@ func TestRefreshReadsLinesWithoutDigests(t *testing.T) {
 		}
 	}
 	must(st.View(context.Background(), "commercelayer", org, func(tx *store.Tx) error {
-		return tx.LookupCovered("line_items", "order\x00"+o.id()+"\x00", func(_ string, v []byte) (bool, error) {
+		return tx.LookupCovered("line_items", "order\x00"+o.id()+"\x00", func(_, v []byte) (bool, error) {
 			if len(v) == 0 {
 				empty++
 			}

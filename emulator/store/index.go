@@ -573,7 +573,8 @@ func (tx *Tx) entries(coll, prefix, from string, reverse bool, fn func(b *bolt.B
 // index entry of coll under prefix, in key order, until fn says stop,
 // without reading the records: an empty value (an entry written before its
 // type kept one) is the caller's to read from the record. ErrNoIndex as
-// Lookup.
-func (tx *Tx) LookupCovered(coll, prefix string, fn func(id string, value []byte) (more bool, err error)) error {
-	return tx.entries(coll, prefix, "", false, func(_ *bolt.Bucket, _, id, value []byte) (bool, error) { return fn(string(id), value) })
+// Lookup. id and value are valid only during the call (a walk of a
+// cart's lines makes no string of each id).
+func (tx *Tx) LookupCovered(coll, prefix string, fn func(id, value []byte) (more bool, err error)) error {
+	return tx.entries(coll, prefix, "", false, func(_ *bolt.Bucket, _, id, value []byte) (bool, error) { return fn(id, value) })
 }

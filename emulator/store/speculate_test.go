@@ -278,8 +278,8 @@ func scores(t *testing.T, st *store.Store) map[string]string {
 	t.Helper()
 	got := map[string]string{}
 	must(t, st.View(context.Background(), "p", "t", func(tx *store.Tx) error {
-		return tx.LookupCovered("members", "g\x00a\x00", func(id string, v []byte) (bool, error) {
-			got[id] = string(v)
+		return tx.LookupCovered("members", "g\x00a\x00", func(id, v []byte) (bool, error) {
+			got[string(id)] = string(v)
 			return true, nil
 		})
 	}))
@@ -314,7 +314,7 @@ func TestCoveredIndexKeepsValues(t *testing.T) {
 	go func() {
 		done <- st.Update(context.Background(), "p", "t", func(tx *store.Tx) error {
 			sum := 0
-			err := tx.LookupCovered("members", "g\x00a\x00", func(_ string, v []byte) (bool, error) {
+			err := tx.LookupCovered("members", "g\x00a\x00", func(_, v []byte) (bool, error) {
 				n := 0
 				_, _ = fmt.Sscan(string(v), &n)
 				sum += n
@@ -365,8 +365,8 @@ func entries(t *testing.T, st *store.Store, group string) []string {
 	t.Helper()
 	var ids []string
 	must(t, st.View(context.Background(), "p", "t", func(tx *store.Tx) error {
-		return tx.LookupCovered("members", "g\x00"+group+"\x00", func(id string, _ []byte) (bool, error) {
-			ids = append(ids, id)
+		return tx.LookupCovered("members", "g\x00"+group+"\x00", func(id, _ []byte) (bool, error) {
+			ids = append(ids, string(id))
 			return true, nil
 		})
 	}))
