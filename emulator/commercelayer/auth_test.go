@@ -297,3 +297,39 @@ func TestCustomerWritesOnlyItsOwn(t *testing.T) {
 	// The integration may attach to any customer.
 	in.must(201, "POST", "/api/customer_addresses", create("customer_addresses", attrs("customer_email", "bob@example.com"), on(bob.id())))
 }
+
+// A guest's token sees every cart (a storefront without sign-in) and adds
+// to any of them; a customer's token sees and adds only to its own: not to
+// another customer's cart, by the line's order relationship or by GET.
+func TestCartsOfGuestsAndCustomers(t *testing.T) {
+	sb := start(t)
+	guest := salesChannel(t, sb, "market:code:EU")
+	for _, email := range []string{"jane@example.com", "bob@example.com"} {
+		guest.must(201, "POST", "/api/customers", create("customers", attrs("email", email, "password", "secret"), nil))
+	}
+	as := func(email string) *api {
+		tok := tokenFor(t, sb, map[string]any{"grant_type": "password", "client_id": salesChannelID, "username": email,
+			"password": "secret", "scope": "market:code:EU"})
+		return &api{t: t, sb: sb, token: tok["access_token"].(string)}
+	}
+	jane, bob := as("jane@example.com"), as("bob@example.com")
+	line := func(orderID string) map[string]any {
+		return create("line_items", attrs("sku_code", mug, "quantity", 1), map[string]any{"order": rel("orders", orderID)})
+	}
+	janes := jane.must(201, "POST", "/api/orders", create("orders", nil, nil)).id()
+	jane.must(201, "POST", "/api/line_items", line(janes))
+	e := bob.fails(404, "RECORD_NOT_FOUND", "POST", "/api/line_items", line(janes))
+	if src, _ := e["source"].(map[string]any); src["pointer"] != "/data/relationships/order" {
+		t.Errorf("error: %v", e)
+	}
+	bob.fails(404, "RECORD_NOT_FOUND", "GET", "/api/orders/"+janes, nil)
+	guests := guest.cart(mug, 1).id()
+	guest.must(201, "POST", "/api/line_items", line(guests))
+	guest.must(200, "GET", "/api/orders/"+janes, nil)
+	if got := jane.must(200, "GET", "/api/orders/"+janes+"?include=line_items", nil); len(got["included"].([]any)) != 1 {
+		t.Fatalf("Jane's cart: %v", got)
+	}
+	if got := guest.must(200, "GET", "/api/orders/"+guests, nil); got.cents("skus_count") != 2 {
+		t.Fatalf("the guest's cart: %v", got)
+	}
+}

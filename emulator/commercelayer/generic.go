@@ -388,7 +388,7 @@ func (c *call) checkRels(r *catalogue.Resource, in *input) error {
 // attach to what the token could not read.
 func (c *call) sees(ref jsonapi.Ref) bool {
 	k := c.cl.kinds[ref.Type]
-	if k == nil || k.owned == nil || !c.tok.isSalesChannel() {
+	if k == nil || c.seesAllOf(k) {
 		return true
 	}
 	m := k.newRec()

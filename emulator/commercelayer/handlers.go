@@ -38,10 +38,14 @@ type kind struct {
 	// customer (its owner), on that customer's records.
 	ownerOps []op
 	// owned tells whether a sales channel token may see a record (nil: all).
-	owned   func(c *call, m model) bool
-	create  func(c *call, in *input) (string, error)
-	update  func(c *call, id string, in *input) error
-	destroy func(c *call, id string) error
+	owned func(c *call, m model) bool
+	// guestsSeeAll: a sales channel token that acts for no customer sees
+	// every record, and owned is asked only for a customer's token (so a
+	// guest's write that names an order does not read the order to check).
+	guestsSeeAll bool
+	create       func(c *call, in *input) (string, error)
+	update       func(c *call, id string, in *input) error
+	destroy      func(c *call, id string) error
 }
 
 func (k *kind) collections() []string {
@@ -87,7 +91,13 @@ func (c *call) may(k *kind, o op) error {
 
 // visible tells whether the token sees a record.
 func (c *call) visible(k *kind, m model) bool {
-	return !c.tok.isSalesChannel() || k.owned == nil || k.owned(c, m)
+	return c.seesAllOf(k) || k.owned(c, m)
+}
+
+// seesAllOf tells whether the token sees every record of k, whatever it
+// holds.
+func (c *call) seesAllOf(k *kind) bool {
+	return !c.tok.isSalesChannel() || k.owned == nil || (k.guestsSeeAll && c.tok.customerID() == "")
 }
 
 // load reads a record the token may see.

@@ -39,17 +39,15 @@ func (cl *CommerceLayer) orderKind() *kind {
 			toOne("payment_method", "payment_methods"), jsonapi.Rel{Name: "payment_source"},
 			toMany("line_items", "line_items"), toMany("shipments", "shipments"),
 			toMany("authorizations", "authorizations"), toMany("captures", "captures"), toMany("voids", "voids"), toMany("refunds", "refunds")),
-		newRec:   func() model { return &Order{} },
-		sales:    []op{opCreate, opRead, opUpdate},
-		ownerOps: []op{opList},
-		owned: func(c *call, m model) bool {
-			cust := c.tok.customerID()
-			return cust == "" || m.(*Order).CustomerID == cust
-		},
-		object:  func(c *call, m model) *jsonapi.Object { return c.orderObject(m.(*Order)) },
-		create:  func(c *call, in *input) (string, error) { return c.createOrder(in) },
-		update:  func(c *call, id string, in *input) error { return c.updateOrder(id, in) },
-		destroy: func(c *call, id string) error { return c.deleteOrder(id) },
+		newRec:       func() model { return &Order{} },
+		sales:        []op{opCreate, opRead, opUpdate},
+		ownerOps:     []op{opList},
+		owned:        func(c *call, m model) bool { return m.(*Order).CustomerID == c.tok.customerID() },
+		guestsSeeAll: true,
+		object:       func(c *call, m model) *jsonapi.Object { return c.orderObject(m.(*Order)) },
+		create:       func(c *call, in *input) (string, error) { return c.createOrder(in) },
+		update:       func(c *call, id string, in *input) error { return c.updateOrder(id, in) },
+		destroy:      func(c *call, id string) error { return c.deleteOrder(id) },
 	}
 }
 
