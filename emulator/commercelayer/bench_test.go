@@ -108,6 +108,24 @@ func BenchmarkCreateLineItem(b *testing.B) {
 	}
 }
 
+// BenchmarkCreateLineItemLongCarts adds lines to carts of 130: the
+// re-pricing reads about 65 lines a create (docs/benchmarks.md, "Fewer
+// reads, decodes and allocations per cart change").
+func BenchmarkCreateLineItemLongCarts(b *testing.B) {
+	a := newBenchAPI(b)
+	id := a.order()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%130 == 0 {
+			b.StopTimer()
+			id = a.order()
+			b.StartTimer()
+		}
+		a.addLine(id)
+	}
+}
+
 // BenchmarkCreateLineItemDurable is the wrk shape in process: fsync on, 32
 // writers in flight, lines spread over 300 carts.
 func BenchmarkCreateLineItemDurable(b *testing.B) {
