@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -81,11 +82,59 @@ func newPlan(route *routers.Route) *plan {
 	p.none = !p.kin && len(p.params) == 0 && p.body == nil
 	// SkipSettingDefaults: no DefaultsSet; no MultiError, customizer,
 	// read-only exclusion or regex compiler in reqOptions.
-	p.opts = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, reqOptions.SchemaValidationOptions...)
+	p.opts = append([]openapi3.SchemaValidationOption(nil), reqOptions.SchemaValidationOptions...)
+	if p.body == nil || mayBeReadOnly(p.body) {
+		// Visiting as a request only sets apart readOnly properties (with no
+		// defaults set); for a body with none it gives the same verdict, and
+		// costs a sort of every object's property names and a copy of each
+		// value a oneOf or anyOf tries.
+		p.opts = append([]openapi3.SchemaValidationOption{openapi3.VisitAsRequest()}, p.opts...)
+	}
 	if route.Spec.IsOpenAPI31OrLater() {
 		p.opts = append(p.opts, openapi3.EnableJSONSchema2020())
 	}
 	return p
+}
+
+// mayBeReadOnly tells whether a schema of body, or one it reaches, marks
+// a property readOnly, or uses a keyword this walk does not follow.
+func mayBeReadOnly(body *openapi3.RequestBody) bool {
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(r *openapi3.SchemaRef) bool
+	walkAll := func(rs ...*openapi3.SchemaRef) bool {
+		return slices.ContainsFunc(rs, walk)
+	}
+	walkMap := func(m openapi3.Schemas) bool {
+		for _, r := range m {
+			if walk(r) {
+				return true
+			}
+		}
+		return false
+	}
+	walk = func(r *openapi3.SchemaRef) bool {
+		if r == nil {
+			return false
+		}
+		s := r.Value
+		if s == nil || s.ReadOnly || s.DynamicRef != "" {
+			return true
+		}
+		if seen[s] {
+			return false
+		}
+		seen[s] = true
+		return walkAll(s.OneOf...) || walkAll(s.AnyOf...) || walkAll(s.AllOf...) || walkAll(s.PrefixItems...) ||
+			walkAll(s.Not, s.Items, s.Contains, s.PropertyNames, s.If, s.Then, s.Else, s.ContentSchema,
+				s.AdditionalProperties.Schema, s.UnevaluatedItems.Schema, s.UnevaluatedProperties.Schema) ||
+			walkMap(s.Properties) || walkMap(s.PatternProperties) || walkMap(s.DependentSchemas) || walkMap(s.Defs)
+	}
+	for _, mt := range body.Content {
+		if mt != nil && walk(mt.Schema) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyString tells whether prm is a required path parameter in the simple
