@@ -2,9 +2,11 @@ package klarna
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/paysandbox/paysandbox/emulator/store"
@@ -50,8 +52,26 @@ func tenantKey(tx *store.Tx) ([]byte, error) {
 	return []byte(key.Secret), err
 }
 
+// clientTokenHeader is the encoded header jwt.Token.SignedString writes for
+// HS256 (its header map, marshalled with sorted keys).
+var clientTokenHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+
+// signClientToken is jwt.NewWithClaims(HS256, c).SignedString(key), byte
+// for byte (TestClientTokenIsWhatTheJWTLibrarySigns), without encoding/json
+// marshalling the constant header and the claims by reflection on every
+// session: the claims go through goccy/go-json, the signature through the
+// library's HS256.
 func signClientToken(key []byte, c clientClaims) (string, error) {
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(key)
+	claims, err := gojson.Marshal(c) // escaping HTML, as encoding/json does
+	if err != nil {
+		return "", err
+	}
+	signing := clientTokenHeader + "." + base64.RawURLEncoding.EncodeToString(claims)
+	sig, err := jwt.SigningMethodHS256.Sign(signing, key)
+	if err != nil {
+		return "", err
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
 }
 
 // errInvalidClientToken is what the authorization endpoint says about a token
