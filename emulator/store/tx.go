@@ -65,12 +65,12 @@ type subBucket struct {
 	b            *bolt.Bucket
 }
 
-// sub is the bucket prefix+coll below the scope pb (nil when there is
-// none). A read transaction (a view, a speculation) keeps what it finds:
-// nothing in it makes or drops a bucket, and a request asks for the same
-// few again and again, each a seek and a bucket header to decode (a fifth
-// of a Commerce Layer cart change's store reads). bbolt's write
-// transactions keep their own.
+// sub is the bucket prefix+coll below the scope pb (always the
+// transaction's scope: the memo is keyed by prefix and coll alone; nil
+// when there is none). A read transaction (a view, a speculation) keeps
+// what it finds: nothing in it makes or drops a bucket, and a request asks
+// for the same few again and again, each a seek and a bucket header to
+// decode. bbolt's write transactions keep their own.
 func (tx *Tx) sub(pb *bolt.Bucket, prefix, coll string) *bolt.Bucket {
 	if tx.btx.Writable() {
 		return pb.Bucket([]byte(prefix + coll))
