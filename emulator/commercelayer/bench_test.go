@@ -93,31 +93,23 @@ func BenchmarkGetOrderWithLineItems(b *testing.B) {
 	}
 }
 
-func BenchmarkCreateLineItem(b *testing.B) {
-	a := newBenchAPI(b)
-	id := a.order()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if i%20 == 0 { // a fresh cart now and then: carts stay storefront-sized
-			b.StopTimer()
-			id = a.order()
-			b.StartTimer()
-		}
-		a.addLine(id)
-	}
-}
+// A fresh cart now and then: carts stay storefront-sized.
+func BenchmarkCreateLineItem(b *testing.B) { benchAddLines(b, 20) }
 
 // BenchmarkCreateLineItemLongCarts adds lines to carts of 130: the
 // re-pricing reads about 65 lines a create (docs/benchmarks.md, "Fewer
 // reads, decodes and allocations per cart change").
-func BenchmarkCreateLineItemLongCarts(b *testing.B) {
+func BenchmarkCreateLineItemLongCarts(b *testing.B) { benchAddLines(b, 130) }
+
+// benchAddLines adds line items to carts of size lines, a new cart (made
+// off the clock) when one is full.
+func benchAddLines(b *testing.B, size int) {
 	a := newBenchAPI(b)
 	id := a.order()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if i%130 == 0 {
+		if i%size == 0 {
 			b.StopTimer()
 			id = a.order()
 			b.StartTimer()

@@ -59,14 +59,7 @@ func (l *LineItem) IndexValue(key string) []byte {
 }
 
 // IndexKeys: a shipment by its order.
-func (s *Shipment) IndexKeys() []string {
-	var buf keyBuffers
-	k := buf.builder()
-	k = k.record("", s)
-	k = k.entry("order", s.OrderID, s.Seq)
-	keys, _ := k.done()
-	return keys
-}
+func (s *Shipment) IndexKeys() []string { return recordKeysAnd("", s, "order", s.OrderID) }
 
 // IndexKeys: a transaction by its order and by the transaction it refers to.
 func (t *Transaction) IndexKeys() []string {
@@ -106,24 +99,10 @@ func (o *Order) IndexCountKeys() (keys, counts []string) {
 }
 
 // IndexKeys: a price by its SKU.
-func (p *Price) IndexKeys() []string {
-	var buf keyBuffers
-	k := buf.builder()
-	k = k.record("", p)
-	k = k.entry("sku", p.SkuID, p.Seq)
-	keys, _ := k.done()
-	return keys
-}
+func (p *Price) IndexKeys() []string { return recordKeysAnd("", p, "sku", p.SkuID) }
 
 // IndexKeys: a SKU by its code.
-func (s *Sku) IndexKeys() []string {
-	var buf keyBuffers
-	k := buf.builder()
-	k = k.record("skus", s)
-	k = k.entry("code", s.A.Code, s.Seq)
-	keys, _ := k.done()
-	return keys
-}
+func (s *Sku) IndexKeys() []string { return recordKeysAnd("skus", s, "code", s.A.Code) }
 
 // CountKeys: a SKU's list filters' counts.
 func (s *Sku) CountKeys() []string { _, counts := recordKeys("skus", s); return counts }

@@ -243,6 +243,14 @@ func recordKeys(typ string, m model) (keys, counts []string) {
 	return buf.builder().record(typ, m).done()
 }
 
+// recordKeysAnd are the index keys of a record of typ and one entry more,
+// ixEntry(name, value, its sequence).
+func recordKeysAnd(typ string, m model, name, value string) []string {
+	var buf keyBuffers
+	keys, _ := buf.builder().record(typ, m).entry(name, value, m.base().Seq).done()
+	return keys
+}
+
 // keyBuffers are room for a keyBuilder on the caller's stack: an order's
 // keys fit, so building them allocates only the result.
 type keyBuffers struct {
