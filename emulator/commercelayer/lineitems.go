@@ -20,22 +20,24 @@ func (cl *CommerceLayer) lineItemKind() *kind {
 		object: func(c *call, m model) *jsonapi.Object {
 			r := m.(*LineItem)
 			cur := r.A.CurrencyCode
-			extra := make(map[string]any, 18) // six amounts
-			putAmount(extra, "unit_amount", r.A.UnitAmountCents, cur)
-			putAmount(extra, "compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents), cur)
-			putAmount(extra, "options_amount", storedCents(&r.Base, "options_amount_cents", 0), cur)
-			putAmount(extra, "discount", 0, cur)
-			putAmount(extra, "total_amount", r.TotalCents, cur)
-			putAmount(extra, "tax_amount", r.TaxCents, cur)
 			skuID := ""
 			if r.A.ItemType == itemSkus {
 				skuID = r.ItemID
 			}
-			return c.object("line_items", &r.Base, r.A, extra, links{
+			obj := c.object("line_items", &r.Base, r.A, nil, links{
 				"order": func() []jsonapi.Ref { return one("orders", r.OrderID) },
 				"item":  func() []jsonapi.Ref { return one(r.A.ItemType, r.ItemID) },
 				"sku":   func() []jsonapi.Ref { return one("skus", skuID) },
 			})
+			// the six amounts, over the record's attributes (as orderObject's)
+			a := amountsIn(obj.Attributes, cur)
+			a.put("unit_amount", r.A.UnitAmountCents)
+			a.put("compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents))
+			a.put("options_amount", storedCents(&r.Base, "options_amount_cents", 0))
+			a.put("discount", 0)
+			a.put("total_amount", r.TotalCents)
+			a.put("tax_amount", r.TaxCents)
+			return obj
 		},
 		create:  func(c *call, in *input) (string, error) { return c.createLineItem(in) },
 		update:  func(c *call, id string, in *input) error { return c.updateLineItem(id, in, false) },

@@ -66,11 +66,6 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 		{"payment_method_taxable_amount", t.PaymentMethodTaxable}, {"adjustment_taxable_amount", 0},
 		{"total_amount_with_taxes", t.TotalWithTaxes}, {"fees_amount", 0}, {"duty_amount", 0}, {"place_total_amount", o.PlaceTotal},
 	}
-	extra := make(map[string]any, 3*len(amounts)+8) // sized: growing it was a tenth of a document's bytes
-	extra["editable"], extra["skus_count"], extra["line_item_options_count"], extra["tax_calculations_count"] = o.state().Editable(), t.SkusCount, 0, 0
-	for _, a := range amounts {
-		putAmount(extra, a.name, a.cents, cur)
-	}
 	byOrder := func(coll string) func() []jsonapi.Ref {
 		return func() []jsonapi.Ref {
 			ts, _ := lookup(c, coll, "order", o.ID, func(x *Transaction) bool { return x.OrderID == o.ID })
@@ -81,11 +76,7 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 		ss, _ := lookup(c, "shipments", "order", o.ID, func(s *Shipment) bool { return s.OrderID == o.ID })
 		return refs("shipments", ss)
 	}
-	extra["shipments_count"] = len(shipments())
-	if c.placing == o.ID {
-		extra["status"] = statusPlacing
-	}
-	return c.object("orders", &o.Base, o.A, extra, links{
+	obj := c.object("orders", &o.Base, o.A, nil, links{
 		"market":           func() []jsonapi.Ref { return one("markets", o.MarketID) },
 		"customer":         func() []jsonapi.Ref { return one("customers", o.CustomerID) },
 		"shipping_address": func() []jsonapi.Ref { return one("addresses", o.ShippingAddressID) },
@@ -116,6 +107,19 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 		"authorizations": byOrder("authorizations"), "captures": byOrder("captures"),
 		"voids": byOrder("voids"), "refunds": byOrder("refunds"),
 	})
+	// What the record does not hold, written over the object's attributes
+	// (the map it is rendered from: no second map to copy in).
+	m := obj.Attributes
+	m["editable"], m["skus_count"], m["line_item_options_count"], m["tax_calculations_count"] = o.state().Editable(), t.SkusCount, 0, 0
+	a := amountsIn(m, cur)
+	for _, x := range amounts {
+		a.put(x.name, x.cents)
+	}
+	m["shipments_count"] = len(shipments())
+	if c.placing == o.ID {
+		m["status"] = statusPlacing
+	}
+	return obj
 }
 
 // availablePaymentMethods are the enabled payment methods of the order's

@@ -3,6 +3,7 @@ package commercelayer
 import (
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,36 +29,48 @@ var (
 
 type rateLimiter struct {
 	mu   sync.Mutex
-	hits map[string][]time.Time
+	hits map[string]*window
 }
 
-func newRateLimiter() *rateLimiter { return &rateLimiter{hits: map[string][]time.Time{}} }
+// window is a caller's latest hits, at most a limit's worth, in a ring.
+type window struct {
+	at    []time.Time // capacity: the limit
+	start int         // the oldest hit, once the ring is full
+}
+
+func newRateLimiter() *rateLimiter { return &rateLimiter{hits: map[string]*window{}} }
 
 // take records a hit and returns how many remain in the window. Only the
 // latest lim.Limit hits are kept: once that many fall in the window none
-// remain, whatever came before them, so a caller's cost is bounded by the
-// limit, not by its request rate times the window (at thousands of
-// requests a second, every request copied tens of thousands of times).
+// remain, whatever came before them. They are kept in a ring, in time
+// order, so a hit costs a write and a binary search, under a lock every
+// request of the instance takes (a slice cut and copied on each hit held
+// it long enough for requests to queue on it under load).
 func (rl *rateLimiter) take(key string, lim rateLimit, now time.Time) int {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	from := now.Add(-lim.Interval)
-	hits := rl.hits[key]
-	kept := hits[:0]
-	for _, t := range hits {
-		if t.After(from) {
-			kept = append(kept, t)
+	w := rl.hits[key]
+	if w == nil || cap(w.at) != lim.Limit {
+		if len(rl.hits) >= 10000 { // bound memory: forget everyone else
+			rl.hits = map[string]*window{}
 		}
+		w = &window{at: make([]time.Time, 0, lim.Limit)}
+		rl.hits[key] = w
 	}
-	if len(kept) >= lim.Limit {
-		kept = append(kept[:0], kept[len(kept)-lim.Limit+1:]...) // the oldest goes
+	n := len(w.at)
+	if n > 0 && now.Before(w.at[(w.start+n-1)%n]) {
+		w.at, w.start, n = w.at[:0], 0, 0 // the clock went back: the window starts again
 	}
-	kept = append(kept, now)
-	rl.hits[key] = kept
-	if len(rl.hits) > 10000 { // bound memory: forget everyone but this caller
-		rl.hits = map[string][]time.Time{key: kept}
+	if n < lim.Limit {
+		w.at = append(w.at, now)
+		n++
+	} else {
+		w.at[w.start] = now
+		w.start = (w.start + 1) % n
 	}
-	return max(lim.Limit-len(kept), 0)
+	from := now.Add(-lim.Interval)
+	old := sort.Search(n, func(i int) bool { return w.at[(w.start+i)%n].After(from) })
+	return max(lim.Limit-(n-old), 0)
 }
 
 // endpoint groups requests the way the limits count them: method and

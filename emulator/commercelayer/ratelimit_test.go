@@ -1,6 +1,7 @@
 package commercelayer
 
 import (
+	"math/rand/v2"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -26,9 +27,35 @@ func TestRateLimiterMatchesCountingEveryHit(t *testing.T) {
 		if got, want := rl.take("k", lim, now), max(lim.Limit-in, 0); got != want {
 			t.Fatalf("hit %d: %d remain, want %d", i, got, want)
 		}
-		if n := len(rl.hits["k"]); n > lim.Limit {
+		if n := len(rl.hits["k"].at); n > lim.Limit {
 			t.Fatalf("hit %d: %d hits kept", i, n)
 		}
+	}
+}
+
+// Random steps, some inside the window and some past it, against counting
+// every hit; and a clock moved back starts the window again.
+func TestRateLimiterRingMatchesCountingEveryHit(t *testing.T) {
+	lim := rateLimit{7, 10 * time.Second}
+	rl := newRateLimiter()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	var all []time.Time
+	now := time.Unix(1_700_000_000, 0)
+	for i := range 5000 {
+		now = now.Add(time.Duration(rnd.IntN(4000)) * time.Millisecond)
+		all = append(all, now)
+		in := 0
+		for _, h := range all {
+			if h.After(now.Add(-lim.Interval)) {
+				in++
+			}
+		}
+		if got, want := rl.take("k", lim, now), max(lim.Limit-in, 0); got != want {
+			t.Fatalf("hit %d: %d remain, want %d", i, got, want)
+		}
+	}
+	if got := rl.take("k", lim, now.Add(-time.Hour)); got != lim.Limit-1 {
+		t.Fatalf("after the clock went back: %d remain, want %d", got, lim.Limit-1)
 	}
 }
 

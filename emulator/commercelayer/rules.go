@@ -19,33 +19,51 @@ type currencyFormat struct {
 	Exponent  int
 	Decimal   string
 	Thousands string
-	After     bool // symbol after the number ("57,00 kr")
+	After     bool   // symbol after the number ("57,00 kr")
+	zero      string // the formatted zero, made once: most of a cart's amounts are zero
 }
 
 var currencyFormats = map[string]currencyFormat{
-	"EUR": {"€", 2, ",", ".", false},
-	"USD": {"$", 2, ".", ",", false},
-	"GBP": {"£", 2, ".", ",", false},
-	"CHF": {"CHF ", 2, ".", "'", false},
-	"SEK": {" kr", 2, ",", " ", true},
-	"NOK": {" kr", 2, ",", " ", true},
-	"DKK": {" kr.", 2, ",", ".", true},
-	"PLN": {" zł", 2, ",", " ", true},
-	"AUD": {"$", 2, ".", ",", false},
-	"CAD": {"$", 2, ".", ",", false},
-	"JPY": {"¥", 0, "", ",", false},
+	"EUR": {Symbol: "€", Exponent: 2, Decimal: ",", Thousands: "."},
+	"USD": {Symbol: "$", Exponent: 2, Decimal: ".", Thousands: ","},
+	"GBP": {Symbol: "£", Exponent: 2, Decimal: ".", Thousands: ","},
+	"CHF": {Symbol: "CHF ", Exponent: 2, Decimal: ".", Thousands: "'"},
+	"SEK": {Symbol: " kr", Exponent: 2, Decimal: ",", Thousands: " ", After: true},
+	"NOK": {Symbol: " kr", Exponent: 2, Decimal: ",", Thousands: " ", After: true},
+	"DKK": {Symbol: " kr.", Exponent: 2, Decimal: ",", Thousands: ".", After: true},
+	"PLN": {Symbol: " zł", Exponent: 2, Decimal: ",", Thousands: " ", After: true},
+	"AUD": {Symbol: "$", Exponent: 2, Decimal: ".", Thousands: ","},
+	"CAD": {Symbol: "$", Exponent: 2, Decimal: ".", Thousands: ","},
+	"JPY": {Symbol: "¥", Exponent: 0, Thousands: ","},
+}
+
+func init() {
+	for code, f := range currencyFormats {
+		f.zero = f.format(0)
+		currencyFormats[code] = f
+	}
 }
 
 func formatOf(code string) currencyFormat {
+	if f, ok := currencyFormats[code]; ok {
+		return f
+	}
 	if f, ok := currencyFormats[strings.ToUpper(code)]; ok {
 		return f
 	}
-	return currencyFormat{strings.ToUpper(code) + " ", 2, ".", ",", false}
+	return currencyFormat{Symbol: strings.ToUpper(code) + " ", Exponent: 2, Decimal: ".", Thousands: ","}
 }
 
 // FormatAmount is the formatted_ form of an amount in minor units.
 func FormatAmount(cents int64, code string) string {
 	f := formatOf(code)
+	return f.format(cents)
+}
+
+func (f *currencyFormat) format(cents int64) string {
+	if cents == 0 && f.zero != "" {
+		return f.zero
+	}
 	neg := cents < 0
 	if neg {
 		cents = -cents
@@ -89,6 +107,10 @@ func FormatAmount(cents int64, code string) string {
 // AmountFloat is the _float form of an amount in minor units.
 func AmountFloat(cents int64, code string) float64 {
 	f := formatOf(code)
+	return f.float(cents)
+}
+
+func (f *currencyFormat) float(cents int64) float64 {
 	unit := 1.0
 	for i := 0; i < f.Exponent; i++ {
 		unit *= 10
@@ -98,34 +120,40 @@ func AmountFloat(cents int64, code string) float64 {
 
 // putAmount writes the triple <base>_cents, <base>_float, formatted_<base>.
 func putAmount(attrs map[string]any, base string, cents int64, code string) {
+	a := amountsIn(attrs, code)
+	a.put(base, cents)
+}
+
+// amounts writes the triples of one currency's amounts into attrs, its
+// format looked up once (an order has twenty-one).
+type amounts struct {
+	attrs map[string]any
+	f     currencyFormat
+}
+
+func amountsIn(attrs map[string]any, code string) amounts {
+	return amounts{attrs, formatOf(code)}
+}
+
+func (a *amounts) put(base string, cents int64) {
 	k := amountKeys(base)
-	attrs[k[0]] = cents
-	attrs[k[1]] = AmountFloat(cents, code)
-	attrs[k[2]] = FormatAmount(cents, code)
+	a.attrs[k[0]] = cents
+	a.attrs[k[1]] = a.f.float(cents)
+	a.attrs[k[2]] = a.f.format(cents)
 }
 
 // amountKeyNames holds each amount's three attribute names, made once (not
-// three concatenations per amount of every document).
-var amountKeyNames struct {
-	sync.RWMutex
-	m map[string]*[3]string
-}
+// three concatenations per amount of every document). A sync.Map: every
+// document reads it, from every request at once, and it is written once
+// per amount's name.
+var amountKeyNames sync.Map // base -> *[3]string
 
 func amountKeys(base string) *[3]string {
-	amountKeyNames.RLock()
-	k := amountKeyNames.m[base]
-	amountKeyNames.RUnlock()
-	if k != nil {
-		return k
+	if k, ok := amountKeyNames.Load(base); ok {
+		return k.(*[3]string)
 	}
-	k = &[3]string{base + "_cents", base + "_float", "formatted_" + base}
-	amountKeyNames.Lock()
-	if amountKeyNames.m == nil {
-		amountKeyNames.m = map[string]*[3]string{}
-	}
-	amountKeyNames.m[base] = k
-	amountKeyNames.Unlock()
-	return k
+	k, _ := amountKeyNames.LoadOrStore(base, &[3]string{base + "_cents", base + "_float", "formatted_" + base})
+	return k.(*[3]string)
 }
 
 // ---- Order amounts --------------------------------------------------------

@@ -24,6 +24,8 @@ func TestFormatAmount(t *testing.T) {
 		{9900, "SEK", "99,00 kr", 99},
 		{1500, "JPY", "¥1,500", 1500},
 		{100, "XYZ", "XYZ 1.00", 1},
+		// zero is made once per known currency (currencyFormat.zero)
+		{0, "SEK", "0,00 kr", 0}, {0, "JPY", "¥0", 0}, {0, "eur", "€0,00", 0}, {0, "XYZ", "XYZ 0.00", 0},
 	}
 	for _, c := range cases {
 		if got := FormatAmount(c.cents, c.code); got != c.want {

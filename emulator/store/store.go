@@ -105,8 +105,10 @@ func Open(path string, opt Options) (*Store, error) {
 	// The free list is written with every commit (one more page in the same
 	// sync) so that opening reads it instead of walking the whole file: with
 	// NoFreelistSync a 1 GB file took 150 ms to open. A file written without
-	// it is walked once, on its first open here.
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, FreelistType: bolt.FreelistMapType})
+	// it is walked once, on its first open here. Nothing reads bbolt's
+	// statistics, and keeping them takes one more lock for every
+	// transaction's start and end, which every request's reads queue on.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, FreelistType: bolt.FreelistMapType, NoStatistics: true})
 	if err != nil {
 		switch {
 		case errors.Is(err, berrors.ErrTimeout):
