@@ -34,7 +34,15 @@ type call struct {
 	revealed string             // the webhook whose shared secret this response shows
 	placing  string             // the order this call placed asynchronously (place_async)
 	saved    []savedRecord      // what the last run of the last update put (see put)
+	// viewed holds the records a read transaction (view) decoded in a
+	// lookup, by collection and id: nothing changes under a view, so an
+	// include of a record a relationship's lookup just decoded (an order's
+	// line items) takes it instead of decoding it again. Nil outside a view.
+	viewed  map[recordKey]model
+	viewing bool
 }
+
+type recordKey struct{ coll, id string }
 
 type savedRecord struct {
 	coll, id string
@@ -59,10 +67,21 @@ func (cl *CommerceLayer) newCall(r *http.Request) (*call, error) {
 // view runs fn in a read transaction.
 func (c *call) view(fn func() error) error {
 	return c.cl.p.Store.View(c.r.Context(), provider, c.org, func(tx *store.Tx) error {
-		c.tx = tx
-		defer func() { c.tx = nil }()
+		c.tx, c.viewing = tx, true
+		defer func() { c.tx, c.viewing, c.viewed = nil, false, nil }()
 		return fn()
 	})
+}
+
+// noteViewed keeps a record a view decoded (see call.viewed).
+func (c *call) noteViewed(coll, id string, m model) {
+	if !c.viewing {
+		return
+	}
+	if c.viewed == nil {
+		c.viewed = map[recordKey]model{}
+	}
+	c.viewed[recordKey{coll, id}] = m
 }
 
 // update runs fn in a write transaction and sends the webhooks its events
@@ -290,7 +309,12 @@ func (c *call) find(ref jsonapi.Ref, asToken bool) (*jsonapi.Object, error) {
 	m := k.newRec()
 	var err error
 	for _, coll := range k.collections() {
-		if err = c.tx.Get(coll, ref.ID, m); err == nil {
+		if v, ok := c.viewed[recordKey{coll, ref.ID}]; ok && reflect.TypeOf(v) == reflect.TypeOf(m) {
+			m, err = v, nil
+		} else {
+			err = c.tx.Get(coll, ref.ID, m)
+		}
+		if err == nil {
 			if asToken && c.tok != nil && !c.visible(k, m) {
 				return nil, jsonapi.ErrNotFound
 			}

@@ -122,12 +122,14 @@ func lookup[T any, PT interface {
 	model
 }](c *call, coll, name, value string, keep func(PT) bool) ([]PT, error) {
 	var out []PT
-	err := c.tx.Lookup(coll, ixKey(name, value), false, func(_ string, raw []byte) (bool, error) {
+	err := c.tx.Lookup(coll, ixKey(name, value), false, func(id string, raw []byte) (bool, error) {
 		var v T
 		if err := gojson.Unmarshal(raw, &v); err != nil {
 			return false, err
 		}
-		if p := PT(&v); keep(p) {
+		p := PT(&v)
+		c.noteViewed(coll, id, p)
+		if keep(p) {
 			out = append(out, p)
 		}
 		return true, nil
