@@ -113,7 +113,7 @@ func (e *encoder) resource(ro *ResourceObject) {
 		e.null()
 		return
 	}
-	var attrOrder, relOrder []string
+	var attrOrder, relOrder []orderedName
 	if ro.res != nil {
 		attrOrder, relOrder = ro.res.attrOrder, ro.res.relOrder
 	}
@@ -138,7 +138,7 @@ func (e *encoder) resource(ro *ResourceObject) {
 	e.b = append(e.b, '}')
 }
 
-func (e *encoder) relationships(m map[string]*Relationship, order []string) {
+func (e *encoder) relationships(m map[string]*Relationship, order []orderedName) {
 	if len(m) > 0 {
 		e.b = append(e.b, `,"relationships":`...)
 		appendMap(e, m, order, (*encoder).relationship)
@@ -251,7 +251,7 @@ func (e *encoder) raw(m json.RawMessage) {
 	e.b = append(e.b, m...)
 }
 
-func (e *encoder) mapAny(m map[string]any, order []string) {
+func (e *encoder) mapAny(m map[string]any, order []orderedName) {
 	if m == nil {
 		e.null()
 		return
@@ -261,22 +261,26 @@ func (e *encoder) mapAny(m map[string]any, order []string) {
 
 // appendMap writes m with its keys sorted: in order's sequence when order
 // (sorted) holds every key of m, else sorted here.
-func appendMap[V any](e *encoder, m map[string]V, order []string, val func(*encoder, V)) {
+func appendMap[V any](e *encoder, m map[string]V, order []orderedName, val func(*encoder, V)) {
 	e.b = append(e.b, '{')
 	// Walking order costs a lookup per name; a map much smaller than order
 	// (a sparse fieldset) is cheaper to sort.
 	if len(order) > 0 && len(m) <= len(order) && len(m)*8 >= len(order) {
 		start, n := len(e.b), 0
 		for _, k := range order {
-			v, ok := m[k]
+			v, ok := m[k.name]
 			if !ok {
 				continue
 			}
 			if n > 0 {
 				e.b = append(e.b, ',')
 			}
-			e.str(k)
-			e.b = append(e.b, ':')
+			if k.key != "" {
+				e.b = append(e.b, k.key...)
+			} else {
+				e.str(k.name)
+				e.b = append(e.b, ':')
+			}
 			val(e, v)
 			if n++; n == len(m) {
 				break

@@ -227,8 +227,8 @@ func wideObject(id string, attrs []string) *Object {
 func TestAppendDocumentCachedOrder(t *testing.T) {
 	res := encReg.Get("wides")
 	for i := 1; i < len(res.attrOrder); i++ {
-		if res.attrOrder[i-1] >= res.attrOrder[i] {
-			t.Fatalf("attrOrder not sorted and unique at %d: %q %q", i, res.attrOrder[i-1], res.attrOrder[i])
+		if res.attrOrder[i-1].name >= res.attrOrder[i].name {
+			t.Fatalf("attrOrder not sorted and unique at %d: %q %q", i, res.attrOrder[i-1].name, res.attrOrder[i].name)
 		}
 	}
 	a, b := wideObject("a", res.Attributes), wideObject("b", res.Attributes[:60])
@@ -366,12 +366,33 @@ func TestPlain(t *testing.T) {
 	}
 }
 
+// Names whose keys need escaping or goccy's care are quoted as any string,
+// not written from the key cached for a plain name.
+func TestAppendDocumentQuotesNamesThatNeedIt(t *testing.T) {
+	names := []string{"plain", `with_"quote"`, "with_\u00e4", "with_\u2028", "with_<&>", `back\slash`}
+	reg := NewRegistry(&Resource{Type: "t", Attributes: names})
+	for _, n := range reg.Get("t").attrOrder {
+		if (n.key != "") != (n.name == "plain" || n.name == "with_<&>") {
+			t.Fatalf("%q: cached key %q", n.name, n.key)
+		}
+	}
+	m := map[string]any{}
+	for i, n := range names {
+		m[n] = float64(i)
+	}
+	d, err := (&Renderer{Reg: reg, Meta: map[string]any{}}).One(&Object{Type: "t", ID: "1", Attributes: m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAsGoccy(t, "names that need escaping", d)
+}
+
 // TestAppendDocumentWalksCachedOrder: the maps of a registered type are
 // written in the type's cached order (here, on purpose, not the sorted one).
 func TestAppendDocumentWalksCachedOrder(t *testing.T) {
 	reg := NewRegistry(&Resource{Type: "t", Attributes: []string{"a", "b", "c"}, Rels: []Rel{{Name: "x"}, {Name: "y"}}})
 	res := reg.Get("t")
-	res.attrOrder, res.relOrder, res.relSorted = []string{"c", "a", "b"}, []string{"y", "x"}, []int{1, 0}
+	res.attrOrder, res.relOrder, res.relSorted = namesInOrder([]string{"c", "a", "b"}), namesInOrder([]string{"y", "x"}), []int{1, 0}
 	o := &Object{Type: "t", ID: "1", Attributes: map[string]any{"a": 1.0, "b": 2.0, "c": 3.0}}
 	d, err := (&Renderer{Reg: reg, Meta: map[string]any{}}).One(o, nil)
 	if err != nil {

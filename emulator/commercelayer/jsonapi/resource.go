@@ -43,7 +43,7 @@ type Resource struct {
 	relIndex                    map[string]int
 	// attrOrder and relOrder are the attribute and relationship names,
 	// sorted: the order AppendDocument writes an object's maps in.
-	attrOrder, relOrder []string
+	attrOrder, relOrder []orderedName
 	// relSorted are the indexes in Rels of relOrder's names (the last of a
 	// name given twice, as relIndex); relNamesPlain: every name needs no
 	// escaping in JSON, so AppendDocument writes links from them.
@@ -146,24 +146,45 @@ func NewRegistry(rs ...*Resource) *Registry {
 		g.byType[r.Type] = r
 		r.index()
 		r.relIndex = map[string]int{}
-		r.relOrder = make([]string, 0, len(r.Rels))
+		relNames := make([]string, 0, len(r.Rels))
 		for i, rel := range r.Rels {
 			r.relIndex[rel.Name] = i
-			r.relOrder = append(r.relOrder, rel.Name)
+			relNames = append(relNames, rel.Name)
 		}
-		r.attrOrder = slices.Clone(r.Attributes)
-		slices.Sort(r.attrOrder)
-		r.attrOrder = slices.Compact(r.attrOrder)
-		slices.Sort(r.relOrder)
-		r.relOrder = slices.Compact(r.relOrder)
+		r.attrOrder = sortedNames(r.Attributes)
+		r.relOrder = sortedNames(relNames)
 		r.relNamesPlain = true
 		r.relSorted = make([]int, len(r.relOrder))
-		for i, name := range r.relOrder {
-			r.relSorted[i] = r.relIndex[name]
-			r.relNamesPlain = r.relNamesPlain && plain(name) == plainASCII
+		for i, n := range r.relOrder {
+			r.relSorted[i] = r.relIndex[n.name]
+			r.relNamesPlain = r.relNamesPlain && n.key != ""
 		}
 	}
 	return g
+}
+
+// orderedName is a name of a type's attributes or relationships, in the
+// order its maps are written, with the JSON of its key (`"name":`) made
+// once when the name needs no escaping ("" when it does: the encoder then
+// quotes it as any other string).
+type orderedName struct{ name, key string }
+
+// sortedNames are names sorted, without repeats.
+func sortedNames(names []string) []orderedName {
+	sorted := slices.Compact(slices.Sorted(slices.Values(names)))
+	return namesInOrder(sorted)
+}
+
+// namesInOrder are names in the order given.
+func namesInOrder(names []string) []orderedName {
+	out := make([]orderedName, len(names))
+	for i, n := range names {
+		out[i].name = n
+		if plain(n) == plainASCII {
+			out[i].key = `"` + n + `":`
+		}
+	}
+	return out
 }
 
 // Get returns the resource type, or nil.
