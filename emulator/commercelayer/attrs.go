@@ -13,17 +13,22 @@ import (
 )
 
 // mergeAttrs sets m's entries from an attributes struct as its JSON form
-// decoded into m would (numbers as float64, a nil pointer as nil, fields
+// decoded into a map would (numbers as float64, a nil pointer as nil, fields
 // left out by omitempty untouched), without encoding and decoding it: that
 // round trip was most of the work of building a resource object. A value
 // it does not know the JSON form of goes through the round trip alone; a
 // struct type it cannot read field by field, whole.
-func mergeAttrs(m map[string]any, attrs any) {
+func mergeAttrs(m attrSink, attrs any) {
 	v := reflect.ValueOf(attrs)
 	fs := attrFieldsOf(v.Type())
 	if fs == nil {
 		if raw, err := gojson.Marshal(attrs); err == nil {
-			_ = gojson.Unmarshal(raw, &m) // merges into m
+			var all map[string]any
+			if gojson.Unmarshal(raw, &all) == nil {
+				for k, x := range all {
+					m.Set(k, x)
+				}
+			}
 		}
 		return
 	}
@@ -53,7 +58,7 @@ func mergeAttrs(m map[string]any, attrs any) {
 		}{f.name, val})
 	}
 	for _, e := range out {
-		m[e.name] = e.v
+		m.Set(e.name, e.v)
 	}
 }
 

@@ -37,7 +37,7 @@ func TestMergeAttrsIsTheJSONRoundTrip(t *testing.T) {
 			if err == nil {
 				_ = gojson.Unmarshal(raw, &want)
 			}
-			mergeAttrs(got, v.Interface())
+			mergeAttrs(mapSink(got), v.Interface())
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%T (filled %v):\n got %#v\nwant %#v", typ, fill, got, want)
 			}
@@ -49,7 +49,7 @@ func TestMergeAttrsIsTheJSONRoundTrip(t *testing.T) {
 		F float64 `json:"f"`
 	}{"x", math.NaN()}
 	m := map[string]any{"a": "prev"}
-	if mergeAttrs(m, nan); m["a"] != "prev" || len(m) != 1 {
+	if mergeAttrs(mapSink(m), nan); m["a"] != "prev" || len(m) != 1 {
 		t.Errorf("NaN: %v", m)
 	}
 	// An invalid UTF-8 string comes back as its encoding mends it.
@@ -59,7 +59,7 @@ func TestMergeAttrsIsTheJSONRoundTrip(t *testing.T) {
 	want, got := map[string]any{}, map[string]any{}
 	raw, _ := gojson.Marshal(bad)
 	_ = gojson.Unmarshal(raw, &want)
-	if mergeAttrs(got, bad); !reflect.DeepEqual(got, want) {
+	if mergeAttrs(mapSink(got), bad); !reflect.DeepEqual(got, want) {
 		t.Errorf("invalid UTF-8: %q, want %q", got, want)
 	}
 }

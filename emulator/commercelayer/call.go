@@ -247,31 +247,57 @@ type links map[string]func() []jsonapi.Ref
 // attributes and extras (computed attributes); relationships from the
 // table, else as the client set them (Base.Rels).
 func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls links) *jsonapi.Object {
-	m := c.cl.blank(typ)
+	obj := &jsonapi.Object{Type: typ, ID: b.ID}
+	var a attrSink
+	if res := c.cl.registry().Get(typ); res != nil {
+		obj.Attrs = res.NewAttrs() // the blank attributes, by position
+		a = obj.Attrs
+	} else {
+		obj.Attributes = c.cl.blank(typ)
+		a = mapSink(obj.Attributes)
+	}
 	for k, v := range b.Extra {
-		m[k] = v
+		a.Set(k, v)
 	}
 	if attrs != nil {
-		mergeAttrs(m, attrs)
+		mergeAttrs(a, attrs)
 	}
-	m["created_at"], m["updated_at"] = b.CreatedAt, b.UpdatedAt
-	m["reference"], m["reference_origin"] = b.Reference, b.ReferenceOrigin
+	a.Set("created_at", b.CreatedAt)
+	a.Set("updated_at", b.UpdatedAt)
+	a.Set("reference", b.Reference)
+	a.Set("reference_origin", b.ReferenceOrigin)
 	if b.Metadata == nil {
 		b.Metadata = map[string]any{}
 	}
-	m["metadata"] = b.Metadata
+	a.Set("metadata", b.Metadata)
 	for k, v := range extra {
-		m[k] = v
+		a.Set(k, v)
 	}
-	return &jsonapi.Object{Type: typ, ID: b.ID, Attributes: m, Link: func(rel string) ([]jsonapi.Ref, error) {
+	obj.Link = func(rel string) ([]jsonapi.Ref, error) {
 		if f := ls[rel]; f != nil {
 			if refs := f(); len(refs) > 0 || b.Rels[rel] == nil {
 				return refs, nil
 			}
 		}
 		return b.Rels[rel], nil
-	}}
+	}
+	return obj
 }
+
+// attrSink is where an object's attributes are set: its Attrs, or a map.
+type attrSink interface{ Set(name string, v any) }
+
+type mapSink map[string]any
+
+// sinkOf is where more of obj's attributes (an object c.object made) go.
+func sinkOf(obj *jsonapi.Object) attrSink {
+	if obj.Attrs != nil {
+		return obj.Attrs
+	}
+	return mapSink(obj.Attributes)
+}
+
+func (m mapSink) Set(name string, v any) { m[name] = v }
 
 // toMap is a struct's JSON form as a map (numbers as float64).
 func toMap(v any) map[string]any {

@@ -2,6 +2,7 @@ package commercelayer
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/paysandbox/paysandbox/emulator/commercelayer/catalogue"
@@ -84,6 +85,7 @@ func engineResource(r *catalogue.Resource, own *jsonapi.Resource) *jsonapi.Resou
 			add(&res.Attributes, a.Name)
 		}
 	}
+	res.Null = slices.Clone(res.Attributes) // blank's: every object shows them
 	seen = map[string]bool{}
 	add(&res.Filters, commonFilters...)
 	add(&res.Filters, r.Filters...)

@@ -109,15 +109,18 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 	})
 	// What the record does not hold, written over the object's attributes
 	// (the map it is rendered from: no second map to copy in).
-	m := obj.Attributes
-	m["editable"], m["skus_count"], m["line_item_options_count"], m["tax_calculations_count"] = o.state().Editable(), t.SkusCount, 0, 0
+	m := sinkOf(obj)
+	m.Set("editable", o.state().Editable())
+	m.Set("skus_count", t.SkusCount)
+	m.Set("line_item_options_count", 0)
+	m.Set("tax_calculations_count", 0)
 	a := amountsIn(m, cur)
 	for _, x := range amounts {
 		a.put(x.name, x.cents)
 	}
-	m["shipments_count"] = len(shipments())
+	m.Set("shipments_count", len(shipments()))
 	if c.placing == o.ID {
-		m["status"] = statusPlacing
+		m.Set("status", statusPlacing)
 	}
 	return obj
 }

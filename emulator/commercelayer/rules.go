@@ -120,27 +120,56 @@ func (f *currencyFormat) float(cents int64) float64 {
 
 // putAmount writes the triple <base>_cents, <base>_float, formatted_<base>.
 func putAmount(attrs map[string]any, base string, cents int64, code string) {
-	a := amountsIn(attrs, code)
+	a := amountsIn(mapSink(attrs), code)
 	a.put(base, cents)
 }
 
 // amounts writes the triples of one currency's amounts into attrs, its
 // format looked up once (an order has twenty-one).
 type amounts struct {
-	attrs map[string]any
+	attrs attrSink
 	f     currencyFormat
 }
 
-func amountsIn(attrs map[string]any, code string) amounts {
+func amountsIn(attrs attrSink, code string) amounts {
 	return amounts{attrs, formatOf(code)}
 }
 
 func (a *amounts) put(base string, cents int64) {
+	float, formatted := a.f.float(cents), a.f.format(cents)
+	if at, ok := a.attrs.(*jsonapi.Attrs); ok {
+		if p := amountPositions(at.Resource(), base); p[0] >= 0 && p[1] >= 0 && p[2] >= 0 {
+			at.SetAt(p[0], cents)
+			at.SetAt(p[1], float)
+			at.SetAt(p[2], formatted)
+			return
+		}
+	}
 	k := amountKeys(base)
-	a.attrs[k[0]] = cents
-	a.attrs[k[1]] = a.f.float(cents)
-	a.attrs[k[2]] = a.f.format(cents)
+	a.attrs.Set(k[0], cents)
+	a.attrs.Set(k[1], float)
+	a.attrs.Set(k[2], formatted)
 }
+
+// amountPositions are the positions of an amount's three names among a
+// type's (jsonapi.Resource.Pos; -1 for a name the type lacks), found once
+// per type and amount: one lookup a put instead of four.
+func amountPositions(res *jsonapi.Resource, base string) *[3]int {
+	key := amountPosKey{res, base}
+	if p, ok := amountPos.Load(key); ok {
+		return p.(*[3]int)
+	}
+	k := amountKeys(base)
+	p, _ := amountPos.LoadOrStore(key, &[3]int{res.Pos(k[0]), res.Pos(k[1]), res.Pos(k[2])})
+	return p.(*[3]int)
+}
+
+type amountPosKey struct {
+	res  *jsonapi.Resource
+	base string
+}
+
+var amountPos sync.Map // amountPosKey -> *[3]int
 
 // amountKeyNames holds each amount's three attribute names, made once (not
 // three concatenations per amount of every document). A sync.Map: every

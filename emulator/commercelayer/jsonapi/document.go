@@ -23,6 +23,9 @@ type ResourceObject struct {
 	// res is the object's type, when the Renderer made it: AppendDocument
 	// writes its maps in the sorted orders res holds.
 	res *Resource
+	// attrs, when set, are the attributes instead of Attributes (an Object
+	// of res's with its Attrs and no fieldset).
+	attrs *Attrs
 	// relsPending: the Renderer made this object and left Relationships nil;
 	// its relationships are those of res in fields (nil: all), with data
 	// from withData, written by AppendDocument straight from those and by
@@ -137,15 +140,20 @@ func (r *Renderer) Object(o *Object, q *Query, withData map[string][]Ref) *Resou
 	self := r.selfLink(o)
 	res := r.Reg.Get(o.Type)
 	ro := &ResourceObject{ID: o.ID, Type: o.Type, Links: SelfLink{Self: self}, Attributes: o.Attributes, Meta: r.Meta, res: res}
-	if fields != nil { // a sparse fieldset: a copy with the fields asked for
+	switch {
+	case fields != nil: // a sparse fieldset: a copy with the fields asked for
 		ro.Attributes = make(map[string]any, len(fields))
-		for k, v := range o.Attributes {
-			if fields[k] {
+		for k := range fields {
+			if v, ok := o.Attr(k); ok {
 				ro.Attributes[k] = v
 			}
 		}
+	case o.Attrs != nil && o.Attrs.res == res:
+		ro.attrs = o.Attrs // written from its positions (AppendDocument) or its map (MarshalJSON)
+	case o.Attrs != nil:
+		ro.Attributes = o.Attrs.Map()
 	}
-	if ro.Attributes == nil {
+	if ro.Attributes == nil && ro.attrs == nil {
 		ro.Attributes = map[string]any{}
 	}
 	if res != nil && len(res.Rels) > 0 {
@@ -191,9 +199,14 @@ func (ro *ResourceObject) MarshalJSON() ([]byte, error) {
 	}
 	type fields ResourceObject // the same fields, without this method
 	v := (*fields)(ro)
-	if ro.relsPending {
+	if ro.relsPending || ro.attrs != nil {
 		c := *ro
-		c.Relationships, c.relsPending = ro.buildRels(), false
+		if ro.relsPending {
+			c.Relationships, c.relsPending = ro.buildRels(), false
+		}
+		if ro.attrs != nil {
+			c.Attributes, c.attrs = ro.attrs.Map(), nil
+		}
 		v = (*fields)(&c)
 	}
 	var buf bytes.Buffer

@@ -124,7 +124,11 @@ func (e *encoder) resource(ro *ResourceObject) {
 	e.b = append(e.b, `,"links":{"self":`...)
 	e.str(ro.Links.Self)
 	e.b = append(e.b, `},"attributes":`...)
-	e.mapAny(ro.Attributes, attrOrder)
+	if ro.attrs != nil {
+		e.attrs(ro.attrs)
+	} else {
+		e.mapAny(ro.Attributes, attrOrder)
+	}
 	switch {
 	case ro.relsPending && ro.res.relNamesPlain && plain(ro.Links.Self) == plainASCII:
 		e.pendingRels(ro)
@@ -249,6 +253,40 @@ func (e *encoder) raw(m json.RawMessage) {
 		}
 	}
 	e.b = append(e.b, m...)
+}
+
+// attrs writes a's names in their sorted order: the type's from their
+// positions, merged with the others', sorted here.
+func (e *encoder) attrs(a *Attrs) {
+	more := a.moreKeys()
+	e.b = append(e.b, '{')
+	n, j := 0, 0
+	pair := func(key, name string, v any) {
+		if n > 0 {
+			e.b = append(e.b, ',')
+		}
+		n++
+		if key != "" {
+			e.b = append(e.b, key...)
+		} else {
+			e.str(name)
+			e.b = append(e.b, ':')
+		}
+		e.value(v)
+	}
+	for i, on := range a.res.attrOrder {
+		if !a.has[i] {
+			continue
+		}
+		for ; j < len(more) && more[j] < on.name; j++ {
+			pair("", more[j], a.more[more[j]])
+		}
+		pair(on.key, on.name, a.vals[i])
+	}
+	for ; j < len(more); j++ {
+		pair("", more[j], a.more[more[j]])
+	}
+	e.b = append(e.b, '}')
 }
 
 func (e *encoder) mapAny(m map[string]any, order []orderedName) {

@@ -71,6 +71,9 @@ func mirror(d *Document) *mirrorDocument {
 		if ro.relsPending {
 			c.Relationships = ro.buildRels()
 		}
+		if ro.attrs != nil {
+			c.Attributes = ro.attrs.Map()
+		}
 		return &c
 	}
 	many := func(ros []*ResourceObject) []*mirrorObject {
@@ -406,5 +409,52 @@ func TestAppendDocumentWalksCachedOrder(t *testing.T) {
 		`"y":{"links":{"related":"/t/1/y","self":"/t/1/relationships/y"}},"x":{"links":{"related":"/t/1/x","self":"/t/1/relationships/x"}}},"meta":{}}}`
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// An object's Attrs render as the map of the same attributes does, in
+// AppendDocument and through MarshalJSON, whole or in a sparse fieldset,
+// with names outside the type's merged into their sorted places and the
+// type's Null names null when not set.
+func TestAttrsRenderAsTheirMap(t *testing.T) {
+	reg := NewRegistry(&Resource{Type: "t", Attributes: []string{"b", "d", "f", `q"uote`}, Null: []string{"d", "h"}, Rels: []Rel{{Name: "r", Type: "t"}}})
+	res := reg.Get("t")
+	sets := []struct {
+		name string
+		v    any
+	}{{"b", 1.5}, {"a", "before"}, {"c", nil}, {"f", map[string]any{"x": []any{1.0, "y"}}}, {"e", true}, {`q"uote`, "q"}, {"zz", "after"}, {"b", 2.5}}
+	a := res.NewAttrs()
+	m := map[string]any{"d": nil, "h": nil}
+	for _, s := range sets {
+		a.Set(s.name, s.v)
+		m[s.name] = s.v
+	}
+	if v, ok := a.Get("h"); !ok || v != nil {
+		t.Fatalf("a Null name: %v %v", v, ok)
+	}
+	if _, ok := a.Get("g"); ok {
+		t.Fatal("a name never set is there")
+	}
+	r := &Renderer{Reg: reg, Meta: map[string]any{}}
+	for _, query := range []string{"", "fields[t]=b,d,r", "fields[t]=f"} {
+		v, _ := url.ParseQuery(query)
+		q, err := ParseQuery(reg, res, v, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withAttrs, err := r.One(&Object{Type: "t", ID: "1", Attrs: a}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		withMap, err := r.One(&Object{Type: "t", ID: "1", Attributes: m}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAsGoccy(t, "attrs "+query, withAttrs)
+		got, _ := AppendDocument(nil, withAttrs)
+		want, _ := AppendDocument(nil, withMap)
+		if string(got) != string(want) {
+			t.Fatalf("%q: attrs give\n%s\nthe map\n%s", query, got, want)
+		}
 	}
 }

@@ -32,6 +32,9 @@ type Resource struct {
 	Type string
 	// Attributes are every attribute a client may read (fields[] checks them).
 	Attributes []string
+	// Null are the attributes every object of the type shows, null when
+	// not set (NewAttrs).
+	Null []string
 	// Filters are the names filter[q] accepts: attributes, "id", and paths
 	// through relationships such as "market_code" or "order_number".
 	Filters []string
@@ -49,6 +52,10 @@ type Resource struct {
 	// escaping in JSON, so AppendDocument writes links from them.
 	relSorted     []int
 	relNamesPlain bool
+	// attrPos is each attrOrder name's position; nullHas, which positions
+	// hold a Null name.
+	attrPos map[string]int
+	nullHas []bool
 }
 
 // Rel returns the named relationship, or nil.
@@ -151,7 +158,15 @@ func NewRegistry(rs ...*Resource) *Registry {
 			r.relIndex[rel.Name] = i
 			relNames = append(relNames, rel.Name)
 		}
-		r.attrOrder = sortedNames(r.Attributes)
+		r.attrOrder = sortedNames(append(slices.Clone(r.Attributes), r.Null...))
+		r.attrPos = make(map[string]int, len(r.attrOrder))
+		for i, n := range r.attrOrder {
+			r.attrPos[n.name] = i
+		}
+		r.nullHas = make([]bool, len(r.attrOrder))
+		for _, n := range r.Null {
+			r.nullHas[r.attrPos[n]] = true
+		}
 		r.relOrder = sortedNames(relNames)
 		r.relNamesPlain = true
 		r.relSorted = make([]int, len(r.relOrder))
@@ -210,6 +225,8 @@ type Ref struct {
 type Object struct {
 	Type, ID   string
 	Attributes map[string]any
+	// Attrs, when set, hold the attributes instead of Attributes.
+	Attrs *Attrs
 	// Link returns the linkage of a relationship (zero or one Ref for a
 	// to-one relationship). Nil means no relationship has data.
 	Link func(rel string) ([]Ref, error)
@@ -217,6 +234,15 @@ type Object struct {
 
 // Ref is the object's identifier.
 func (o *Object) Ref() Ref { return Ref{Type: o.Type, ID: o.ID} }
+
+// Attr is the attribute name; ok false when the object does not have it.
+func (o *Object) Attr(name string) (v any, ok bool) {
+	if o.Attrs != nil {
+		return o.Attrs.Get(name)
+	}
+	v, ok = o.Attributes[name]
+	return v, ok
+}
 
 func (o *Object) linkage(rel string) ([]Ref, error) {
 	if o.Link == nil {

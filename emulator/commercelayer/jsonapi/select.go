@@ -12,7 +12,7 @@ func Values(reg *Registry, src Source, obj *Object, field string) []any {
 	if field == "id" {
 		return []any{obj.ID}
 	}
-	if v, ok := obj.Attributes[field]; ok {
+	if v, ok := obj.Attr(field); ok {
 		if p, isPtr := v.(*string); isPtr { // reference, reference_origin: kept as pointers
 			if p == nil {
 				return nil
