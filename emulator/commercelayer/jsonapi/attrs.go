@@ -12,6 +12,7 @@ import (
 // places it, and writing them is a walk with no lookups.
 type Attrs struct {
 	res  *Resource
+	lay  *layout
 	vals []any
 	has  []bool // the positions set (a type's Null names from the start)
 	more map[string]any
@@ -19,15 +20,16 @@ type Attrs struct {
 
 // NewAttrs are empty attributes of r, its Null names set to null.
 func (r *Resource) NewAttrs() *Attrs {
-	n := len(r.attrOrder)
-	a := &Attrs{res: r, vals: make([]any, n), has: make([]bool, n)}
-	copy(a.has, r.nullHas)
+	l := r.layout()
+	n := len(l.attrOrder)
+	a := &Attrs{res: r, lay: l, vals: make([]any, n), has: make([]bool, n)}
+	copy(a.has, l.nullHas)
 	return a
 }
 
 // Set sets name to v.
 func (a *Attrs) Set(name string, v any) {
-	if i, ok := a.res.attrPos[name]; ok {
+	if i, ok := a.lay.attrPos[name]; ok {
 		a.vals[i], a.has[i] = v, true
 		return
 	}
@@ -40,7 +42,7 @@ func (a *Attrs) Set(name string, v any) {
 // Pos is name's position among the type's names (SetAt), -1 when it is
 // not one of them.
 func (r *Resource) Pos(name string) int {
-	if i, ok := r.attrPos[name]; ok {
+	if i, ok := r.layout().attrPos[name]; ok {
 		return i
 	}
 	return -1
@@ -58,7 +60,7 @@ func (a *Attrs) Resource() *Resource { return a.res }
 
 // Get is name's value; ok false when it is not set.
 func (a *Attrs) Get(name string) (v any, ok bool) {
-	if i, found := a.res.attrPos[name]; found {
+	if i, found := a.lay.attrPos[name]; found {
 		return a.vals[i], a.has[i]
 	}
 	v, ok = a.more[name]
@@ -68,7 +70,7 @@ func (a *Attrs) Get(name string) (v any, ok bool) {
 // Map is the attributes as a map (for encoders other than AppendDocument).
 func (a *Attrs) Map() map[string]any {
 	m := make(map[string]any, len(a.vals)+len(a.more))
-	for i, on := range a.res.attrOrder {
+	for i, on := range a.lay.attrOrder {
 		if a.has[i] {
 			m[on.name] = a.vals[i]
 		}

@@ -114,8 +114,10 @@ func (e *encoder) resource(ro *ResourceObject) {
 		return
 	}
 	var attrOrder, relOrder []orderedName
+	plainRels := false
 	if ro.res != nil {
-		attrOrder, relOrder = ro.res.attrOrder, ro.res.relOrder
+		l := ro.res.layout()
+		attrOrder, relOrder, plainRels = l.attrOrder, l.relOrder, l.relNamesPlain
 	}
 	e.b = append(e.b, `{"id":`...)
 	e.str(ro.ID)
@@ -130,7 +132,7 @@ func (e *encoder) resource(ro *ResourceObject) {
 		e.mapAny(ro.Attributes, attrOrder)
 	}
 	switch {
-	case ro.relsPending && ro.res.relNamesPlain && plain(ro.Links.Self) == plainASCII:
+	case ro.relsPending && plainRels && plain(ro.Links.Self) == plainASCII:
 		e.pendingRels(ro)
 	case ro.relsPending:
 		e.relationships(ro.buildRels(), relOrder)
@@ -154,7 +156,7 @@ func (e *encoder) relationships(m map[string]*Relationship, order []orderedName)
 // links are its self link and the names, which need no escaping.
 func (e *encoder) pendingRels(ro *ResourceObject) {
 	res, self, n := ro.res, ro.Links.Self, 0
-	for _, i := range res.relSorted {
+	for _, i := range res.layout().relSorted {
 		rel := &res.Rels[i]
 		if ro.fields != nil && !ro.fields[rel.Name] {
 			continue
@@ -274,7 +276,7 @@ func (e *encoder) attrs(a *Attrs) {
 		}
 		e.value(v)
 	}
-	for i, on := range a.res.attrOrder {
+	for i, on := range a.lay.attrOrder {
 		if !a.has[i] {
 			continue
 		}

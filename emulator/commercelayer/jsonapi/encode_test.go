@@ -229,9 +229,10 @@ func wideObject(id string, attrs []string) *Object {
 
 func TestAppendDocumentCachedOrder(t *testing.T) {
 	res := encReg.Get("wides")
-	for i := 1; i < len(res.attrOrder); i++ {
-		if res.attrOrder[i-1].name >= res.attrOrder[i].name {
-			t.Fatalf("attrOrder not sorted and unique at %d: %q %q", i, res.attrOrder[i-1].name, res.attrOrder[i].name)
+	order := res.layout().attrOrder
+	for i := 1; i < len(order); i++ {
+		if order[i-1].name >= order[i].name {
+			t.Fatalf("attrOrder not sorted and unique at %d: %q %q", i, order[i-1].name, order[i].name)
 		}
 	}
 	a, b := wideObject("a", res.Attributes), wideObject("b", res.Attributes[:60])
@@ -374,7 +375,7 @@ func TestPlain(t *testing.T) {
 func TestAppendDocumentQuotesNamesThatNeedIt(t *testing.T) {
 	names := []string{"plain", `with_"quote"`, "with_\u00e4", "with_\u2028", "with_<&>", `back\slash`}
 	reg := NewRegistry(&Resource{Type: "t", Attributes: names})
-	for _, n := range reg.Get("t").attrOrder {
+	for _, n := range reg.Get("t").layout().attrOrder {
 		if (n.key != "") != (n.name == "plain" || n.name == "with_<&>") {
 			t.Fatalf("%q: cached key %q", n.name, n.key)
 		}
@@ -395,7 +396,8 @@ func TestAppendDocumentQuotesNamesThatNeedIt(t *testing.T) {
 func TestAppendDocumentWalksCachedOrder(t *testing.T) {
 	reg := NewRegistry(&Resource{Type: "t", Attributes: []string{"a", "b", "c"}, Rels: []Rel{{Name: "x"}, {Name: "y"}}})
 	res := reg.Get("t")
-	res.attrOrder, res.relOrder, res.relSorted = namesInOrder([]string{"c", "a", "b"}), namesInOrder([]string{"y", "x"}), []int{1, 0}
+	l := res.layout()
+	l.attrOrder, l.relOrder, l.relSorted = namesInOrder([]string{"c", "a", "b"}), namesInOrder([]string{"y", "x"}), []int{1, 0}
 	o := &Object{Type: "t", ID: "1", Attributes: map[string]any{"a": 1.0, "b": 2.0, "c": 3.0}}
 	d, err := (&Renderer{Reg: reg, Meta: map[string]any{}}).One(o, nil)
 	if err != nil {

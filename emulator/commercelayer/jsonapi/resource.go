@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Rel describes a relationship of a resource type.
@@ -44,6 +45,14 @@ type Resource struct {
 
 	attrSet, filterSet, sortSet map[string]bool
 	relIndex                    map[string]int
+	// layout is how AppendDocument and Attrs lay the type's objects out,
+	// worked out on the type's first use (an instance renders a few of the
+	// catalogue's types, and the idle memory has no room for all of them).
+	layoutOnce sync.Once
+	lay        *layout
+}
+
+type layout struct {
 	// attrOrder and relOrder are the attribute and relationship names,
 	// sorted: the order AppendDocument writes an object's maps in.
 	attrOrder, relOrder []orderedName
@@ -56,6 +65,34 @@ type Resource struct {
 	// hold a Null name.
 	attrPos map[string]int
 	nullHas []bool
+}
+
+// layout is r's, worked out once.
+func (r *Resource) layout() *layout {
+	r.layoutOnce.Do(func() {
+		l := &layout{attrOrder: sortedNames(append(slices.Clone(r.Attributes), r.Null...))}
+		l.attrPos = make(map[string]int, len(l.attrOrder))
+		for i, n := range l.attrOrder {
+			l.attrPos[n.name] = i
+		}
+		l.nullHas = make([]bool, len(l.attrOrder))
+		for _, n := range r.Null {
+			l.nullHas[l.attrPos[n]] = true
+		}
+		relNames := make([]string, 0, len(r.Rels))
+		for _, rel := range r.Rels {
+			relNames = append(relNames, rel.Name)
+		}
+		l.relOrder = sortedNames(relNames)
+		l.relNamesPlain = true
+		l.relSorted = make([]int, len(l.relOrder))
+		for i, n := range l.relOrder {
+			l.relSorted[i] = r.relIndex[n.name]
+			l.relNamesPlain = l.relNamesPlain && n.key != ""
+		}
+		r.lay = l
+	})
+	return r.lay
 }
 
 // Rel returns the named relationship, or nil.
@@ -153,26 +190,8 @@ func NewRegistry(rs ...*Resource) *Registry {
 		g.byType[r.Type] = r
 		r.index()
 		r.relIndex = map[string]int{}
-		relNames := make([]string, 0, len(r.Rels))
 		for i, rel := range r.Rels {
 			r.relIndex[rel.Name] = i
-			relNames = append(relNames, rel.Name)
-		}
-		r.attrOrder = sortedNames(append(slices.Clone(r.Attributes), r.Null...))
-		r.attrPos = make(map[string]int, len(r.attrOrder))
-		for i, n := range r.attrOrder {
-			r.attrPos[n.name] = i
-		}
-		r.nullHas = make([]bool, len(r.attrOrder))
-		for _, n := range r.Null {
-			r.nullHas[r.attrPos[n]] = true
-		}
-		r.relOrder = sortedNames(relNames)
-		r.relNamesPlain = true
-		r.relSorted = make([]int, len(r.relOrder))
-		for i, n := range r.relOrder {
-			r.relSorted[i] = r.relIndex[n.name]
-			r.relNamesPlain = r.relNamesPlain && n.key != ""
 		}
 	}
 	return g
