@@ -40,6 +40,9 @@ type call struct {
 	// line items) takes it instead of decoding it again. Nil outside a view.
 	viewed  map[recordKey]model
 	viewing bool
+	// circuitsRead: circuits were read for the next update (checkWrite
+	// reads them in the view of its checks: one read transaction fewer).
+	circuitsRead bool
 }
 
 type recordKey struct{ coll, id string }
@@ -90,11 +93,15 @@ func (c *call) noteViewed(coll, id string, m model) {
 // same values again and the same --seed gives the same ids however
 // organizations' requests interleave.
 func (c *call) update(fn func() error) error {
-	circuits, err := c.cl.circuits(c.r.Context(), c.org)
-	if err != nil {
-		return err
+	if c.circuitsRead {
+		c.circuitsRead = false // read with the write's checks (checkWrite), just before
+	} else {
+		circuits, err := c.cl.circuits(c.r.Context(), c.org)
+		if err != nil {
+			return err
+		}
+		c.circuits = circuits
 	}
-	c.circuits = circuits
 	return c.cl.p.Store.Update(c.r.Context(), provider, c.org, func(tx *store.Tx) error {
 		c.tx, c.events, c.saved = tx, nil, c.saved[:0]
 		defer func() { c.tx = nil }()

@@ -420,5 +420,23 @@ func (c *call) checkWrite(k *kind, in *input) error {
 	if err := c.checkSalesChannel(r, in); err != nil {
 		return err
 	}
-	return c.view(func() error { return c.checkRels(r, in) })
+	// The webhooks' circuits, which the write's update reads first, come
+	// from the same view.
+	var hooks []Webhook
+	err := c.view(func() error {
+		if err := c.checkRels(r, in); err != nil {
+			return err
+		}
+		var err error
+		hooks, err = webhooksIn(c.tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if c.circuits, err = c.cl.circuitsOf(c.r.Context(), c.org, hooks); err != nil {
+		return err
+	}
+	c.circuitsRead = true
+	return nil
 }

@@ -121,18 +121,34 @@ type circuit struct {
 // sender's log (newest first, back to the last success or reset).
 func (cl *CommerceLayer) circuits(ctx context.Context, org string) (map[string]circuit, error) {
 	var hooks []Webhook
-	err := cl.p.Store.View(ctx, provider, org, func(tx *store.Tx) error {
-		return tx.List("webhooks", func(_ string, raw []byte) error {
-			var w Webhook
-			if err := jsonUnmarshal(raw, &w); err != nil {
-				return err
-			}
-			hooks = append(hooks, w)
-			return nil
-		})
+	err := cl.p.Store.View(ctx, provider, org, func(tx *store.Tx) (err error) {
+		hooks, err = webhooksIn(tx)
+		return err
 	})
-	if err != nil || len(hooks) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	return cl.circuitsOf(ctx, org, hooks)
+}
+
+// webhooksIn are the organization's webhooks.
+func webhooksIn(tx *store.Tx) ([]Webhook, error) {
+	var hooks []Webhook
+	err := tx.List("webhooks", func(_ string, raw []byte) error {
+		var w Webhook
+		if err := jsonUnmarshal(raw, &w); err != nil {
+			return err
+		}
+		hooks = append(hooks, w)
+		return nil
+	})
+	return hooks, err
+}
+
+// circuitsOf are the circuits of hooks, from the sender's log.
+func (cl *CommerceLayer) circuitsOf(ctx context.Context, org string, hooks []Webhook) (map[string]circuit, error) {
+	if len(hooks) == 0 {
+		return nil, nil
 	}
 	ds, err := cl.p.Webhooks.List(ctx, webhook.Filter{Provider: provider, Tenant: org, Limit: 5000})
 	if err != nil {
