@@ -11,12 +11,38 @@ import (
 // The limiter keeps at most a limit's worth of hits; what it reports must
 // be what counting every hit in the window reports.
 func TestRateLimiterMatchesCountingEveryHit(t *testing.T) {
-	lim := rateLimit{5, 10 * time.Second}
+	var steps []time.Duration
+	for _, s := range []time.Duration{0, 1, 1, 0, 2, 1, 1, 1, 3, 0, 0, 9, 11, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4} {
+		steps = append(steps, s*time.Second)
+	}
+	takeAgainstCounting(t, newRateLimiter(), rateLimit{5, 10 * time.Second}, steps)
+}
+
+// Random steps, some inside the window and some past it, against counting
+// every hit; and a clock moved back starts the window again.
+func TestRateLimiterRingMatchesCountingEveryHit(t *testing.T) {
+	lim := rateLimit{7, 10 * time.Second}
 	rl := newRateLimiter()
+	rnd := rand.New(rand.NewPCG(1, 2))
+	steps := make([]time.Duration, 5000)
+	for i := range steps {
+		steps[i] = time.Duration(rnd.IntN(4000)) * time.Millisecond
+	}
+	now := takeAgainstCounting(t, rl, lim, steps)
+	if got := rl.take("k", lim, now.Add(-time.Hour)); got != lim.Limit-1 {
+		t.Fatalf("after the clock went back: %d remain, want %d", got, lim.Limit-1)
+	}
+}
+
+// takeAgainstCounting takes a hit of "k" after each step and checks what
+// remains against counting every hit in the window, and that no more than
+// the limit's hits are kept; it returns the last hit's time.
+func takeAgainstCounting(t *testing.T, rl *rateLimiter, lim rateLimit, steps []time.Duration) time.Time {
+	t.Helper()
 	var all []time.Time
 	now := time.Unix(1_700_000_000, 0)
-	for i, step := range []time.Duration{0, 1, 1, 0, 2, 1, 1, 1, 3, 0, 0, 9, 11, 1, 1, 30, 1, 1, 1, 1, 1, 1, 1, 4, 4, 4} {
-		now = now.Add(step * time.Second)
+	for i, step := range steps {
+		now = now.Add(step)
 		all = append(all, now)
 		in := 0
 		for _, h := range all {
@@ -31,32 +57,7 @@ func TestRateLimiterMatchesCountingEveryHit(t *testing.T) {
 			t.Fatalf("hit %d: %d hits kept", i, n)
 		}
 	}
-}
-
-// Random steps, some inside the window and some past it, against counting
-// every hit; and a clock moved back starts the window again.
-func TestRateLimiterRingMatchesCountingEveryHit(t *testing.T) {
-	lim := rateLimit{7, 10 * time.Second}
-	rl := newRateLimiter()
-	rnd := rand.New(rand.NewPCG(1, 2))
-	var all []time.Time
-	now := time.Unix(1_700_000_000, 0)
-	for i := range 5000 {
-		now = now.Add(time.Duration(rnd.IntN(4000)) * time.Millisecond)
-		all = append(all, now)
-		in := 0
-		for _, h := range all {
-			if h.After(now.Add(-lim.Interval)) {
-				in++
-			}
-		}
-		if got, want := rl.take("k", lim, now), max(lim.Limit-in, 0); got != want {
-			t.Fatalf("hit %d: %d remain, want %d", i, got, want)
-		}
-	}
-	if got := rl.take("k", lim, now.Add(-time.Hour)); got != lim.Limit-1 {
-		t.Fatalf("after the clock went back: %d remain, want %d", got, lim.Limit-1)
-	}
+	return now
 }
 
 func TestEndpointIsMethodAndTwoPathSegments(t *testing.T) {
