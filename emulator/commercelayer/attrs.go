@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -180,7 +181,9 @@ func plainType(t reflect.Type) bool {
 var attrFieldCache sync.Map // reflect.Type -> []attrField (nil: round trip)
 
 // attrFieldsOf lists a struct type's JSON fields; nil when the type needs
-// the round trip (embedded fields, the string option, its own JSON form).
+// the round trip (embedded fields, the string option, its own JSON form,
+// two fields of one name). mergeAttrs writes them; jsonFields reads which
+// a value holds.
 func attrFieldsOf(t reflect.Type) []attrField {
 	if c, ok := attrFieldCache.Load(t); ok {
 		return c.([]attrField)
@@ -204,7 +207,8 @@ func attrFieldsOf(t reflect.Type) []attrField {
 		if name == "" {
 			name = sf.Name
 		}
-		if strings.Contains(","+opts+",", ",string,") || !validTagName(name) {
+		if strings.Contains(","+opts+",", ",string,") || !validTagName(name) ||
+			slices.ContainsFunc(fs, func(f attrField) bool { return f.name == name }) { // a clash: the marshaller's rules
 			ok = false
 			break
 		}

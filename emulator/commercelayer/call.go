@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -593,10 +592,14 @@ func jsonFields(js codec, dst any) func(string) bool {
 				return func(name string) bool { return e.MapIndex(reflect.ValueOf(name).Convert(e.Type().Key())).IsValid() }
 			}
 		case reflect.Struct:
-			if fields, ok := structFields(e.Type()); ok {
+			if fs := attrFieldsOf(e.Type()); fs != nil {
 				return func(name string) bool {
-					f, ok := fields[name]
-					return ok && (!f.omitEmpty || !emptyJSON(e.Field(f.index)))
+					for _, f := range fs {
+						if f.name == name {
+							return !f.omitEmpty || !isEmptyValue(e.Field(f.index))
+						}
+					}
+					return false
 				}
 			}
 		}
@@ -606,56 +609,6 @@ func jsonFields(js codec, dst any) func(string) bool {
 		_ = js.unmarshal(raw, &fields)
 	}
 	return func(name string) bool { _, ok := fields[name]; return ok }
-}
-
-type jsonField struct {
-	index     int
-	omitEmpty bool
-}
-
-var structFieldsOf sync.Map // reflect.Type -> map[string]jsonField, or nil: not plain
-
-// structFields are a struct's fields by JSON name; ok false for one with
-// embedded fields (left to marshalling).
-func structFields(t reflect.Type) (map[string]jsonField, bool) {
-	if f, ok := structFieldsOf.Load(t); ok {
-		m := f.(map[string]jsonField)
-		return m, m != nil
-	}
-	m := map[string]jsonField{}
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if sf.Anonymous {
-			m = nil
-			break
-		}
-		if !sf.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "-" && opts == "" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		if _, dup := m[name]; dup {
-			m = nil // the marshaller's rules for clashes: left to it
-			break
-		}
-		m[name] = jsonField{index: i, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")}
-	}
-	structFieldsOf.Store(t, m)
-	return m, m != nil
-}
-
-// emptyJSON is omitempty's empty.
-func emptyJSON(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
-		return v.Len() == 0
-	}
-	return v.IsZero()
 }
 
 // relID resolves a to-one relationship of in: whether it was sent, and the

@@ -3,6 +3,7 @@ package commercelayer
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	gojson "github.com/goccy/go-json"
@@ -131,4 +132,83 @@ func projected(l *LineItem) *LineItem {
 	p.ID, p.Seq, p.UpdatedAt = l.ID, l.Seq, l.UpdatedAt
 	p.A.Quantity, p.A.UnitAmountCents, p.A.Name, p.A.ItemType, p.A.TaxRate = l.A.Quantity, l.A.UnitAmountCents, l.A.Name, l.A.ItemType, l.A.TaxRate
 	return p
+}
+
+// jsonFields names what marshalling a value writes: for every attributes
+// struct (empty, and with every field set), and for shapes the field table
+// leaves to marshalling (a zero struct under omitempty, which the
+// marshaller still writes; two fields of one name, which it drops).
+func TestJSONFieldsAreWhatMarshallingWrites(t *testing.T) {
+	type inner struct{ X int }
+	type odd struct {
+		At    inner `json:"at,omitempty"`
+		Shown int   `json:"shown,omitempty"`
+	}
+	// Two fields of one name (made at run time: vet refuses the tags in source).
+	clash := reflect.StructOf([]reflect.StructField{
+		{Name: "A", Type: reflect.TypeFor[string](), Tag: `json:"name"`},
+		{Name: "B", Type: reflect.TypeFor[string](), Tag: `json:"name"`},
+	})
+	values := []any{&odd{}, &odd{Shown: 1}, reflect.New(clash).Interface()}
+	for _, mk := range records {
+		a := reflect.ValueOf(mk()).Elem().FieldByName("A")
+		if !a.IsValid() {
+			continue
+		}
+		empty := reflect.New(a.Type())
+		full := reflect.New(a.Type())
+		for i := range full.Elem().NumField() {
+			if f := full.Elem().Field(i); f.CanSet() {
+				fill(f)
+			}
+		}
+		values = append(values, empty.Interface(), full.Interface())
+	}
+	for _, v := range values {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var written map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &written); err != nil {
+			t.Fatal(err)
+		}
+		has := jsonFields(stdJSON, v)
+		names := []string{"at", "name", "shown", "nope"}
+		for name := range written {
+			names = append(names, name)
+		}
+		for _, typ := range []reflect.Type{reflect.TypeOf(v).Elem()} {
+			for i := range typ.NumField() {
+				names = append(names, typ.Field(i).Name, strings.Split(typ.Field(i).Tag.Get("json"), ",")[0])
+			}
+		}
+		for _, name := range names {
+			if _, want := written[name]; has(name) != want {
+				t.Errorf("%T %s: jsonFields says %v, marshalling %v", v, name, has(name), want)
+			}
+		}
+	}
+}
+
+// fill sets v to a value that is not its zero.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString("x")
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(1)
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(1.5)
+	case reflect.Pointer:
+		p := reflect.New(v.Type().Elem())
+		fill(p.Elem())
+		v.Set(p)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+	}
 }
