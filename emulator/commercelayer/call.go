@@ -253,15 +253,12 @@ type links map[string]func() []jsonapi.Ref
 // attributes and extras (computed attributes); relationships from the
 // table, else as the client set them (Base.Rels).
 func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls links) *jsonapi.Object {
-	obj := &jsonapi.Object{Type: typ, ID: b.ID}
-	var a attrSink
-	if res := c.cl.registry().Get(typ); res != nil {
-		obj.Attrs = res.NewAttrs() // the blank attributes, by position
-		a = obj.Attrs
-	} else {
-		obj.Attributes = c.cl.blank(typ)
-		a = mapSink(obj.Attributes)
+	res := c.cl.registry().Get(typ)
+	if res == nil { // every kind is registered; a type outside them shows what it was given
+		res = &jsonapi.Resource{Type: typ}
 	}
+	a := res.NewAttrs() // the blank attributes (the model's, null), by position
+	obj := &jsonapi.Object{Type: typ, ID: b.ID, Attrs: a}
 	for k, v := range b.Extra {
 		a.Set(k, v)
 	}
@@ -290,18 +287,10 @@ func (c *call) object(typ string, b *Base, attrs any, extra map[string]any, ls l
 	return obj
 }
 
-// attrSink is where an object's attributes are set: its Attrs, or a map.
+// attrSink is where attributes are set: an object's Attrs, or a map.
 type attrSink interface{ Set(name string, v any) }
 
 type mapSink map[string]any
-
-// sinkOf is where more of obj's attributes (an object c.object made) go.
-func sinkOf(obj *jsonapi.Object) attrSink {
-	if obj.Attrs != nil {
-		return obj.Attrs
-	}
-	return mapSink(obj.Attributes)
-}
 
 func (m mapSink) Set(name string, v any) { m[name] = v }
 

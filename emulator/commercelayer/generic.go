@@ -41,31 +41,6 @@ func backOffice(typ string) bool {
 		"imports", "exports", "cleanups", "resource_errors", "versions", "notifications", "webhooks", "order_factories"})
 }
 
-// blankAttrs is, per type, every fetchable attribute of the model.
-var blankAttrs = func() map[string][]string {
-	out := map[string][]string{}
-	for _, r := range clModel.Resources {
-		var names []string
-		for _, a := range r.Attrs {
-			if a.Fetch {
-				names = append(names, a.Name)
-			}
-		}
-		out[r.Type] = names
-	}
-	return out
-}()
-
-// blank is a fresh attribute map of typ with every fetchable attribute null.
-func (cl *CommerceLayer) blank(typ string) map[string]any {
-	names := blankAttrs[typ]
-	m := make(map[string]any, len(names)+8)
-	for _, n := range names {
-		m[n] = nil
-	}
-	return m
-}
-
 // engineResource is the engine's description of a type: the model's
 // fetchable attributes, filters, sorts and relationships, plus what the
 // kind's own description adds (paths such as market_code).
@@ -85,7 +60,7 @@ func engineResource(r *catalogue.Resource, own *jsonapi.Resource) *jsonapi.Resou
 			add(&res.Attributes, a.Name)
 		}
 	}
-	res.Null = slices.Clone(res.Attributes) // blank's: every object shows them
+	res.Null = slices.Clone(res.Attributes) // every object shows them, null when not set
 	seen = map[string]bool{}
 	add(&res.Filters, commonFilters...)
 	add(&res.Filters, r.Filters...)

@@ -30,7 +30,7 @@ func (cl *CommerceLayer) lineItemKind() *kind {
 				"sku":   func() []jsonapi.Ref { return one("skus", skuID) },
 			})
 			// the six amounts, over the record's attributes (as orderObject's)
-			a := amountsIn(sinkOf(obj), cur)
+			a := amountsIn(obj.Attrs, cur)
 			a.put("unit_amount", r.A.UnitAmountCents)
 			a.put("compare_at_amount", storedCents(&r.Base, "compare_at_amount_cents", r.A.UnitAmountCents))
 			a.put("options_amount", storedCents(&r.Base, "options_amount_cents", 0))

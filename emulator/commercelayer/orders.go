@@ -109,7 +109,7 @@ func (c *call) orderObject(o *Order) *jsonapi.Object {
 	})
 	// What the record does not hold, written over the object's attributes
 	// (the map it is rendered from: no second map to copy in).
-	m := sinkOf(obj)
+	m := obj.Attrs
 	m.Set("editable", o.state().Editable())
 	m.Set("skus_count", t.SkusCount)
 	m.Set("line_item_options_count", 0)
